@@ -1,0 +1,65 @@
+import Foundation
+
+/// Parsing and printing of the numbers people type and read: durations, byte sizes, rates.
+public enum Units {
+    /// Parses a duration: `10s`, `500ms`, `250us`, `2m`, `1h`, or a bare number of seconds (`1.5`).
+    /// Returns nanoseconds, or nil when the text is not a duration.
+    public static func parseDuration(_ text: String) -> UInt64? {
+        let suffixes: [(String, Double)] = [("ms", 1e6), ("us", 1e3), ("µs", 1e3), ("ns", 1), ("s", 1e9),
+                                             ("m", 60e9), ("h", 3600e9)]
+        var number = Substring(text.trimmingCharacters(in: .whitespaces))
+        var scale = 1e9
+        for (suffix, factor) in suffixes where number.hasSuffix(suffix) {
+            number = number.dropLast(suffix.count)
+            scale = factor
+            break
+        }
+        guard let value = Double(number), value.isFinite, value >= 0 else { return nil }
+        let nanos = value * scale
+        guard nanos < Double(UInt64.max / 2) else { return nil }
+        return UInt64(nanos.rounded())
+    }
+
+    /// Parses a count with an optional k/M/G suffix (powers of 1000): `1000`, `10k`, `1.5M`.
+    public static func parseCount(_ text: String) -> Double? {
+        var number = Substring(text.trimmingCharacters(in: .whitespaces))
+        var scale = 1.0
+        if let last = number.last, let factor = ["k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9][last] {
+            number = number.dropLast()
+            scale = factor
+        }
+        guard let value = Double(number), value.isFinite else { return nil }
+        return value * scale
+    }
+
+    /// Formats microseconds for a person: `850.00us`, `12.35ms`, `1.20s`, `2.00m`.
+    public static func formatMicroseconds(_ micros: Double) -> String {
+        switch micros {
+        case ..<1_000: return String(format: "%.2fus", micros)
+        case ..<1_000_000: return String(format: "%.2fms", micros / 1e3)
+        case ..<60_000_000: return String(format: "%.2fs", micros / 1e6)
+        default: return String(format: "%.2fm", micros / 60e6)
+        }
+    }
+
+    /// Formats a byte count with binary prefixes: `512B`, `1.50KiB`, `3.25MiB`, `1.00GiB`.
+    public static func formatBytes(_ bytes: Double) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = bytes
+        var index = 0
+        while value >= 1024 && index < units.count - 1 {
+            value /= 1024
+            index += 1
+        }
+        return index == 0 ? String(format: "%.0f", value) + units[0] : String(format: "%.2f", value) + units[index]
+    }
+
+    /// Formats a count with a k/M suffix: `950`, `12.35k`, `1.20M`.
+    public static func formatCount(_ count: Double) -> String {
+        switch count {
+        case ..<10_000: return String(format: "%.0f", count)
+        case ..<10_000_000: return String(format: "%.2fk", count / 1e3)
+        default: return String(format: "%.2fM", count / 1e6)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The process exit statuses of every stackbench command (see shared/STYLE.md).
+public enum ExitStatus: Int32, Sendable {
+    /// Everything worked and every threshold held.
+    case ok = 0
+    /// Thresholds or a gate failed (results were still written).
+    case thresholdsFailed = 1
+    /// Bad usage or configuration: a flag, a file, a key.
+    case usage = 2
+    /// The run itself failed: a stack did not come up, verification failed.
+    case runFailed = 3
+}
+
+/// An error meant for a person: one line, naming the file, line and key or the flag, and the exit status.
+public protocol UserFacingError: Error, CustomStringConvertible {
+    /// The exit status the process ends with when this error stops it.
+    var exitStatus: ExitStatus { get }
+}
+
+/// A usage error about one command-line flag, printed as `--rate must be > 0, got -5`.
+public struct FlagError: UserFacingError {
+    /// The flag as the user typed it, e.g. `--rate` or `-c`.
+    public let flag: String
+    /// What is wrong, e.g. `must be > 0, got -5`.
+    public let problem: String
+
+    /// Creates an error about `flag`.
+    public init(_ flag: String, _ problem: String) {
+        self.flag = flag
+        self.problem = problem
+    }
+
+    public var exitStatus: ExitStatus { .usage }
+    public var description: String { "\(flag) \(problem)" }
+}
+
+/// An error about a file the user named: it could not be read or written.
+public struct FileError: UserFacingError {
+    /// The path as given.
+    public let path: String
+    /// What went wrong, e.g. `cannot read: No such file or directory`.
+    public let problem: String
+    public let exitStatus: ExitStatus
+
+    /// Creates an error about `path`; usage errors by default.
+    public init(path: String, problem: String, exitStatus: ExitStatus = .usage) {
+        self.path = path
+        self.problem = problem
+        self.exitStatus = exitStatus
+    }
+
+    public var description: String { "\(path): \(problem)" }
+}

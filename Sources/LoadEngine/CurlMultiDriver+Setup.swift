@@ -1,0 +1,66 @@
+import BenchSupport
+import CCurl
+import CLinux
+import Foundation
+
+/// The options every connection and the multi handle get once, and the `@convention(c)` callbacks.
+extension CurlMultiDriver {
+    func configureConnection(_ slot: UnsafeMutablePointer<Slot>) {
+        let easy = slot.pointee.easy
+        sb_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        sb_easy_setopt_write(easy, countBody)
+        sb_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, slot)
+        sb_easy_setopt_ptr(easy, CURLOPT_PRIVATE, slot)
+        sb_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(plan.timeoutNanoseconds / 1_000_000))
+        sb_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(plan.timeoutNanoseconds / 1_000_000))
+        sb_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
+        // The load goes to the URL itself, never through an http_proxy from the environment.
+        sb_easy_setopt_ptr(easy, CURLOPT_PROXY, "")
+        if let path = plan.unixSocketPath { sb_easy_setopt_ptr(easy, CURLOPT_UNIX_SOCKET_PATH, path) }
+        if !plan.keepAlive {
+            sb_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
+            sb_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)
+        }
+    }
+
+    func configureMulti(_ multi: UnsafeMutableRawPointer) {
+        sb_multi_setopt_socket(multi, trackSocket)
+        sb_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, events)
+        sb_multi_setopt_timer(multi, setTimer)
+        sb_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, events)
+        // Keep one idle connection per slot: the default cache (4 × handles added) shrinks when few are busy.
+        sb_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, plan.connections / plan.threads + 1)
+    }
+}
+
+/// CURLOPT_WRITEFUNCTION: counts body bytes into the slot and drops them.
+private let countBody: curl_write_callback = { _, size, count, slot in
+    slot!.assumingMemoryBound(to: CurlMultiDriver.Slot.self).pointee.bodyBytes += size * count
+    return size * count
+}
+
+/// CURLMOPT_SOCKETFUNCTION: mirrors libcurl's interest in a socket into the epoll set.
+private let trackSocket: curl_socket_callback = { _, socket, what, state, known in
+    let events = state!.assumingMemoryBound(to: CurlMultiDriver.EventState.self)
+    if what == CURL_POLL_REMOVE {
+        sb_epoll_set(events.pointee.epoll, EPOLL_CTL_DEL, socket, 0)
+        return 0
+    }
+    var interest: UInt32 = 0
+    if what & CURL_POLL_IN != 0 { interest |= UInt32(EPOLLIN.rawValue) }
+    if what & CURL_POLL_OUT != 0 { interest |= UInt32(EPOLLOUT.rawValue) }
+    if known == nil {
+        sb_epoll_set(events.pointee.epoll, EPOLL_CTL_ADD, socket, interest)
+        curl_multi_assign(events.pointee.multi, socket, state)
+    } else {
+        sb_epoll_set(events.pointee.epoll, EPOLL_CTL_MOD, socket, interest)
+    }
+    return 0
+}
+
+/// CURLMOPT_TIMERFUNCTION: remembers when libcurl wants CURL_SOCKET_TIMEOUT (-1: no timer).
+private let setTimer: curl_multi_timer_callback = { _, milliseconds, state in
+    let events = state!.assumingMemoryBound(to: CurlMultiDriver.EventState.self)
+    events.pointee.timerDeadline = milliseconds < 0 ? 0 : monotonicNanoseconds() + UInt64(milliseconds) * 1_000_000
+    return 0
+}

@@ -1,0 +1,246 @@
+import Atomics
+import BenchSupport
+import CCurl
+import CLinux
+import Foundation
+
+/// One client thread's event loop: a libcurl multi handle driven by `curl_multi_socket_action` and epoll.
+///
+/// Owns its C connection slots (one reused easy handle each), its RNG and its `ThreadRecorder`; nothing in it is
+/// shared but the stop flag and the progress counters, which it only stores to. Per request it allocates nothing:
+/// a finished easy handle is removed, recorded and re-added.
+///
+/// `curl_multi_socket_action` + epoll was measured against `curl_multi_perform` + `curl_multi_poll` (see
+/// scripts/bench-loadgen.sh and the note on issue 2) and kept: perform walks every transfer on each call.
+final class CurlMultiDriver {
+    /// One connection of the client: an easy handle and the request it carries now.
+    struct Slot {
+        var easy: UnsafeMutableRawPointer
+        var index: Int
+        /// Template the easy handle is configured for, -1 before the first request.
+        var configuredTemplate = -1
+        var intendedStart: UInt64 = 0
+        var actualStart: UInt64 = 0
+        var bodyBytes = 0
+        var active = false
+    }
+
+    /// What the socket and timer callbacks need: the epoll set, the multi handle, libcurl's next timeout.
+    struct EventState {
+        var epoll: Int32
+        var multi: UnsafeMutableRawPointer
+        /// When libcurl wants `CURL_SOCKET_TIMEOUT` (monotonic ns); 0 when it has no timer.
+        var timerDeadline: UInt64 = 0
+    }
+
+    let recorder: ThreadRecorder
+    let plan: LoadPlan
+    private let templates: CurlRequestTemplates
+    private let timeline: Timeline
+    private let stopFlag: ManagedAtomic<Bool>
+    private let progress: ProgressCounters.Thread
+    /// Requests this thread sends inside the measured window in count mode; Int.max otherwise.
+    private let share: Int
+    private let slotCount: Int
+    private let slots: UnsafeMutablePointer<Slot>
+    let events: UnsafeMutablePointer<EventState>
+    private var freeSlots: [Int] = []
+    private var activeCount = 0
+    private var issuedMeasured = 0
+    private var random: UInt64
+    /// Open model: ns between this thread's sends, and the next send's intended time.
+    private let interval: UInt64
+    private var nextIntended: UInt64
+    private let readyFds = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
+    private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+
+    init(index: Int, plan: LoadPlan, templates: CurlRequestTemplates, timeline: Timeline,
+         stopFlag: ManagedAtomic<Bool>, progress: ProgressCounters.Thread, expectedSeconds: Int) {
+        self.plan = plan
+        self.templates = templates
+        self.timeline = timeline
+        self.stopFlag = stopFlag
+        self.progress = progress
+        recorder = ThreadRecorder(expectedSeconds: expectedSeconds)
+        slotCount = plan.connections / plan.threads + (index < plan.connections % plan.threads ? 1 : 0)
+        if case .count(let total) = plan.stop {
+            share = total / plan.threads + (index < total % plan.threads ? 1 : 0)
+        } else {
+            share = .max
+        }
+        random = 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1)
+        if case .open(let rate) = plan.schedule {
+            interval = max(1, UInt64(1e9 * Double(plan.threads) / rate))
+            nextIntended = timeline.runStart + interval * UInt64(index) / UInt64(plan.threads)
+        } else {
+            interval = 0
+            nextIntended = 0
+        }
+        let multi = curl_multi_init()!
+        events = .allocate(capacity: 1)
+        events.initialize(to: EventState(epoll: epoll_create1(Int32(EPOLL_CLOEXEC)), multi: multi))
+        slots = .allocate(capacity: slotCount)
+        for i in 0..<slotCount {
+            (slots + i).initialize(to: Slot(easy: curl_easy_init()!, index: i))
+            configureConnection(slots + i)
+        }
+        freeSlots = Array((0..<slotCount).reversed())
+        freeSlots.reserveCapacity(slotCount)
+        configureMulti(multi)
+    }
+
+    deinit {
+        for i in 0..<slotCount {
+            if slots[i].active { curl_multi_remove_handle(events.pointee.multi, slots[i].easy) }
+            curl_easy_cleanup(slots[i].easy)
+        }
+        curl_multi_cleanup(events.pointee.multi)
+        close(events.pointee.epoll)
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
+        events.deallocate()
+        readyFds.deallocate()
+        readyEvents.deallocate()
+    }
+
+    private var multi: UnsafeMutableRawPointer { events.pointee.multi }
+
+    /// Runs until the window closes, the count is reached or a stop is requested.
+    func run() {
+        if let cpus = plan.cpus { cpus.pinCurrentThread() }
+        sleepUntil(monotonicNanoseconds: timeline.runStart)
+        if case .closed = plan.schedule {
+            let now = monotonicNanoseconds()
+            while let slot = freeSlots.popLast() {
+                guard mayIssue(intended: now) else { freeSlots.append(slot); break }
+                start(slot, intended: now, now: now)
+            }
+        }
+        var running: Int32 = 0
+        while true {
+            let now = monotonicNanoseconds()
+            if now >= timeline.end || stopFlag.load(ordering: .relaxed) { break }
+            if interval > 0 { issueDue(now: now) }
+            if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)) { break }
+            let ready = sb_epoll_wait(events.pointee.epoll, readyFds, readyEvents, 64, waitNanoseconds(now: now))
+            for i in 0..<Int(max(ready, 0)) {
+                let flags = readyEvents[i]
+                var action: Int32 = 0
+                if flags & UInt32(EPOLLIN.rawValue) != 0 { action |= CURL_CSELECT_IN }
+                if flags & UInt32(EPOLLOUT.rawValue) != 0 { action |= CURL_CSELECT_OUT }
+                if flags & UInt32(EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 { action |= CURL_CSELECT_ERR }
+                curl_multi_socket_action(multi, readyFds[i], action, &running)
+            }
+            let deadline = events.pointee.timerDeadline
+            if deadline != 0 && monotonicNanoseconds() >= deadline {
+                events.pointee.timerDeadline = 0
+                curl_multi_socket_action(multi, sb_curl_socket_timeout, 0, &running)
+            }
+            drainCompletions()
+        }
+        recordUnfinished(at: min(monotonicNanoseconds(), timeline.end))
+    }
+
+    /// Whether a request intended at `intended` may still be sent: inside the window and within the count.
+    @inline(__always)
+    private func mayIssue(intended: UInt64) -> Bool {
+        intended < timeline.end && (intended < timeline.measureStart || issuedMeasured < share)
+    }
+
+    @inline(__always)
+    private func start(_ index: Int, intended: UInt64, now: UInt64) {
+        let slot = slots + index
+        let template = templates.templates.count == 1 ? 0 : templates.pick(nextUniform())
+        if slot.pointee.configuredTemplate != template {
+            templates.configure(slot.pointee.easy, for: template)
+            slot.pointee.configuredTemplate = template
+        }
+        slot.pointee.intendedStart = intended
+        slot.pointee.actualStart = now
+        slot.pointee.bodyBytes = 0
+        slot.pointee.active = true
+        if intended >= timeline.measureStart { issuedMeasured += 1 }
+        activeCount += 1
+        curl_multi_add_handle(multi, slot.pointee.easy)
+    }
+
+    /// Open model: sends every request whose intended time has come, while connections are free.
+    @inline(__always)
+    private func issueDue(now: UInt64) {
+        while nextIntended <= now && mayIssue(intended: nextIntended), let slot = freeSlots.popLast() {
+            start(slot, intended: nextIntended, now: now)
+            nextIntended += interval
+        }
+    }
+
+    /// How long epoll may sleep: until libcurl's timer, the next intended send, or the window's end; at most
+    /// 100 ms so that a stop request is seen.
+    @inline(__always)
+    private func waitNanoseconds(now: UInt64) -> Int64 {
+        var until = min(now + 100_000_000, timeline.end)
+        let deadline = events.pointee.timerDeadline
+        if deadline != 0 { until = min(until, deadline) }
+        if interval > 0 && !freeSlots.isEmpty && mayIssue(intended: nextIntended) { until = min(until, nextIntended) }
+        return until > now ? Int64(until - now) : 0
+    }
+
+    /// Records every finished transfer and puts its connection back to work.
+    @inline(__always)
+    private func drainCompletions() {
+        var left: Int32 = 0
+        while let message = curl_multi_info_read(multi, &left) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            let code = Int(sb_msg_result(message).rawValue)
+            var context: UnsafeMutableRawPointer? = nil
+            sb_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &context)
+            let slot = context!.assumingMemoryBound(to: Slot.self)
+            var status = 0
+            var headerBytes = 0
+            if code == 0 {
+                sb_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+                sb_easy_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes)
+            }
+            curl_multi_remove_handle(multi, easy)
+            let now = monotonicNanoseconds()
+            slot.pointee.active = false
+            activeCount -= 1
+            if slot.pointee.intendedStart >= timeline.measureStart && now <= timeline.end {
+                recorder.record(correctedMicros: (now &- slot.pointee.intendedStart) / 1000,
+                                uncorrectedMicros: (now &- slot.pointee.actualStart) / 1000,
+                                status: status, curlCode: code, bytes: headerBytes + slot.pointee.bodyBytes,
+                                second: timeline.second(of: now), completedAt: now)
+                progress.requests.store(recorder.requests, ordering: .relaxed)
+                progress.errors.store(recorder.errors, ordering: .relaxed)
+            }
+            if interval == 0 && mayIssue(intended: now) && !stopFlag.load(ordering: .relaxed) {
+                start(slot.pointee.index, intended: now, now: now)
+            } else {
+                freeSlots.append(slot.pointee.index)
+            }
+        }
+    }
+
+    /// Counts requests of the window still in flight, and in the open model those due but never sent.
+    private func recordUnfinished(at now: UInt64) {
+        for i in 0..<slotCount where slots[i].active && slots[i].intendedStart >= timeline.measureStart {
+            recorder.unfinished += 1
+        }
+        guard interval > 0 else { return }
+        while nextIntended <= now && mayIssue(intended: nextIntended) {
+            if nextIntended >= timeline.measureStart {
+                recorder.unfinished += 1
+                issuedMeasured += 1
+            }
+            nextIntended += interval
+        }
+    }
+
+    /// xorshift64*, uniform in 0..<1.
+    @inline(__always)
+    private func nextUniform() -> Double {
+        random ^= random >> 12
+        random ^= random << 25
+        random ^= random >> 27
+        return Double((random &* 0x2545_F491_4F6C_DD1D) >> 11) / Double(1 << 53)
+    }
+}

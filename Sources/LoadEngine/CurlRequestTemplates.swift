@@ -1,0 +1,89 @@
+import CCurl
+import Foundation
+
+/// The C side of a plan's requests, built once and shared read-only by all client threads: URL strings, header
+/// lists and bodies that libcurl points at while it sends, and the cumulative weights of the mix.
+final class CurlRequestTemplates {
+    /// How libcurl is told the method.
+    enum MethodKind {
+        case get, head, post, custom
+    }
+
+    struct Template {
+        let url: UnsafeMutablePointer<CChar>
+        let method: UnsafeMutablePointer<CChar>
+        let kind: MethodKind
+        let headers: UnsafeMutablePointer<curl_slist>?
+        let body: UnsafeMutableBufferPointer<UInt8>?
+    }
+
+    let templates: [Template]
+    /// Running sums of the weights, normalised to end at 1.
+    let cumulativeWeights: [Double]
+
+    init(_ requests: [RequestSpec]) {
+        templates = requests.map { request in
+            var headers: UnsafeMutablePointer<curl_slist>? = nil
+            var lines = request.headers
+            // libcurl would wait for "100 Continue" before sending a larger body: a load tool sends at once.
+            if request.body != nil { lines.append("Expect:") }
+            for line in lines { headers = curl_slist_append(headers, line) }
+            let body = request.body.map { bytes -> UnsafeMutableBufferPointer<UInt8> in
+                let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+                _ = buffer.initialize(from: bytes)
+                return buffer
+            }
+            let kind: MethodKind
+            switch (request.method, request.body == nil) {
+            case ("GET", true): kind = .get
+            case ("HEAD", true): kind = .head
+            case ("POST", _): kind = .post
+            default: kind = .custom
+            }
+            return Template(url: strdup(request.url), method: strdup(request.method), kind: kind, headers: headers,
+                            body: body.map { UnsafeMutableBufferPointer(rebasing: $0[0..<request.body!.count]) })
+        }
+        let total = requests.reduce(0) { $0 + $1.weight }
+        var sum = 0.0
+        cumulativeWeights = requests.map { sum += $0.weight; return sum / total }
+    }
+
+    deinit {
+        for template in templates {
+            free(template.url)
+            free(template.method)
+            curl_slist_free_all(template.headers)
+            template.body.map { UnsafeMutableRawPointer($0.baseAddress!).deallocate() }
+        }
+    }
+
+    /// The template for a uniform random number in 0..<1.
+    @inline(__always)
+    func pick(_ uniform: Double) -> Int {
+        var index = 0
+        while index < cumulativeWeights.count - 1 && uniform >= cumulativeWeights[index] { index += 1 }
+        return index
+    }
+
+    /// Points `easy` at template `index`: URL, headers, method and body. Resets what another template set.
+    func configure(_ easy: UnsafeMutableRawPointer, for index: Int) {
+        let template = templates[index]
+        sb_easy_setopt_ptr(easy, CURLOPT_URL, template.url)
+        sb_easy_setopt_ptr(easy, CURLOPT_HTTPHEADER, template.headers)
+        sb_easy_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, nil)
+        sb_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
+        switch template.kind {
+        case .get: break
+        case .head: sb_easy_setopt_long(easy, CURLOPT_NOBODY, 1)
+        case .post, .custom:
+            if template.kind == .custom { sb_easy_setopt_ptr(easy, CURLOPT_CUSTOMREQUEST, template.method) }
+            if let body = template.body {
+                sb_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                sb_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, body.baseAddress)
+            } else if template.kind == .post {
+                sb_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, 0)
+                sb_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, "")
+            }
+        }
+    }
+}

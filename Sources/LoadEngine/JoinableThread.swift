@@ -1,0 +1,26 @@
+import Foundation
+
+/// A POSIX thread that runs one closure and can be joined (Foundation's Thread cannot).
+final class JoinableThread {
+    private final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    private var handle = pthread_t()
+
+    /// Starts a thread running `body`.
+    init(_ body: @escaping () -> Void) {
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        let status = pthread_create(&handle, nil, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        precondition(status == 0, "pthread_create failed: \(status)")
+    }
+
+    /// Waits for the thread to end.
+    func join() {
+        pthread_join(handle, nil)
+    }
+}

@@ -1,0 +1,117 @@
+import BenchSupport
+import Foundation
+
+/// One kind of request in a load: what `-m`, `-H` and `--body` describe, with a weight in a mix.
+public struct RequestSpec: Sendable, Equatable {
+    /// Absolute `http://` URL. With a unix socket, its host only fills the Host header.
+    public var url: String
+    /// HTTP method, upper case.
+    public var method: String
+    /// Header lines as `Name: value`.
+    public var headers: [String]
+    /// Request body; nil sends none.
+    public var body: [UInt8]?
+    /// Relative share of this request in a mix (> 0).
+    public var weight: Double
+
+    /// Creates a request; GET without headers or body by default.
+    public init(url: String, method: String = "GET", headers: [String] = [], body: [UInt8]? = nil, weight: Double = 1) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+        self.weight = weight
+    }
+}
+
+/// When a load sends its requests.
+public enum Schedule: Sendable, Equatable {
+    /// Each connection sends its next request when the previous one completes (wrk, oha).
+    case closed
+    /// A constant arrival rate in requests per second over all threads; latency counts from the intended send
+    /// time (wrk2's coordinated-omission correction).
+    case open(requestsPerSecond: Double)
+}
+
+/// When a load ends, counted after the warm-up.
+public enum StopCondition: Sendable, Equatable {
+    /// After this many nanoseconds of measurement.
+    case duration(nanoseconds: UInt64)
+    /// After this many requests have completed (or failed).
+    case count(Int)
+}
+
+/// Everything the engine needs to run one load: targets, shape, stop condition and client placement.
+public struct LoadPlan: Sendable {
+    /// The requests, picked by weight for every send.
+    public var requests: [RequestSpec]
+    /// Send HTTP over this unix domain socket instead of TCP.
+    public var unixSocketPath: String?
+    /// Concurrent connections over all threads.
+    public var connections: Int = 50
+    /// Client threads, each with one libcurl multi handle.
+    public var threads: Int = 1
+    public var schedule: Schedule = .closed
+    public var stop: StopCondition = .duration(nanoseconds: 10_000_000_000)
+    /// Load before the measured window, not recorded.
+    public var warmupNanoseconds: UInt64 = 0
+    /// Per-request timeout (connect included).
+    public var timeoutNanoseconds: UInt64 = 30_000_000_000
+    /// Reuse connections (HTTP keep-alive); false opens a new connection per request.
+    public var keepAlive: Bool = true
+    /// CPUs the client threads are pinned to; nil leaves them where the scheduler puts them.
+    public var cpus: CPUSet?
+
+    /// Creates a plan for `requests` with wrk-like defaults (50 connections, 1 thread, 10 s, closed model).
+    public init(requests: [RequestSpec]) {
+        self.requests = requests
+    }
+
+    /// Checks the plan and throws the first problem, naming the flag a person would change.
+    public func validate() throws {
+        guard !requests.isEmpty else { throw FlagError("URL", "is required") }
+        for request in requests {
+            try URLCheck.validate(request.url)
+            guard request.weight > 0, request.weight.isFinite else {
+                throw FlagError("weight", "must be > 0, got \(request.weight)")
+            }
+            guard !request.method.isEmpty, request.method.allSatisfy({ $0.isLetter && $0.isUppercase }) else {
+                throw FlagError("-m/--method", "must be an HTTP method such as GET or POST, got \"\(request.method)\"")
+            }
+            for header in request.headers {
+                guard let colon = header.firstIndex(of: ":"), colon != header.startIndex,
+                      !header.contains("\r"), !header.contains("\n")
+                else { throw FlagError("-H/--header", "must be \"Name: value\", got \"\(header)\"") }
+            }
+        }
+        guard connections > 0 else { throw FlagError("-c/--connections", "must be > 0, got \(connections)") }
+        guard threads > 0 else { throw FlagError("-t/--threads", "must be > 0, got \(threads)") }
+        guard connections >= threads else {
+            throw FlagError("-c/--connections", "must be >= threads (\(threads)), got \(connections)")
+        }
+        switch stop {
+        case .duration(let nanos) where nanos == 0: throw FlagError("-d/--duration", "must be > 0")
+        case .count(let n) where n <= 0: throw FlagError("-n/--requests", "must be > 0, got \(n)")
+        default: break
+        }
+        if case .open(let rate) = schedule, !(rate > 0 && rate.isFinite) {
+            throw FlagError("--rate", "must be > 0, got \(rate)")
+        }
+        guard timeoutNanoseconds >= 1_000_000 else { throw FlagError("--timeout", "must be at least 1ms") }
+        if let path = unixSocketPath, path.isEmpty || path.utf8.count > 107 {
+            throw FlagError("--unix-socket", "must be a path of 1 to 107 bytes, got \"\(path)\"")
+        }
+    }
+}
+
+/// The URL forms the engine accepts: `http://host[:port][/path][?query]`.
+enum URLCheck {
+    static func validate(_ url: String) throws {
+        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "http",
+              let host = components.host, !host.isEmpty, !url.contains(where: { $0.isWhitespace })
+        else { throw FlagError("URL", "must be an http:// URL such as http://127.0.0.1:8080/, got \"\(url)\"") }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw FlagError("URL", "has port \(port), outside 1-65535")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/// LoadEngine: stackbench's libcurl load generator, the part every measurement rests on.
+///
+/// Owns: client threads (`CurlMultiDriver`, one libcurl multi handle each), the closed and open schedules with
+/// their stop conditions, per-thread recording (`ThreadRecorder`, HdrHistogram) merged once into a `RunResult`,
+/// error categories and the client's own CPU use.
+/// Must not: know about stacks, scenarios or servers; format text for people (the CLI and reports do that).
+/// Mirrors: wrk (closed model, thread/connection layout), wrk2 (open model, coordinated-omission correction)
+/// and oha (per-second series, JSON output).
+import Atomics
+import BenchSupport
+import CCurl
+import Foundation
+
+/// One load in progress: `start()`, poll `progress` as often as you like, then `wait()` for the result.
+public final class LoadRun {
+    public let plan: LoadPlan
+    /// Live counts for a progress display.
+    public let progress: ProgressCounters
+    private let templates: CurlRequestTemplates
+    private let stopFlag = ManagedAtomic(false)
+    private var timeline: Timeline?
+    private var drivers: [CurlMultiDriver] = []
+    private var threads: [JoinableThread] = []
+    private let cpuAtMeasureStart = CPUUsageBox()
+
+    /// Validates `plan` and prepares its requests; throws a `FlagError` naming the flag at fault.
+    public init(plan: LoadPlan) throws {
+        try plan.validate()
+        LoadRun.initializeCurlOnce
+        self.plan = plan
+        progress = ProgressCounters(threads: plan.threads)
+        templates = CurlRequestTemplates(plan.requests)
+    }
+
+    private static let initializeCurlOnce: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()
+
+    /// Runs a load from start to end on the calling thread's behalf.
+    public static func run(_ plan: LoadPlan) throws -> RunResult {
+        let run = try LoadRun(plan: plan)
+        run.start()
+        return run.wait()
+    }
+
+    /// Starts the client threads; sending begins a few milliseconds later, all threads at once.
+    public func start() {
+        let runStart = monotonicNanoseconds() + 5_000_000
+        let measureStart = runStart + plan.warmupNanoseconds
+        let end: UInt64
+        switch plan.stop {
+        case .duration(let nanos): end = measureStart + nanos
+        case .count: end = .max
+        }
+        let timeline = Timeline(runStart: runStart, measureStart: measureStart, end: end)
+        self.timeline = timeline
+        let expectedSeconds = end == .max ? 60 : Int((end - measureStart) / 1_000_000_000)
+        drivers = (0..<plan.threads).map {
+            CurlMultiDriver(index: $0, plan: plan, templates: templates, timeline: timeline, stopFlag: stopFlag,
+                            progress: progress.threads[$0], expectedSeconds: expectedSeconds)
+        }
+        threads = drivers.map { driver in JoinableThread { driver.run() } }
+        threads.append(JoinableThread { [cpuAtMeasureStart, stopFlag] in
+            while monotonicNanoseconds() < measureStart && !stopFlag.load(ordering: .relaxed) {
+                sleepUntil(monotonicNanoseconds: min(measureStart, monotonicNanoseconds() + 10_000_000))
+            }
+            cpuAtMeasureStart.value = CPUUsage.currentProcess()
+        })
+    }
+
+    /// Seconds into the measured window (negative during warm-up), for a progress display.
+    public var elapsedSeconds: Double {
+        guard let timeline else { return 0 }
+        return (Double(monotonicNanoseconds()) - Double(timeline.measureStart)) / 1e9
+    }
+
+    /// Asks every client thread to stop now (e.g. on Ctrl-C); `wait()` then returns what was measured so far.
+    public func requestStop() {
+        stopFlag.store(true, ordering: .relaxed)
+    }
+
+    /// Waits for the client threads and merges what they recorded.
+    public func wait() -> RunResult {
+        threads.forEach { $0.join() }
+        let cpuAtEnd = CPUUsage.currentProcess()
+        guard let timeline else { preconditionFailure("wait() before start()") }
+        let measuredEnd = min(monotonicNanoseconds(), timeline.end)
+        let stoppedAt: UInt64
+        if case .count = plan.stop {
+            stoppedAt = max(drivers.map(\.recorder.lastCompletion).max() ?? measuredEnd, timeline.measureStart + 1)
+        } else {
+            stoppedAt = max(measuredEnd, timeline.measureStart + 1)
+        }
+        let cpu = cpuAtEnd.since(cpuAtMeasureStart.value ?? cpuAtEnd)
+        return RunResult(plan: plan, recorders: drivers.map(\.recorder),
+                         elapsedSeconds: Double(stoppedAt - timeline.measureStart) / 1e9, cpu: cpu,
+                         startedAt: Date(timeIntervalSinceNow: -Double(monotonicNanoseconds() - timeline.measureStart) / 1e9))
+    }
+}
+
+/// The process CPU reading taken when the measured window opens, handed from the timekeeper thread.
+private final class CPUUsageBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: CPUUsage?
+    var value: CPUUsage? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

@@ -1,0 +1,133 @@
+import BenchSupport
+import Foundation
+import Histogram
+
+/// Merging the client threads' recorders into one `RunResult`.
+extension RunResult {
+    init(plan: LoadPlan, recorders: [ThreadRecorder], elapsedSeconds: Double, cpu: CPUUsage, startedAt: Date) {
+        var corrected = recorders[0].corrected
+        var uncorrected = recorders[0].uncorrected
+        for recorder in recorders.dropFirst() {
+            corrected.add(recorder.corrected)
+            uncorrected.add(recorder.uncorrected)
+        }
+        let requests = recorders.reduce(0) { $0 + $1.requests }
+        let errors = recorders.reduce(0) { $0 + $1.errors }
+        let bytes = recorders.reduce(0) { $0 + $1.bytes }
+        var statusCodes: [String: Int] = [:]
+        var statusClasses: [String: Int] = [:]
+        var non2xx3xx = 0
+        for status in 0..<ThreadRecorder.statusSlots {
+            let count = recorders.reduce(0) { $0 + $1.statusCounts[status] }
+            guard count > 0 else { continue }
+            statusCodes[status == 0 ? "other" : String(status)] = count
+            statusClasses[status == 0 ? "other" : "\(status / 100)xx", default: 0] += count
+            if !(200..<400).contains(status) { non2xx3xx += count }
+        }
+        var byCategory = Dictionary(uniqueKeysWithValues: ErrorCategory.allCases.map { ($0.rawValue, 0) })
+        var byCurlCode: [String: Int] = [:]
+        var curlMessages: [String: String] = [:]
+        for code in 1..<ThreadRecorder.curlCodeSlots {
+            let count = recorders.reduce(0) { $0 + $1.curlCodeCounts[code] }
+            guard count > 0 else { continue }
+            byCategory[ErrorCategory(curlCode: code).rawValue, default: 0] += count
+            byCurlCode[String(code)] = count
+            curlMessages[String(code)] = ErrorCategory.describe(curlCode: code)
+        }
+        let isOpen: Bool
+        var rate: Double? = nil
+        if case .open(let r) = plan.schedule { isOpen = true; rate = r } else { isOpen = false }
+        let cores = min(plan.threads, plan.cpus?.cpus.count ?? ProcessInfo.processInfo.activeProcessorCount)
+        let cpuSeconds = Double(cpu.totalMicroseconds) / 1e6
+        let share = cpuSeconds / (max(elapsedSeconds, 1e-9) * Double(cores))
+        var warnings: [String] = []
+        if share > 0.9 {
+            warnings.append(String(format: "the client used %.0f%% of its %d core(s): these numbers measure the "
+                                   + "client, not the server (add threads or CPUs)", share * 100, cores))
+        }
+        let unfinished = recorders.reduce(0) { $0 + $1.unfinished }
+        var intended: Int? = nil
+        if let rate {
+            intended = requests + unfinished
+            let achieved = Double(requests) / max(elapsedSeconds, 1e-9)
+            if achieved < 0.95 * rate {
+                warnings.append(String(format: "achieved %.1f req/s, under 95%% of the intended %.1f req/s: "
+                                       + "the server or the connections (-c) could not keep up", achieved, rate))
+            }
+        }
+        if requests > 0 && errors == requests {
+            warnings.append("every request failed: see the error counts")
+        }
+
+        self.startedAt = ISO8601DateFormatter().string(from: startedAt)
+        config = Config(plan: plan, model: isOpen ? "open" : "closed", rate: rate)
+        summary = Summary(requests: requests, responses: requests - errors, errors: errors, non2xx3xx: non2xx3xx,
+                          unfinished: unfinished, elapsedSeconds: elapsedSeconds,
+                          requestsPerSecond: Double(requests) / max(elapsedSeconds, 1e-9), bytes: bytes,
+                          bytesPerSecond: Double(bytes) / max(elapsedSeconds, 1e-9), intended: intended)
+        latency = LatencySummary(corrected)
+        uncorrectedLatency = isOpen ? LatencySummary(uncorrected) : nil
+        self.statusCodes = statusCodes
+        self.statusClasses = statusClasses
+        self.errors = ErrorCounts(byCategory: byCategory, byCurlCode: byCurlCode, curlMessages: curlMessages)
+        clientCPU = ClientCPU(userSeconds: Double(cpu.userMicroseconds) / 1e6,
+                              systemSeconds: Double(cpu.systemMicroseconds) / 1e6, cores: cores,
+                              shareOfCores: share,
+                              microsecondsPerRequest: requests > 0 ? Double(cpu.totalMicroseconds) / Double(requests) : 0,
+                              saturated: share > 0.9)
+        perSecond = Self.mergeSeconds(recorders)
+        histogram = EncodedHistogram(corrected)
+        uncorrectedHistogram = isOpen ? EncodedHistogram(uncorrected) : nil
+        self.warnings = warnings
+    }
+
+    private static func mergeSeconds(_ recorders: [ThreadRecorder]) -> [SecondSample] {
+        let count = recorders.map(\.seconds.count).max() ?? 0
+        return (0..<count).map { second in
+            var merged = ThreadRecorder.SecondBucket()
+            for recorder in recorders where second < recorder.seconds.count {
+                let bucket = recorder.seconds[second]
+                merged.requests += bucket.requests
+                merged.errors += bucket.errors
+                merged.latency.add(bucket.latency)
+            }
+            return SecondSample(second: second, requests: merged.requests, errors: merged.errors,
+                                p50: Double(merged.latency.valueAtPercentile(50)),
+                                p99: Double(merged.latency.valueAtPercentile(99)))
+        }
+    }
+}
+
+extension RunResult.LatencySummary {
+    /// Summarises a latency histogram (µs); all zeros when it is empty.
+    public init<Count>(_ histogram: Histogram<Count>) {
+        let empty = histogram.totalCount == 0
+        min = empty ? 0 : Double(histogram.min)
+        mean = empty ? 0 : histogram.mean
+        stdev = empty ? 0 : histogram.stdDeviation
+        max = empty ? 0 : Double(histogram.max)
+        percentiles = Dictionary(uniqueKeysWithValues: RunResult.reportedPercentiles.map {
+            ($0.key, empty ? 0 : Double(histogram.valueAtPercentile($0.value)))
+        })
+    }
+}
+
+extension RunResult.Config {
+    init(plan: LoadPlan, model: String, rate: Double?) {
+        requests = plan.requests.map {
+            RunResult.Request(method: $0.method, url: $0.url, headers: $0.headers, bodyBytes: $0.body?.count ?? 0,
+                              weight: $0.weight)
+        }
+        unixSocket = plan.unixSocketPath
+        connections = plan.connections
+        threads = plan.threads
+        self.model = model
+        self.rate = rate
+        if case .duration(let nanos) = plan.stop { durationSeconds = Double(nanos) / 1e9 } else { durationSeconds = nil }
+        if case .count(let n) = plan.stop { count = n } else { count = nil }
+        warmupSeconds = Double(plan.warmupNanoseconds) / 1e9
+        timeoutSeconds = Double(plan.timeoutNanoseconds) / 1e9
+        keepAlive = plan.keepAlive
+        cpus = plan.cpus?.description
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// The result of one load, as written by `stackbench load --json` (schema documented in docs/load-json.md).
+/// Latencies are microseconds; rates are per second of the measured window.
+public struct RunResult: Codable, Sendable {
+    /// Schema name and version; bumped on any incompatible change.
+    public static let currentSchema = "stackbench.load/1"
+
+    public var schema = RunResult.currentSchema
+    /// When the measured window began (ISO 8601, UTC).
+    public var startedAt: String
+    public var config: Config
+    public var summary: Summary
+    /// From the intended send time in the open model; from the actual send time in the closed one.
+    public var latency: LatencySummary
+    /// From the actual send time; present in the open model only.
+    public var uncorrectedLatency: LatencySummary?
+    /// Responses by status code ("200") and by class ("2xx").
+    public var statusCodes: [String: Int]
+    public var statusClasses: [String: Int]
+    public var errors: ErrorCounts
+    public var clientCPU: ClientCPU
+    public var perSecond: [SecondSample]
+    /// The latency histogram behind `latency`, exact and mergeable.
+    public var histogram: EncodedHistogram
+    /// The histogram behind `uncorrectedLatency` (open model only).
+    public var uncorrectedHistogram: EncodedHistogram?
+    /// Things a reader must know before trusting the numbers, one sentence each.
+    public var warnings: [String]
+
+    /// The load as it was asked for.
+    public struct Config: Codable, Sendable {
+        public var requests: [Request]
+        public var unixSocket: String?
+        public var connections: Int
+        public var threads: Int
+        /// "closed" or "open".
+        public var model: String
+        /// Intended arrival rate, open model only.
+        public var rate: Double?
+        public var durationSeconds: Double?
+        public var count: Int?
+        public var warmupSeconds: Double
+        public var timeoutSeconds: Double
+        public var keepAlive: Bool
+        /// Client CPUs as a `taskset -c` list, or nil when unpinned.
+        public var cpus: String?
+    }
+
+    /// A request of the mix, without its body (only its size).
+    public struct Request: Codable, Sendable {
+        public var method: String
+        public var url: String
+        public var headers: [String]
+        public var bodyBytes: Int
+        public var weight: Double
+    }
+
+    public struct Summary: Codable, Sendable {
+        /// Requests that completed or failed inside the measured window.
+        public var requests: Int
+        /// Responses received (any status).
+        public var responses: Int
+        /// Requests that failed in libcurl (connect, timeout, read, other).
+        public var errors: Int
+        /// Responses with a status outside 200-399.
+        public var non2xx3xx: Int
+        /// Requests in flight (or, in the open model, due but not sent) when the window closed.
+        public var unfinished: Int
+        public var elapsedSeconds: Double
+        public var requestsPerSecond: Double
+        /// Bytes received, headers and bodies.
+        public var bytes: Int
+        public var bytesPerSecond: Double
+        /// Open model: requests the schedule intended to send inside the window.
+        public var intended: Int?
+    }
+
+    public struct LatencySummary: Codable, Sendable {
+        public var min: Double
+        public var mean: Double
+        public var stdev: Double
+        public var max: Double
+        /// Keys "50", "75", "90", "99", "99.9", "99.99".
+        public var percentiles: [String: Double]
+    }
+
+    public struct ErrorCounts: Codable, Sendable {
+        /// Keys are `ErrorCategory` raw values: connect, timeout, read, other.
+        public var byCategory: [String: Int]
+        /// Keys are libcurl codes ("7"), values their counts.
+        public var byCurlCode: [String: Int]
+        /// libcurl's text for each code seen.
+        public var curlMessages: [String: String]
+    }
+
+    public struct ClientCPU: Codable, Sendable {
+        public var userSeconds: Double
+        public var systemSeconds: Double
+        /// Cores the client could use: threads, capped by the pinned CPUs.
+        public var cores: Int
+        /// CPU time over (elapsed × cores), 0...1.
+        public var shareOfCores: Double
+        public var microsecondsPerRequest: Double
+        /// More than 90% busy: the numbers measure the client, not the server.
+        public var saturated: Bool
+    }
+
+    public struct SecondSample: Codable, Sendable {
+        public var second: Int
+        public var requests: Int
+        public var errors: Int
+        public var p50: Double
+        public var p99: Double
+    }
+
+    /// The percentiles every summary reports, as keys and as numbers.
+    public static let reportedPercentiles: [(key: String, value: Double)] =
+        [("50", 50), ("75", 75), ("90", 90), ("99", 99), ("99.9", 99.9), ("99.99", 99.99)]
+}

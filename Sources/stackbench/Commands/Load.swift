@@ -1,0 +1,60 @@
+import ArgumentParser
+import BenchSupport
+import Foundation
+import LoadEngine
+
+/// `stackbench load URL`: an ad-hoc load, like wrk and oha.
+struct Load: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Load one or more URLs with libcurl clients and print a latency summary.",
+        discussion: "Closed model by default (each connection sends its next request when the previous one "
+            + "completes); --rate switches to the open model with coordinated-omission correction.")
+
+    @Argument(help: "http:// URLs; several are sent in an equal mix.")
+    var urls: [String] = []
+    @Option(name: .shortAndLong, help: "Concurrent connections.") var connections = 50
+    @Option(name: .shortAndLong, help: "Client threads, one libcurl multi handle each.") var threads = 1
+    @Option(name: .shortAndLong, help: "Measured duration (10s, 500ms, 2m).") var duration: String?
+    @Option(name: [.customShort("n"), .customLong("requests")], help: "Stop after this many requests.")
+    var count: Int?
+    @Option(help: "Open model: constant arrival rate, requests per second (5000, 10k).") var rate: String?
+    @Option(name: [.customShort("H"), .customLong("header")], help: "Header line \"Name: value\" (repeatable).")
+    var headers: [String] = []
+    @Option(name: .shortAndLong, help: "HTTP method.") var method = "GET"
+    @Option(help: "Request body.") var body: String?
+    @Option(help: "Read the request body from this file.") var bodyFile: String?
+    @Option(help: "A JSON file with a weighted request mix (see docs/load.md).") var mix: String?
+    @Option(help: "Send HTTP over this unix domain socket.") var unixSocket: String?
+    @Option(help: "Per-request timeout.") var timeout = "30s"
+    @Option(help: "Load before the measured window, not recorded.") var warmup = "0s"
+    @Option(help: "Pin the client threads to these CPUs (0, 0-1, 0,2).") var cpus: String?
+    @Option(help: "Write the result as JSON to this file.") var json: String?
+    @Flag(help: "Open a new connection for every request.") var noKeepalive = false
+
+    func run() throws {
+        let plan = try LoadOptions(self).plan()
+        let run = try LoadRun(plan: plan)
+        let target = plan.unixSocketPath.map { "\(plan.requests[0].url) via \($0)" } ?? plan.requests[0].url
+        print("Running \(describeStop(plan.stop)) test @ \(target)\(plan.requests.count > 1 ? " (+\(plan.requests.count - 1) more)" : "")")
+        print("  \(plan.threads) threads and \(plan.connections) connections, \(describeSchedule(plan.schedule))")
+        let result = LoadProgress(run: run).runToEnd()
+        if let json {
+            try ResultFile.write(result, to: json)
+        }
+        print(LoadSummary(result).text, terminator: "")
+    }
+
+    private func describeStop(_ stop: StopCondition) -> String {
+        switch stop {
+        case .duration(let nanos): return Units.formatMicroseconds(Double(nanos) / 1000)
+        case .count(let n): return "\(n)-request"
+        }
+    }
+
+    private func describeSchedule(_ schedule: Schedule) -> String {
+        switch schedule {
+        case .closed: return "closed model"
+        case .open(let rate): return String(format: "open model at %.1f req/s", rate)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import BenchSupport
+import Foundation
+import LoadEngine
+
+/// Turns `stackbench load`'s flags into a `LoadPlan`, with one-line errors naming the flag.
+struct LoadOptions {
+    let command: Load
+
+    init(_ command: Load) { self.command = command }
+
+    func plan() throws -> LoadPlan {
+        var plan = LoadPlan(requests: try requests())
+        plan.connections = command.connections
+        plan.threads = command.threads
+        plan.unixSocketPath = command.unixSocket
+        plan.keepAlive = !command.noKeepalive
+        plan.timeoutNanoseconds = try duration(command.timeout, flag: "--timeout")
+        plan.warmupNanoseconds = try duration(command.warmup, flag: "--warmup")
+        switch (command.duration, command.count) {
+        case (.some, .some): throw FlagError("-d/--duration", "and -n/--requests cannot be used together")
+        case (_, .some(let n)): plan.stop = .count(n)
+        case (let text, nil): plan.stop = .duration(nanoseconds: try duration(text ?? "10s", flag: "-d/--duration"))
+        }
+        if let text = command.rate {
+            guard let rate = Units.parseCount(text) else { throw FlagError("--rate", "must be a number, got \"\(text)\"") }
+            plan.schedule = .open(requestsPerSecond: rate)
+        }
+        if let text = command.cpus { plan.cpus = try CPUSet(parsing: text) }
+        try plan.validate()
+        return plan
+    }
+
+    private func requests() throws -> [RequestSpec] {
+        if let mix = command.mix {
+            guard command.urls.isEmpty else { throw FlagError("--mix", "replaces the URL arguments: give one or the other") }
+            return try RequestMixFile.load(mix)
+        }
+        guard !command.urls.isEmpty else { throw FlagError("URL", "is required (or --mix FILE)") }
+        if command.body != nil && command.bodyFile != nil {
+            throw FlagError("--body", "and --body-file cannot be used together")
+        }
+        let body = try command.bodyFile.map { try RequestMixFile.readBody($0, flag: "--body-file") }
+            ?? command.body.map { Array($0.utf8) }
+        return command.urls.map {
+            RequestSpec(url: $0, method: command.method.uppercased(), headers: command.headers, body: body)
+        }
+    }
+
+    private func duration(_ text: String, flag: String) throws -> UInt64 {
+        guard let nanos = Units.parseDuration(text) else {
+            throw FlagError(flag, "must be a duration such as 10s, 500ms or 2m, got \"\(text)\"")
+        }
+        return nanos
+    }
+}

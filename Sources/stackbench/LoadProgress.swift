@@ -1,0 +1,60 @@
+import Atomics
+import BenchSupport
+import Foundation
+import LoadEngine
+
+/// Live progress on stderr while a load runs: a redrawn line on a terminal (about 10 times a second), one plain
+/// line per second otherwise. Ctrl-C stops the load early; the summary then covers what was measured.
+struct LoadProgress {
+    let run: LoadRun
+
+    func runToEnd() -> RunResult {
+        interrupted.store(false, ordering: .relaxed)
+        signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
+        defer { signal(SIGINT, SIG_DFL) }
+        let terminal = isatty(STDERR_FILENO) == 1
+        let total: Double? = {
+            if case .duration(let nanos) = run.plan.stop { return Double(nanos) / 1e9 } else { return nil }
+        }()
+        let done = ManagedAtomic(false)
+        let waiter = Thread { [run] in
+            let result = run.wait()
+            ResultBox.shared.result = result
+            done.store(true, ordering: .releasing)
+        }
+        run.start()
+        waiter.start()
+        var lastRequests = 0
+        var lastTime = monotonicNanoseconds()
+        var nextLine = lastTime + 1_000_000_000
+        while !done.load(ordering: .acquiring) {
+            usleep(terminal ? 100_000 : 20_000)
+            if interrupted.load(ordering: .relaxed) { run.requestStop() }
+            let now = monotonicNanoseconds()
+            guard terminal || now >= nextLine else { continue }
+            let requests = run.progress.requests
+            let rate = Double(requests - lastRequests) / (Double(now - lastTime) / 1e9)
+            let elapsed = run.elapsedSeconds
+            let clock = elapsed < 0 ? String(format: "warm-up %.1fs", -elapsed)
+                : total.map { String(format: "%.1fs/%.0fs", elapsed, $0) } ?? String(format: "%.1fs", elapsed)
+            let line = "\(clock)  \(requests) requests  \(Units.formatCount(rate)) req/s  \(run.progress.errors) errors"
+            FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
+            (lastRequests, lastTime, nextLine) = (requests, now, nextLine + 1_000_000_000)
+        }
+        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        return ResultBox.shared.result!
+    }
+}
+
+private let interrupted = ManagedAtomic(false)
+
+/// Hands the result from the waiting thread to the progress loop.
+private final class ResultBox: @unchecked Sendable {
+    static let shared = ResultBox()
+    private let lock = NSLock()
+    private var stored: RunResult?
+    var result: RunResult? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}

@@ -1,0 +1,23 @@
+import BenchSupport
+import Foundation
+import LoadEngine
+
+/// Writes a `RunResult` as pretty JSON, through a temporary file and a rename, so a reader never sees half of it
+/// and an interrupted write never destroys the previous file.
+enum ResultFile {
+    static func write(_ result: RunResult, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(result)
+        let temporary = path + ".\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            throw FileError(path: path, problem: "cannot write the JSON result (\(String(cString: strerror(errno))))",
+                            exitStatus: .runFailed)
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw FileError(path: path, problem: "cannot write the JSON result (\(reason))", exitStatus: .runFailed)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// stackbench: the command-line front door. Parses, validates, and makes one call into a library per
+/// subcommand; maps every error to one line on stderr and an `ExitStatus` (ArgumentParser's usage status 64
+/// becomes 2).
+import ArgumentParser
+import BenchSupport
+import Foundation
+
+@main
+struct Stackbench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stackbench",
+        abstract: "Stand up nginx + uWSGI style stacks, drive them with libcurl clients, and report.",
+        version: "0.1.0",
+        subcommands: [Load.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as UserFacingError {
+            FileHandle.standardError.write(Data("stackbench: error: \(error)\n".utf8))
+            Foundation.exit(error.exitStatus.rawValue)
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
+        } catch {
+            let status = exitCode(for: error).rawValue
+            let message = fullMessage(for: error)
+            if status == 0 {
+                print(message)
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data("stackbench: error: \(message)\n".utf8))
+            Foundation.exit(status == ExitCode.validationFailure.rawValue ? ExitStatus.usage.rawValue : status)
+        }
+    }
+}
