@@ -25,6 +25,10 @@ static inline CURLcode sb_easy_setopt_write(CURL *easy, curl_write_callback call
     return curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, callback);
 }
 
+static inline CURLcode sb_easy_setopt_closesocket(CURL *easy, curl_closesocket_callback callback) {
+    return curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, callback);
+}
+
 static inline CURLMcode sb_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }

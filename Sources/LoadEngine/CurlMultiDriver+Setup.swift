@@ -11,6 +11,8 @@ extension CurlMultiDriver {
         sb_easy_setopt_write(easy, countBody)
         sb_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, slot)
         sb_easy_setopt_ptr(easy, CURLOPT_PRIVATE, slot)
+        sb_easy_setopt_closesocket(easy, closeSocket)
+        sb_easy_setopt_ptr(easy, CURLOPT_CLOSESOCKETDATA, events)
         sb_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(plan.timeoutNanoseconds / 1_000_000))
         sb_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(plan.timeoutNanoseconds / 1_000_000))
         sb_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
@@ -39,23 +41,19 @@ private let countBody: curl_write_callback = { _, size, count, slot in
     return size * count
 }
 
-/// CURLMOPT_SOCKETFUNCTION: mirrors libcurl's interest in a socket into the epoll set.
-private let trackSocket: curl_socket_callback = { _, socket, what, state, known in
-    let events = state!.assumingMemoryBound(to: CurlMultiDriver.EventState.self)
-    if what == CURL_POLL_REMOVE {
-        sb_epoll_set(events.pointee.epoll, EPOLL_CTL_DEL, socket, 0)
-        return 0
-    }
+/// CURLMOPT_SOCKETFUNCTION: tells the epoll registry what libcurl wants of a socket now.
+private let trackSocket: curl_socket_callback = { _, socket, what, state, _ in
     var interest: UInt32 = 0
     if what & CURL_POLL_IN != 0 { interest |= UInt32(EPOLLIN.rawValue) }
     if what & CURL_POLL_OUT != 0 { interest |= UInt32(EPOLLOUT.rawValue) }
-    if known == nil {
-        sb_epoll_set(events.pointee.epoll, EPOLL_CTL_ADD, socket, interest)
-        curl_multi_assign(events.pointee.multi, socket, state)
-    } else {
-        sb_epoll_set(events.pointee.epoll, EPOLL_CTL_MOD, socket, interest)
-    }
+    state!.assumingMemoryBound(to: CurlMultiDriver.EventState.self).pointee.registry.want(socket, interest)
     return 0
+}
+
+/// CURLOPT_CLOSESOCKETFUNCTION: closes a connection's socket and forgets its registration.
+private let closeSocket: curl_closesocket_callback = { state, socket in
+    state!.assumingMemoryBound(to: CurlMultiDriver.EventState.self).pointee.registry.forget(socket)
+    return close(socket)
 }
 
 /// CURLMOPT_TIMERFUNCTION: remembers when libcurl wants CURL_SOCKET_TIMEOUT (-1: no timer).

@@ -25,9 +25,10 @@ final class CurlMultiDriver {
         var active = false
     }
 
-    /// What the socket and timer callbacks need: the epoll set, the multi handle, libcurl's next timeout.
+    /// What the socket, close and timer callbacks need: the epoll registry, the multi handle, libcurl's next
+    /// timeout.
     struct EventState {
-        var epoll: Int32
+        var registry: EpollRegistry
         var multi: UnsafeMutableRawPointer
         /// When libcurl wants `CURL_SOCKET_TIMEOUT` (monotonic ns); 0 when it has no timer.
         var timerDeadline: UInt64 = 0
@@ -78,7 +79,7 @@ final class CurlMultiDriver {
         }
         let multi = curl_multi_init()!
         events = .allocate(capacity: 1)
-        events.initialize(to: EventState(epoll: epoll_create1(Int32(EPOLL_CLOEXEC)), multi: multi))
+        events.initialize(to: EventState(registry: EpollRegistry(epoll: epoll_create1(Int32(EPOLL_CLOEXEC))), multi: multi))
         slots = .allocate(capacity: slotCount)
         for i in 0..<slotCount {
             (slots + i).initialize(to: Slot(easy: curl_easy_init()!, index: i))
@@ -95,7 +96,8 @@ final class CurlMultiDriver {
             curl_easy_cleanup(slots[i].easy)
         }
         curl_multi_cleanup(events.pointee.multi)
-        close(events.pointee.epoll)
+        close(events.pointee.registry.epoll)
+        events.pointee.registry.deallocate()
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         events.deallocate()
@@ -122,8 +124,9 @@ final class CurlMultiDriver {
             if now >= timeline.end || stopFlag.load(ordering: .relaxed) { break }
             if interval > 0 { issueDue(now: now) }
             if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)) { break }
-            let ready = sb_epoll_wait(events.pointee.epoll, readyFds, readyEvents, 64, waitNanoseconds(now: now))
-            for i in 0..<Int(max(ready, 0)) {
+            let ready = sb_epoll_wait(events.pointee.registry.epoll, readyFds, readyEvents, 64,
+                                      waitNanoseconds(now: now))
+            for i in 0..<Int(max(ready, 0)) where events.pointee.registry.claim(readyFds[i]) {
                 let flags = readyEvents[i]
                 var action: Int32 = 0
                 if flags & UInt32(EPOLLIN.rawValue) != 0 { action |= CURL_CSELECT_IN }

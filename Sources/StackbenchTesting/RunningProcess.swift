@@ -1,0 +1,58 @@
+import Foundation
+
+/// A child process started by a test: its output collected, and always ended — by `wait(timeout:)` or, when the
+/// test throws first, by deinit (SIGKILL by pid, then reaped).
+public final class RunningProcess {
+    private let process = Process()
+    private let outputFile: URL
+    private let errorFile: URL
+
+    /// Starts `executable` with `arguments`; stdout and stderr go to temporary files.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        let folder = FileManager.default.temporaryDirectory
+        let id = UUID().uuidString
+        outputFile = folder.appendingPathComponent("stackbench-test-\(id).out")
+        errorFile = folder.appendingPathComponent("stackbench-test-\(id).err")
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// The child's pid.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Waits for the process to exit (killing it after `timeout` seconds) and returns its status and output.
+    @discardableResult
+    public func wait(timeout: Double = 120) -> (status: Int32, stdout: String, stderr: String) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+        let out = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, out, err)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: outputFile)
+        try? FileManager.default.removeItem(at: errorFile)
+    }
+}
+
+/// Runs a command to completion: status, stdout and stderr.
+public func runCommand(_ executable: String, _ arguments: [String], timeout: Double = 120)
+    throws -> (status: Int32, stdout: String, stderr: String) {
+    try RunningProcess(executable, arguments).wait(timeout: timeout)
+}
