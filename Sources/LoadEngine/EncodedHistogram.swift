@@ -2,7 +2,8 @@ import Histogram
 
 /// An HdrHistogram in result.json: its settings and the sparse list of non-empty buckets as [value, count]
 /// pairs. Decoding and re-recording the pairs rebuilds the same buckets, so histograms from several runs or
-/// machines merge exactly (`merged(with:)`).
+/// machines merge exactly (`merged(with:)`). The first pair carries the exact minimum and the last the exact
+/// maximum recorded (each lies in its bucket), which HdrHistogram clamps percentiles to.
 public struct EncodedHistogram: Codable, Sendable, Equatable {
     /// Smallest value told apart from 0, µs.
     public var lowest: UInt64
@@ -10,7 +11,7 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
     public var highest: UInt64
     /// Significant decimal digits kept (1 to 5).
     public var significantDigits: Int
-    /// Non-empty buckets: each the bucket's highest equivalent value (µs) and its count.
+    /// Non-empty buckets, ascending: a value in the bucket (µs) and the bucket's count.
     public var counts: [[UInt64]]
 
     /// Encodes `histogram`.
@@ -18,7 +19,12 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
         lowest = histogram.lowestDiscernibleValue
         highest = histogram.highestTrackableValue
         significantDigits = Int(histogram.numberOfSignificantValueDigits.rawValue)
-        counts = histogram.recordedValues().map { [$0.value, UInt64($0.count)] }
+        var pairs = histogram.recordedValues().map { [histogram.lowestEquivalentForValue($0.value), UInt64($0.count)] }
+        if !pairs.isEmpty {
+            pairs[0][0] = histogram.min
+            pairs[pairs.count - 1][0] = histogram.maxRecorded
+        }
+        counts = pairs
     }
 
     /// Rebuilds the histogram; nil when the settings are not ones HdrHistogram accepts.

@@ -105,7 +105,7 @@ extension RunResult.LatencySummary {
         min = empty ? 0 : Double(histogram.min)
         mean = empty ? 0 : histogram.mean
         stdev = empty ? 0 : histogram.stdDeviation
-        max = empty ? 0 : Double(histogram.max)
+        max = empty ? 0 : Double(histogram.maxRecorded)
         percentiles = Dictionary(uniqueKeysWithValues: RunResult.reportedPercentiles.map {
             ($0.key, empty ? 0 : Double(histogram.valueAtPercentile($0.value)))
         })

@@ -1,135 +1,133 @@
 /// StackbenchTesting: support for stackbench's tests — a scriptable HTTP server to load, a runner for the built
-/// binary and other processes, temporary trees. Never linked into the `stackbench` executable.
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+/// binary and other processes, temporary folders. Never linked into the `stackbench` executable.
+import BenchSupport
 import Foundation
 
-/// An HTTP/1.1 server on one event-loop thread whose timing is known: every response comes after a fixed delay,
-/// optionally the whole server stalls once (no response leaves during the stall), bodies are N bytes.
-/// Echoes what it received in `X-Method` and `X-Body-Bytes` headers so tests can check what a client sent.
-public final class FixtureHTTPServer {
+/// An HTTP/1.1 server whose timing is known: each response leaves a fixed delay after its whole request arrived
+/// (slept with nanosleep, so within ~0.1 ms), optionally the whole server stalls once, bodies are N bytes.
+/// Thread per connection, blocking sockets: simple enough to trust as a reference. Counts what it received.
+public final class FixtureHTTPServer: @unchecked Sendable {
     /// How the server answers.
     public struct Behavior: Sendable {
-        /// Delay between receiving a whole request and sending its response.
-        public var delay: TimeAmount = .zero
+        /// Delay between receiving a whole request and sending its response, ns.
+        public var delayNanoseconds: UInt64
         /// Body size of every response, bytes.
-        public var bodyBytes = 2
+        public var bodyBytes: Int
         /// Status of every response.
-        public var status: HTTPResponseStatus = .ok
-        /// Once, `after` this long from the first request, hold every response for `length`.
-        public var stall: (after: TimeAmount, length: TimeAmount)?
+        public var status: Int
+        /// Once, `after` ns from the first request, hold every response until `length` ns have passed.
+        public var stall: (after: UInt64, length: UInt64)?
 
-        public init(delay: TimeAmount = .zero, bodyBytes: Int = 2, status: HTTPResponseStatus = .ok,
-                    stall: (after: TimeAmount, length: TimeAmount)? = nil) {
-            self.delay = delay
+        public init(delayMilliseconds: Double = 0, bodyBytes: Int = 2, status: Int = 200,
+                    stall: (afterMilliseconds: Double, lengthMilliseconds: Double)? = nil) {
+            delayNanoseconds = UInt64(delayMilliseconds * 1e6)
             self.bodyBytes = bodyBytes
             self.status = status
-            self.stall = stall
+            self.stall = stall.map { (UInt64($0.afterMilliseconds * 1e6), UInt64($0.lengthMilliseconds * 1e6)) }
         }
     }
 
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    private let channel: Channel
+    /// What the server has seen so far.
+    public struct Seen: Sendable {
+        public var requests = 0
+        public var connections = 0
+        public var methods: [String: Int] = [:]
+        public var bodyBytes = 0
+    }
+
     /// The TCP port on 127.0.0.1 (nil when serving a unix socket).
     public let port: Int?
-    /// Requests fully received so far.
-    public var requestCount: Int { (try? group.next().submit { self.state.requests }.wait()) ?? 0 }
-    private let state: ServerState
+    let behavior: Behavior
+    private let listener: Int32
+    private let lock = NSLock()
+    private var seenSoFar = Seen()
+    private var firstRequest: UInt64?
+    private var stallEnd: UInt64?
+    private var open: Set<Int32> = []
+    private var stopping = false
+    private let threads = DispatchGroup()
 
     /// Starts serving on 127.0.0.1 at a free port, or on `unixSocket` when given.
     public init(_ behavior: Behavior = Behavior(), unixSocket: String? = nil) throws {
-        let state = ServerState(behavior: behavior)
-        self.state = state
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 1024)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(FixtureHandler(state: state))
-                }
-            }
-        if let unixSocket {
-            channel = try bootstrap.bind(unixDomainSocketPath: unixSocket, cleanupExistingSocketFile: true).wait()
-            port = nil
-        } else {
-            channel = try bootstrap.bind(host: "127.0.0.1", port: 0).wait()
-            port = channel.localAddress?.port
-        }
+        self.behavior = behavior
+        (listener, port) = try Self.listen(unixSocket: unixSocket)
+        threads.enter()
+        Thread { [self] in acceptLoop() }.start()
     }
 
     /// `http://127.0.0.1:PORT` + path.
     public func url(_ path: String = "/") -> String { "http://127.0.0.1:\(port ?? 80)\(path)" }
 
-    /// Stops listening and ends the event-loop thread.
+    /// What the server has seen so far.
+    public var seen: Seen { lock.withLock { seenSoFar } }
+
+    /// Stops listening, drops every connection and waits for the server's threads; later calls do nothing.
     public func shutdown() {
-        try? channel.close().wait()
-        try? group.syncShutdownGracefully()
+        let sockets: Set<Int32>? = lock.withLock {
+            if stopping { return nil }
+            stopping = true
+            return open
+        }
+        guard let sockets else { return }
+        Glibc.shutdown(listener, Int32(SHUT_RDWR))
+        sockets.forEach { _ = Glibc.shutdown($0, Int32(SHUT_RDWR)) }
+        threads.wait()
+        close(listener)
     }
 
     deinit { shutdown() }
-}
 
-/// Server-wide state, touched only on the server's one event loop.
-private final class ServerState: @unchecked Sendable {
-    let behavior: FixtureHTTPServer.Behavior
-    var requests = 0
-    var firstRequest: NIODeadline?
-    var stallEnd: NIODeadline?
-
-    init(behavior: FixtureHTTPServer.Behavior) { self.behavior = behavior }
-
-    /// When the response to a request completed now may leave.
-    func responseTime(now: NIODeadline) -> NIODeadline {
-        requests += 1
-        let first = firstRequest ?? now
-        firstRequest = first
-        if let stall = behavior.stall, stallEnd == nil, now - first >= stall.after {
-            stallEnd = now + stall.length
+    private func acceptLoop() {
+        defer { threads.leave() }
+        while true {
+            let socket = accept(listener, nil, nil)
+            let accepted: Bool = lock.withLock {
+                guard socket >= 0, !stopping else { return false }
+                open.insert(socket)
+                seenSoFar.connections += 1
+                return true
+            }
+            guard accepted else {
+                if socket >= 0 { close(socket) }
+                if lock.withLock({ stopping }) { return }
+                continue
+            }
+            threads.enter()
+            Thread { [self] in
+                serve(FixtureConnection(socket: socket))
+                lock.withLock { _ = open.remove(socket) }
+                close(socket)
+                threads.leave()
+            }.start()
         }
-        let ready = now + behavior.delay
-        if let stallEnd, now < stallEnd { return max(ready, stallEnd) }
-        return ready
     }
-}
 
-private final class FixtureHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    private func serve(_ connection: FixtureConnection) {
+        while let request = connection.readRequest() {
+            let ready = responseTime(method: request.method, bodyBytes: request.bodyBytes)
+            sleepUntil(monotonicNanoseconds: ready)
+            guard connection.respond(status: behavior.status, method: request.method, bodyBytes: behavior.bodyBytes,
+                                     receivedBodyBytes: request.bodyBytes),
+                  !request.close
+            else { return }
+        }
+    }
 
-    private let state: ServerState
-    private var head: HTTPRequestHead?
-    private var bodyBytes = 0
-
-    init(state: ServerState) { self.state = state }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            bodyBytes = 0
-        case .body(let buffer):
-            bodyBytes += buffer.readableBytes
-        case .end:
-            guard let head else { return }
-            let deadline = state.responseTime(now: .now())
-            let behavior = state.behavior
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Length", value: String(behavior.bodyBytes))
-            headers.add(name: "X-Method", value: head.method.rawValue)
-            headers.add(name: "X-Body-Bytes", value: String(bodyBytes))
-            let response = HTTPResponseHead(version: head.version, status: behavior.status, headers: headers)
-            let body = context.channel.allocator.buffer(repeating: UInt8(ascii: "x"), count: behavior.bodyBytes)
-            let send = { [self] in
-                context.write(wrapOutboundOut(.head(response)), promise: nil)
-                if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    /// Counts a request and says when its response may leave.
+    private func responseTime(method: String, bodyBytes: Int) -> UInt64 {
+        let now = monotonicNanoseconds()
+        return lock.withLock {
+            seenSoFar.requests += 1
+            seenSoFar.methods[method, default: 0] += 1
+            seenSoFar.bodyBytes += bodyBytes
+            let first = firstRequest ?? now
+            firstRequest = first
+            if let stall = behavior.stall, stallEnd == nil, now - first >= stall.after {
+                stallEnd = now + stall.length
             }
-            if deadline <= .now() {
-                send()
-            } else {
-                context.eventLoop.scheduleTask(deadline: deadline) { send() }
-            }
+            let ready = now + behavior.delayNanoseconds
+            if let stallEnd, now < stallEnd { return max(ready, stallEnd) }
+            return ready
         }
     }
 }
