@@ -1,8 +1,10 @@
 import Foundation
 
 extension FixtureHTTPServer {
-    struct ListenError: Error, CustomStringConvertible {
-        let description: String
+    /// A socket could not be set up.
+    public struct ListenError: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// A listening socket on 127.0.0.1:0 (and its port) or on a unix socket path (replacing a stale file).

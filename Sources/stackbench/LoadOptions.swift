@@ -26,6 +26,7 @@ struct LoadOptions {
             plan.schedule = .open(requestsPerSecond: rate)
         }
         if let text = command.cpus { plan.cpus = try CPUSet(parsing: text) }
+        if let json = command.json { try checkWritable(json) }
         try plan.validate()
         return plan
     }
@@ -43,6 +44,18 @@ struct LoadOptions {
             ?? command.body.map { Array($0.utf8) }
         return command.urls.map {
             RequestSpec(url: $0, method: command.method.uppercased(), headers: command.headers, body: body)
+        }
+    }
+
+    /// Fails before the load, not after it, when the JSON result could not be written.
+    private func checkWritable(_ path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue,
+              access(folder, W_OK) == 0
+        else { throw FlagError("--json", "cannot write \"\(path)\": \(folder) is not a writable folder") }
+        guard !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue else {
+            throw FlagError("--json", "cannot write \"\(path)\": it is a folder")
         }
     }
 

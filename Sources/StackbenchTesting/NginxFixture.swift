@@ -1,0 +1,82 @@
+import Foundation
+
+/// Debian's real nginx serving a folder on a free 127.0.0.1 port and a unix socket, one process
+/// (`master_process off`, so that ending it by pid ends all of it), everything in a temporary folder.
+public final class NginxFixture {
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String { "nginx is not installed: run scripts/install-deps.sh (apt-get install nginx)" }
+    }
+
+    public let folder: TemporaryFolder
+    public let port: Int
+    public var unixSocket: String { folder.file("nginx.sock") }
+    private let process: RunningProcess
+
+    /// Starts nginx serving `files` (name → contents) and waits until it accepts connections.
+    public init(files: [String: [UInt8]]) throws {
+        let binary = "/usr/sbin/nginx"
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw Missing() }
+        folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("www"), withIntermediateDirectories: true)
+        for (name, contents) in files {
+            FileManager.default.createFile(atPath: folder.file("www/\(name)"), contents: Data(contents))
+        }
+        chmod(folder.path, 0o755)
+        port = try freePort()
+        let config = """
+            daemon off;
+            master_process off;
+            pid \(folder.file("nginx.pid"));
+            error_log \(folder.file("error.log"));
+            events { worker_connections 1024; }
+            http {
+                access_log off;
+                client_body_temp_path \(folder.file("body"));
+                server {
+                    listen 127.0.0.1:\(port);
+                    listen unix:\(folder.file("nginx.sock"));
+                    root \(folder.file("www"));
+                }
+            }
+            """
+        try config.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
+        process = try RunningProcess(binary, ["-c", folder.file("nginx.conf"), "-p", folder.path])
+        try waitForPort(port, timeout: 10)
+    }
+
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// Ends nginx by its pid and returns what it printed (for a failure message).
+    @discardableResult
+    public func stop() -> String {
+        kill(process.pid, SIGTERM)
+        let output = process.wait(timeout: 5)
+        return output.stderr + ((try? String(contentsOfFile: folder.file("error.log"), encoding: .utf8)) ?? "")
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+public func freePort() throws -> Int {
+    let (fd, port) = try FixtureHTTPServer.listen(unixSocket: nil)
+    close(fd)
+    return port!
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port`.
+public func waitForPort(_ port: Int, timeout: Double) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        close(fd)
+        if status == 0 { return }
+        usleep(20_000)
+    }
+    throw FixtureHTTPServer.ListenError(description: "nothing listened on port \(port) within \(timeout)s")
+}

@@ -1,0 +1,132 @@
+import Foundation
+import StackbenchTesting
+import Testing
+
+/// `stackbench load` as a user meets it: the built binary, its exit codes, its output and files.
+@Suite(.serialized) struct LoadCommandTests {
+    static let stackbench = BuiltProducts.stackbench
+
+    static func load(_ arguments: [String], timeout: Double = 60) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand(stackbench, ["load"] + arguments, timeout: timeout)
+    }
+
+    /// Each row: arguments, and the text the one-line error must contain.
+    static let badInputs: [([String], String)] = [
+        (["not-a-url"], "URL must be an http:// URL"),
+        (["ftp://127.0.0.1/"], "URL must be an http:// URL"),
+        (["http://127.0.0.1:99999/"], "URL"),
+        ([], "URL is required"),
+        (["http://127.0.0.1:1/", "-c", "0"], "-c/--connections must be > 0, got 0"),
+        (["http://127.0.0.1:1/", "-c=-5"], "-c/--connections must be > 0, got -5"),
+        (["http://127.0.0.1:1/", "-c", "many"], "-c"),
+        (["http://127.0.0.1:1/", "-t", "0"], "-t/--threads must be > 0"),
+        (["http://127.0.0.1:1/", "--bogus"], "--bogus"),
+        (["http://127.0.0.1:1/", "--body-file", "/nonexistent/body.json"], "--body-file file \"/nonexistent/body.json\" does not exist"),
+        (["http://127.0.0.1:1/", "--body-file", "/"], "--body-file file \"/\" cannot be read"),
+        (["http://127.0.0.1:1/", "-d", "10s", "-n", "5"], "cannot be used together"),
+        (["http://127.0.0.1:1/", "-d", "soon"], "-d/--duration must be a duration"),
+        (["http://127.0.0.1:1/", "--rate", "0"], "--rate must be > 0, got 0"),
+        (["http://127.0.0.1:1/", "--rate", "fast"], "--rate must be a number"),
+        (["http://127.0.0.1:1/", "--cpus", "64"], "--cpus names CPU 64"),
+        (["http://127.0.0.1:1/", "--timeout", "0"], "--timeout must be at least 1ms"),
+        (["http://127.0.0.1:1/", "-H", "broken"], "-H/--header must be \"Name: value\""),
+        (["http://127.0.0.1:1/", "--json", "/nonexistent/out.json"], "--json cannot write"),
+        (["--mix", "/nonexistent/mix.json"], "--mix file"),
+    ]
+
+    @Test(arguments: badInputs.indices)
+    func badInputExitsTwoWithOneLine(row: Int) throws {
+        let (arguments, expected) = Self.badInputs[row]
+        let result = try Self.load(arguments)
+        #expect(result.status == 2, "\(arguments): exit \(result.status), stderr: \(result.stderr)")
+        #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty, "nothing ran: \(result.stdout)")
+    }
+
+    @Test func badMixFileNamesTheProblem() throws {
+        let folder = try TemporaryFolder()
+        for (contents, expected) in [("{", "not a JSON list"), ("[]", "empty"), ("[{\"weight\": 1}]", "missing key \"url\""),
+                                     ("[{\"url\": 5}]", "[0].url")] {
+            try contents.write(toFile: folder.file("mix.json"), atomically: true, encoding: .utf8)
+            let result = try Self.load(["--mix", folder.file("mix.json")])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains(folder.file("mix.json")) && result.stderr.contains(expected), "\(result.stderr)")
+        }
+    }
+
+    @Test func unreachablePortIsCountedNotACrash() throws {
+        let port = try freePort()
+        let result = try Self.load(["http://127.0.0.1:\(port)/", "-n", "20", "-c", "2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Errors:       20 (connect 20"), "\(result.stdout)")
+        #expect(result.stdout.contains("curl 7 Couldn't connect to server: 20"), "\(result.stdout)")
+    }
+
+    @Test func jsonResultIsWrittenWithHistogram() throws {
+        let server = try FixtureHTTPServer(.init(bodyBytes: 100))
+        defer { server.shutdown() }
+        let folder = try TemporaryFolder()
+        let result = try Self.load([server.url(), "-n", "300", "-c", "4", "--json", folder.file("r.json")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder.file("r.json")))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(json["schema"] as? String == "stackbench.load/1")
+        let summary = try #require(json["summary"] as? [String: Any])
+        #expect(summary["requests"] as? Int == 300)
+        let histogram = try #require(json["histogram"] as? [String: Any])
+        let counts = try #require(histogram["counts"] as? [[Int]])
+        #expect(counts.reduce(0) { $0 + $1[1] } == 300)
+        #expect((json["statusCodes"] as? [String: Int])?["200"] == 300)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(leftovers == ["r.json"], "no temporary file is left: \(leftovers)")
+    }
+
+    @Test func progressIsOnePlainLinePerSecondWhenNotATerminal() throws {
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let result = try Self.load([server.url(), "-d", "2500ms", "-c", "2"])
+        #expect(result.status == 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 2, "\(result.stderr)")
+        #expect(lines.allSatisfy { $0.contains("req/s") && !$0.contains("\u{1B}") }, "\(result.stderr)")
+        #expect(result.stdout.contains("Latency:") && result.stdout.contains("99.99%"), "\(result.stdout)")
+        #expect(result.stdout.contains("Client CPU:"), "\(result.stdout)")
+    }
+
+    @Test func interruptStopsEarlyWithASummary() throws {
+        let server = try FixtureHTTPServer(.init(delayMilliseconds: 2))
+        defer { server.shutdown() }
+        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "-d", "60s", "-c", "2"])
+        try waitUntil(timeout: 10) { server.seen.requests > 50 }
+        kill(process.pid, SIGINT)
+        let started = Date()
+        let result = process.wait(timeout: 10)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Requests:"), "\(result.stdout)")
+    }
+
+    @Test func realNginxOverTCPAndUnixSocket() throws {
+        let file = [UInt8](repeating: UInt8(ascii: "a"), count: 1024)
+        let nginx = try NginxFixture(files: ["1k.txt": file])
+        var log = ""
+        defer { log = nginx.stop() }
+        let tcp = try Self.load([nginx.url("/1k.txt"), "-n", "2000", "-c", "16"])
+        #expect(tcp.status == 0 && tcp.stdout.contains("Status codes: 200: 2000"), "\(tcp.stdout)\(tcp.stderr)\(log)")
+        #expect(tcp.stdout.contains("Errors:       0"), "\(tcp.stdout)")
+        let unix = try Self.load(["http://localhost/1k.txt", "--unix-socket", nginx.unixSocket, "-n", "500", "-c", "4"])
+        #expect(unix.status == 0 && unix.stdout.contains("Status codes: 200: 500"), "\(unix.stdout)\(unix.stderr)")
+        let missing = try Self.load([nginx.url("/nope"), "-n", "10", "-c", "1"])
+        #expect(missing.stdout.contains("404: 10") && missing.stdout.contains("Non-2xx or 3xx responses: 10"),
+                "\(missing.stdout)")
+    }
+
+    private func waitUntil(timeout: Double, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition() {
+            guard Date() < deadline else { throw FixtureHTTPServer.ListenError(description: "condition not met in time") }
+            usleep(10_000)
+        }
+    }
+}
