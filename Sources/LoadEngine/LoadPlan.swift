@@ -1,4 +1,5 @@
 import BenchSupport
+import CCurl
 import Foundation
 
 /// One kind of request in a load: what `-m`, `-H` and `--body` describe, with a weight in a mix.
@@ -112,6 +113,12 @@ enum URLCheck {
         else { throw FlagError("URL", "must be an http:// URL such as http://127.0.0.1:8080/, got \"\(url)\"") }
         if let port = components.port, !(1...65535).contains(port) {
             throw FlagError("URL", "has port \(port), outside 1-65535")
+        }
+        let handle = curl_url()
+        defer { curl_url_cleanup(handle) }
+        let status = curl_url_set(handle, CURLUPART_URL, url, 0)
+        guard status == CURLUE_OK else {
+            throw FlagError("URL", "is rejected by libcurl (\(String(cString: curl_url_strerror(status)))): \"\(url)\"")
         }
     }
 }

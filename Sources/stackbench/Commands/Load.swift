@@ -37,6 +37,7 @@ struct Load: ParsableCommand {
         let target = plan.unixSocketPath.map { "\(plan.requests[0].url) via \($0)" } ?? plan.requests[0].url
         print("Running \(describeStop(plan.stop)) test @ \(target)\(plan.requests.count > 1 ? " (+\(plan.requests.count - 1) more)" : "")")
         print("  \(plan.threads) threads and \(plan.connections) connections, \(describeSchedule(plan.schedule))")
+        fflush(stdout)
         let result = LoadProgress(run: run).runToEnd()
         if let json {
             try ResultFile.write(result, to: json)
