@@ -40,8 +40,10 @@ extension RunResult {
         let cores = min(plan.threads, plan.cpus?.cpus.count ?? ProcessInfo.processInfo.activeProcessorCount)
         let cpuSeconds = Double(cpu.totalMicroseconds) / 1e6
         let share = cpuSeconds / (max(elapsedSeconds, 1e-9) * Double(cores))
+        // A CPU share over a window shorter than half a second says nothing (start-up dominates it).
+        let saturated = share > 0.9 && elapsedSeconds >= 0.5
         var warnings: [String] = []
-        if share > 0.9 {
+        if saturated {
             warnings.append(String(format: "the client used %.0f%% of its %d core(s): these numbers measure the "
                                    + "client, not the server (add threads or CPUs)", share * 100, cores))
         }
@@ -74,7 +76,7 @@ extension RunResult {
                               systemSeconds: Double(cpu.systemMicroseconds) / 1e6, cores: cores,
                               shareOfCores: share,
                               microsecondsPerRequest: requests > 0 ? Double(cpu.totalMicroseconds) / Double(requests) : 0,
-                              saturated: share > 0.9)
+                              saturated: saturated)
         perSecond = Self.mergeSeconds(recorders)
         histogram = EncodedHistogram(corrected)
         uncorrectedHistogram = isOpen ? EncodedHistogram(uncorrected) : nil

@@ -102,7 +102,7 @@ public struct RunResult: Codable, Sendable {
         /// CPU time over (elapsed × cores), 0...1.
         public var shareOfCores: Double
         public var microsecondsPerRequest: Double
-        /// More than 90% busy: the numbers measure the client, not the server.
+        /// More than 90% busy over a window of at least 0.5 s: the numbers measure the client, not the server.
         public var saturated: Bool
     }
 
