@@ -87,6 +87,7 @@ public struct LoadPlan: Sendable {
         }
         guard connections > 0 else { throw FlagError("-c/--connections", "must be > 0, got \(connections)") }
         guard threads > 0 else { throw FlagError("-t/--threads", "must be > 0, got \(threads)") }
+        guard threads <= 1024 else { throw FlagError("-t/--threads", "must be at most 1024, got \(threads)") }
         guard connections >= threads else {
             throw FlagError("-c/--connections", "must be >= threads (\(threads)), got \(connections)")
         }

@@ -26,6 +26,13 @@ public final class LoadRun {
     /// Validates `plan` and prepares its requests; throws a `FlagError` naming the flag at fault.
     public init(plan: LoadPlan) throws {
         try plan.validate()
+        // One socket per connection, plus the process's own files and an epoll set per thread.
+        let limit = FileDescriptorLimit.raiseToHard()
+        let needed = plan.connections + plan.threads + 64
+        guard needed <= limit else {
+            throw FlagError("-c/--connections", "needs about \(needed) open files, but this process may open at most "
+                            + "\(limit) (ulimit -n)")
+        }
         LoadRun.initializeCurlOnce
         self.plan = plan
         progress = ProgressCounters(threads: plan.threads)
@@ -52,7 +59,7 @@ public final class LoadRun {
         }
         let timeline = Timeline(runStart: runStart, measureStart: measureStart, end: end)
         self.timeline = timeline
-        let expectedSeconds = end == .max ? 60 : Int((end - measureStart) / 1_000_000_000)
+        let expectedSeconds = end == .max ? 60 : Int(min((end - measureStart) / 1_000_000_000, 3_600))
         drivers = (0..<plan.threads).map {
             CurlMultiDriver(index: $0, plan: plan, templates: templates, timeline: timeline, stopFlag: stopFlag,
                             progress: progress.threads[$0], expectedSeconds: expectedSeconds)

@@ -37,6 +37,7 @@ final class ThreadRecorder {
                                         numberOfSignificantValueDigits: .two)
     }
 
+    /// `expectedSeconds` only sizes the first allocation of the per-second series (callers cap it).
     init(expectedSeconds: Int) {
         seconds.reserveCapacity(expectedSeconds + 2)
     }

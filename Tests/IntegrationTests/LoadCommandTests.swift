@@ -32,6 +32,7 @@ import Testing
         (["http://127.0.0.1:1/", "-H", "broken"], "-H/--header must be \"Name: value\""),
         (["http://127.0.0.1:1/", "--json", "/nonexistent/out.json"], "--json cannot write"),
         (["--mix", "/nonexistent/mix.json"], "--mix file"),
+        (["http://127.0.0.1:1/", "-c", "100000000"], "-c/--connections needs about"),
     ]
 
     @Test(arguments: badInputs.indices)
@@ -53,6 +54,19 @@ import Testing
             #expect(result.status == 2)
             #expect(result.stderr.contains(folder.file("mix.json")) && result.stderr.contains(expected), "\(result.stderr)")
         }
+    }
+
+    /// A duration of a million hours is legal; it must start (and be stopped) like any other.
+    @Test func hugeDurationStartsAndStops() throws {
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "-d", "1000000h", "-c", "1"])
+        let deadline = Date().addingTimeInterval(10)
+        while server.seen.requests < 10 && Date() < deadline { usleep(10_000) }
+        kill(process.pid, SIGINT)
+        let result = process.wait(timeout: 10)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Requests:"), "\(result.stdout)")
     }
 
     @Test func unreachablePortIsCountedNotACrash() throws {

@@ -16,6 +16,7 @@ import Testing
         ("negative connections", { $0.connections = -5 }, "-c/--connections"),
         ("fewer connections than threads", { $0.connections = 2; $0.threads = 4 }, "-c/--connections"),
         ("zero threads", { $0.threads = 0 }, "-t/--threads"),
+        ("too many threads", { $0.threads = 5000; $0.connections = 5000 }, "-t/--threads"),
         ("zero duration", { $0.stop = .duration(nanoseconds: 0) }, "-d/--duration"),
         ("zero count", { $0.stop = .count(0) }, "-n/--requests"),
         ("zero rate", { $0.schedule = .open(requestsPerSecond: 0) }, "--rate"),
