@@ -97,9 +97,11 @@ public final class LoadRun {
             stoppedAt = max(measuredEnd, timeline.measureStart + 1)
         }
         let cpu = cpuAtEnd.since(cpuAtMeasureStart.value ?? cpuAtEnd)
+        // Stopped during the warm-up, the window has not begun: it is then dated from now.
+        let sinceMeasureStart = (Double(monotonicNanoseconds()) - Double(timeline.measureStart)) / 1e9
         return RunResult(plan: plan, recorders: drivers.map(\.recorder),
                          elapsedSeconds: Double(stoppedAt - timeline.measureStart) / 1e9, cpu: cpu,
-                         startedAt: Date(timeIntervalSinceNow: -Double(monotonicNanoseconds() - timeline.measureStart) / 1e9))
+                         startedAt: Date(timeIntervalSinceNow: -max(sinceMeasureStart, 0)))
     }
 }
 

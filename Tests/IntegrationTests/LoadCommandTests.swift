@@ -69,6 +69,18 @@ import Testing
         #expect(result.stdout.contains("Requests:"), "\(result.stdout)")
     }
 
+    @Test func interruptDuringWarmupIsNotACrash() throws {
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "--warmup", "60s", "-d", "1s"])
+        let deadline = Date().addingTimeInterval(10)
+        while server.seen.requests < 10 && Date() < deadline { usleep(10_000) }
+        kill(process.pid, SIGINT)
+        let result = process.wait(timeout: 10)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Requests:     0"), "\(result.stdout)")
+    }
+
     @Test func unreachablePortIsCountedNotACrash() throws {
         let port = try freePort()
         let result = try Self.load(["http://127.0.0.1:\(port)/", "-n", "20", "-c", "2"])
