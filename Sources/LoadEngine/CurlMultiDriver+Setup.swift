@@ -56,9 +56,14 @@ private let closeSocket: curl_closesocket_callback = { state, socket in
     return close(socket)
 }
 
-/// CURLMOPT_TIMERFUNCTION: remembers when libcurl wants CURL_SOCKET_TIMEOUT (-1: no timer).
+/// CURLMOPT_TIMERFUNCTION: remembers when libcurl wants CURL_SOCKET_TIMEOUT (-1: no timer, 0: now).
 private let setTimer: curl_multi_timer_callback = { _, milliseconds, state in
     let events = state!.assumingMemoryBound(to: CurlMultiDriver.EventState.self)
-    events.pointee.timerDeadline = milliseconds < 0 ? 0 : monotonicNanoseconds() + UInt64(milliseconds) * 1_000_000
+    switch milliseconds {
+    case ..<0: events.pointee.timerDeadline = 0
+    // Due at once (every curl_multi_add_handle asks for this): 1 is in the past, no clock read needed.
+    case 0: events.pointee.timerDeadline = 1
+    default: events.pointee.timerDeadline = monotonicNanoseconds() + UInt64(milliseconds) * 1_000_000
+    }
     return 0
 }

@@ -32,7 +32,7 @@ final class CurlMultiDriver {
     struct EventState {
         var registry: EpollRegistry
         var multi: UnsafeMutableRawPointer
-        /// When libcurl wants `CURL_SOCKET_TIMEOUT` (monotonic ns); 0 when it has no timer.
+        /// When libcurl wants `CURL_SOCKET_TIMEOUT` (monotonic ns); 0 when it has no timer, 1 for "now".
         var timerDeadline: UInt64 = 0
     }
 
@@ -137,7 +137,7 @@ final class CurlMultiDriver {
                 curl_multi_socket_action(multi, readyFds[i], action, &running)
             }
             let deadline = events.pointee.timerDeadline
-            if deadline != 0 && monotonicNanoseconds() >= deadline {
+            if deadline == 1 || (deadline != 0 && monotonicNanoseconds() >= deadline) {
                 events.pointee.timerDeadline = 0
                 curl_multi_socket_action(multi, sb_curl_socket_timeout, 0, &running)
             }
