@@ -73,7 +73,8 @@ final class CurlMultiDriver {
         }
         random = 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1)
         if case .open(let rate) = plan.schedule {
-            interval = max(1, UInt64(1e9 * Double(plan.threads) / rate))
+            // Capped at ~31 years: a rate of 1e-30 must not trap on the conversion.
+            interval = max(1, UInt64(min(1e9 * Double(plan.threads) / rate, 1e18)))
             nextIntended = timeline.runStart + interval * UInt64(index) / UInt64(plan.threads)
         } else {
             interval = 0

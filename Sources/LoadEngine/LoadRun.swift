@@ -50,11 +50,16 @@ public final class LoadRun {
 
     /// Starts the client threads; sending begins a few milliseconds later, all threads at once.
     public func start() {
+        // Saturating: a warm-up and a duration of millions of hours each are legal and must not overflow.
+        func later(_ time: UInt64, by nanos: UInt64) -> UInt64 {
+            let (sum, overflow) = time.addingReportingOverflow(nanos)
+            return overflow ? .max - 1 : min(sum, .max - 1)
+        }
         let runStart = monotonicNanoseconds() + 5_000_000
-        let measureStart = runStart + plan.warmupNanoseconds
+        let measureStart = later(runStart, by: plan.warmupNanoseconds)
         let end: UInt64
         switch plan.stop {
-        case .duration(let nanos): end = measureStart + nanos
+        case .duration(let nanos): end = later(measureStart, by: nanos)
         case .count: end = .max
         }
         let timeline = Timeline(runStart: runStart, measureStart: measureStart, end: end)

@@ -61,6 +61,7 @@ import Testing
         let server = try FixtureHTTPServer()
         defer { server.shutdown() }
         let process = try RunningProcess(Self.stackbench, ["load", server.url(), "-d", "1000000h", "-c", "1"])
+        defer { _ = process.wait(timeout: 1) }
         let deadline = Date().addingTimeInterval(10)
         while server.seen.requests < 10 && Date() < deadline { usleep(10_000) }
         kill(process.pid, SIGINT)
@@ -79,6 +80,18 @@ import Testing
         let result = process.wait(timeout: 10)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Requests:     0"), "\(result.stdout)")
+    }
+
+    @Test(arguments: [["--rate", "1e-30", "-d", "1s"], ["--warmup", "2000000h", "-d", "2000000h"]])
+    func extremeButLegalValuesDoNotTrap(arguments: [String]) throws {
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "-c", "1"] + arguments)
+        usleep(1_500_000)
+        kill(process.pid, SIGINT)
+        let result = process.wait(timeout: 10)
+        #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        #expect(result.stdout.contains("Requests:"), "\(arguments): \(result.stdout)")
     }
 
     @Test func unreachablePortIsCountedNotACrash() throws {
