@@ -60,12 +60,7 @@ import Testing
     @Test func hugeDurationStartsAndStops() throws {
         let server = try FixtureHTTPServer()
         defer { server.shutdown() }
-        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "-d", "1000000h", "-c", "1"])
-        defer { _ = process.wait(timeout: 1) }
-        let deadline = Date().addingTimeInterval(10)
-        while server.seen.requests < 10 && Date() < deadline { usleep(10_000) }
-        kill(process.pid, SIGINT)
-        let result = process.wait(timeout: 10)
+        let result = try Self.interruptedLoad(server, ["-d", "1000000h", "-c", "1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Requests:"), "\(result.stdout)")
     }
@@ -73,11 +68,7 @@ import Testing
     @Test func interruptDuringWarmupIsNotACrash() throws {
         let server = try FixtureHTTPServer()
         defer { server.shutdown() }
-        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "--warmup", "60s", "-d", "1s"])
-        let deadline = Date().addingTimeInterval(10)
-        while server.seen.requests < 10 && Date() < deadline { usleep(10_000) }
-        kill(process.pid, SIGINT)
-        let result = process.wait(timeout: 10)
+        let result = try Self.interruptedLoad(server, ["--warmup", "60s", "-d", "1s"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Requests:     0"), "\(result.stdout)")
     }
@@ -86,10 +77,7 @@ import Testing
     func extremeButLegalValuesDoNotTrap(arguments: [String]) throws {
         let server = try FixtureHTTPServer()
         defer { server.shutdown() }
-        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "-c", "1"] + arguments)
-        usleep(1_500_000)
-        kill(process.pid, SIGINT)
-        let result = process.wait(timeout: 10)
+        let result = try Self.interruptedLoad(server, ["-c", "1"] + arguments, afterRequests: 1)
         #expect(result.status == 0, "\(arguments): \(result.stderr)")
         #expect(result.stdout.contains("Requests:"), "\(arguments): \(result.stdout)")
     }
@@ -136,12 +124,8 @@ import Testing
     @Test func interruptStopsEarlyWithASummary() throws {
         let server = try FixtureHTTPServer(.init(delayMilliseconds: 2))
         defer { server.shutdown() }
-        let process = try RunningProcess(Self.stackbench, ["load", server.url(), "-d", "60s", "-c", "2"])
-        try waitUntil(timeout: 10) { server.seen.requests > 50 }
-        kill(process.pid, SIGINT)
-        let started = Date()
-        let result = process.wait(timeout: 10)
-        #expect(Date().timeIntervalSince(started) < 5)
+        let result = try Self.interruptedLoad(server, ["-d", "60s", "-c", "2"], afterRequests: 50)
+        #expect(result.secondsAfterSignal < 5)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Requests:"), "\(result.stdout)")
     }
@@ -161,11 +145,16 @@ import Testing
                 "\(missing.stdout)")
     }
 
-    private func waitUntil(timeout: Double, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() {
-            guard Date() < deadline else { throw FixtureHTTPServer.ListenError(description: "condition not met in time") }
-            usleep(10_000)
-        }
+    /// Starts `stackbench load URL arguments...`, sends SIGINT (Ctrl-C) once the server has seen `afterRequests`
+    /// requests (or after 10 s), and returns how it ended.
+    static func interruptedLoad(_ server: FixtureHTTPServer, _ arguments: [String], afterRequests: Int = 10) throws
+        -> (status: Int32, stdout: String, stderr: String, secondsAfterSignal: Double) {
+        let process = try RunningProcess(stackbench, ["load", server.url()] + arguments)
+        let deadline = Date().addingTimeInterval(10)
+        while server.seen.requests < afterRequests && Date() < deadline { usleep(10_000) }
+        kill(process.pid, SIGINT)
+        let signalled = Date()
+        let result = process.wait(timeout: 10)
+        return (result.status, result.stdout, result.stderr, Date().timeIntervalSince(signalled))
     }
 }
