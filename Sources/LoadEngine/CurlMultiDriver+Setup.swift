@@ -31,7 +31,7 @@ extension CurlMultiDriver {
         sb_multi_setopt_timer(multi, setTimer)
         sb_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, events)
         // Keep one idle connection per slot: the default cache (4 × handles added) shrinks when few are busy.
-        sb_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, plan.connections / plan.threads + 1)
+        sb_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, slotCount)
     }
 }
 

@@ -44,7 +44,7 @@ final class CurlMultiDriver {
     private let progress: ProgressCounters.Thread
     /// Requests this thread sends inside the measured window in count mode; Int.max otherwise.
     private let share: Int
-    private let slotCount: Int
+    let slotCount: Int
     private let slots: UnsafeMutablePointer<Slot>
     let events: UnsafeMutablePointer<EventState>
     private var freeSlots: [Int] = []
@@ -65,9 +65,11 @@ final class CurlMultiDriver {
         self.stopFlag = stopFlag
         self.progress = progress
         recorder = ThreadRecorder(expectedSeconds: expectedSeconds)
-        slotCount = plan.connections / plan.threads + (index < plan.connections % plan.threads ? 1 : 0)
+        /// Thread `index`'s part of `total` spread over the threads as evenly as whole numbers allow.
+        func part(of total: Int) -> Int { total / plan.threads + (index < total % plan.threads ? 1 : 0) }
+        slotCount = part(of: plan.connections)
         if case .count(let total) = plan.stop {
-            share = total / plan.threads + (index < total % plan.threads ? 1 : 0)
+            share = part(of: total)
         } else {
             share = .max
         }

@@ -21,7 +21,7 @@ public final class LoadRun {
     private var timeline: Timeline?
     private var drivers: [CurlMultiDriver] = []
     private var threads: [JoinableThread] = []
-    private let cpuAtMeasureStart = CPUUsageBox()
+    private let cpuAtMeasureStart = Locked<CPUUsage?>(nil)
 
     /// Validates `plan` and prepares its requests; throws a `FlagError` naming the flag at fault.
     public init(plan: LoadPlan) throws {
@@ -107,15 +107,5 @@ public final class LoadRun {
         return RunResult(plan: plan, recorders: drivers.map(\.recorder),
                          elapsedSeconds: Double(stoppedAt - timeline.measureStart) / 1e9, cpu: cpu,
                          startedAt: Date(timeIntervalSinceNow: -max(sinceMeasureStart, 0)))
-    }
-}
-
-/// The process CPU reading taken when the measured window opens, handed from the timekeeper thread.
-private final class CPUUsageBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: CPUUsage?
-    var value: CPUUsage? {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

@@ -22,9 +22,9 @@ struct LoadProgress {
             if case .duration(let nanos) = run.plan.stop { return Double(nanos) / 1e9 } else { return nil }
         }()
         let done = ManagedAtomic(false)
+        let finished = Locked<RunResult?>(nil)
         let waiter = Thread { [run] in
-            let result = run.wait()
-            ResultBox.shared.result = result
+            finished.value = run.wait()
             done.store(true, ordering: .releasing)
         }
         run.start()
@@ -47,19 +47,8 @@ struct LoadProgress {
             (lastRequests, lastTime, nextLine) = (requests, now, nextLine + 1_000_000_000)
         }
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        return ResultBox.shared.result!
+        return finished.value!
     }
 }
 
 private let interrupted = ManagedAtomic(false)
-
-/// Hands the result from the waiting thread to the progress loop.
-private final class ResultBox: @unchecked Sendable {
-    static let shared = ResultBox()
-    private let lock = NSLock()
-    private var stored: RunResult?
-    var result: RunResult? {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}

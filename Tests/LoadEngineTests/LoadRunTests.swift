@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func unreachablePortCountsConnectErrors() throws {
-        let port = try closedPort()
+        let port = try freePort()
         let result = try LoadRun.run(Self.plan("http://127.0.0.1:\(port)/", stop: .count(50)))
         #expect(result.summary.requests == 50)
         #expect(result.summary.errors == 50)
@@ -160,13 +160,5 @@ import Testing
         let result = run.wait()
         #expect(Date().timeIntervalSince(started) < 2)
         #expect(result.summary.requests > 0)
-    }
-
-    /// A port on 127.0.0.1 with nothing listening: bound, then released.
-    private func closedPort() throws -> Int {
-        let server = try FixtureHTTPServer()
-        let port = try #require(server.port)
-        server.shutdown()
-        return port
     }
 }

@@ -1,0 +1,16 @@
+import Foundation
+
+/// A value handed between threads under a lock (a reading taken on one thread, read on another).
+public final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    /// Creates the box holding `value`.
+    public init(_ value: Value) { stored = value }
+
+    /// The value now.
+    public var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
