@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libcurl from Debian (libcurl4-openssl-dev), with typed wrappers for its variadic calls.
@@ -30,16 +33,41 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        // Readers of the files users hand over: project settings (and later uwsgi.ini, nginx.conf).
+        .target(
+            name: "StackConfig",
+            dependencies: ["BenchSupport", .product(name: "Yams", package: "Yams")]
+        ),
+        // The WSGI-shaped app interface and the registry of apps compiled into the binary.
+        .target(name: "WSGI", dependencies: ["BenchSupport"]),
+        // Blocking sockets and HTTP/1.1 framing shared by the dev server and the pool's http-socket.
+        .target(name: "ServerCore", dependencies: ["WSGI", "BenchSupport", "CLinux"]),
+        // The demo app: SQLite through GRDB, Mustache templates.
+        .target(
+            name: "TeacherApp",
+            dependencies: [
+                "WSGI", "StackConfig", "BenchSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // Django's runserver and collectstatic.
+        .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
         .target(name: "StackbenchTesting", dependencies: ["BenchSupport"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
         .testTarget(name: "LoadEngineTests", dependencies: ["LoadEngine", "StackbenchTesting"]),
+        .testTarget(name: "StackConfigTests", dependencies: ["StackConfig"]),
+        .testTarget(name: "WSGITests", dependencies: ["WSGI"]),
+        .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI"]),
+        .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
+        .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),
     ],
     swiftLanguageModes: [.v5]

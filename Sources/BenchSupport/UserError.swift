@@ -52,3 +52,16 @@ public struct FileError: UserFacingError {
 
     public var description: String { "\(path): \(problem)" }
 }
+
+/// The plain reason behind a Foundation file error (`No such file or directory`), without Foundation's wrapping.
+public func plainReason(_ error: Error) -> String {
+    let nsError = error as NSError
+    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+    if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
+        return "No such file or directory"
+    }
+    return nsError.localizedDescription
+}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 int sb_pin_current_thread(const int *cpus, int count) {
@@ -31,4 +32,11 @@ int sb_epoll_wait(int epfd, int *fds, unsigned int *events, int max, long long t
         events[i] = ready[i].events;
     }
     return n;
+}
+
+int sb_accept_cloexec(int fd, void *address, unsigned int *length) {
+    socklen_t size = *length;
+    int result = accept4(fd, (struct sockaddr *)address, &size, SOCK_CLOEXEC);
+    *length = size;
+    return result;
 }

@@ -1,7 +1,7 @@
 /// CLinux: the few Linux calls Swift cannot reach directly.
 ///
 /// Owns: CPU pinning (sched_setaffinity needs _GNU_SOURCE and the CPU_SET macros) and epoll without glibc's
-/// packed `struct epoll_event`. Must not: hold state or policy; each function forwards to the kernel.
+/// packed `struct epoll_event`, accept4 (a GNU extension). Must not: hold state or policy; each function forwards to the kernel.
 #ifndef STACKBENCH_CLINUX_H
 #define STACKBENCH_CLINUX_H
 
@@ -16,5 +16,8 @@ int sb_epoll_set(int epfd, int op, int fd, unsigned int events);
 /* Waits like epoll_pwait2 (nanosecond timeout; negative waits forever), writing each ready fd and its events
    into the two arrays (at most 256). */
 int sb_epoll_wait(int epfd, int *fds, unsigned int *events, int max, long long timeout_ns);
+
+/* accept4 with SOCK_CLOEXEC: a new connection's descriptor that no spawned process inherits. */
+int sb_accept_cloexec(int fd, void *address, unsigned int *length);
 
 #endif

@@ -1,0 +1,110 @@
+import Foundation
+import WSGI
+
+/// Buffered reading from one connection: request heads, then exactly the body's bytes, keeping whatever follows
+/// (a pipelined request) for the next head.
+public final class ConnectionReader {
+    /// The largest head accepted, whatever its line count (beyond it: 431).
+    public static let maximumHeadBytes = 1 << 20
+    let socket: ConnectedSocket
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+
+    /// Reads from `socket`.
+    public init(socket: ConnectedSocket, initialCapacity: Int = 16 * 1024) {
+        self.socket = socket
+        self.buffer = [UInt8](repeating: 0, count: initialCapacity)
+    }
+
+    /// The next request head; nil when the peer closed (or reset) the connection between requests.
+    public func readHead() throws -> Result<HTTPRequestHead, HTTPParseError>? {
+        while true {
+            if end > start {
+                let outcome = buffer.withUnsafeBytes { HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                switch outcome {
+                case .complete(let head, let consumed):
+                    start += consumed
+                    return .success(head)
+                case .failure(let error):
+                    return .failure(error)
+                case .incomplete:
+                    if end - start >= Self.maximumHeadBytes {
+                        return .failure(HTTPParseError(status: 431, message: "Request header too large"))
+                    }
+                }
+            }
+            guard try fill() > 0 else { return nil }
+        }
+    }
+
+    /// Reads up to `target.count` body bytes, buffered ones first; 0 when the peer closed.
+    func readBody(into target: UnsafeMutableRawBufferPointer) throws -> Int {
+        if end > start {
+            let count = min(target.count, end - start)
+            buffer.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
+            start += count
+            return count
+        }
+        return try socket.read(into: target)
+    }
+
+    private func fill() throws -> Int {
+        if start == end {
+            start = 0
+            end = 0
+        } else if end == buffer.count {
+            if start > 0 {
+                buffer.withUnsafeMutableBytes { bytes in
+                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: end - start)
+                }
+                end -= start
+                start = 0
+            } else {
+                buffer += [UInt8](repeating: 0, count: buffer.count)
+            }
+        }
+        let count: Int
+        do {
+            count = try buffer.withUnsafeMutableBytes { try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
+        } catch let error as SocketError where error.code == ECONNRESET {
+            return 0
+        }
+        end += count
+        return count
+    }
+}
+
+/// `wsgi.input` over a connection: at most CONTENT_LENGTH bytes, then EOF.
+final class ContentLengthInput: BodyInput {
+    private let reader: ConnectionReader
+    private(set) var remaining: Int
+    let length: Int
+
+    init(reader: ConnectionReader, length: Int) {
+        self.reader = reader
+        self.remaining = length
+        self.length = length
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard remaining > 0, buffer.count > 0 else { return 0 }
+        let count = try reader.readBody(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, remaining)]))
+        guard count > 0 else { throw BodyInputError.truncated(expected: length, received: length - remaining) }
+        remaining -= count
+        return count
+    }
+
+    /// Reads and drops what the app left unread; false when the peer went away first.
+    func drain() -> Bool {
+        var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+        do {
+            while remaining > 0 {
+                if try scratch.withUnsafeMutableBytes({ try read(into: $0) }) == 0 { return false }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import WSGI
+
+/// Serialises a response's status line and headers: the server's own headers first (Date, Server, as wsgiref
+/// sends them), then the app's in order, then the framing headers the server owns.
+public enum HTTPResponseHead {
+    /// The head bytes, ending with the blank line.
+    public static func serialize(version: String, response: Response,
+                                 serverHeaders: [(name: String, value: String)],
+                                 framingHeaders: [(name: String, value: String)]) -> [UInt8] {
+        var text = "\(version) \(response.status) \(response.reason)\r\n"
+        for header in serverHeaders { text += "\(header.name): \(header.value)\r\n" }
+        for header in response.headers { text += "\(header.name): \(header.value)\r\n" }
+        for header in framingHeaders { text += "\(header.name): \(header.value)\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+
+    /// Whether a header name or value could split the head (CR, LF or NUL): such a response is not sent.
+    public static func isSafe(_ response: Response) -> Bool {
+        func clean(_ text: String) -> Bool { !text.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 } }
+        return clean(response.reason) && response.headers.allSatisfy { clean($0.name) && clean($0.value) && !$0.name.isEmpty }
+    }
+}

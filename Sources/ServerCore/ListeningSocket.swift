@@ -1,0 +1,153 @@
+import CLinux
+import Foundation
+
+/// A socket could not be set up or used; the message reads like the real servers' (`That port is already in
+/// use.` is runserver's wording and is left to it).
+public struct SocketError: Error, CustomStringConvertible {
+    /// The failed call, e.g. `bind`.
+    public let call: String
+    /// errno after the call.
+    public let code: Int32
+
+    /// Captures errno for `call`.
+    public init(_ call: String, code: Int32 = errno) {
+        self.call = call
+        self.code = code
+    }
+
+    public var description: String { "\(call): \(String(cString: strerror(code)))" }
+}
+
+/// A bound, listening socket (TCP or unix), blocking, close-on-exec.
+public final class ListeningSocket: @unchecked Sendable {
+    /// The descriptor.
+    public let descriptor: Int32
+    /// The address it was asked to listen on.
+    public let address: ListenAddress
+    /// The TCP port actually bound (useful with port 0), or nil for unix sockets.
+    public let boundPort: Int?
+
+    /// Binds and listens. A unix socket path that exists is replaced, as uWSGI does.
+    public init(address: ListenAddress, backlog: Int32 = 128) throws {
+        self.address = address
+        switch address {
+        case .unix(let path):
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw SocketError("socket") }
+            var socketAddress = sockaddr_un()
+            socketAddress.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: socketAddress.sun_path) else {
+                Glibc.close(fd)
+                throw SocketError("bind \(path)", code: ENAMETOOLONG)
+            }
+            withUnsafeMutableBytes(of: &socketAddress.sun_path) { $0.copyBytes(from: bytes) }
+            unlink(path)
+            let status = withUnsafePointer(to: &socketAddress) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            try Self.finish(fd, bound: status, backlog: backlog)
+            descriptor = fd
+            boundPort = nil
+        case .tcp(let host, let port):
+            let (fd, bound) = try Self.bindTCP(host: host, port: port)
+            try Self.finish(fd, bound: 0, backlog: backlog)
+            descriptor = fd
+            boundPort = bound
+        }
+    }
+
+    /// Waits for the next connection; retries on EINTR and on the errors accept(2) says to treat as transient.
+    public func accept() throws -> ConnectedSocket {
+        while true {
+            var storage = sockaddr_storage()
+            var length = UInt32(MemoryLayout<sockaddr_storage>.size)
+            let fd = sb_accept_cloexec(descriptor, &storage, &length)
+            if fd >= 0 { return ConnectedSocket(descriptor: fd, peer: PeerAddress(storage)) }
+            switch errno {
+            case EINTR, ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP,
+                 ENETUNREACH:
+                continue
+            default:
+                throw SocketError("accept")
+            }
+        }
+    }
+
+    /// Closes the socket (and removes a unix socket's file when `removeFile`).
+    public func close(removeFile: Bool = false) {
+        Glibc.close(descriptor)
+        if removeFile, case .unix(let path) = address { unlink(path) }
+    }
+
+    private static func finish(_ fd: Int32, bound status: Int32, backlog: Int32) throws {
+        guard status == 0 else {
+            let error = SocketError("bind")
+            Glibc.close(fd)
+            throw error
+        }
+        guard listen(fd, backlog) == 0 else {
+            let error = SocketError("listen")
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    private static func bindTCP(host: String, port: Int) throws -> (Int32, Int) {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else { throw SocketError("resolve \(host)", code: EADDRNOTAVAIL) }
+        defer { freeaddrinfo(list) }
+        let info = first.pointee
+        let fd = socket(info.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(fd, info.ai_addr, info.ai_addrlen) == 0 else {
+            let error = SocketError("bind")
+            Glibc.close(fd)
+            throw error
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, PeerAddress(storage).port)
+    }
+}
+
+/// A socket address as text: host and port for IP, empty for unix sockets.
+public struct PeerAddress: Sendable, Equatable {
+    /// `127.0.0.1`, `::1`, or empty for a unix socket peer.
+    public let host: String
+    /// The port, 0 for unix sockets.
+    public let port: Int
+
+    init(_ storage: sockaddr_storage) {
+        var storage = storage
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            let address = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee } }
+            var raw = address.sin_addr
+            inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count))
+            host = String(cString: buffer)
+            port = Int(UInt16(bigEndian: address.sin_port))
+        case AF_INET6:
+            let address = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee } }
+            var raw = address.sin6_addr
+            inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
+            host = String(cString: buffer)
+            port = Int(UInt16(bigEndian: address.sin6_port))
+        default:
+            host = ""
+            port = 0
+        }
+    }
+}
