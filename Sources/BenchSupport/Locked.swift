@@ -14,3 +14,10 @@ public final class Locked<Value>: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+extension Locked {
+    /// Runs `body` on the value under the lock (for read-modify-write).
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        try lock.withLock { try body(&stored) }
+    }
+}

@@ -129,6 +129,12 @@ public struct PeerAddress: Sendable, Equatable {
     /// The port, 0 for unix sockets.
     public let port: Int
 
+    /// An address from its parts.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     init(_ storage: sockaddr_storage) {
         var storage = storage
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)

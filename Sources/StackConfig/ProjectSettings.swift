@@ -11,6 +11,12 @@ public struct ProjectSettings: Sendable, Equatable {
         public let prefix: String?
         /// The absolute directory.
         public let path: String
+
+        /// Creates an entry.
+        public init(prefix: String?, path: String) {
+            self.prefix = prefix
+            self.path = path
+        }
     }
 
     /// The settings file, absolute.

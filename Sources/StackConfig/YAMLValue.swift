@@ -31,7 +31,11 @@ public struct YAMLValue {
             let node = try Yams.compose(yaml: text) ?? Node.mapping(Node.Mapping([]))
             return YAMLValue(node: node, file: file, key: nil)
         } catch let error as YamlError {
-            throw ConfigError(file: file, line: Self.line(of: error), key: nil, problem: Self.problem(of: error))
+            var line = Self.line(of: error)
+            if case .duplicatedKeysInMapping(let duplicates, _) = error, let key = duplicates.first {
+                line = Self.lineOfRepeat(of: key, in: text) ?? line
+            }
+            throw ConfigError(file: file, line: line, key: nil, problem: Self.problem(of: error))
         }
     }
 
@@ -96,6 +100,20 @@ public struct YAMLValue {
         case .sequence: return "a list"
         case .alias: return "an alias"
         }
+    }
+
+    /// The line where `key:` appears for the second time (libyaml reports the mapping's start instead).
+    private static func lineOfRepeat(of key: String, in text: String) -> Int? {
+        var seen = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.drop { $0 == " " || $0 == "-" }
+            guard trimmed.hasPrefix(key) else { continue }
+            let rest = trimmed.dropFirst(key.count).drop { $0 == " " }
+            guard rest.hasPrefix(":") else { continue }
+            seen += 1
+            if seen == 2 { return index + 1 }
+        }
+        return nil
     }
 
     private static func line(of error: YamlError) -> Int? {

@@ -19,7 +19,7 @@ public final class NginxFixture {
         folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.file("www"), withIntermediateDirectories: true)
         for (name, contents) in files {
-            FileManager.default.createFile(atPath: folder.file("www/\(name)"), contents: Data(contents))
+            _ = FileManager.default.createFile(atPath: folder.file("www/\(name)"), contents: Data(contents))
         }
         chmod(folder.path, 0o755)
         port = try freePort()

@@ -7,8 +7,10 @@ public final class RunningProcess {
     private let outputFile: URL
     private let errorFile: URL
 
-    /// Starts `executable` with `arguments`; stdout and stderr go to temporary files.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+    /// Starts `executable` with `arguments`; stdout and stderr go to temporary files, stdin reads `input` (or
+    /// /dev/null).
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                input: String? = nil) throws {
         let folder = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
         outputFile = folder.appendingPathComponent("stackbench-test-\(id).out")
@@ -20,7 +22,14 @@ public final class RunningProcess {
         if let environment { process.environment = environment }
         process.standardOutput = try FileHandle(forWritingTo: outputFile)
         process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardInput = FileHandle.nullDevice
+        if let input {
+            let inputFile = folder.appendingPathComponent("stackbench-test-\(id).in")
+            try Data(input.utf8).write(to: inputFile)
+            process.standardInput = try FileHandle(forReadingFrom: inputFile)
+            try? FileManager.default.removeItem(at: inputFile)  // the open handle keeps the contents readable
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
     }
 
@@ -52,7 +61,7 @@ public final class RunningProcess {
 }
 
 /// Runs a command to completion: status, stdout and stderr.
-public func runCommand(_ executable: String, _ arguments: [String], timeout: Double = 120)
+public func runCommand(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Double = 120)
     throws -> (status: Int32, stdout: String, stderr: String) {
-    try RunningProcess(executable, arguments).wait(timeout: timeout)
+    try RunningProcess(executable, arguments, input: input).wait(timeout: timeout)
 }
