@@ -64,6 +64,9 @@ public final class TeacherApplication: Application {
         } catch let invalid as InvalidInput {
             request.errors.write("Bad Request: \(path)")
             return Responses.invalid(invalid)
+        } catch let body as BodyInputError {
+            request.errors.write("Bad Request: \(path) (\(body))")
+            return Responses.invalid(InvalidInput(body.description))
         } catch {
             request.errors.write("Internal Server Error: \(path)\n\(type(of: error)): \(error)")
             return Responses.serverError

@@ -10,11 +10,7 @@ struct LoadProgress {
 
     func runToEnd() -> RunResult {
         interrupted.store(false, ordering: .relaxed)
-        // A parent may hand the signal over blocked (a test runner, a supervisor): Ctrl-C must still work.
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        sigaddset(&mask, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+        Signals.unblock([SIGINT])
         signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
         defer { signal(SIGINT, SIG_DFL) }
         let terminal = isatty(STDERR_FILENO) == 1

@@ -158,6 +158,13 @@ struct Caller {
         #expect(try teacherCount() == 200)
     }
 
+    @Test func anOversizedTeacherBodyIs400() throws {
+        let body = Array(("{\"name\": \"" + String(repeating: "x", count: 70_000) + "\"}").utf8)
+        let (status, _, answer) = try caller.call("POST", "/api/teachers", body: body)
+        #expect(status == 400)
+        #expect(answer == "{\"error\": \"request body larger than 65536 bytes\"}")
+    }
+
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),

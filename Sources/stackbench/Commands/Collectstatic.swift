@@ -21,11 +21,8 @@ struct Collectstatic: ParsableCommand {
     @Flag(help: "Do not ignore the default patterns (CVS, .*, *~).") var noDefaultIgnore = false
     @Option(name: [.customShort("v"), .customLong("verbosity")], help: "0, 1 (default), 2 or 3.") var verbosity = 1
 
-    func validate() throws {
-        guard (0...3).contains(verbosity) else { throw FlagError("--verbosity", "must be 0, 1, 2 or 3, got \(verbosity)") }
-    }
-
     func run() throws {
+        guard (0...3).contains(verbosity) else { throw FlagError("--verbosity", "must be 0, 1, 2 or 3, got \(verbosity)") }
         let project = try ProjectSettings.load(path: BuiltinApps.settingsPath(settings))
         var options = DevServer.Collectstatic.Options()
         options.interactive = !noinput

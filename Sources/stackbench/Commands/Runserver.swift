@@ -34,7 +34,9 @@ struct Runserver: ParsableCommand {
         let server = try DevServer.Runserver(settings: project, app: app, options: options)
         print(server.banner(settings: project), terminator: "")
         fflush(stdout)
+        // Ctrl-C ends the server at once with status 0, as Django's runserver does; SIGTERM ends it by default.
         signal(SIGINT) { _ in _exit(0) }
+        Signals.unblock([SIGINT, SIGTERM])
         server.serveForever()
     }
 }

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Bytes straight onto a TCP connection, for what curl will not send: malformed heads, pipelined requests,
+/// oversized lines. Reads until the server closes or `timeout` passes.
+public enum RawHTTPClient {
+    /// Sends `request` to 127.0.0.1:`port` (shutting down the write side when `closeAfterSending`) and returns all
+    /// that came back.
+    public static func exchange(port: Int, _ request: [UInt8], closeAfterSending: Bool = false,
+                                timeout: Double = 5) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw FixtureHTTPServer.ListenError(description: "connect to \(port) failed") }
+        var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var offset = 0
+        while offset < request.count {
+            let sent = request[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { break }  // the server may refuse before reading it all
+            offset += sent
+        }
+        if closeAfterSending { shutdown(fd, Int32(SHUT_WR)) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// `exchange` with text.
+    public static func exchange(port: Int, _ request: String, closeAfterSending: Bool = false,
+                                timeout: Double = 5) throws -> String {
+        try exchange(port: port, Array(request.utf8), closeAfterSending: closeAfterSending, timeout: timeout)
+    }
+}
