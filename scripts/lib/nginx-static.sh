@@ -1,6 +1,7 @@
 # Sourced by scripts: Debian's nginx serving a 1 KiB file on 127.0.0.1, in a temporary folder, one worker.
 #   nginx_static_start PORT CPU   sets NGINX_DIR, NGINX_PID and NGINX_URL
 #   nginx_static_stop             ends that nginx by its pid and removes the folder
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 nginx_static_start() {
     local port=$1 cpu=$2
     NGINX_DIR=$(mktemp -d /tmp/stackbench-nginx.XXXXXX)
@@ -42,9 +43,4 @@ nginx_static_stop() {
     fi
     [[ -n ${NGINX_DIR:-} ]] && rm -rf "$NGINX_DIR"
     NGINX_DIR=
-}
-
-# A TCP port on 127.0.0.1 that nothing listens on now.
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
