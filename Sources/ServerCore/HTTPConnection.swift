@@ -81,7 +81,7 @@ public enum HTTPConnection {
                        socket: socket, options: options, requestLine: head.requestLine)
             return false
         }
-        let lengths = head.headers.filter { $0.name.caseInsensitiveEquals("Content-Length") }.map(\.value)
+        let lengths = head.headers.filter { $0.name.equalsIgnoringASCIICase("Content-Length") }.map(\.value)
         let length = lengths.first.flatMap { Int($0) } ?? 0
         guard lengths.allSatisfy({ $0 == lengths[0] }), lengths.isEmpty || (Int(lengths[0]).map { $0 >= 0 } ?? false)
         else {

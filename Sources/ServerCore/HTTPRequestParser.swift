@@ -1,3 +1,5 @@
+import WSGI
+
 /// A parsed HTTP/1.x request head.
 public struct HTTPRequestHead: Equatable, Sendable {
     /// The method, e.g. `GET`.
@@ -20,7 +22,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
 
     /// The first value of header `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
     /// The request line, as logs quote it: `GET /hello HTTP/1.1`.
@@ -95,11 +97,13 @@ public enum HTTPRequestParser {
     }
 
     private static func finish(_ bytes: UnsafeRawBufferPointer, _ lines: [Range<Int>], consumed: Int) -> Outcome {
-        let text = lines.map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
-        let words = text[0].split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count == 3, words[0].allSatisfy(\.isTokenCharacter), !text[0].contains("\0")
-        else { return .failure(HTTPParseError(status: 400, message: "Bad request syntax (\(text[0].prefix(100)))")) }
-        let version = String(words[2])
+        let requestLine = UnsafeRawBufferPointer(rebasing: bytes[lines[0]])
+        let words = requestLine.split(separator: 0x20, omittingEmptySubsequences: true)
+        guard words.count == 3, words[0].allSatisfy(isTokenByte), !requestLine.contains(0) else {
+            let text = String(decoding: requestLine.prefix(100), as: UTF8.self)
+            return .failure(HTTPParseError(status: 400, message: "Bad request syntax (\(text))"))
+        }
+        let version = String(decoding: words[2], as: UTF8.self)
         guard version.hasPrefix("HTTP/"), let (major, minor) = versionNumbers(version.dropFirst(5)) else {
             return .failure(HTTPParseError(status: 400, message: "Bad request version (\(version.prefix(20)))"))
         }
@@ -107,24 +111,47 @@ public enum HTTPRequestParser {
             return .failure(HTTPParseError(status: 505, message: "Invalid HTTP version (\(version))"))
         }
         var headers: [(name: String, value: String)] = []
-        for line in text.dropFirst() {
-            if line.first == " " || line.first == "\t" {
-                guard !headers.isEmpty else { return .failure(HTTPParseError(status: 400, message: "Bad header continuation")) }
-                headers[headers.count - 1].value += " " + line.trimmingOWS
+        headers.reserveCapacity(lines.count - 1)
+        for range in lines.dropFirst() {
+            let line = UnsafeRawBufferPointer(rebasing: bytes[range])
+            if line[0] == 0x20 || line[0] == 0x09 {
+                guard !headers.isEmpty else {
+                    return .failure(HTTPParseError(status: 400, message: "Bad header continuation"))
+                }
+                headers[headers.count - 1].value += " " + trimmedText(line[...])
                 continue
             }
-            guard let colon = line.firstIndex(of: ":") else {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
                 return .failure(HTTPParseError(status: 400, message: "Bad header line"))
             }
             let name = line[..<colon]
-            guard !name.isEmpty, name.allSatisfy(\.isTokenCharacter) else {
+            guard !name.isEmpty, name.allSatisfy(isTokenByte) else {
                 return .failure(HTTPParseError(status: 400, message: "Bad header name"))
             }
-            headers.append((String(name), String(line[line.index(after: colon)...]).trimmingOWS))
+            headers.append((String(decoding: name, as: UTF8.self), trimmedText(line[(colon + 1)...])))
         }
-        let head = HTTPRequestHead(method: String(words[0]), target: String(words[1]),
-                                   version: "HTTP/\(major).\(minor)", headers: headers)
+        let head = HTTPRequestHead(method: String(decoding: words[0], as: UTF8.self),
+                                   target: String(decoding: words[1], as: UTF8.self),
+                                   version: major == 1 && minor == 1 ? "HTTP/1.1" : "HTTP/\(major).\(minor)",
+                                   headers: headers)
         return .complete(head, consumed: consumed)
+    }
+
+    /// The text of `bytes` without leading and trailing spaces and tabs.
+    private static func trimmedText(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        var slice = bytes[...]
+        while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+        return String(decoding: slice, as: UTF8.self)
+    }
+
+    /// RFC 9110 `tchar`, by table.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        byte < 128 && tokenTable[Int(byte)]
+    }
+
+    private static let tokenTable: [Bool] = (0..<128).map { byte in
+        byte > 0x20 && byte < 0x7F && !Array("\"(),/:;<=>?@[\\]{}".utf8).contains(UInt8(byte))
     }
 
     private static func versionNumbers(_ text: Substring) -> (Int, Int)? {
@@ -132,26 +159,5 @@ public enum HTTPRequestParser {
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCIIDigit) }),
               let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
         return (major, minor)
-    }
-}
-
-extension Character {
-    /// RFC 9110 `tchar`.
-    var isTokenCharacter: Bool {
-        guard let ascii = asciiValue, ascii > 0x20, ascii < 0x7F else { return false }
-        return !"\"(),/:;<=>?@[\\]{}".contains(self)
-    }
-}
-
-extension String {
-    var trimmingOWS: String {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return String(text)
-    }
-
-    func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && lowercased() == other.lowercased()
     }
 }

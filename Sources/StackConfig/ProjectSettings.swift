@@ -73,8 +73,7 @@ public struct ProjectSettings: Sendable, Equatable {
     /// (Django's `split_domain_port` plus its host validation pattern).
     static func domain(ofHost host: String) -> String? {
         let lower = host.lowercased()
-        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.:[]")
-        guard !lower.isEmpty, lower.allSatisfy({ allowed.contains($0) }) else { return nil }
+        guard !lower.isEmpty, lower.utf8.allSatisfy(isHostByte) else { return nil }
         if lower.hasPrefix("[") {
             guard let close = lower.firstIndex(of: "]") else { return nil }
             let rest = lower[lower.index(after: close)...]
@@ -86,6 +85,15 @@ public struct ProjectSettings: Sendable, Equatable {
         var domain = String(parts[0])
         if domain.hasSuffix(".") { domain.removeLast() }
         return domain.isEmpty ? nil : domain
+    }
+
+    /// Letters, digits, `-`, `.`, `:`, `[`, `]`: Django's host validation pattern, after lower-casing.
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"): return true
+        default: return false
+        }
     }
 
     static func absolute(_ path: String, relativeTo base: String) -> String {
