@@ -137,23 +137,22 @@ public struct PeerAddress: Sendable, Equatable {
 
     init(_ storage: sockaddr_storage) {
         var storage = storage
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         switch Int32(storage.ss_family) {
         case AF_INET:
             let address = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee } }
-            var raw = address.sin_addr
-            inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count))
-            host = String(cString: buffer)
-            port = Int(UInt16(bigEndian: address.sin_port))
+            self.init(host: Self.text(AF_INET, address.sin_addr), port: Int(UInt16(bigEndian: address.sin_port)))
         case AF_INET6:
             let address = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee } }
-            var raw = address.sin6_addr
-            inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
-            host = String(cString: buffer)
-            port = Int(UInt16(bigEndian: address.sin6_port))
+            self.init(host: Self.text(AF_INET6, address.sin6_addr), port: Int(UInt16(bigEndian: address.sin6_port)))
         default:
-            host = ""
-            port = 0
+            self.init(host: "", port: 0)
         }
+    }
+
+    private static func text<Address>(_ family: Int32, _ address: Address) -> String {
+        var raw = address
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        inet_ntop(family, &raw, &buffer, socklen_t(buffer.count))
+        return String(cString: buffer)
     }
 }

@@ -7,16 +7,10 @@ public enum RawHTTPClient {
     /// that came back.
     public static func exchange(port: Int, _ request: [UInt8], closeAfterSending: Bool = false,
                                 timeout: Double = 5) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard let fd = connectToLoopback(port: port) else {
+            throw FixtureHTTPServer.ListenError(description: "connect to \(port) failed")
         }
-        guard connected == 0 else { throw FixtureHTTPServer.ListenError(description: "connect to \(port) failed") }
+        defer { close(fd) }
         var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         var offset = 0
