@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "LoadEngineTests", dependencies: ["LoadEngine", "StackbenchTesting"]),
         .testTarget(name: "StackConfigTests", dependencies: ["StackConfig"]),
         .testTarget(name: "WSGITests", dependencies: ["WSGI"]),
-        .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI"]),
+        .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),

@@ -1,16 +1,42 @@
 #!/usr/bin/env bash
-# The main job, from a fresh Debian machine: installs what is missing, builds stackbench (release), stands up a
-# local server (Debian's nginx serving a 1 KiB file, pinned to core 1) and loads it with `stackbench load`
-# (pinned to core 0) for 10 s, printing the summary and writing results/load-nginx-1k.json.
+# The main job, from a fresh Debian machine: installs what is missing, builds stackbench (release), then measures
+# what exists so far, each server pinned to core 1 and `stackbench load` to core 0, DURATION (default 10s) each:
+#   1. Debian's nginx serving a 1 KiB file                      -> results/load-nginx-1k.json
+#   2. `stackbench collectstatic`, then `stackbench runserver` (the teacher app) on /hello and on a static file
+#                                                               -> results/load-runserver-hello.json, -static.json
 # Until the scenario runner lands (issue 6), this is what "run the main job" means.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release --product stackbench 2>&1 | grep -E "error|warning: unre|Compiling stackbench|Build" || true
 binary=$(swift build -c release --show-bin-path)/stackbench
+duration=${DURATION:-10s}
 source scripts/lib/nginx-static.sh
-trap nginx_static_stop EXIT
-nginx_static_start "$(free_port)" 1
+work=$(mktemp -d /tmp/stackbench-run.XXXXXX)
+runserver_pid=
+cleanup() {
+    nginx_static_stop
+    if [[ -n $runserver_pid ]]; then kill "$runserver_pid" 2>/dev/null || true; wait "$runserver_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 mkdir -p results
-"$binary" load "$NGINX_URL" -c 64 -d "${DURATION:-10s}" --warmup 1s --cpus 0 --json results/load-nginx-1k.json
-echo "result written to results/load-nginx-1k.json"
+
+echo "== nginx, 1 KiB static file"
+nginx_static_start "$(free_port)" 1
+"$binary" load "$NGINX_URL" -c 64 -d "$duration" --warmup 1s --cpus 0 --json results/load-nginx-1k.json
+nginx_static_stop
+
+echo "== stackbench runserver (teacher app, DEBUG), a copy of scenarios/teacher in $work"
+cp -r scenarios/teacher/settings.yml scenarios/teacher/templates scenarios/teacher/static scenarios/teacher/seed "$work/"
+"$binary" collectstatic --settings "$work/settings.yml" --noinput
+port=$(free_port)
+taskset -c 1 "$binary" runserver "127.0.0.1:$port" --settings "$work/settings.yml" >"$work/runserver.log" 2>&1 &
+runserver_pid=$!
+wait_http "http://127.0.0.1:$port/hello"
+for target in hello:/hello static:/static/css/app.css; do
+    echo "-- ${target#*:}"
+    "$binary" load "http://127.0.0.1:$port${target#*:}" -c 8 -d "$duration" --warmup 1s --cpus 0 \
+        --json "results/load-runserver-${target%%:*}.json"
+done
+echo "results written to results/load-nginx-1k.json, results/load-runserver-hello.json, results/load-runserver-static.json"

@@ -52,6 +52,7 @@ public struct HTTPConnectionOptions: Sendable {
 public enum HTTPConnection {
     /// Runs the connection to its end, then closes it.
     public static func serve(_ socket: ConnectedSocket, app: Application, options: HTTPConnectionOptions) {
+        socket.disableNagle()
         let reader = ConnectionReader(socket: socket)
         defer {
             socket.shutdownWrite()

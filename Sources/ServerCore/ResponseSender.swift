@@ -45,13 +45,19 @@ enum ResponseSender {
             return length ?? region.count
         case .chunks(let source):
             defer { source.close() }
-            try socket.write(headBytes)
+            var pendingHead: [UInt8]? = headBytes  // goes out with the first chunk, in one write
             var sent = 0
             while !bodyless, sent < limit, let chunk = try source.nextChunk() {
                 let count = min(chunk.count, limit - sent)
-                try chunk.withUnsafeBytes { try socket.write([UnsafeRawBufferPointer(rebasing: $0[0..<count])]) }
+                try chunk.withUnsafeBytes { body in
+                    try (pendingHead ?? []).withUnsafeBytes { head in
+                        try socket.write([head, UnsafeRawBufferPointer(rebasing: body[0..<count])])
+                    }
+                }
+                pendingHead = nil
                 sent += count
             }
+            if let pendingHead { try socket.write(pendingHead) }
             if let declared, sent < declared, !bodyless { keepOpen = false }
             return length ?? sent
         }
