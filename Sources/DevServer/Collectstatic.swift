@@ -114,8 +114,7 @@ public struct Collectstatic {
             if options.verbosity >= 1 { say("Pretending to \(options.link ? "link" : "copy") '\(source.path)'") }
         } else {
             do {
-                try manager.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
-                                            withIntermediateDirectories: true)
+                try FileSystem.createDirectories((destination as NSString).deletingLastPathComponent)
                 let temporary = destination + ".stackbench-\(getpid()).tmp"
                 if options.link {
                     try manager.createSymbolicLink(atPath: temporary, withDestinationPath: source.path)

@@ -16,13 +16,7 @@ public struct YAMLValue {
 
     /// Reads and parses `file`; an empty file is an empty mapping.
     public static func load(file: String) throws -> YAMLValue {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw FileError(path: file, problem: "cannot read: \(plainReason(error))")
-        }
-        return try parse(text, file: file)
+        try parse(FileSystem.readText(file), file: file)
     }
 
     /// Parses `text` as the contents of `file`.

@@ -1,0 +1,42 @@
+import Foundation
+
+/// File operations whose failures read as one plain line with the system's reason (`Is a directory`,
+/// `Permission denied`), not Foundation's wrapped messages.
+public enum FileSystem {
+    /// The whole file as UTF-8 text; fails naming the path and the reason (exit status `usage`).
+    public static func readText(_ path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileError(path: path, problem: "cannot read: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError(path: path, problem: "cannot read: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw FileError(path: path, problem: "cannot read: not UTF-8 text")
+        }
+        return text
+    }
+
+    /// Creates `path` and any missing parents (`mkdir -p`); fails naming the directory that could not be made.
+    public static func createDirectories(_ path: String, exitStatus: ExitStatus = .runFailed) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) == 0 || errno == EEXIST {
+                var status = stat()
+                if stat(current, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR { continue }
+                throw FileError(path: current, problem: "cannot create directory: Not a directory", exitStatus: exitStatus)
+            }
+            throw FileError(path: current, problem: "cannot create directory: \(String(cString: strerror(errno)))",
+                            exitStatus: exitStatus)
+        }
+    }
+}
