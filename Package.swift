@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
         .testTarget(name: "LoadEngineTests", dependencies: ["LoadEngine", "StackbenchTesting"]),
-        .testTarget(name: "StackConfigTests", dependencies: ["StackConfig"]),
+        .testTarget(name: "StackConfigTests", dependencies: ["StackConfig", "StackbenchTesting"]),
         .testTarget(name: "WSGITests", dependencies: ["WSGI"]),
         .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),

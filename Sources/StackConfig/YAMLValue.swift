@@ -99,7 +99,8 @@ public struct YAMLValue {
     /// The line where `key:` appears for the second time (libyaml reports the mapping's start instead).
     private static func lineOfRepeat(of key: String, in text: String) -> Int? {
         var seen = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (index, line) in lines.enumerated() {
             let trimmed = line.drop { $0 == " " || $0 == "-" }
             guard trimmed.hasPrefix(key) else { continue }
             let rest = trimmed.dropFirst(key.count).drop { $0 == " " }

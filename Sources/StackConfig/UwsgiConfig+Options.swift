@@ -1,0 +1,139 @@
+import BenchSupport
+import Foundation
+
+extension UwsgiConfig {
+    /// How an option's value is read and what it sets; one row per option, aliases included.
+    struct OptionRule {
+        enum Effect {
+            /// Sets a field from the value.
+            case apply((inout UwsgiConfig, UwsgiOption) throws -> Void)
+            /// Accepted with a one-line warning saying why it does nothing here.
+            case warn(String)
+            /// Accepted silently (placeholders).
+            case silent
+        }
+
+        let names: [String]
+        let effect: Effect
+    }
+
+    /// Reads `reference` (`FILE[:SECTION]`) into a config. Warnings (unimplemented options, odd values) go to
+    /// `warn`, one line each; an unknown option or a bad value throws naming file, line and key.
+    public static func load(_ reference: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            warn: (String) -> Void) throws -> UwsgiConfig {
+        let (file, section) = UwsgiIniReader.split(reference)
+        var config = UwsgiConfig(file: file, section: section)
+        let options = try UwsgiIniReader.read(reference, environment: environment, warn: warn)
+        let known = rules.flatMap(\.names)
+        for option in options {
+            guard let rule = rules.first(where: { $0.names.contains(option.key) }) else {
+                throw ConfigError(file: option.file, line: option.line, key: option.key,
+                                  problem: "unknown uWSGI option" + Suggestion.hint(for: option.key, in: known)
+                                    + " (set-placeholder = name=value defines a placeholder)")
+            }
+            switch rule.effect {
+            case .apply(let set): try set(&config, option)
+            case .warn(let reason):
+                warn("\(option.file):\(option.line): warning: \(option.key): \(reason)")
+            case .silent: break
+            }
+            config.lines[rule.names[0]] = option.line
+        }
+        if config.threads > 1 { config.enableThreads = true }
+        if config.harakiri > 0 && config.postBuffering == 0 {
+            warn(" *** WARNING: you have enabled harakiri without post buffering. Slow upload could be rejected on "
+                 + "post-unbuffered webservers *** ")
+        }
+        return config
+    }
+
+    static let rules: [OptionRule] = [
+        .init(names: ["chdir"], effect: .apply { $0.chdir = try nonEmpty($1) }),
+        .init(names: ["uid"], effect: .apply { $0.uid = try nonEmpty($1) }),
+        .init(names: ["gid"], effect: .apply { $0.gid = try nonEmpty($1) }),
+        .init(names: ["module", "wsgi", "w"], effect: .apply { $0.module = try nonEmpty($1) }),
+        .init(names: ["callable"], effect: .apply { $0.callable = try nonEmpty($1) }),
+        .init(names: ["socket", "uwsgi-socket", "s"], effect: .apply { $0.sockets.append(try nonEmpty($1)) }),
+        .init(names: ["http-socket"], effect: .apply { $0.httpSockets.append(try nonEmpty($1)) }),
+        .init(names: ["chmod-socket", "chmod", "C"], effect: .apply { $0.chmodSocket = try chmodMode($1) }),
+        .init(names: ["master", "M"], effect: .apply { $0.master = flag($1) }),
+        .init(names: ["workers", "processes", "p"], effect: .apply { $0.workers = try number($1, minimum: 1) }),
+        .init(names: ["threads"], effect: .apply { $0.threads = try number($1, minimum: 1) }),
+        .init(names: ["enable-threads", "T"], effect: .apply { $0.enableThreads = flag($1) }),
+        .init(names: ["thunder-lock"], effect: .apply { $0.thunderLock = flag($1) }),
+        .init(names: ["harakiri", "t"], effect: .apply { $0.harakiri = try number($1, minimum: 0) }),
+        .init(names: ["harakiri-verbose"], effect: .apply { $0.harakiriVerbose = flag($1) }),
+        .init(names: ["post-buffering"], effect: .apply { $0.postBuffering = try number($1, minimum: 0) }),
+        .init(names: ["post-buffering-bufsize"], effect: .apply {
+            $0.postBufferingBufsize = try number($1, minimum: 1)
+        }),
+        .init(names: ["buffer-size", "b"], effect: .apply { $0.bufferSize = min(try number($1, minimum: 1), 65535) }),
+        .init(names: ["listen", "l"], effect: .apply { $0.listen = try number($1, minimum: 1) }),
+        .init(names: ["max-requests", "R"], effect: .apply { $0.maxRequests = try number($1, minimum: 0) }),
+        .init(names: ["worker-reload-mercy"], effect: .apply { $0.workerReloadMercy = try number($1, minimum: 1) }),
+        .init(names: ["socket-timeout", "z"], effect: .apply { $0.socketTimeout = try number($1, minimum: 1) }),
+        .init(names: ["pidfile"], effect: .apply { $0.pidfile = try nonEmpty($1) }),
+        .init(names: ["vacuum"], effect: .apply { $0.vacuum = flag($1) }),
+        .init(names: ["daemonize", "d"], effect: .apply { $0.daemonize = try nonEmpty($1) }),
+        .init(names: ["logto"], effect: .apply { $0.logto = try nonEmpty($1) }),
+        .init(names: ["stats", "stats-server"], effect: .apply {
+            $0.stats = try nonEmpty($1)
+            $0.master = true
+        }),
+        .init(names: ["disable-logging", "L"], effect: .apply { $0.disableLogging = flag($1) }),
+        .init(names: ["die-on-term"], effect: .apply { $0.dieOnTerm = flag($1) }),
+        .init(names: ["need-app"], effect: .apply { $0.needApp = flag($1) }),
+        .init(names: ["print"], effect: .apply { $0.prints.append($1.value) }),
+        .init(names: ["set-placeholder", "set-ph", "set"], effect: .silent),
+        .init(names: ["strict"], effect: .silent),
+        .init(names: ["plugin", "plugins", "plugins-dir"],
+              effect: .warn("ignored: stackbench's apps are compiled in, no plugin is needed")),
+        .init(names: ["home", "virtualenv", "venv", "pythonpath", "python-path", "pp", "py-autoreload",
+                      "single-interpreter", "wsgi-file", "file"],
+              effect: .warn("ignored: a Python-only option")),
+        .init(names: ["lazy-apps", "memory-report", "m", "log-format", "logformat", "limit-post",
+                      "max-worker-lifetime", "min-worker-lifetime", "reload-mercy", "chdir2", "pidfile2",
+                      "daemonize2", "http11-socket", "stats-http", "stats-minified", "cheaper", "offload-threads",
+                      "log-date", "logdate", "req-logger", "logger", "touch-reload", "reload-on-rss", "uwsgi-modifier1",
+                      "harakiri-graceful-timeout", "auto-procname", "procname-prefix", "vhost", "route"],
+              effect: .warn("accepted but not implemented by stackbench; it has no effect")),
+    ]
+
+    /// uWSGI's flag rule: off iff `false`, `off`, `no` (any case) or exactly `0`; anything else, even empty, is on.
+    static func flag(_ option: UwsgiOption) -> Bool {
+        !["false", "off", "no"].contains(option.value.lowercased()) && option.value != "0"
+    }
+
+    private static func nonEmpty(_ option: UwsgiOption) throws -> String {
+        guard !option.value.isEmpty else { throw problem(option, "needs a value") }
+        return option.value
+    }
+
+    /// C `atoi` as uWSGI uses it: the leading digits. Trailing text is refused (uWSGI would silently read
+    /// `buffer-size = 8k` as 8), and so is a value below `minimum`.
+    private static func number(_ option: UwsgiOption, minimum: Int) throws -> Int {
+        let digits = option.value.prefix { $0.isASCII && $0.isNumber }
+        guard !option.value.hasPrefix("-") else {
+            throw problem(option, "invalid value \"\(option.value)\": must be >= \(minimum)")
+        }
+        guard !digits.isEmpty, digits.count == option.value.count, let value = Int(digits) else {
+            let hint = digits.isEmpty ? "" : " (uWSGI would read it as \(digits): it takes plain bytes and seconds, no units)"
+            throw problem(option, "invalid value \"\(option.value)\": must be a whole number\(hint)")
+        }
+        guard value >= minimum else { throw problem(option, "invalid value \"\(option.value)\": must be >= \(minimum)") }
+        return value
+    }
+
+    /// `chmod-socket`: exactly three octal digits, or `1` (uWSGI's 666).
+    private static func chmodMode(_ option: UwsgiOption) throws -> UInt16 {
+        if option.value == "1" { return 0o666 }
+        guard option.value.count == 3, let mode = UInt16(option.value, radix: 8) else {
+            throw problem(option, "invalid chmod value \"\(option.value)\": three octal digits such as 660")
+        }
+        return mode
+    }
+
+    private static func problem(_ option: UwsgiOption, _ text: String) -> ConfigError {
+        ConfigError(file: option.file, line: option.line, key: option.key, problem: text)
+    }
+}
