@@ -38,6 +38,8 @@ let package = Package(
             name: "StackConfig",
             dependencies: ["BenchSupport", .product(name: "Yams", package: "Yams")]
         ),
+        // The uwsgi wire format, shared by the front and the pool.
+        .target(name: "UwsgiProtocol"),
         // The WSGI-shaped app interface and the registry of apps compiled into the binary.
         .target(name: "WSGI", dependencies: ["BenchSupport"]),
         // Blocking sockets and HTTP/1.1 framing shared by the dev server and the pool's http-socket.
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "LoadEngineTests", dependencies: ["LoadEngine", "StackbenchTesting"]),
         .testTarget(name: "StackConfigTests", dependencies: ["StackConfig", "StackbenchTesting"]),
         .testTarget(name: "WSGITests", dependencies: ["WSGI"]),
+        .testTarget(name: "UwsgiProtocolTests", dependencies: ["UwsgiProtocol"]),
         .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
