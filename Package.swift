@@ -53,6 +53,14 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // stackbench's uWSGI: master, workers, the uwsgi protocol.
+        .target(
+            name: "Pool",
+            dependencies: [
+                "ServerCore", "UwsgiProtocol", "WSGI", "StackConfig", "BenchSupport", "CLinux",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
         .target(name: "StackbenchTesting", dependencies: ["BenchSupport"]),
@@ -68,6 +76,7 @@ let package = Package(
         .testTarget(name: "StackConfigTests", dependencies: ["StackConfig", "StackbenchTesting"]),
         .testTarget(name: "WSGITests", dependencies: ["WSGI"]),
         .testTarget(name: "UwsgiProtocolTests", dependencies: ["UwsgiProtocol"]),
+        .testTarget(name: "PoolTests", dependencies: ["Pool", "ServerCore", "UwsgiProtocol", "WSGI", "TeacherApp", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),

@@ -3,7 +3,11 @@
 #include <errno.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 
 int sb_pin_current_thread(const int *cpus, int count) {
@@ -39,4 +43,17 @@ int sb_accept_cloexec(int fd, void *address, unsigned int *length) {
     int result = accept4(fd, (struct sockaddr *)address, &size, SOCK_CLOEXEC);
     *length = size;
     return result;
+}
+
+int sb_open_anonymous_file(const char *directory) {
+    int fd = open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) return fd;
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/stackbench-body.XXXXXX", directory) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0) unlink(path);
+    return fd;
 }

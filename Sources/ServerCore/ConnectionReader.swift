@@ -38,6 +38,18 @@ public final class ConnectionReader {
         }
     }
 
+    /// Exactly `count` bytes (buffered ones first), or nil when the peer closed before they all came.
+    public func readExactly(_ count: Int) throws -> [UInt8]? {
+        var result = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = try result.withUnsafeMutableBytes { try readBody(into: UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+            if got == 0 { return nil }
+            filled += got
+        }
+        return result
+    }
+
     /// Reads up to `target.count` body bytes, buffered ones first; 0 when the peer closed.
     func readBody(into target: UnsafeMutableRawBufferPointer) throws -> Int {
         if end > start {
@@ -76,18 +88,19 @@ public final class ConnectionReader {
 }
 
 /// `wsgi.input` over a connection: at most CONTENT_LENGTH bytes, then EOF.
-final class ContentLengthInput: BodyInput {
+public final class ContentLengthInput: BodyInput {
     private let reader: ConnectionReader
     private(set) var remaining: Int
     let length: Int
 
-    init(reader: ConnectionReader, length: Int) {
+    /// Reads `length` body bytes from `reader`.
+    public init(reader: ConnectionReader, length: Int) {
         self.reader = reader
         self.remaining = length
         self.length = length
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard remaining > 0, buffer.count > 0 else { return 0 }
         let count = try reader.readBody(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, remaining)]))
         guard count > 0 else { throw BodyInputError.truncated(expected: length, received: length - remaining) }
@@ -96,7 +109,7 @@ final class ContentLengthInput: BodyInput {
     }
 
     /// Reads and drops what the app left unread; false when the peer went away first.
-    func drain() -> Bool {
+    public func drain() -> Bool {
         var scratch = [UInt8](repeating: 0, count: 16 * 1024)
         do {
             while remaining > 0 {

@@ -12,8 +12,10 @@ public final class NginxFixture {
     public var unixSocket: String { folder.file("nginx.sock") }
     private let process: RunningProcess
 
-    /// Starts nginx serving `files` (name → contents) and waits until it accepts connections.
-    public init(files: [String: [UInt8]]) throws {
+    /// Starts nginx serving `files` (name → contents) from its root, with `locations` (nginx directives, e.g. a
+    /// `location / { include uwsgi_params; uwsgi_pass unix:...; }`) added to the server block, and waits until it
+    /// accepts connections. The http block defines `log_format main` as the seed's server block expects.
+    public init(files: [String: [UInt8]] = [:], locations: String = "") throws {
         let binary = "/usr/sbin/nginx"
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw Missing() }
         folder = try TemporaryFolder()
@@ -30,12 +32,17 @@ public final class NginxFixture {
             error_log \(folder.file("error.log"));
             events { worker_connections 1024; }
             http {
+                include /etc/nginx/mime.types;
+                log_format main '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent';
                 access_log off;
+                client_max_body_size 64m;
                 client_body_temp_path \(folder.file("body"));
+                uwsgi_temp_path \(folder.file("uwsgi_temp"));
                 server {
                     listen 127.0.0.1:\(port);
                     listen unix:\(folder.file("nginx.sock"));
                     root \(folder.file("www"));
+                    \(locations)
                 }
             }
             """
@@ -46,12 +53,15 @@ public final class NginxFixture {
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
+    /// nginx's error log so far.
+    public var errorLog: String { (try? String(contentsOfFile: folder.file("error.log"), encoding: .utf8)) ?? "" }
+
     /// Ends nginx by its pid and returns what it printed (for a failure message).
     @discardableResult
     public func stop() -> String {
         kill(process.pid, SIGTERM)
         let output = process.wait(timeout: 5)
-        return output.stderr + ((try? String(contentsOfFile: folder.file("error.log"), encoding: .utf8)) ?? "")
+        return output.stderr + errorLog
     }
 }
 
@@ -84,6 +94,27 @@ public func connectToLoopback(port: Int) -> Int32? {
     address.sin_port = UInt16(port).bigEndian
     let status = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard status == 0 else {
+        close(fd)
+        return nil
+    }
+    return fd
+}
+
+/// A connection to the unix socket at `path`, or nil when nothing accepts there.
+public func connectToUnixSocket(_ path: String) -> Int32? {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+        close(fd)
+        return nil
+    }
+    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+    let status = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     }
     guard status == 0 else {
         close(fd)

@@ -10,6 +10,19 @@ public enum RawHTTPClient {
         guard let fd = connectToLoopback(port: port) else {
             throw FixtureHTTPServer.ListenError(description: "connect to \(port) failed")
         }
+        return exchange(fd, request, closeAfterSending: closeAfterSending, timeout: timeout)
+    }
+
+    /// The same over a unix socket.
+    public static func exchange(unixSocket path: String, _ request: [UInt8], closeAfterSending: Bool = false,
+                                timeout: Double = 5) throws -> String {
+        guard let fd = connectToUnixSocket(path) else {
+            throw FixtureHTTPServer.ListenError(description: "connect to \(path) failed")
+        }
+        return exchange(fd, request, closeAfterSending: closeAfterSending, timeout: timeout)
+    }
+
+    private static func exchange(_ fd: Int32, _ request: [UInt8], closeAfterSending: Bool, timeout: Double) -> String {
         defer { close(fd) }
         var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))

@@ -30,6 +30,14 @@ public final class RunningProcess {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
+        // Children inherit the spawning thread's signal mask; a test runner may block SIGTERM/SIGINT, which would
+        // make servers deaf to the signals tests stop them with. Spawn with them unblocked, then restore.
+        var unblock = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&unblock)
+        for number in [SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2] { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
     }
 

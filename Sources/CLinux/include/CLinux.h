@@ -1,7 +1,7 @@
 /// CLinux: the few Linux calls Swift cannot reach directly.
 ///
 /// Owns: CPU pinning (sched_setaffinity needs _GNU_SOURCE and the CPU_SET macros) and epoll without glibc's
-/// packed `struct epoll_event`, accept4 (a GNU extension). Must not: hold state or policy; each function forwards to the kernel.
+/// packed `struct epoll_event`, accept4 and O_TMPFILE (GNU extensions). Must not: hold state or policy; each function forwards to the kernel.
 #ifndef STACKBENCH_CLINUX_H
 #define STACKBENCH_CLINUX_H
 
@@ -19,5 +19,8 @@ int sb_epoll_wait(int epfd, int *fds, unsigned int *events, int max, long long t
 
 /* accept4 with SOCK_CLOEXEC: a new connection's descriptor that no spawned process inherits. */
 int sb_accept_cloexec(int fd, void *address, unsigned int *length);
+
+/* An anonymous read-write file in `directory`: O_TMPFILE, else mkostemp + unlink. Returns the fd or -1 (errno). */
+int sb_open_anonymous_file(const char *directory);
 
 #endif

@@ -1,0 +1,146 @@
+import Atomics
+import Foundation
+import ServerCore
+import UwsgiProtocol
+import WSGI
+
+/// What a worker thread needs to serve uwsgi-protocol connections.
+public struct UwsgiServeOptions: Sendable {
+    /// The largest vars block accepted (`buffer-size`).
+    public var bufferSize: Int
+    /// `post-buffering`: 0 = off.
+    public var postBuffering: Int
+    /// Seconds to wait for each read of the packet or the body (`socket-timeout`).
+    public var socketTimeout: Int
+    /// Whether to write a request log line (`disable-logging` turns it off).
+    public var requestLogging: Bool
+    public var multithread: Bool
+    public var multiprocess: Bool
+    /// The worker's log: request lines and refusals, one line per call.
+    public var log: @Sendable (String) -> Void
+    /// `wsgi.errors` for the app.
+    public var errors: ErrorLog
+
+    /// Creates options.
+    public init(bufferSize: Int, postBuffering: Int, socketTimeout: Int, requestLogging: Bool, multithread: Bool,
+                multiprocess: Bool, log: @escaping @Sendable (String) -> Void, errors: ErrorLog) {
+        self.bufferSize = bufferSize
+        self.postBuffering = postBuffering
+        self.socketTimeout = socketTimeout
+        self.requestLogging = requestLogging
+        self.multithread = multithread
+        self.multiprocess = multiprocess
+        self.log = log
+        self.errors = errors
+    }
+}
+
+/// The worker's request counter, shared by its threads.
+public final class WorkerCounters: Sendable {
+    /// Requests this worker has finished.
+    public let requests = ManagedAtomic<Int>(0)
+
+    /// A zeroed counter.
+    public init() {}
+}
+
+/// Serves one uwsgi-protocol connection, as a uWSGI worker thread does: one packet, one answer, close.
+public enum UwsgiConnection {
+    /// Reads the packet from `socket`, runs `app`, writes the answer and closes. Refused packets are logged in
+    /// uWSGI's words and closed without an answer; so is a request whose app throws.
+    public static func serve(_ socket: ConnectedSocket, app: Application, options: UwsgiServeOptions,
+                             counters: WorkerCounters, core: Int) {
+        defer { socket.close() }
+        var timeout = timeval(tv_sec: options.socketTimeout, tv_usec: 0)
+        setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let reader = ConnectionReader(socket: socket, initialCapacity: options.bufferSize + UwsgiHeader.size)
+        let started = Date()
+        let pairs: [(name: String, value: String)]
+        let datasize: Int
+        do {
+            guard let head = try reader.readExactly(UwsgiHeader.size) else { return }
+            let header = head.withUnsafeBytes { UwsgiHeader($0) }
+            try UwsgiPacket.check(header, bufferSize: options.bufferSize)
+            guard let block = try reader.readExactly(header.datasize) else {
+                options.log("uwsgi packet truncated: \(header.datasize) bytes of vars announced, the peer closed first")
+                return
+            }
+            pairs = try block.withUnsafeBytes { try UwsgiPacket.parseVars($0) }
+            datasize = header.datasize
+        } catch let error as UwsgiPacketError {
+            options.log(error.description)
+            return
+        } catch {
+            options.log("error reading the uwsgi packet: \(error)")
+            return
+        }
+        var environ = Environ(pairs)
+        environ.append("wsgi.url_scheme", scheme(of: environ))
+        environ.append("wsgi.multithread", options.multithread ? "True" : "False")
+        environ.append("wsgi.multiprocess", options.multiprocess ? "True" : "False")
+        let length = Int(environ["CONTENT_LENGTH"].map { $0.prefix { $0.isASCII && $0.isNumber } } ?? "") ?? 0
+        let socketInput = ContentLengthInput(reader: reader, length: length)
+        let response: Response
+        do {
+            let input = options.postBuffering > 0 && length > 0
+                ? try PostBuffer.buffer(socketInput, length: length, threshold: options.postBuffering) : socketInput
+            response = try app.handle(Request(environ: environ, input: input, errors: options.errors))
+        } catch {
+            options.log("error while handling \(environ.method) \(environ["REQUEST_URI"] ?? environ.pathInfo): \(error)")
+            return
+        }
+        let proto = environ["SERVER_PROTOCOL"] ?? ""
+        let written = write(response, proto: proto.isEmpty ? "HTTP/1.0" : proto, on: socket)
+        let finished = counters.requests.wrappingIncrementThenLoad(ordering: .relaxed)
+        guard options.requestLogging else { return }
+        let record = UwsgiRequestLog(
+            pid: getpid(), appRequests: finished, workerRequests: finished,
+            remoteAddress: environ["REMOTE_ADDR"] ?? "", remoteUser: environ["REMOTE_USER"] ?? "",
+            variableCount: pairs.count, datasize: datasize, started: time_t(started.timeIntervalSince1970),
+            method: environ.method, uri: environ["REQUEST_URI"] ?? "", bodyBytes: written.body,
+            milliseconds: Int(Date().timeIntervalSince(started) * 1000), proto: proto, status: response.status,
+            headerCount: response.headers.count, headerBytes: written.head, switches: written.switches, core: core)
+        options.log(record.line)
+    }
+
+    /// `wsgi.url_scheme` as uWSGI sets it: UWSGI_SCHEME, else HTTP_X_FORWARDED_PROTO, else https when HTTPS is on.
+    static func scheme(of environ: Environ) -> String {
+        if let scheme = environ["UWSGI_SCHEME"] ?? environ["HTTP_X_FORWARDED_PROTO"], !scheme.isEmpty { return scheme }
+        let https = environ["HTTPS"]?.lowercased()
+        return https == "on" || https == "1" ? "https" : "http"
+    }
+
+    /// Writes the answer as uWSGI does: `PROTO STATUS REASON`, the app's headers untouched, nothing added; the
+    /// close ends the body. Returns the head and body bytes written and the number of body writes.
+    private static func write(_ response: Response, proto: String, on socket: ConnectedSocket)
+        -> (head: Int, body: Int, switches: Int) {
+        guard HTTPResponseHead.isSafe(response) else { return (0, 0, 0) }
+        let head = HTTPResponseHead.serialize(version: proto, response: response, serverHeaders: [], framingHeaders: [])
+        var body = 0
+        var switches = 0
+        do {
+            switch response.body {
+            case .bytes(let bytes):
+                try head.withUnsafeBytes { h in try bytes.withUnsafeBytes { b in try socket.write([h, b]) } }
+                body = bytes.count
+                switches = 1
+            case .file(let region):
+                try socket.write(head)
+                try socket.sendFile(region.descriptor, offset: region.offset, count: region.count)
+                body = region.count
+                switches = 1
+            case .chunks(let source):
+                defer { source.close() }
+                try socket.write(head)
+                while let chunk = try source.nextChunk() {
+                    try socket.write(chunk)
+                    body += chunk.count
+                    switches += 1
+                }
+            }
+        } catch {
+            return (head.count, body, switches)
+        }
+        return (head.count, body, switches)
+    }
+}
