@@ -4,6 +4,11 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -56,4 +61,67 @@ int sb_open_anonymous_file(const char *directory) {
     fd = mkostemp(path, O_CLOEXEC);
     if (fd >= 0) unlink(path);
     return fd;
+}
+
+unsigned long sb_robust_mutex_size(void) { return sizeof(pthread_mutex_t); }
+
+int sb_robust_mutex_init(void *memory) {
+    pthread_mutexattr_t attributes;
+    pthread_mutexattr_init(&attributes);
+    pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST);
+    int result = pthread_mutex_init((pthread_mutex_t *)memory, &attributes);
+    pthread_mutexattr_destroy(&attributes);
+    return result;
+}
+
+int sb_robust_mutex_lock(void *memory) {
+    int result = pthread_mutex_lock((pthread_mutex_t *)memory);
+    if (result == EOWNERDEAD) {
+        pthread_mutex_consistent((pthread_mutex_t *)memory);
+        return 1;
+    }
+    return result;
+}
+
+int sb_robust_mutex_unlock(void *memory) { return pthread_mutex_unlock((pthread_mutex_t *)memory); }
+
+int sb_shared_memory_create(const char *name, unsigned long size) {
+    int fd = memfd_create(name, 0);
+    if (fd < 0) return -1;
+    if (ftruncate(fd, (off_t)size) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int sb_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, int *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attributes);
+    /* Move each inherited descriptor out of the way first, so that fds[i] == 3 + j for another j cannot clash. */
+    int staged[64];
+    if (count > 64) return E2BIG;
+    for (int i = 0; i < count; i++) {
+        staged[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 100);
+        if (staged[i] < 0) return errno;
+    }
+    for (int i = 0; i < count; i++) posix_spawn_file_actions_adddup2(&actions, staged[i], 3 + i);
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t child;
+    int result = posix_spawn(&child, path, &actions, &attributes, argv, envp);
+    for (int i = 0; i < count; i++) close(staged[i]);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (result == 0) *pid = child;
+    return result;
 }

@@ -150,9 +150,8 @@ public struct PeerAddress: Sendable, Equatable {
     }
 
     private static func text<Address>(_ family: Int32, _ address: Address) -> String {
-        var raw = address
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        inet_ntop(family, &raw, &buffer, socklen_t(buffer.count))
+        withUnsafeBytes(of: address) { _ = inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
         return String(cString: buffer)
     }
 }

@@ -1,7 +1,8 @@
 /// CLinux: the few Linux calls Swift cannot reach directly.
 ///
 /// Owns: CPU pinning (sched_setaffinity needs _GNU_SOURCE and the CPU_SET macros) and epoll without glibc's
-/// packed `struct epoll_event`, accept4 and O_TMPFILE (GNU extensions). Must not: hold state or policy; each function forwards to the kernel.
+/// packed `struct epoll_event`, accept4 and O_TMPFILE (GNU extensions), robust process-shared mutexes,
+/// memfd shared memory, and posix_spawn with inherited descriptors. Must not: hold state or policy; each function forwards to the kernel.
 #ifndef STACKBENCH_CLINUX_H
 #define STACKBENCH_CLINUX_H
 
@@ -22,5 +23,21 @@ int sb_accept_cloexec(int fd, void *address, unsigned int *length);
 
 /* An anonymous read-write file in `directory`: O_TMPFILE, else mkostemp + unlink. Returns the fd or -1 (errno). */
 int sb_open_anonymous_file(const char *directory);
+
+/* A process-shared robust mutex placed at `memory` (at least sb_robust_mutex_size() bytes, shared mapping). */
+unsigned long sb_robust_mutex_size(void);
+int sb_robust_mutex_init(void *memory);
+/* 0 when locked; 1 when locked after recovering it from a holder that died (EOWNERDEAD, made consistent);
+   otherwise an errno value. */
+int sb_robust_mutex_lock(void *memory);
+int sb_robust_mutex_unlock(void *memory);
+
+/* An anonymous shared-memory file of `size` bytes (memfd), inheritable by spawned children; -1 and errno on error. */
+int sb_shared_memory_create(const char *name, unsigned long size);
+
+/* Starts `path` with `argv`/`envp` (NULL-terminated), the descriptors `fds[0..count)` appearing in the child as
+   3, 4, ... (inherited; every other descriptor keeps its close-on-exec), default signal handlers and an empty
+   signal mask. Returns 0 and the pid, or an errno value. */
+int sb_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, int *pid);
 
 #endif
