@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct UwsgiConfigTests {
     static let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/seed/uwsgi.ini").path
+        .deletingLastPathComponent().appendingPathComponent("scenarios/seed/uwsgi.ini").path
 
     let folder: TemporaryFolder
 
