@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -124,4 +125,23 @@ int sb_spawn(const char *path, char *const argv[], char *const envp[], const int
     posix_spawnattr_destroy(&attributes);
     if (result == 0) *pid = child;
     return result;
+}
+
+int sb_daemonize(const char *log) {
+    int out = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (out < 0) return errno;
+    pid_t pid = fork();
+    if (pid < 0) return errno;
+    if (pid > 0) _exit(0);
+    setsid();
+    pid = fork();
+    if (pid < 0) _exit(1);
+    if (pid > 0) _exit(0);
+    umask(0);
+    int in = open("/dev/null", O_RDONLY);
+    if (in >= 0) { dup2(in, 0); close(in); }
+    dup2(out, 1);
+    dup2(out, 2);
+    close(out);
+    return 0;
 }

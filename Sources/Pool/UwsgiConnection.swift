@@ -20,6 +20,8 @@ public struct UwsgiServeOptions: Sendable {
     public var log: @Sendable (String) -> Void
     /// `wsgi.errors` for the app.
     public var errors: ErrorLog
+    /// Told when a request's packet has been read and when it is over (the scoreboard, for harakiri and stats).
+    public var observer: RequestObserver?
 
     /// Creates options.
     public init(bufferSize: Int, postBuffering: Int, socketTimeout: Int, requestLogging: Bool, multithread: Bool,
@@ -33,6 +35,14 @@ public struct UwsgiServeOptions: Sendable {
         self.log = log
         self.errors = errors
     }
+}
+
+/// Watches requests from the moment their head is read until they are closed (uWSGI's harakiri window).
+public protocol RequestObserver: Sendable {
+    /// A request began; `text` says what it is (`127.0.0.1 - GET /sleep?ms=10`).
+    func begin(_ text: String)
+    /// It ended after `micros` µs, having sent `bytes`; `failed` when it got no complete answer.
+    func end(micros: Int, bytes: Int, failed: Bool)
 }
 
 /// The worker's request counter, shared by its threads.
@@ -75,6 +85,12 @@ public enum UwsgiConnection {
             return
         }
         var environ = Environ(pairs)
+        options.observer?.begin("\(environ["REMOTE_ADDR"] ?? "") - \(environ.method) \(environ["REQUEST_URI"] ?? environ.pathInfo)")
+        var outcome = (bytes: 0, failed: true)
+        defer {
+            options.observer?.end(micros: Int(Date().timeIntervalSince(started) * 1_000_000), bytes: outcome.bytes,
+                                  failed: outcome.failed)
+        }
         environ.append("wsgi.url_scheme", scheme(of: environ))
         environ.append("wsgi.multithread", options.multithread ? "True" : "False")
         environ.append("wsgi.multiprocess", options.multiprocess ? "True" : "False")
@@ -91,6 +107,7 @@ public enum UwsgiConnection {
         }
         let proto = environ["SERVER_PROTOCOL"] ?? ""
         let written = write(response, proto: proto.isEmpty ? "HTTP/1.0" : proto, on: socket)
+        outcome = (written.head + written.body, false)
         let finished = counters.requests.wrappingIncrementThenLoad(ordering: .relaxed)
         guard options.requestLogging else { return }
         let record = UwsgiRequestLog(

@@ -59,6 +59,32 @@ public final class ListeningSocket: @unchecked Sendable {
         }
     }
 
+    /// Adopts a listening socket inherited from a parent process (a pool worker's), making it non-blocking so
+    /// that several processes can wait on it with poll() and race for accept() safely.
+    public init(inheritedDescriptor: Int32, address: ListenAddress) {
+        descriptor = inheritedDescriptor
+        self.address = address
+        boundPort = nil
+        let flags = fcntl(inheritedDescriptor, F_GETFL)
+        _ = fcntl(inheritedDescriptor, F_SETFL, flags | O_NONBLOCK)
+        _ = fcntl(inheritedDescriptor, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// The next connection if one is waiting now, else nil (non-blocking sockets; another process may have won it).
+    public func acceptIfReady() throws -> ConnectedSocket? {
+        while true {
+            var storage = sockaddr_storage()
+            var length = UInt32(MemoryLayout<sockaddr_storage>.size)
+            let fd = sb_accept_cloexec(descriptor, &storage, &length)
+            if fd >= 0 { return ConnectedSocket(descriptor: fd, peer: PeerAddress(storage)) }
+            switch errno {
+            case EAGAIN, EWOULDBLOCK: return nil
+            case EINTR, ECONNABORTED, EPROTO: continue
+            default: throw SocketError("accept")
+            }
+        }
+    }
+
     /// Waits for the next connection; retries on EINTR and on the errors accept(2) says to treat as transient.
     public func accept() throws -> ConnectedSocket {
         while true {

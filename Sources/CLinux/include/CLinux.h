@@ -40,4 +40,9 @@ int sb_shared_memory_create(const char *name, unsigned long size);
    signal mask. Returns 0 and the pid, or an errno value. */
 int sb_spawn(const char *path, char *const argv[], char *const envp[], const int *fds, int count, int *pid);
 
+/* uWSGI's daemonize: fork (the parent exits 0 at once), setsid, fork again, umask(0), stdin from /dev/null, stdout
+   and stderr appended to `log` (created 0640). Returns 0 in the daemon, or an errno value (in the original
+   process, before anything changed) when the log cannot be opened or fork fails. */
+int sb_daemonize(const char *log);
+
 #endif

@@ -1,0 +1,78 @@
+import ArgumentParser
+import BenchSupport
+import Foundation
+import Pool
+import ServerCore
+import StackConfig
+import WSGI
+
+/// `stackbench uwsgi --ini FILE[:SECTION]`, `--stop PIDFILE`, `--reload PIDFILE`: the uWSGI-compatible pool.
+/// A spawned copy with STACKBENCH_UWSGI_WORKER set is one of its workers.
+struct Uwsgi: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a uWSGI-style worker pool (master + workers + threads) from a uWSGI ini file.",
+        discussion: "Speaks the uwsgi protocol on `socket` (for nginx's uwsgi_pass) and HTTP on `http-socket`. "
+            + "--stop sends SIGINT and --reload SIGHUP to the pid in the pidfile, as uwsgi --stop/--reload do.")
+
+    @Option(help: "The ini file, optionally with a section (FILE:SECTION; default section [uwsgi]).") var ini: String?
+    @Option(help: "Stop the pool whose master pid is in this file (SIGINT).") var stop: String?
+    @Option(help: "Reload the pool whose master pid is in this file (SIGHUP: graceful).") var reload: String?
+
+    func run() throws {
+        if let stop { return try PidFile.signal(SIGINT, pidfile: stop) }
+        if let reload { return try PidFile.signal(SIGHUP, pidfile: reload) }
+        guard let ini else { throw FlagError("--ini", "is required (or --stop/--reload PIDFILE)") }
+        if let id = ProcessInfo.processInfo.environment[Master.WorkerEnvironment.id].flatMap(Int.init) {
+            let reference = ProcessInfo.processInfo.environment[Master.WorkerEnvironment.ini] ?? ini
+            Foundation.exit(try runWorker(id: id, ini: reference))
+        }
+        let config = try UwsgiConfig.load(ini) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        let entry = try appEntry(config)
+        let master = Master(config: config, executable: Self.executablePath, arguments: CommandLine.arguments) {
+            _ = try entry.load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath))
+        }
+        do {
+            Foundation.exit(try master.run())
+        } catch let error as PoolStartError {
+            throw ValidationFailure(message: error.description)
+        }
+    }
+
+    private func runWorker(id: Int, ini: String) throws -> Int32 {
+        let config = try UwsgiConfig.load(ini) { _ in }
+        let app = try appEntry(config).load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath,
+                                                       errors: StandardErrorLog()))
+        let scoreboard = try Scoreboard.attach(descriptor: Master.WorkerEnvironment.scoreboardDescriptor)
+        let kinds = (ProcessInfo.processInfo.environment[Master.WorkerEnvironment.listeners] ?? "")
+            .split(separator: ",").compactMap { Worker.Listener.Speaks(rawValue: String($0)) }
+        let listeners = kinds.enumerated().map { index, kind in
+            Worker.Listener(socket: ListeningSocket(inheritedDescriptor: Master.WorkerEnvironment.firstListenerDescriptor + Int32(index),
+                                                    address: .unix(path: "")), proto: kind)
+        }
+        return try Worker(id: id, config: config, app: app, scoreboard: scoreboard, listeners: listeners).run()
+    }
+
+    private func appEntry(_ config: UwsgiConfig) throws -> AppRegistry.Entry {
+        guard let module = config.module else {
+            throw ConfigError(file: config.file, line: nil, key: "module", problem: "not set: the pool needs an app (e.g. module = teacher.wsgi:application)")
+        }
+        let name = module.contains(":") || config.callable == "application" ? module : "\(module):\(config.callable)"
+        do {
+            return try BuiltinApps.registry.entry(named: name)
+        } catch let error as UnknownAppError {
+            throw ConfigError(file: config.file, line: config.lines["module"], key: "module", problem: error.description)
+        }
+    }
+
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// A start-up failure of the pool that is about the environment, not the file's syntax (a socket that cannot be
+/// bound, a chdir that fails): exit 3.
+struct ValidationFailure: UserFacingError {
+    let message: String
+    var exitStatus: ExitStatus { .runFailed }
+    var description: String { message }
+}
