@@ -73,3 +73,25 @@ public func runCommand(_ executable: String, _ arguments: [String], input: Strin
     throws -> (status: Int32, stdout: String, stderr: String) {
     try RunningProcess(executable, arguments, input: input).wait(timeout: timeout)
 }
+
+/// Runs a command that daemonizes (its parent exits at once while a grandchild lives on) and returns the parent's
+/// exit status. posix_spawn + waitpid, since Foundation's Process treats the process as running for as long as
+/// any descendant holds its bookkeeping descriptor.
+public func runDaemonizing(_ executable: String, _ arguments: [String], timeout: Double = 30) throws -> Int32 {
+    var pid: pid_t = 0
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let status = posix_spawn(&pid, executable, nil, nil, argv, environ)
+    guard status == 0 else { throw FixtureHTTPServer.ListenError(description: "spawn \(executable): \(status)") }
+    let deadline = Date().addingTimeInterval(timeout)
+    var exit: Int32 = 0
+    while waitpid(pid, &exit, WNOHANG) == 0 {
+        if Date() > deadline {
+            kill(pid, SIGKILL)
+            waitpid(pid, &exit, 0)
+            return -1
+        }
+        usleep(10_000)
+    }
+    return (exit >> 8) & 0xff
+}

@@ -1,0 +1,227 @@
+import Foundation
+import StackbenchTesting
+import Testing
+
+/// `stackbench uwsgi --ini` as a process tree: behind Debian's nginx with the seed's location, and on its own
+/// http-socket; harakiri, respawn, reload and stop observed from outside. Every pool is stopped by its pidfile
+/// (and its master killed by pid if that fails) when the test ends.
+@Suite(.serialized) struct UwsgiPoolTests {
+    /// A pool over a fresh teacher project, from an ini written for the test.
+    final class Pool {
+        let project: TeacherProject
+        let ini: String
+        let httpPort: Int
+        var socket: String { project.file("uwsgi.sock") }
+        var pidfile: String { project.file("uwsgi.pid") }
+        var logFile: String { project.file("uwsgi.log") }
+        private var master: RunningProcess?
+
+        /// Writes an ini with `options` (plus chdir, module, socket, http-socket, pidfile, logto unless given) and
+        /// starts the pool; with `daemonize` among the options the command returns at once.
+        init(_ options: String) throws {
+            project = try TeacherProject()
+            httpPort = try freePort()
+            ini = project.file("uwsgi.ini")
+            let daemonizes = options.contains("daemonize")
+            let options = options.replacingOccurrences(of: "DAEMON_LOG", with: project.folder.path + "-uwsgi.log")
+            let text = """
+                [uwsgi]
+                chdir = \(project.folder.path)
+                module = teacher.wsgi:application
+                socket = \(project.file("uwsgi.sock"))
+                http-socket = 127.0.0.1:\(httpPort)
+                pidfile = \(project.file("uwsgi.pid"))
+                \(daemonizes ? "" : "logto = \(project.file("uwsgi.log"))")
+                \(options)
+
+                """
+            try Data(text.utf8).write(to: URL(fileURLWithPath: ini))
+            chmod(project.folder.path, 0o755)
+            if daemonizes {
+                let status = try runDaemonizing(BuiltProducts.stackbench, ["uwsgi", "--ini", ini])
+                guard status == 0 else { throw FixtureHTTPServer.ListenError(description: "daemonize exited \(status)") }
+            } else {
+                master = try RunningProcess(BuiltProducts.stackbench, ["uwsgi", "--ini", ini])
+            }
+            try waitForPort(httpPort, timeout: 20)
+            let workers = Int(options.firstMatch(of: #/workers\s*=\s*(\d+)/#)?.output.1 ?? "1") ?? 1
+            let deadline = Date().addingTimeInterval(20)
+            while workerPids.count < workers, Date() < deadline { usleep(20_000) }
+        }
+
+        var log: String {
+            let daemonLog = project.folder.path + "-uwsgi.log"
+            return (try? String(contentsOfFile: logFile, encoding: .utf8))
+                ?? (try? String(contentsOfFile: daemonLog, encoding: .utf8)) ?? ""
+        }
+        var masterPid: Int32? { (try? String(contentsOfFile: pidfile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+
+        /// Worker pids as the log names them (`spawned uWSGI worker 1 (pid: 123, ...`), latest last.
+        var workerPids: [Int32] {
+            log.matches(of: #/spawned uWSGI worker \d+ \(pid: (\d+)/#).compactMap { Int32($0.output.1) }
+        }
+
+        func url(_ path: String) -> String { "http://127.0.0.1:\(httpPort)\(path)" }
+
+        /// `stackbench uwsgi --stop`, then waits for the master to be gone.
+        @discardableResult
+        func stop() throws -> Int32 {
+            let pid = masterPid
+            let result = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", pidfile])
+            let deadline = Date().addingTimeInterval(15)
+            while let pid, kill(pid, 0) == 0, Date() < deadline { usleep(20_000) }
+            master?.wait(timeout: 5)
+            return result.status
+        }
+
+        deinit {
+            defer { try? FileManager.default.removeItem(atPath: project.folder.path + "-uwsgi.log") }
+            if let pid = masterPid, kill(pid, 0) == 0 {
+                _ = try? runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", pidfile])
+                let deadline = Date().addingTimeInterval(10)
+                while kill(pid, 0) == 0, Date() < deadline { usleep(20_000) }
+                if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+            }
+        }
+    }
+
+    static func curl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand("/usr/bin/curl", ["-sS", "--max-time", "20"] + arguments, timeout: 40)
+    }
+
+    static func load(_ url: String, _ arguments: [String]) throws -> [String: Any] {
+        let folder = try TemporaryFolder()
+        let result = try runCommand(BuiltProducts.stackbench, ["load", url, "--json", folder.file("r.json")] + arguments,
+                                    timeout: 60)
+        guard result.status == 0 else { throw FixtureHTTPServer.ListenError(description: "load failed: \(result.stderr)") }
+        return try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.file("r.json")))) as! [String: Any]
+    }
+
+    static let seedOptions = """
+        uid=root
+        gid=root
+        master=true
+        workers=3
+        vacuum=true
+        thunder-lock=true
+        enable-threads=true
+        harakiri=30
+        post-buffering=1024
+        """
+
+    @Test func theSeedsOptionsServeEveryEndpointBehindNginxAndStopLeavesNothing() throws {
+        let pool = try Pool(Self.seedOptions + "\ndaemonize = DAEMON_LOG")
+        let nginx = try NginxFixture(locations: """
+            location / {
+                include /etc/nginx/uwsgi_params;
+                uwsgi_connect_timeout 30;
+                uwsgi_pass unix:\(pool.socket);
+            }
+            """)
+        defer { nginx.stop() }
+        #expect(try Self.curl([nginx.url("/hello")]).stdout == "hello\n", "\(nginx.errorLog)")
+        #expect(try Self.curl([nginx.url("/")]).stdout.contains("200 teachers on staff"))
+        #expect(try Self.curl([nginx.url("/api/teachers?limit=3")]).stdout.hasPrefix("{\"count\": 3,"))
+        let created = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "--data", #"{"name":"A","subject":"B","email":"a@b.io"}"#,
+                                     nginx.url("/api/teachers")])
+        #expect(created.stdout == "201")
+        for size in [5 * 1024 * 1024, 1000] {
+            let file = pool.project.file("body-\(size)")
+            try FileHandle(forReadingAtPath: "/dev/urandom")!.readData(ofLength: size).write(to: URL(fileURLWithPath: file))
+            let digest = try runCommand("/usr/bin/sha256sum", [file]).stdout.prefix(64)
+            let answer = try Self.curl(["--data-binary", "@\(file)", nginx.url("/upload")])
+            #expect(answer.stdout == "{\"bytes\": \(size), \"sha256\": \"\(digest)\"}")
+        }
+        #expect(try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", nginx.url("/error")]).stdout == "500")
+        #expect(try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", nginx.url("/nope")]).stdout == "404")
+        let master = try #require(pool.masterPid)
+        let workers = try runCommand("/usr/bin/pgrep", ["-P", String(master)]).stdout.split(separator: "\n")
+        #expect(workers.count == 3, "three workers under the master")
+        #expect(try pool.stop() == 0)
+        #expect(kill(master, 0) != 0, "the master is gone")
+        for worker in workers { #expect(kill(Int32(worker)!, 0) != 0, "worker \(worker) is gone") }
+        #expect(!FileManager.default.fileExists(atPath: pool.pidfile), "vacuum removed the pidfile")
+        #expect(!FileManager.default.fileExists(atPath: pool.socket), "vacuum removed the socket")
+    }
+
+    @Test func harakiriKillsTheWorkerNginxAnswers502AndTheNextRequestSucceeds() throws {
+        let pool = try Pool("master = true\nworkers = 1\nharakiri = 2\n")
+        let nginx = try NginxFixture(locations: "location / { include /etc/nginx/uwsgi_params; uwsgi_pass unix:\(pool.socket); }")
+        defer { nginx.stop() }
+        let started = Date()
+        let slow = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", nginx.url("/sleep?ms=10000")])
+        let took = Date().timeIntervalSince(started)
+        #expect(slow.stdout == "502")
+        #expect(took >= 1.9 && took < 4.5, "harakiri = 2 answered after \(took) s")
+        #expect(try Self.curl([nginx.url("/hello")]).stdout == "hello\n")
+        #expect(pool.log.contains("*** HARAKIRI ON WORKER 1 (pid: "))
+        #expect(pool.log.contains("GET /sleep?ms=10000 since "))
+        #expect(pool.log.contains("DAMN ! worker 1 (pid: ") && pool.log.contains("killed by signal 9"))
+        #expect(pool.log.contains("Respawned uWSGI worker 1 (new pid: "))
+    }
+
+    @Test func aKilledWorkerIsRespawnedAndLaterRequestsSucceed() throws {
+        let pool = try Pool("master = true\nworkers = 2\n")
+        let victim = try #require(pool.workerPids.first)
+        kill(victim, SIGKILL)
+        let deadline = Date().addingTimeInterval(5)
+        while !pool.log.contains("Respawned uWSGI worker"), Date() < deadline { usleep(20_000) }
+        #expect(pool.log.contains("DAMN ! worker 1 (pid: \(victim)) died, killed by signal 9 :( trying respawn ..."))
+        let result = try Self.load(pool.url("/hello"), ["-c", "4", "-n", "300", "--no-keepalive"])
+        #expect((result["summary"] as! [String: Any])["errors"] as? Int == 0)
+        #expect((result["statusCodes"] as! [String: Int])["200"] == 300)
+    }
+
+    @Test func reloadUnderSteadyLoadFailsNoRequest() throws {
+        let pool = try Pool("master = true\nworkers = 2\nthreads = 2\n")
+        let folder = try TemporaryFolder()
+        let load = try RunningProcess(BuiltProducts.stackbench,
+                                      ["load", pool.url("/sleep?ms=20"), "-c", "8", "-d", "4s", "--no-keepalive", "--json", folder.file("r.json")])
+        usleep(1_500_000)
+        let reload = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--reload", pool.pidfile])
+        #expect(reload.status == 0)
+        #expect(load.wait(timeout: 30).status == 0)
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.file("r.json")))) as! [String: Any]
+        let summary = result["summary"] as! [String: Any]
+        #expect(summary["errors"] as? Int == 0, "\(result["errors"] ?? "")")
+        #expect(summary["non2xx3xx"] as? Int == 0)
+        #expect((summary["requests"] as? Int ?? 0) > 100)
+        #expect(pool.log.contains("Gracefully killing worker 1 (pid: "))
+        #expect(pool.log.contains("worker 2 buried after"))
+        #expect(pool.log.components(separatedBy: "Respawned uWSGI worker").count - 1 == 2, "both workers replaced")
+    }
+
+    @Test func moreWorkersServeCPUWorkFasterAndMoreThreadsServeSleepsFaster() throws {
+        func rps(_ options: String, _ path: String) throws -> Double {
+            let pool = try Pool("master = true\ndisable-logging = true\n" + options)
+            _ = try Self.load(pool.url(path), ["-c", "8", "-d", "1s"])  // warm-up
+            let result = try Self.load(pool.url(path), ["-c", "8", "-d", "3s", "--no-keepalive"])
+            return (result["summary"] as! [String: Any])["requestsPerSecond"] as! Double
+        }
+        let oneWorker = try rps("workers = 1\n", "/work?ms=20")
+        let twoWorkers = try rps("workers = 2\n", "/work?ms=20")
+        #expect(twoWorkers > oneWorker * 1.4, "workers=2 \(twoWorkers) req/s vs workers=1 \(oneWorker)")
+        let oneThread = try rps("workers = 1\nthreads = 1\n", "/sleep?ms=50")
+        let fourThreads = try rps("workers = 1\nthreads = 4\n", "/sleep?ms=50")
+        #expect(fourThreads > oneThread * 3, "threads=4 \(fourThreads) req/s vs threads=1 \(oneThread)")
+        #expect(fourThreads < oneThread * 5)
+    }
+
+    @Test func badStartsSayWhereAndWhy() throws {
+        let project = try TeacherProject()
+        func start(_ text: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            let ini = project.file("bad.ini")
+            try Data(text.utf8).write(to: URL(fileURLWithPath: ini))
+            return try runCommand(BuiltProducts.stackbench, ["uwsgi", "--ini", ini], timeout: 20)
+        }
+        let unknown = try start("[uwsgi]\nmodule = teacher.wsgi:application\nwokers = 2\n")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("bad.ini:3: error: wokers: unknown uWSGI option (did you mean \"workers\"?)"))
+        let module = try start("[uwsgi]\nchdir = \(project.folder.path)\nmodule = mysite.wsgi:application\nsocket = \(project.file("a.sock"))\n")
+        #expect(module.status == 2 && module.stderr.contains("bad.ini:3: error: module: unknown app module"))
+        let unbindable = try start("[uwsgi]\nchdir = \(project.folder.path)\nmodule = teacher.wsgi\nsocket = /nonexistent/dir/a.sock\n")
+        #expect(unbindable.status == 3 && unbindable.stderr.contains("bad.ini:4: error: socket: cannot bind /nonexistent/dir/a.sock"))
+        let noPidfile = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", project.file("none.pid")])
+        #expect(noPidfile.status == 3 && noPidfile.stderr.contains("none.pid: cannot read: No such file or directory"))
+    }
+}
