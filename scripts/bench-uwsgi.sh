@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): nginx -> `stackbench uwsgi` (the teacher app's /hello) against nginx -> Debian's uWSGI
+# with a plain Python WSGI hello app, the same workers and threads, both over a unix socket with uwsgi_pass.
+# nginx and both pools on core 1, `stackbench load` on core 0; the two stacks loaded in turn, ROUNDS times.
+# Prints per run req/s, p50, p99 and the server side's CPU per request; then medians and the stackbench/uWSGI ratio.
+#   WORKERS=2 THREADS=2 CONNECTIONS=32 DURATION=10 ROUNDS=3 scripts/bench-uwsgi.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+workers=${WORKERS:-2}
+threads=${THREADS:-2}
+connections=${CONNECTIONS:-32}
+seconds=${DURATION:-10}
+rounds=${ROUNDS:-3}
+scripts/install-deps.sh uwsgi uwsgi-plugin-python3
+swift build -c release --product stackbench >/dev/null
+binary=$(swift build -c release --show-bin-path)/stackbench
+source scripts/lib/ports.sh
+work=$(mktemp -d /tmp/stackbench-uwsgi.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+    [[ -f $work/ours.pid ]] && "$binary" uwsgi --stop "$work/ours.pid" 2>/dev/null || true
+    [[ -f $work/ref.pid ]] && kill -INT "$(cat "$work/ref.pid")" 2>/dev/null || true
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    sleep 1
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Ours: a copy of the teacher project; the pool from an ini like the seed's.
+mkdir -p "$work/teacher"
+cp -r scenarios/teacher/settings.yml scenarios/teacher/templates scenarios/teacher/static scenarios/teacher/seed "$work/teacher/"
+cat > "$work/ours.ini" <<INI
+[uwsgi]
+chdir = $work/teacher
+module = teacher.wsgi:application
+socket = $work/ours.sock
+chmod-socket = 666
+master = true
+workers = $workers
+threads = $threads
+thunder-lock = true
+pidfile = $work/ours.pid
+disable-logging = true
+logto = $work/ours.log
+INI
+# Theirs: Debian's uWSGI with the python3 plugin and a plain WSGI app answering the same bytes.
+mkdir -p "$work/pyapp"
+cat > "$work/pyapp/hello.py" <<'PY'
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "6")])
+    return [b"hello\n"]
+PY
+cat > "$work/ref.ini" <<INI
+[uwsgi]
+plugin = python3
+chdir = $work/pyapp
+wsgi-file = hello.py
+socket = $work/ref.sock
+chmod-socket = 666
+master = true
+workers = $workers
+threads = $threads
+thunder-lock = true
+pidfile = $work/ref.pid
+disable-logging = true
+logto = $work/ref.log
+INI
+taskset -c 1 "$binary" uwsgi --ini "$work/ours.ini" & pids+=($!)
+taskset -c 1 /usr/bin/uwsgi --ini "$work/ref.ini" & pids+=($!)
+
+ours_port=$(free_port)
+ref_port=$(free_port)
+cat > "$work/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path $work/body;
+    uwsgi_temp_path $work/uwsgi_temp;
+    server { listen 127.0.0.1:$ours_port; location / { include /etc/nginx/uwsgi_params; uwsgi_pass unix:$work/ours.sock; } }
+    server { listen 127.0.0.1:$ref_port; location / { include /etc/nginx/uwsgi_params; uwsgi_pass unix:$work/ref.sock; } }
+}
+CONF
+taskset -c 1 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+wait_http "http://127.0.0.1:$ours_port/hello"
+wait_http "http://127.0.0.1:$ref_port/hello"
+for port in $ours_port $ref_port; do
+    [[ $(curl -s "http://127.0.0.1:$port/hello") == hello ]] || { echo "no hello on $port" >&2; exit 1; }
+done
+
+ticks=$(getconf CLK_TCK)
+core1_ticks() { awk '/^cpu1 / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+
+run() {  # NAME PORT ROUND
+    local before after
+    before=$(core1_ticks)
+    taskset -c 0 "$binary" load "http://127.0.0.1:$2/hello" -c "$connections" -d "${seconds}s" --warmup 1s --cpus 0 \
+        --json "$work/load.json" >/dev/null 2>&1
+    after=$(core1_ticks)
+    python3 - "$work/load.json" "$1" "$3" "$before" "$after" "$ticks" <<'PY'
+import json, sys
+path, name, rnd, before, after, ticks = sys.argv[1], sys.argv[2], sys.argv[3], *map(int, sys.argv[4:])
+r = json.load(open(path))
+s = r["summary"]
+bad = s["errors"] + s["non2xx3xx"]
+if bad:
+    sys.exit(f"{name}: {bad} failed requests: the comparison is void")
+cpu = (after - before) / ticks  # all of core 1 (nginx + the pool) over warm-up + window
+print(f"{name} {rnd} {s['requestsPerSecond']:.1f} {r['latency']['percentiles']['50'] / 1000:.3f} "
+      f"{r['latency']['percentiles']['99'] / 1000:.3f} {cpu * 1e6 / s['requests']:.1f}")
+PY
+}
+
+echo "nginx + pool on core 1 (workers=$workers threads=$threads), stackbench load on core 0, c=$connections, ${seconds}s, $rounds rounds"
+echo "stack round req/s p50_ms p99_ms core1_cpu_us/req"
+: > "$work/runs"
+for round in $(seq "$rounds"); do
+    run uwsgi "$ref_port" "$round" | tee -a "$work/runs"
+    run stackbench "$ours_port" "$round" | tee -a "$work/runs"
+done
+python3 - "$work/runs" <<'PY'
+import statistics, sys
+by = {}
+for name, _, rps, p50, p99, per in (line.split() for line in open(sys.argv[1])):
+    by.setdefault(name, []).append((float(rps), float(p50), float(p99), float(per)))
+med = {name: [statistics.median(c) for c in zip(*rows)] for name, rows in by.items()}
+print("\nmedians            req/s    p50_ms   p99_ms  core1_cpu_us/req")
+for name in ("uwsgi", "stackbench"):
+    rps, p50, p99, per = med[name]
+    print(f"  {name:<12} {rps:>9.1f} {p50:>9.3f} {p99:>8.3f} {per:>12.1f}")
+u, s = med["uwsgi"], med["stackbench"]
+print(f"\nstackbench/uWSGI: req/s {s[0] / u[0]:.2f}x, p99 {s[2] / u[2]:.2f}x, CPU per request {s[3] / u[3]:.2f}x (goal: >= 2x req/s)")
+PY
