@@ -207,6 +207,46 @@ import Testing
         #expect(fourThreads < oneThread * 5)
     }
 
+    @Test func theStatsServerReportsEachWorkerInUwsgisShape() throws {
+        let statsPort = try freePort()
+        let pool = try Pool("master = true\nworkers = 2\nstats = 127.0.0.1:\(statsPort)\n")
+        try waitForPort(statsPort, timeout: 10)
+        _ = try Self.load(pool.url("/hello"), ["-c", "2", "-n", "50", "--no-keepalive"])
+        let text = try RawHTTPClient.exchange(port: statsPort, [UInt8](), timeout: 3)
+        let stats = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
+        #expect(stats["pid"] as? Int == Int(pool.masterPid ?? -1))
+        let workers = try #require(stats["workers"] as? [[String: Any]])
+        #expect(workers.map { $0["id"] as? Int } == [1, 2])
+        #expect(workers.compactMap { $0["requests"] as? Int }.reduce(0, +) >= 50, "the test's 50 plus the readiness probe")
+        for worker in workers {
+            for key in ["pid", "requests", "status", "avg_rt", "rss", "harakiri_count", "respawn_count", "delta_requests", "tx"] {
+                #expect(worker[key] != nil, "worker field \(key)")
+            }
+            #expect((worker["rss"] as? Int ?? 0) > 0, "real RSS")
+            #expect(worker["status"] as? String == "idle")
+            #expect(worker["respawn_count"] as? Int == 1)
+        }
+        let sockets = try #require(stats["sockets"] as? [[String: Any]])
+        #expect(sockets.map { $0["proto"] as? String } == ["uwsgi", "http"])
+    }
+
+    @Test func maxRequestsRecyclesAWorkerOnlyAfterItsMinimumLifetime() throws {
+        let started = Date()
+        let pool = try Pool("master = true\nworkers = 1\nmax-requests = 20\n")
+        let early = try Self.load(pool.url("/hello"), ["-c", "1", "-n", "30", "--no-keepalive"])
+        #expect((early["statusCodes"] as! [String: Int])["200"] == 30)
+        #expect(!pool.log.contains("Seeya"), "no recycling before 10 s of life, as uWSGI's min-worker-lifetime")
+        let wait = 10.5 - Date().timeIntervalSince(started)
+        if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+        let late = try Self.load(pool.url("/hello"), ["-c", "1", "-n", "10", "--no-keepalive"])
+        #expect((late["statusCodes"] as! [String: Int])["200"] == 10)
+        let deadline = Date().addingTimeInterval(5)
+        while !pool.log.contains("Respawned uWSGI worker 1"), Date() < deadline { usleep(20_000) }
+        #expect(pool.log.contains("...The work of process \(pool.workerPids.first ?? 0) is done. Seeya!"))
+        #expect(pool.log.contains("worker 1 killed successfully (pid: "))
+        #expect(pool.log.contains("Respawned uWSGI worker 1 (new pid: "))
+    }
+
     @Test func badStartsSayWhereAndWhy() throws {
         let project = try TeacherProject()
         func start(_ text: String) throws -> (status: Int32, stdout: String, stderr: String) {
