@@ -56,8 +56,24 @@ public final class Master {
 
     /// Runs the pool until it is stopped; returns the exit status.
     public func run() throws -> Int32 {
-        try startUp()
+        do {
+            try startUp()
+        } catch {
+            abandonStartUp()
+            throw error
+        }
         return supervise()
+    }
+
+    /// Start-up failed part-way: undo what was done (workers, sockets bound, the pidfile), so nothing is left.
+    private func abandonStartUp() {
+        for pid in workerPids.values { kill(pid, SIGKILL) }
+        for pid in workerPids.values { waitpid(pid, nil, 0) }
+        for bound in sockets {
+            bound.socket.close()
+            if case .unix(let path)? = Self.address(bound.name) { unlink(path) }
+        }
+        if let pidfile = pidfilePath { unlink(pidfile) }
     }
 
     private func startUp() throws {

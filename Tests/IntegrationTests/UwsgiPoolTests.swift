@@ -261,6 +261,11 @@ import Testing
         #expect(module.status == 2 && module.stderr.contains("bad.ini:3: error: module: unknown app module"))
         let unbindable = try start("[uwsgi]\nchdir = \(project.folder.path)\nmodule = teacher.wsgi\nsocket = /nonexistent/dir/a.sock\n")
         #expect(unbindable.status == 3 && unbindable.stderr.contains("bad.ini:4: error: socket: cannot bind /nonexistent/dir/a.sock"))
+        let empty = try TemporaryFolder()
+        let noApp = try start("[uwsgi]\nchdir = \(empty.path)\nmodule = teacher.wsgi\nsocket = \(empty.file("a.sock"))\npidfile = \(empty.file("a.pid"))\n")
+        #expect(noApp.status == 2 && noApp.stderr.contains("settings.yml: cannot read: No such file or directory"))
+        #expect(!FileManager.default.fileExists(atPath: empty.file("a.sock")), "a failed start leaves no socket")
+        #expect(!FileManager.default.fileExists(atPath: empty.file("a.pid")), "nor a pidfile")
         let noPidfile = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", project.file("none.pid")])
         #expect(noPidfile.status == 3 && noPidfile.stderr.contains("none.pid: cannot read: No such file or directory"))
     }
