@@ -65,7 +65,8 @@ public enum UwsgiConnection {
         setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let reader = ConnectionReader(socket: socket, initialCapacity: options.bufferSize + UwsgiHeader.size)
         let started = Date()
-        let pairs: [(name: String, value: String)]
+        var environ = Environ(capacity: 32)
+        let variableCount: Int
         let datasize: Int
         do {
             guard let head = try reader.readExactly(UwsgiHeader.size) else { return }
@@ -75,7 +76,7 @@ public enum UwsgiConnection {
                 options.log("uwsgi packet truncated: \(header.datasize) bytes of vars announced, the peer closed first")
                 return
             }
-            pairs = try block.withUnsafeBytes { try UwsgiPacket.parseVars($0) }
+            variableCount = try block.withUnsafeBytes { try UwsgiPacket.parseVars($0) { environ.append($0, $1) } }
             datasize = header.datasize
         } catch let error as UwsgiPacketError {
             options.log(error.description)
@@ -84,7 +85,6 @@ public enum UwsgiConnection {
             options.log("error reading the uwsgi packet: \(error)")
             return
         }
-        var environ = Environ(pairs)
         options.observer?.begin("\(environ["REMOTE_ADDR"] ?? "") - \(environ.method) \(environ["REQUEST_URI"] ?? environ.pathInfo)")
         var outcome = (bytes: 0, failed: true)
         defer {
@@ -113,7 +113,7 @@ public enum UwsgiConnection {
         let record = UwsgiRequestLog(
             pid: getpid(), appRequests: finished, workerRequests: finished,
             remoteAddress: environ["REMOTE_ADDR"] ?? "", remoteUser: environ["REMOTE_USER"] ?? "",
-            variableCount: pairs.count, datasize: datasize, started: time_t(started.timeIntervalSince1970),
+            variableCount: variableCount, datasize: datasize, started: time_t(started.timeIntervalSince1970),
             method: environ.method, uri: environ["REQUEST_URI"] ?? "", bodyBytes: written.body,
             milliseconds: Int(Date().timeIntervalSince(started) * 1000), proto: proto, status: response.status,
             headerCount: response.headers.count, headerBytes: written.head, switches: written.switches, core: core)

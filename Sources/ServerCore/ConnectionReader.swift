@@ -50,8 +50,13 @@ public final class ConnectionReader {
         return result
     }
 
-    /// Reads up to `target.count` body bytes, buffered ones first; 0 when the peer closed.
+    /// Reads up to `target.count` body bytes, buffered ones first; 0 when the peer closed. A small read goes
+    /// through the buffer (one recv brings a uwsgi header, its vars and the body's start together); a large one
+    /// goes straight into `target`.
     func readBody(into target: UnsafeMutableRawBufferPointer) throws -> Int {
+        if end == start && target.count < buffer.count / 2 {
+            guard try fill() > 0 else { return 0 }
+        }
         if end > start {
             let count = min(target.count, end - start)
             buffer.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }

@@ -32,7 +32,7 @@ public enum HTTPEnviron {
     /// The environ for `head`, received from `peer`.
     public static func make(_ head: HTTPRequestHead, peer: PeerAddress, server: ServerIdentity,
                             style: Style, multithread: Bool, multiprocess: Bool) -> Environ {
-        var environ = Environ()
+        var environ = Environ(capacity: 32)
         let path = pathPart(of: head)
         if let software = server.software { environ.append("SERVER_SOFTWARE", software) }
         environ.append("REQUEST_METHOD", head.method)
@@ -74,7 +74,7 @@ public enum HTTPEnviron {
 
     private static func appendHeaders(_ headers: [(name: String, value: String)], to environ: inout Environ,
                                       style: Style) {
-        var merged: [(name: String, value: String)] = []
+        var merged: [Environ.Variable] = []
         let separator = style == .runserver ? "," : ", "
         for header in headers {
             if style == .runserver && header.name.contains("_") { continue }
@@ -83,7 +83,7 @@ public enum HTTPEnviron {
             if let index = merged.firstIndex(where: { $0.name == name }) {
                 merged[index].value += separator + header.value
             } else {
-                merged.append((name, header.value))
+                merged.append(Environ.Variable(name: name, value: header.value))
             }
         }
         for entry in merged { environ.append(entry.name, entry.value) }

@@ -7,12 +7,24 @@ public enum HTTPResponseHead {
     public static func serialize(version: String, response: Response,
                                  serverHeaders: [(name: String, value: String)],
                                  framingHeaders: [(name: String, value: String)]) -> [UInt8] {
-        var text = "\(version) \(response.status) \(response.reason)\r\n"
-        for header in serverHeaders { text += "\(header.name): \(header.value)\r\n" }
-        for header in response.headers { text += "\(header.name): \(header.value)\r\n" }
-        for header in framingHeaders { text += "\(header.name): \(header.value)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        bytes += version.utf8
+        bytes.append(UInt8(ascii: " "))
+        bytes += String(response.status).utf8
+        bytes.append(UInt8(ascii: " "))
+        bytes += response.reason.utf8
+        bytes += [13, 10]
+        for list in [serverHeaders, response.headers, framingHeaders] {
+            for header in list {
+                bytes += header.name.utf8
+                bytes += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+                bytes += header.value.utf8
+                bytes += [13, 10]
+            }
+        }
+        bytes += [13, 10]
+        return bytes
     }
 
     /// Whether a header name or value could split the head (CR, LF or NUL): such a response is not sent.

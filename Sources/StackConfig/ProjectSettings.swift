@@ -26,7 +26,11 @@ public struct ProjectSettings: Sendable, Equatable {
     /// DEBUG: development mode; runserver serves static files only when true. Default false.
     public var debug = false
     /// ALLOWED_HOSTS: `example.com`, `.example.com` (and subdomains) or `*`. Default empty.
-    public var allowedHosts: [String] = []
+    public var allowedHosts: [String] = [] {
+        didSet { hostPatterns = allowedHosts.map { $0.lowercased() } }
+    }
+    /// ALLOWED_HOSTS lower-cased once, not per request.
+    private var hostPatterns: [String] = []
     /// STATIC_URL: the URL prefix of static files, ending in `/`. Default `/static/`.
     public var staticURL = "/static/"
     /// STATICFILES_DIRS: the source directories collectstatic and runserver search, in order.
@@ -59,10 +63,9 @@ public struct ProjectSettings: Sendable, Equatable {
     /// Whether `host` (a Host header, port allowed) passes ALLOWED_HOSTS, as Django's `validate_host` decides;
     /// with DEBUG and an empty list, `.localhost`, `127.0.0.1` and `[::1]` pass.
     public func allows(host: String) -> Bool {
-        let patterns = allowedHosts.isEmpty && debug ? [".localhost", "127.0.0.1", "[::1]"] : allowedHosts
+        let patterns = hostPatterns.isEmpty && debug ? [".localhost", "127.0.0.1", "[::1]"] : hostPatterns
         guard let domain = ProjectSettings.domain(ofHost: host) else { return false }
         return patterns.contains { pattern in
-            let pattern = pattern.lowercased()
             if pattern == "*" { return true }
             if pattern.hasPrefix(".") { return domain.hasSuffix(pattern) || domain == String(pattern.dropFirst()) }
             return domain == pattern
@@ -72,6 +75,11 @@ public struct ProjectSettings: Sendable, Equatable {
     /// The host part of a Host header, lower-cased, without the port and a trailing dot; nil when malformed
     /// (Django's `split_domain_port` plus its host validation pattern).
     static func domain(ofHost host: String) -> String? {
+        // The common case, a plain lower-case name or IPv4 address without a port, needs no copying.
+        if !host.isEmpty, host.utf8.allSatisfy({ isHostByte($0) && $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "[") }),
+           host.utf8.last != UInt8(ascii: ".") {
+            return host
+        }
         let lower = host.lowercased()
         guard !lower.isEmpty, lower.utf8.allSatisfy(isHostByte) else { return nil }
         if lower.hasPrefix("[") {
