@@ -131,7 +131,7 @@ public final class Worker: @unchecked Sendable {
     private func httpConnectionOptions(_ options: UwsgiServeOptions) -> HTTPConnectionOptions {
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         let logging = options.requestLogging
-        return HTTPConnectionOptions(
+        var http = HTTPConnectionOptions(
             style: .uwsgiHTTPSocket, identity: .init(name: host, port: "80", software: nil), serverHeader: nil,
             keepAlive: false, multithread: options.multithread, multiprocess: options.multiprocess, answerToAppError: nil,
             log: { record in
@@ -140,6 +140,8 @@ public final class Worker: @unchecked Sendable {
                 }
             },
             errors: PoolErrorLog())
+        http.maximumHeadBytes = config.bufferSize
+        return http
     }
 }
 

@@ -4,16 +4,19 @@ import WSGI
 /// Buffered reading from one connection: request heads, then exactly the body's bytes, keeping whatever follows
 /// (a pipelined request) for the next head.
 public final class ConnectionReader {
-    /// The largest head accepted, whatever its line count (beyond it: 431).
+    /// The largest head accepted by default, whatever its line count (beyond it: 431).
     public static let maximumHeadBytes = 1 << 20
     let socket: ConnectedSocket
+    /// The largest head this reader accepts.
+    let headLimit: Int
     private var buffer: [UInt8]
     private var start = 0
     private var end = 0
 
     /// Reads from `socket`.
-    public init(socket: ConnectedSocket, initialCapacity: Int = 16 * 1024) {
+    public init(socket: ConnectedSocket, initialCapacity: Int = 16 * 1024, headLimit: Int = maximumHeadBytes) {
         self.socket = socket
+        self.headLimit = headLimit
         self.buffer = [UInt8](repeating: 0, count: initialCapacity)
     }
 
@@ -24,13 +27,16 @@ public final class ConnectionReader {
                 let outcome = buffer.withUnsafeBytes { HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
                 switch outcome {
                 case .complete(let head, let consumed):
+                    guard consumed <= headLimit else {
+                        return .failure(HTTPParseError(status: 431, message: "invalid HTTP request size (max \(headLimit))...skip"))
+                    }
                     start += consumed
                     return .success(head)
                 case .failure(let error):
                     return .failure(error)
                 case .incomplete:
-                    if end - start >= Self.maximumHeadBytes {
-                        return .failure(HTTPParseError(status: 431, message: "Request header too large"))
+                    if end - start >= headLimit {
+                        return .failure(HTTPParseError(status: 431, message: "invalid HTTP request size (max \(headLimit))...skip"))
                     }
                 }
             }

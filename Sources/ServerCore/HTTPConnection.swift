@@ -30,6 +30,8 @@ public struct HTTPConnectionOptions: Sendable {
     public var log: @Sendable (ExchangeRecord) -> Void
     /// Where the app's `wsgi.errors` lines and the server's own error lines go.
     public var errors: ErrorLog
+    /// The largest request head accepted (uWSGI's buffer-size on an http-socket); beyond it 431, logged.
+    public var maximumHeadBytes = ConnectionReader.maximumHeadBytes
 
     /// Creates options.
     public init(style: HTTPEnviron.Style, identity: HTTPEnviron.ServerIdentity, serverHeader: String?,
@@ -53,7 +55,7 @@ public enum HTTPConnection {
     /// Runs the connection to its end, then closes it.
     public static func serve(_ socket: ConnectedSocket, app: Application, options: HTTPConnectionOptions) {
         socket.disableNagle()
-        let reader = ConnectionReader(socket: socket)
+        let reader = ConnectionReader(socket: socket, headLimit: options.maximumHeadBytes)
         defer {
             socket.shutdownWrite()
             socket.close()
@@ -62,6 +64,7 @@ public enum HTTPConnection {
             while let parsed = try reader.readHead() {
                 switch parsed {
                 case .failure(let error):
+                    if error.status == 431 { options.errors.write(error.message) }
                     try refuse(error, socket: socket, options: options, requestLine: "")
                     return
                 case .success(let head):

@@ -207,6 +207,15 @@ import Testing
         #expect(fourThreads < oneThread * 5)
     }
 
+    @Test func theHttpSocketRefusesHeadsBeyondBufferSize() throws {
+        let pool = try Pool("master = true\nbuffer-size = 4096\n")
+        let big = "GET /hello HTTP/1.1\r\nHost: localhost\r\nX-Big: \(String(repeating: "b", count: 5000))\r\n\r\n"
+        let answer = try RawHTTPClient.exchange(port: pool.httpPort, big)
+        #expect(answer.hasPrefix("HTTP/1.1 431 "))
+        #expect(pool.log.contains("invalid HTTP request size (max 4096)...skip"))
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n")
+    }
+
     @Test func theStatsServerReportsEachWorkerInUwsgisShape() throws {
         let statsPort = try freePort()
         let pool = try Pool("master = true\nworkers = 2\nstats = 127.0.0.1:\(statsPort)\n")
