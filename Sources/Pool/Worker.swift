@@ -134,10 +134,17 @@ public final class Worker: @unchecked Sendable {
         var http = HTTPConnectionOptions(
             style: .uwsgiHTTPSocket, identity: .init(name: host, port: "80", software: nil), serverHeader: nil,
             keepAlive: false, multithread: options.multithread, multiprocess: options.multiprocess, answerToAppError: nil,
-            log: { record in
-                if logging {
-                    PoolLog.write("[pid: \(getpid())] \(record.requestLine) => generated \(record.bodyBytes) bytes (\(record.status))")
-                }
+            log: { [counters] record in
+                guard logging else { return }
+                let parts = record.requestLine.split(separator: " ", maxSplits: 2).map(String.init)
+                guard parts.count == 3 else { return }
+                let done = counters.requests.wrappingIncrementThenLoad(ordering: .relaxed)
+                PoolLog.write(UwsgiRequestLog(
+                    pid: getpid(), appRequests: done, workerRequests: done, remoteAddress: record.remoteAddress,
+                    remoteUser: "", variableCount: record.variableCount, datasize: 0, started: record.started,
+                    method: parts[0], uri: parts[1], bodyBytes: record.bodyBytes, milliseconds: record.durationMicros / 1000,
+                    proto: parts[2], status: record.status, headerCount: record.headerCount, headerBytes: 0, switches: 1,
+                    core: 0).line)
             },
             errors: PoolErrorLog())
         http.maximumHeadBytes = config.bufferSize

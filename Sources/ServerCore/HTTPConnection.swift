@@ -9,6 +9,15 @@ public struct ExchangeRecord: Sendable {
     public let status: Int
     /// The body bytes the response declared or sent.
     public let bodyBytes: Int
+    /// The peer's address (empty for a unix socket).
+    public var remoteAddress = ""
+    /// How many environ variables the request became (0 for a refused request).
+    public var variableCount = 0
+    /// When the exchange began (seconds since the epoch) and how long it took.
+    public var started: time_t = 0
+    public var durationMicros = 0
+    /// The response's headers as the app gave them.
+    public var headerCount = 0
 }
 
 /// How a server runs its connections.
@@ -80,6 +89,7 @@ public enum HTTPConnection {
     private static func exchange(_ head: HTTPRequestHead, reader: ConnectionReader, app: Application,
                                  options: HTTPConnectionOptions) throws -> Bool {
         let socket = reader.socket
+        let started = Date()
         if head.header("Transfer-Encoding") != nil {
             try refuse(HTTPParseError(status: 411, message: "chunked request bodies are not supported; send Content-Length"),
                        socket: socket, options: options, requestLine: head.requestLine)
@@ -115,7 +125,13 @@ public enum HTTPConnection {
         }
         if response.header("Connection")?.lowercased() == "close" { keepOpen = false }
         let sent = try ResponseSender.send(response, on: socket, head: head, keepOpen: &keepOpen, options: options)
-        options.log(ExchangeRecord(requestLine: head.requestLine, status: response.status, bodyBytes: sent))
+        var record = ExchangeRecord(requestLine: head.requestLine, status: response.status, bodyBytes: sent)
+        record.remoteAddress = socket.peer.host
+        record.variableCount = environ.variables.count
+        record.started = time_t(started.timeIntervalSince1970)
+        record.durationMicros = Int(Date().timeIntervalSince(started) * 1_000_000)
+        record.headerCount = response.headers.count
+        options.log(record)
         return keepOpen && input.drain()
     }
 

@@ -72,32 +72,27 @@ public final class ListeningSocket: @unchecked Sendable {
 
     /// The next connection if one is waiting now, else nil (non-blocking sockets; another process may have won it).
     public func acceptIfReady() throws -> ConnectedSocket? {
-        while true {
-            var storage = sockaddr_storage()
-            var length = UInt32(MemoryLayout<sockaddr_storage>.size)
-            let fd = sb_accept_cloexec(descriptor, &storage, &length)
-            if fd >= 0 { return ConnectedSocket(descriptor: fd, peer: PeerAddress(storage)) }
-            switch errno {
-            case EAGAIN, EWOULDBLOCK: return nil
-            case EINTR, ECONNABORTED, EPROTO: continue
-            default: throw SocketError("accept")
-            }
-        }
+        try acceptRetrying(nilWhenNoneWaits: true)
     }
 
     /// Waits for the next connection; retries on EINTR and on the errors accept(2) says to treat as transient.
     public func accept() throws -> ConnectedSocket {
+        try acceptRetrying(nilWhenNoneWaits: false)!
+    }
+
+    private func acceptRetrying(nilWhenNoneWaits: Bool) throws -> ConnectedSocket? {
         while true {
             var storage = sockaddr_storage()
             var length = UInt32(MemoryLayout<sockaddr_storage>.size)
             let fd = sb_accept_cloexec(descriptor, &storage, &length)
             if fd >= 0 { return ConnectedSocket(descriptor: fd, peer: PeerAddress(storage)) }
-            switch errno {
+            let code = errno
+            if nilWhenNoneWaits && (code == EAGAIN || code == EWOULDBLOCK) { return nil }
+            switch code {
             case EINTR, ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP,
                  ENETUNREACH:
                 continue
-            default:
-                throw SocketError("accept")
+            default: throw SocketError("accept", code: code)
             }
         }
     }

@@ -214,6 +214,10 @@ import Testing
         #expect(answer.hasPrefix("HTTP/1.1 431 "))
         #expect(pool.log.contains("invalid HTTP request size (max 4096)...skip"))
         #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n")
+        let line = #/\[pid: \d+\|app: 0\|req: \d+/\d+\] 127\.0\.0\.1 \(\) \{\d+ vars in 0 bytes\} \[[^\]]+\] GET /hello => generated 6 bytes in \d+ msecs \(HTTP/1\.1 200\) 5 headers/#
+        let deadline = Date().addingTimeInterval(3)
+        while !pool.log.contains(line), Date() < deadline { usleep(20_000) }
+        #expect(pool.log.contains(line), "uWSGI's request line for http-socket requests: \(pool.log)")
     }
 
     @Test func theStatsServerReportsEachWorkerInUwsgisShape() throws {
