@@ -4,6 +4,9 @@
 #   1. Debian's nginx serving a 1 KiB file                      -> results/load-nginx-1k.json
 #   2. `stackbench collectstatic`, then `stackbench runserver` (the teacher app) on /hello and on a static file
 #                                                               -> results/load-runserver-hello.json, -static.json
+#   3. Debian's nginx (the seed's `location /` with uwsgi_pass) in front of `stackbench uwsgi` started from the
+#      seed's options (master, 3 workers, thunder-lock, harakiri 30, post-buffering 1024, vacuum), on /hello and
+#      /api/teachers                                            -> results/load-pool-hello.json, -api.json
 # Until the scenario runner lands (issue 6), this is what "run the main job" means.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,9 +17,13 @@ duration=${DURATION:-10s}
 source scripts/lib/nginx-static.sh
 work=$(mktemp -d /tmp/stackbench-run.XXXXXX)
 runserver_pid=
+proxy_pid=
 cleanup() {
     nginx_static_stop
     if [[ -n $runserver_pid ]]; then kill "$runserver_pid" 2>/dev/null || true; wait "$runserver_pid" 2>/dev/null || true; fi
+    [[ -f $work/uwsgi.pid ]] && "$binary" uwsgi --stop "$work/uwsgi.pid" 2>/dev/null || true
+    if [[ -n $proxy_pid ]]; then kill "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; fi
+    sleep 0.5
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -39,4 +46,55 @@ for target in hello:/hello static:/static/css/app.css; do
     "$binary" load "http://127.0.0.1:$port${target#*:}" -c 8 -d "$duration" --warmup 1s --cpus 0 \
         --json "results/load-runserver-${target%%:*}.json"
 done
-echo "results written to results/load-nginx-1k.json, results/load-runserver-hello.json, results/load-runserver-static.json"
+kill "$runserver_pid"; wait "$runserver_pid" 2>/dev/null || true; runserver_pid=
+
+echo "== nginx -> stackbench uwsgi (the seed's options), teacher app"
+chmod 755 "$work"
+cat > "$work/uwsgi.ini" <<INI
+[uwsgi]
+chdir = $work
+module = teacher.wsgi:application
+socket = $work/uwsgi.sock
+master = true
+workers = 3
+pidfile = $work/uwsgi.pid
+vacuum = true
+thunder-lock = true
+enable-threads = true
+harakiri = 30
+post-buffering = 1024
+disable-logging = true
+daemonize = $work/uwsgi.log
+INI
+taskset -c 1 "$binary" uwsgi --ini "$work/uwsgi.ini"
+port=$(free_port)
+cat > "$work/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/body;
+    uwsgi_temp_path $work/uwsgi_temp;
+    server {
+        listen 127.0.0.1:$port;
+        location / {
+            include /etc/nginx/uwsgi_params;
+            uwsgi_connect_timeout 30;
+            uwsgi_pass unix:$work/uwsgi.sock;
+        }
+    }
+}
+CONF
+taskset -c 1 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
+proxy_pid=$!
+wait_http "http://127.0.0.1:$port/hello"
+for target in hello:/hello api:/api/teachers?limit=20; do
+    echo "-- ${target#*:}"
+    "$binary" load "http://127.0.0.1:$port${target#*:}" -c 32 -d "$duration" --warmup 1s --cpus 0 \
+        --json "results/load-pool-${target%%:*}.json"
+done
+echo "results written to results/: load-nginx-1k.json, load-runserver-{hello,static}.json, load-pool-{hello,api}.json"
