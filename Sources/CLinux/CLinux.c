@@ -85,6 +85,23 @@ int sb_robust_mutex_lock(void *memory) {
     return result;
 }
 
+int sb_robust_mutex_timedlock(void *memory, long milliseconds) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += milliseconds / 1000;
+    deadline.tv_nsec += (milliseconds % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec += 1;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int result = pthread_mutex_timedlock((pthread_mutex_t *)memory, &deadline);
+    if (result == EOWNERDEAD) {
+        pthread_mutex_consistent((pthread_mutex_t *)memory);
+        return 1;
+    }
+    return result;
+}
+
 int sb_robust_mutex_unlock(void *memory) { return pthread_mutex_unlock((pthread_mutex_t *)memory); }
 
 int sb_shared_memory_create(const char *name, unsigned long size) {

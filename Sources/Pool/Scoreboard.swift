@@ -83,6 +83,17 @@ public struct AcceptLock: @unchecked Sendable {
         sb_robust_mutex_lock(memory) == 1
     }
 
+    /// Takes the lock unless `stop()` turns true first (checked every 200 ms): nil when it gave up, else whether
+    /// the lock was recovered from a dead holder. A worker told to stop must not wait for another process's
+    /// thread, idle in poll(), to hand the lock over.
+    public func lock(unless stop: () -> Bool) -> Bool? {
+        while !stop() {
+            let result = sb_robust_mutex_timedlock(memory, 200)
+            if result == 0 || result == 1 { return result == 1 }
+        }
+        return nil
+    }
+
     /// Releases the lock.
     public func unlock() {
         sb_robust_mutex_unlock(memory)

@@ -98,9 +98,10 @@ public final class Worker: @unchecked Sendable {
     /// Waits (holding the accept lock) until a listener has a connection or the worker is told to stop.
     private func nextConnection() -> (ConnectedSocket, Listener)? {
         if config.thunderLock {
-            if scoreboard.thunderLock.lock() {
-                PoolLog.write("[deadlock-detector] a process holding a robust mutex died. recovering...")
+            guard let recovered = scoreboard.thunderLock.lock(unless: { workerStopping.load(ordering: .relaxed) }) else {
+                return nil
             }
+            if recovered { PoolLog.write("[deadlock-detector] a process holding a robust mutex died. recovering...") }
         } else if config.threads > 1 {
             localLock.lock()
         }

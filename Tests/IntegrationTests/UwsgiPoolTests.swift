@@ -191,6 +191,29 @@ import Testing
         #expect(pool.log.components(separatedBy: "Respawned uWSGI worker").count - 1 == 2, "both workers replaced")
     }
 
+    @Test func anIdleReloadWithThunderLockDoesNotWaitForTraffic() throws {
+        let pool = try Pool("master = true\nworkers = 2\nthreads = 2\nthunder-lock = true\n")
+        let started = Date()
+        #expect(try runCommand(BuiltProducts.stackbench, ["uwsgi", "--reload", pool.pidfile]).status == 0)
+        while pool.log.components(separatedBy: "Respawned uWSGI worker").count - 1 < 2, Date().timeIntervalSince(started) < 10 {
+            usleep(20_000)
+        }
+        #expect(Date().timeIntervalSince(started) < 5, "workers blocked on the shared accept lock still stop promptly")
+        #expect(!pool.log.contains("NO MERCY"))
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n")
+        // One worker alone told to stop (as max-requests does) while the other worker's threads hold the lock.
+        for _ in 0..<3 {
+            let victim = try #require(pool.workerPids.last)
+            let before = pool.log.components(separatedBy: "Respawned uWSGI worker").count
+            let asked = Date()
+            kill(victim, SIGHUP)
+            while pool.log.components(separatedBy: "Respawned uWSGI worker").count == before, Date().timeIntervalSince(asked) < 10 {
+                usleep(20_000)
+            }
+            #expect(Date().timeIntervalSince(asked) < 3, "a lone stopping worker does not wait for traffic to get the lock")
+        }
+    }
+
     @Test func moreWorkersServeCPUWorkFasterAndMoreThreadsServeSleepsFaster() throws {
         func rps(_ options: String, _ path: String) throws -> Double {
             let pool = try Pool("master = true\ndisable-logging = true\n" + options)

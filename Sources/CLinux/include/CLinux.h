@@ -31,6 +31,8 @@ int sb_robust_mutex_init(void *memory);
    otherwise an errno value. */
 int sb_robust_mutex_lock(void *memory);
 int sb_robust_mutex_unlock(void *memory);
+/* Like sb_robust_mutex_lock, but gives up after `milliseconds` with ETIMEDOUT. */
+int sb_robust_mutex_timedlock(void *memory, long milliseconds);
 
 /* An anonymous shared-memory file of `size` bytes (memfd), inheritable by spawned children; -1 and errno on error. */
 int sb_shared_memory_create(const char *name, unsigned long size);
