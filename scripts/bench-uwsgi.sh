@@ -71,23 +71,9 @@ taskset -c 1 /usr/bin/uwsgi --ini "$work/ref.ini" & pids+=($!)
 
 ours_port=$(free_port)
 ref_port=$(free_port)
-cat > "$work/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    client_body_temp_path $work/body;
-    uwsgi_temp_path $work/uwsgi_temp;
-    server { listen 127.0.0.1:$ours_port; location / { include /etc/nginx/uwsgi_params; uwsgi_pass unix:$work/ours.sock; } }
-    server { listen 127.0.0.1:$ref_port; location / { include /etc/nginx/uwsgi_params; uwsgi_pass unix:$work/ref.sock; } }
-}
-CONF
-taskset -c 1 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+source scripts/lib/nginx-proxy.sh
+nginx_proxy_start "$work" 1 "$ours_port:$work/ours.sock" "$ref_port:$work/ref.sock"
+pids+=("$NGINX_PROXY_PID")
 wait_http "http://127.0.0.1:$ours_port/hello"
 wait_http "http://127.0.0.1:$ref_port/hello"
 for port in $ours_port $ref_port; do

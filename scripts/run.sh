@@ -68,29 +68,9 @@ daemonize = $work/uwsgi.log
 INI
 taskset -c 1 "$binary" uwsgi --ini "$work/uwsgi.ini"
 port=$(free_port)
-cat > "$work/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/body;
-    uwsgi_temp_path $work/uwsgi_temp;
-    server {
-        listen 127.0.0.1:$port;
-        location / {
-            include /etc/nginx/uwsgi_params;
-            uwsgi_connect_timeout 30;
-            uwsgi_pass unix:$work/uwsgi.sock;
-        }
-    }
-}
-CONF
-taskset -c 1 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
-proxy_pid=$!
+source scripts/lib/nginx-proxy.sh
+nginx_proxy_start "$work" 1 "$port:$work/uwsgi.sock"
+proxy_pid=$NGINX_PROXY_PID
 wait_http "http://127.0.0.1:$port/hello"
 for target in hello:/hello api:/api/teachers?limit=20; do
     echo "-- ${target#*:}"
