@@ -25,6 +25,22 @@ public enum FileSystem {
         return text
     }
 
+    /// Replaces the file at `path` with `data` through a temporary file and a rename, so a reader never sees half
+    /// of it and a failed write leaves the previous file; on failure the system's reason (`No such file or
+    /// directory`).
+    public static func writeAtomically(_ data: Data, to path: String) -> String? {
+        let temporary = path + ".\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            return String(cString: strerror(errno))
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return reason
+        }
+        return nil
+    }
+
     /// Creates `path` and any missing parents (`mkdir -p`); fails naming the directory that could not be made.
     public static func createDirectories(_ path: String, exitStatus: ExitStatus = .runFailed) throws {
         var current = path.hasPrefix("/") ? "" : "."

@@ -6,15 +6,7 @@ import StackConfig
 /// and `--stop`/`--reload`, which read it and signal that pid.
 public enum PidFile {
     static func write(_ pid: pid_t, to path: String, config: UwsgiConfig) throws {
-        let temporary = path + ".tmp-\(pid)"
-        do {
-            try Data("\(pid)\n".utf8).write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            throw PoolStartError(config, "pidfile", "cannot write \(path): \(plainReason(error))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
+        if let reason = FileSystem.writeAtomically(Data("\(pid)\n".utf8), to: path) {
             throw PoolStartError(config, "pidfile", "cannot write \(path): \(reason)")
         }
     }

@@ -9,14 +9,7 @@ enum ResultFile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(result)
-        let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw FileError(path: path, problem: "cannot write the JSON result (\(String(cString: strerror(errno))))",
-                            exitStatus: .runFailed)
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
+        if let reason = FileSystem.writeAtomically(data, to: path) {
             throw FileError(path: path, problem: "cannot write the JSON result (\(reason))", exitStatus: .runFailed)
         }
     }
