@@ -6,8 +6,6 @@ import ServerCore
 /// RSS is always real (read from /proc), where uWSGI reports 0 without memory-report.
 final class StatsServer: @unchecked Sendable {
     let listener: ListeningSocket
-    private unowned let master: Master
-    private let thread: Thread
 
     init(address: String, master: Master) throws {
         guard let parsed = Master.address(address) else {
@@ -18,17 +16,15 @@ final class StatsServer: @unchecked Sendable {
         } catch {
             throw PoolStartError(master.config, "stats", "cannot bind \(address): \(error)")
         }
-        self.master = master
         let listener = listener
         let snapshot = StatsSnapshot(master: master)
-        thread = Thread {
+        Thread.detachNewThread {
             while let connection = try? listener.accept() {
                 try? connection.write(Array(snapshot.json().utf8))
                 connection.shutdownWrite()
                 connection.close()
             }
         }
-        thread.start()
     }
 
     func stop() {
