@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "ServerCore",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "ServerCore", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,4 +162,9 @@ int sb_daemonize(const char *log) {
     dup2(out, 2);
     close(out);
     return 0;
+}
+
+int sb_die_with_parent(int parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    return getppid() == parent ? 0 : -1;
 }

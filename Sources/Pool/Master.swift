@@ -11,6 +11,8 @@ public final class Master {
     /// Environment variables that make a spawned `stackbench uwsgi` a worker.
     public enum WorkerEnvironment {
         public static let id = "STACKBENCH_UWSGI_WORKER"
+        /// The master's pid: a worker dies with it, even when the master is SIGKILLed.
+        public static let master = "STACKBENCH_UWSGI_MASTER"
         /// The ini reference made absolute: workers start in `chdir`, where a relative path would not resolve.
         public static let ini = "STACKBENCH_UWSGI_INI"
         /// Comma-separated protocols of the inherited listeners, which are descriptors 4, 5, ...; 3 is the scoreboard.
@@ -171,32 +173,29 @@ public final class Master {
         text.contains(":") ? ListenAddress.parse(text, defaultHost: "0.0.0.0") : (text.isEmpty ? nil : .unix(path: text))
     }
 
+    /// gid first, then uid, only when started as root, as uWSGI does; a name or a number.
     private func dropPrivileges() throws {
         guard getuid() == 0 else { return }
-        if let group = config.gid {
-            guard let gid = gid_t(group) ?? getgrnam(group)?.pointee.gr_gid else {
-                throw PoolStartError(config, "gid", "unknown group \"\(group)\"")
-            }
-            if gid != getgid() {
-                guard setgid(gid) == 0 else { throw PoolStartError(config, "gid", "setgid(\(gid)): \(String(cString: strerror(errno)))") }
-                PoolLog.write("setgid() to \(gid)")
-            }
-        }
-        if let user = config.uid {
-            guard let uid = uid_t(user) ?? getpwnam(user)?.pointee.pw_uid else {
-                throw PoolStartError(config, "uid", "unknown user \"\(user)\"")
-            }
-            if uid != getuid() {
-                guard setuid(uid) == 0 else { throw PoolStartError(config, "uid", "setuid(\(uid)): \(String(cString: strerror(errno)))") }
-                PoolLog.write("setuid() to \(uid)")
-            }
-        }
+        try switchIdentity("gid", config.gid, lookup: { getgrnam($0)?.pointee.gr_gid }, current: getgid(), set: setgid)
+        try switchIdentity("uid", config.uid, lookup: { getpwnam($0)?.pointee.pw_uid }, current: getuid(), set: setuid)
         if getuid() == 0 { PoolLog.write("uWSGI running as root, you can use --uid/--gid/--chroot options") }
+    }
+
+    private func switchIdentity(_ key: String, _ name: String?, lookup: (String) -> UInt32?, current: UInt32,
+                                set: (UInt32) -> Int32) throws {
+        guard let name else { return }
+        guard let id = UInt32(name) ?? lookup(name) else {
+            throw PoolStartError(config, key, "unknown \(key == "gid" ? "group" : "user") \"\(name)\"")
+        }
+        guard id != current else { return }
+        guard set(id) == 0 else { throw PoolStartError(config, key, "set\(key)(\(id)): \(String(cString: strerror(errno)))") }
+        PoolLog.write("set\(key)() to \(id)")
     }
 
     func spawn(_ id: Int) throws {
         var environment = ProcessInfo.processInfo.environment
         environment[WorkerEnvironment.id] = String(id)
+        environment[WorkerEnvironment.master] = String(getpid())
         environment[WorkerEnvironment.ini] = config.section == "uwsgi" ? iniReference : "\(iniReference):\(config.section)"
         environment[WorkerEnvironment.listeners] = sockets.map(\.proto.rawValue).joined(separator: ",")
         let pid = try Spawn.start(executable, arguments: arguments, environment: environment,

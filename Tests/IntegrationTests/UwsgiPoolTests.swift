@@ -172,6 +172,16 @@ import Testing
         #expect((result["statusCodes"] as! [String: Int])["200"] == 300)
     }
 
+    @Test func workersDieWithAMasterKilledOutright() throws {
+        let pool = try Pool("master = true\nworkers = 2\n")
+        let workers = pool.workerPids
+        #expect(workers.count == 2)
+        kill(try #require(pool.masterPid), SIGKILL)
+        let deadline = Date().addingTimeInterval(5)
+        while workers.contains(where: { kill($0, 0) == 0 }), Date() < deadline { usleep(20_000) }
+        for worker in workers { #expect(kill(worker, 0) != 0, "worker \(worker) outlived its master") }
+    }
+
     @Test func reloadUnderSteadyLoadFailsNoRequest() throws {
         let pool = try Pool("master = true\nworkers = 2\nthreads = 2\n")
         let folder = try TemporaryFolder()
@@ -302,6 +312,22 @@ import Testing
         #expect(noApp.status == 2 && noApp.stderr.contains("settings.yml: cannot read: No such file or directory"))
         #expect(!FileManager.default.fileExists(atPath: empty.file("a.sock")), "a failed start leaves no socket")
         #expect(!FileManager.default.fileExists(atPath: empty.file("a.pid")), "nor a pidfile")
+        let base = "[uwsgi]\nchdir = \(project.folder.path)\nmodule = teacher.wsgi\nsocket = \(project.file("b.sock"))\n"
+        let environmental: [(String, String)] = [
+            ("chdir = /nonexistent\n", "bad.ini:5: error: chdir: cannot chdir() to /nonexistent: No such file or directory"),
+            ("pidfile = /nonexistent/p.pid\n", "bad.ini:5: error: pidfile: cannot write /nonexistent/p.pid: No such file or directory"),
+            ("logto = /nonexistent/u.log\n", "bad.ini:5: error: logto: cannot open /nonexistent/u.log: No such file or directory"),
+            ("daemonize = /nonexistent/u.log\n", "bad.ini:5: error: daemonize: cannot open /nonexistent/u.log: No such file or directory"),
+            ("uid = no-such-user-here\n", "bad.ini:5: error: uid: unknown user \"no-such-user-here\""),
+            ("gid = no-such-group-here\n", "bad.ini:5: error: gid: unknown group \"no-such-group-here\""),
+            ("stats = /nonexistent/stats.sock\n", "bad.ini:5: error: stats: cannot bind /nonexistent/stats.sock"),
+        ]
+        for (line, message) in environmental {
+            let result = try start(base + line)
+            #expect(result.status == 3, "\(line): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(line): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: project.file("b.sock")), "\(line): nothing left behind")
+        }
         let noPidfile = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", project.file("none.pid")])
         #expect(noPidfile.status == 3 && noPidfile.stderr.contains("none.pid: cannot read: No such file or directory"))
     }

@@ -47,4 +47,8 @@ int sb_spawn(const char *path, char *const argv[], char *const envp[], const int
    process, before anything changed) when the log cannot be opened or fork fails. */
 int sb_daemonize(const char *log);
 
+/* Asks the kernel to SIGKILL the calling process when its parent dies; returns 0, or -1 when the parent `parent`
+   is already gone (the caller should exit). */
+int sb_die_with_parent(int parent);
+
 #endif

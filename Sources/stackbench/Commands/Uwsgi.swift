@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchSupport
+import CLinux
 import Foundation
 import Pool
 import ServerCore
@@ -39,6 +40,10 @@ struct Uwsgi: ParsableCommand {
     }
 
     private func runWorker(id: Int, ini: String) throws -> Int32 {
+        if let master = ProcessInfo.processInfo.environment[Master.WorkerEnvironment.master].flatMap(Int32.init),
+           sb_die_with_parent(master) != 0 {
+            return 1  // the master died before this worker got going
+        }
         let config = try UwsgiConfig.load(ini) { _ in }
         let app = try appEntry(config).load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath,
                                                        errors: StandardErrorLog()))
