@@ -6,9 +6,10 @@ struct ScoreboardObserver: RequestObserver {
     let slot: WorkerSlot
     let harakiriSeconds: Int
 
-    func begin(_ text: String) {
+    /// The request's text is kept only for the harakiri report, so it is built only when harakiri is on.
+    func begin(_ text: @autoclosure () -> String) {
         slot.beginRequest(nowMicros: Int(Date().timeIntervalSince1970 * 1_000_000), harakiriSeconds: harakiriSeconds,
-                          text: text)
+                          text: harakiriSeconds > 0 ? text() : "")
     }
 
     func end(micros: Int, bytes: Int, failed: Bool) {
@@ -23,7 +24,7 @@ struct ObservedApplication: Application {
 
     func handle(_ request: Request) throws -> Response {
         let started = Date()
-        observer.begin("\(request.environ["REMOTE_ADDR"] ?? "") - \(request.environ.method) \(request.environ["REQUEST_URI"] ?? request.environ.pathInfo)")
+        observer.begin(request.environ.requestDescription)
         do {
             let response = try app.handle(request)
             observer.end(micros: Int(Date().timeIntervalSince(started) * 1_000_000), bytes: response.body.knownLength ?? 0,
@@ -33,5 +34,12 @@ struct ObservedApplication: Application {
             observer.end(micros: Int(Date().timeIntervalSince(started) * 1_000_000), bytes: 0, failed: true)
             throw error
         }
+    }
+}
+
+extension Environ {
+    /// What the harakiri report says a request was: `127.0.0.1 - GET /sleep?ms=10`.
+    var requestDescription: String {
+        "\(self["REMOTE_ADDR"] ?? "") - \(method) \(self["REQUEST_URI"] ?? pathInfo)"
     }
 }

@@ -39,8 +39,9 @@ public struct UwsgiServeOptions: Sendable {
 
 /// Watches requests from the moment their head is read until they are closed (uWSGI's harakiri window).
 public protocol RequestObserver: Sendable {
-    /// A request began; `text` says what it is (`127.0.0.1 - GET /sleep?ms=10`).
-    func begin(_ text: String)
+    /// A request began; `text` says what it is (`127.0.0.1 - GET /sleep?ms=10`), built only if the observer
+    /// needs it.
+    func begin(_ text: @autoclosure () -> String)
     /// It ended after `micros` µs, having sent `bytes`; `failed` when it got no complete answer.
     func end(micros: Int, bytes: Int, failed: Bool)
 }
@@ -85,7 +86,7 @@ public enum UwsgiConnection {
             options.log("error reading the uwsgi packet: \(error)")
             return
         }
-        options.observer?.begin("\(environ["REMOTE_ADDR"] ?? "") - \(environ.method) \(environ["REQUEST_URI"] ?? environ.pathInfo)")
+        options.observer?.begin(environ.requestDescription)
         var outcome = (bytes: 0, failed: true)
         defer {
             options.observer?.end(micros: Int(Date().timeIntervalSince(started) * 1_000_000), bytes: outcome.bytes,
