@@ -328,6 +328,12 @@ import Testing
             #expect(result.stderr.contains(message), "\(line): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: project.file("b.sock")), "\(line): nothing left behind")
         }
+        try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: project.file("garbage.pid")))
+        let garbage = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--reload", project.file("garbage.pid")])
+        #expect(garbage.status == 2 && garbage.stderr.contains("garbage.pid: does not hold a pid"))
+        try Data("999999999\n".utf8).write(to: URL(fileURLWithPath: project.file("gone.pid")))
+        let gone = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", project.file("gone.pid")])
+        #expect(gone.status == 3 && gone.stderr.contains("gone.pid: cannot signal pid 999999999: No such process"))
         let noPidfile = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", project.file("none.pid")])
         #expect(noPidfile.status == 3 && noPidfile.stderr.contains("none.pid: cannot read: No such file or directory"))
     }
