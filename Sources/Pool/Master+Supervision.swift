@@ -122,11 +122,12 @@ extension Master {
         }
     }
 
-    /// vacuum: the pidfile, each unix socket whose inode is still the one bound, a unix stats socket.
+    /// vacuum: the pidfile, each unix socket whose inode is still the one bound, a unix stats socket. As in uWSGI,
+    /// the pidfile stays when privileges were dropped to another user: it was written as root.
     private func vacuum() {
         for bound in sockets { bound.socket.close() }
         guard config.vacuum else { return }
-        if let pidfile = pidfilePath, unlink(pidfile) == 0 { PoolLog.write("VACUUM: pidfile removed.") }
+        if let pidfile = pidfilePath, getuid() == 0, unlink(pidfile) == 0 { PoolLog.write("VACUUM: pidfile removed.") }
         for bound in sockets {
             guard case .unix(let path)? = Self.address(bound.name), let inode = bound.inode else { continue }
             var status = stat()

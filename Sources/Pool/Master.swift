@@ -173,10 +173,17 @@ public final class Master {
         text.contains(":") ? ListenAddress.parse(text, defaultHost: "0.0.0.0") : (text.isEmpty ? nil : .unix(path: text))
     }
 
-    /// gid first, then uid, only when started as root, as uWSGI does; a name or a number.
+    /// gid first, then the supplementary groups of the uid's user (initgroups, so root's groups are not kept), then
+    /// uid; only when started as root, as uWSGI does; a name or a number.
     private func dropPrivileges() throws {
         guard getuid() == 0 else { return }
         try switchIdentity("gid", config.gid, lookup: { getgrnam($0)?.pointee.gr_gid }, current: getgid(), set: setgid)
+        if let uid = config.uid, let user = UInt32(uid).flatMap({ getpwuid($0) }) ?? getpwnam(uid),
+           user.pointee.pw_uid != 0 {
+            guard initgroups(user.pointee.pw_name, getgid()) == 0 else {
+                throw PoolStartError(config, "uid", "initgroups(): \(String(cString: strerror(errno)))")
+            }
+        }
         try switchIdentity("uid", config.uid, lookup: { getpwnam($0)?.pointee.pw_uid }, current: getuid(), set: setuid)
         if getuid() == 0 { PoolLog.write("uWSGI running as root, you can use --uid/--gid/--chroot options") }
     }

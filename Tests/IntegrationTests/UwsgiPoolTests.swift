@@ -17,8 +17,9 @@ import Testing
         private var master: RunningProcess?
 
         /// Writes an ini with `options` (plus chdir, module, socket, http-socket, pidfile, logto unless given) and
-        /// starts the pool; with `daemonize` among the options the command returns at once.
-        init(_ options: String) throws {
+        /// starts the pool; with `daemonize` among the options the command returns at once. `folderMode` is the
+        /// project folder's mode (777 lets a pool that drops to another user create its socket and database).
+        init(_ options: String, folderMode: mode_t = 0o755) throws {
             project = try TeacherProject()
             httpPort = try freePort()
             ini = project.file("uwsgi.ini")
@@ -36,7 +37,7 @@ import Testing
 
                 """
             try Data(text.utf8).write(to: URL(fileURLWithPath: ini))
-            chmod(project.folder.path, 0o755)
+            chmod(project.folder.path, folderMode)
             if daemonizes {
                 let status = try runDaemonizing(BuiltProducts.stackbench, ["uwsgi", "--ini", ini])
                 guard status == 0 else { throw FixtureHTTPServer.ListenError(description: "daemonize exited \(status)") }
@@ -142,6 +143,34 @@ import Testing
         for worker in workers { #expect(kill(Int32(worker)!, 0) != 0, "worker \(worker) is gone") }
         #expect(!FileManager.default.fileExists(atPath: pool.pidfile), "vacuum removed the pidfile")
         #expect(!FileManager.default.fileExists(atPath: pool.socket), "vacuum removed the socket")
+    }
+
+    /// As Debian's uWSGI does (checked: `setgid() to 65534`, `setuid() to 65534`, then `chdir()` and the bind): the
+    /// pidfile is written as root, privileges are dropped, and only then is the socket bound, so it belongs to the
+    /// unprivileged user; the master and every worker run as that user.
+    @Test(.enabled(if: getuid() == 0, "needs root to drop privileges"))
+    func uidAndGidDropPrivilegesBeforeTheSocketIsBound() throws {
+        let pool = try Pool("master = true\nworkers = 2\nuid = nobody\ngid = nogroup\nvacuum = true", folderMode: 0o777)
+        let nobody = try #require(getpwnam("nobody")).pointee
+        var socketStatus = stat()
+        #expect(stat(pool.socket, &socketStatus) == 0)
+        #expect(socketStatus.st_uid == nobody.pw_uid && socketStatus.st_gid == nobody.pw_gid, "the socket is bound as nobody")
+        var pidfileStatus = stat()
+        #expect(stat(pool.pidfile, &pidfileStatus) == 0 && pidfileStatus.st_uid == 0, "the pidfile is written as root")
+        let master = try #require(pool.masterPid)
+        for pid in [master] + pool.workerPids {
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst()
+            #expect(uids?.allSatisfy { $0 == "\(nobody.pw_uid)" } == true, "pid \(pid) runs as nobody: \(uids ?? [])")
+            let groups = status.split(separator: "\n").first { $0.hasPrefix("Groups:") }?.dropFirst(7)
+                .split(separator: " ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            #expect(groups == ["\(nobody.pw_gid)"], "root's supplementary groups are dropped too: \(groups ?? [])")
+        }
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n", "\(pool.log)")
+        #expect(pool.log.contains("setgid() to \(nobody.pw_gid)") && pool.log.contains("setuid() to \(nobody.pw_uid)"), "\(pool.log)")
+        #expect(try pool.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: pool.socket), "vacuum removes the socket")
+        #expect(FileManager.default.fileExists(atPath: pool.pidfile), "and, as uWSGI, keeps the pidfile root wrote")
     }
 
     @Test func harakiriKillsTheWorkerNginxAnswers502AndTheNextRequestSucceeds() throws {
