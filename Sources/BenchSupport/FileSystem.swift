@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// File operations whose failures read as one plain line with the system's reason (`Is a directory`,
 /// `Permission denied`), not Foundation's wrapped messages.
@@ -54,5 +57,13 @@ public enum FileSystem {
             throw FileError(path: current, problem: "cannot create directory: \(String(cString: strerror(errno)))",
                             exitStatus: exitStatus)
         }
+    }
+
+    /// The paths matching a shell glob pattern, sorted; none is not an error.
+    public static func glob(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard Glibc.glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 }

@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
 #include <errno.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <fcntl.h>
@@ -167,4 +170,11 @@ int sb_daemonize(const char *log) {
 int sb_die_with_parent(int parent) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     return getppid() == parent ? 0 : -1;
+}
+
+int sb_open_beneath(int dirfd, const char *path) {
+    struct open_how how = {0};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }

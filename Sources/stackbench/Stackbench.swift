@@ -11,7 +11,7 @@ struct Stackbench: ParsableCommand {
         commandName: "stackbench",
         abstract: "Stand up nginx + uWSGI style stacks, drive them with libcurl clients, and report.",
         version: "0.1.0",
-        subcommands: [Load.self, Runserver.self, Collectstatic.self, Uwsgi.self]
+        subcommands: [Load.self, Runserver.self, Collectstatic.self, Uwsgi.self, FrontCommand.self]
     )
 
     static func main() {

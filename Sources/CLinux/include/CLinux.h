@@ -51,4 +51,9 @@ int sb_daemonize(const char *log);
    is already gone (the caller should exit). */
 int sb_die_with_parent(int parent);
 
+/* Opens `path` relative to the directory `dirfd` for reading (close-on-exec), refusing any resolution that leaves
+   it: `..` above it, absolute paths, symlinks pointing outside (openat2 RESOLVE_BENEATH). -1 and errno on error
+   (EXDEV for an escape). */
+int sb_open_beneath(int dirfd, const char *path);
+
 #endif

@@ -1,0 +1,140 @@
+/// An nginx.conf turned into the front's settings: the subset of shared/spec/nginx-subset.md §2 that stackbench's
+/// front implements, with nginx 1.22's defaults. Inheritance is resolved here: every server and location carries
+/// its effective `NginxScope` (outer values unless redefined; array directives replaced as a whole, §1).
+public struct NginxConfig: Sendable {
+    /// The main file as named, and the prefix relative paths (pid, logs, root) resolve against.
+    public var file: String
+    public var prefix: String
+    /// Event-loop threads (`worker_processes`; `auto` = the CPU count).
+    public var workerProcesses = 1
+    /// Connections per worker (`events { worker_connections }`).
+    public var workerConnections = 512
+    /// `pid`, resolved; nil when the config sets none (the front then writes no pidfile unless -s needs one).
+    public var pidFile: String?
+    /// The main-level `error_log` (servers may have their own).
+    public var errorLog = NginxErrorLog(path: "logs/error.log", level: .error)
+    /// Named access-log formats; `combined` is always there.
+    public var logFormats: [String: NginxLogFormat] = ["combined": .combined]
+    public var servers: [NginxServer] = []
+}
+
+/// One `server {}`.
+public struct NginxServer: Sendable {
+    public var listens: [NginxListen] = []
+    /// `server_name` values; the first is `$server_name`.
+    public var names: [String] = [""]
+    /// The server-level settings (used when no location matches) and the locations in file order.
+    public var scope: NginxScope
+    public var locations: [NginxLocation] = []
+    public var file: String
+    public var line: Int
+}
+
+/// A `listen` address.
+public struct NginxListen: Sendable, Equatable, Hashable {
+    public enum Address: Sendable, Equatable, Hashable {
+        case tcp(host: String, port: Int)
+        case unix(path: String)
+    }
+    public var address: Address
+    public var defaultServer: Bool
+}
+
+/// A `location`: how it matches, its URI, its effective settings, nested locations.
+public struct NginxLocation: Sendable {
+    public enum Match: String, Sendable { case exact = "=", prefix = "", preferredPrefix = "^~" }
+    public var match: Match
+    public var uri: String
+    public var scope: NginxScope
+    public var locations: [NginxLocation] = []
+    public var file: String
+    public var line: Int
+}
+
+/// Where the upstream of `uwsgi_pass` listens.
+public enum NginxUpstream: Sendable, Equatable {
+    case unix(path: String)
+    case tcp(host: String, port: Int)
+
+    /// nginx's spelling in error logs: `uwsgi://unix:/x.sock:` or `uwsgi://127.0.0.1:3031`.
+    public var logName: String {
+        switch self {
+        case .unix(let path): return "uwsgi://unix:\(path):"
+        case .tcp(let host, let port): return "uwsgi://\(host):\(port)"
+        }
+    }
+}
+
+/// An `error_log` target and level.
+public struct NginxErrorLog: Sendable, Equatable {
+    public enum Level: Int, Sendable, Comparable, CaseIterable {
+        case debug, info, notice, warn, error, crit, alert, emerg
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        public var name: String { "\(self)" }
+    }
+    /// The path resolved against the prefix, `stderr`, or nil for /dev/null.
+    public var path: String?
+    public var level: Level
+}
+
+/// An `access_log` target: the path and the format.
+public struct NginxAccessLog: Sendable {
+    public var path: String
+    public var format: NginxLogFormat
+}
+
+/// A `uwsgi_param`: the name, its value template, and whether an empty value is left out (`if_not_empty`).
+public struct NginxUwsgiParam: Sendable {
+    public var name: String
+    public var value: NginxTemplate
+    public var ifNotEmpty: Bool
+}
+
+/// The settings that inherit from http to server to location, effective at one place.
+public struct NginxScope: Sendable {
+    /// `root` (resolved against the prefix) or, in a location, `alias`.
+    public var root: String
+    public var alias: String?
+    public var index = ["index.html"]
+    /// Extension (lower case) → type, and the type for anything else.
+    public var types: [String: String] = ["html": "text/html", "gif": "image/gif", "jpg": "image/jpeg"]
+    public var defaultType = "text/plain"
+    /// `charset` (nil = off) and the types it applies to.
+    public var charset: String?
+    public var charsetTypes: Set<String> = ["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
+                                           "application/javascript", "application/rss+xml"]
+    public var sendfile = false
+    /// Milliseconds; 0 disables keep-alive.
+    public var keepaliveTimeout = 75_000
+    public var keepaliveRequests = 1000
+    /// Bytes; 0 = unlimited.
+    public var clientMaxBodySize = 1 << 20
+    public var clientHeaderBufferSize = 1024
+    public var largeClientHeaderBufferSize = 8192
+    public var clientHeaderTimeout = 60_000
+    public var clientBodyTimeout = 60_000
+    public var sendTimeout = 60_000
+    /// Empty = `access_log off`.
+    public var accessLogs: [NginxAccessLog]
+    public var errorLog: NginxErrorLog
+    public var serverTokens = true
+    public var etag = true
+    public var ifModifiedSince = IfModifiedSince.exact
+    public var uwsgiPass: NginxUpstream?
+    public var uwsgiParams: [NginxUwsgiParam] = []
+    public var uwsgiConnectTimeout = 60_000
+    public var uwsgiReadTimeout = 60_000
+    public var uwsgiSendTimeout = 60_000
+    public var uwsgiPassRequestHeaders = true
+    public var uwsgiPassRequestBody = true
+    public var uwsgiModifier1: UInt8 = 0
+    public var uwsgiModifier2: UInt8 = 0
+
+    public enum IfModifiedSince: String, Sendable { case off, exact, before }
+
+    init(prefix: String, errorLog: NginxErrorLog) {
+        root = prefix + "/html"
+        accessLogs = [NginxAccessLog(path: prefix + "/logs/access.log", format: .combined)]
+        self.errorLog = errorLog
+    }
+}
