@@ -114,8 +114,8 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard !(head.version == .http1_1 && hostCount == 0), hostCount <= 1 else { throw RequestURI.Failure.badRequest }
             uri = try RequestURI(target: head.uri)
         } catch {
-            current.refused = 400
             request = current
+            answerError(400, context)
             return
         }
         current.path = uri.path
@@ -136,6 +136,10 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         request = current
+        if let status = current.refused {  // answered at once, as nginx does, without waiting for a body
+            answerError(status, context)
+            return
+        }
         arm(context, milliseconds: scope.clientBodyTimeout)
     }
 
@@ -230,7 +234,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
                 sentHead = true
                 self.request!.record.upstreamStatus = status
                 self.request!.record.upstreamResponseTime = Date().timeIntervalSince(started)
-                var head = self.responseHead(HTTPResponseStatus(statusCode: status, reasonPhrase: reason), context)
+                var head = self.responseHead(.custom(code: UInt(status), reasonPhrase: reason), context)
                 var hasLength = false
                 for (name, value) in headers {
                     switch name.lowercased() {
@@ -309,7 +313,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func answerError(_ status: Int, _ context: ChannelHandlerContext, extra: [(String, String)] = []) {
         if [400, 413, 414, 500, 501].contains(status) { request?.keepAlive = false }
-        var head = responseHead(HTTPResponseStatus(statusCode: status, reasonPhrase: ErrorPage.reason(status)), context)
+        var head = responseHead(.custom(code: UInt(status), reasonPhrase: ErrorPage.reason(status)), context)
         let page = ErrorPage.body(status, signature: front.signature)
         let charset = request?.route.scope.charset
         head.headers.add(name: "Content-Type", value: "text/html" + (charset.map { "; charset=\($0)" } ?? ""))

@@ -38,6 +38,11 @@ public struct NginxListen: Sendable, Equatable, Hashable {
     }
     public var address: Address
     public var defaultServer: Bool
+
+    public init(address: Address, defaultServer: Bool) {
+        self.address = address
+        self.defaultServer = defaultServer
+    }
 }
 
 /// A `location`: how it matches, its URI, its effective settings, nested locations.
