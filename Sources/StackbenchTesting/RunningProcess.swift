@@ -95,3 +95,15 @@ public func runDaemonizing(_ executable: String, _ arguments: [String], timeout:
     }
     return (exit >> 8) & 0xff
 }
+
+/// Installs Debian `packages` through scripts/install-deps.sh when `executable` is missing; throws naming them
+/// when that fails (a test never skips silently).
+public func installIfMissing(_ executable: String, packages: [String]) throws {
+    guard !FileManager.default.isExecutableFile(atPath: executable) else { return }
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/install-deps.sh").path
+    let result = try runCommand(script, packages, timeout: 600)
+    guard result.status == 0, FileManager.default.isExecutableFile(atPath: executable) else {
+        throw FixtureHTTPServer.ListenError(description: "\(executable) is missing and apt-get install \(packages.joined(separator: " ")) failed: \(result.stderr)")
+    }
+}

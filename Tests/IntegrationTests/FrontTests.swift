@@ -1,0 +1,148 @@
+import Foundation
+import StackbenchTesting
+import Testing
+
+/// `stackbench front -c nginx.conf` as a process, from the seed's server block (its /opt/project paths and port
+/// rewritten into a temporary folder) inside an http block that defines `main`: static files from collectstatic's
+/// STATIC_ROOT, and the dynamic path through `stackbench uwsgi` and through Debian's real uWSGI.
+@Suite(.serialized) struct FrontTests {
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func curl(_ arguments: [String]) throws -> String {
+        try runCommand("/usr/bin/curl", ["-sS", "--max-time", "20"] + arguments, timeout: 40).stdout
+    }
+
+    /// The project, the config, the running front; stopped with `-s stop` (and by pid if that fails).
+    final class Stack {
+        let project: TeacherProject
+        let port: Int
+        let config: String
+        let front: RunningProcess
+        var socket: String { project.file("uwsgi.sock") }
+
+        init() throws {
+            project = try TeacherProject()
+            port = try freePort()
+            chmod(project.folder.path, 0o755)
+            let collected = try runCommand(BuiltProducts.stackbench, ["collectstatic", "--noinput", "--settings", project.settingsPath])
+            guard collected.status == 0 else { throw FixtureHTTPServer.ListenError(description: collected.stderr) }
+            let seed = try String(contentsOf: FrontTests.repository.appendingPathComponent("scenarios/seed/nginx-server.conf"), encoding: .utf8)
+            let server = seed.replacingOccurrences(of: "listen  80;", with: "listen  127.0.0.1:\(port);")
+                .replacingOccurrences(of: "/var/log/nginx/access.log", with: project.file("access.log"))
+                .replacingOccurrences(of: "/opt/project/script/uwsgi.sock", with: project.file("uwsgi.sock"))
+                .replacingOccurrences(of: "/opt/project/teacher/static_all/", with: project.file("static_all") + "/")
+            config = project.file("nginx.conf")
+            try """
+                pid \(project.file("front.pid"));
+                error_log \(project.file("error.log"));
+                events { worker_connections 1024; }
+                http {
+                    include mime.types;
+                    default_type application/octet-stream;
+                    log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+                                    '$status $body_bytes_sent "$http_referer" '
+                                    '"$http_user_agent" "$http_x_forwarded_for"';
+                    client_max_body_size 16m;
+                \(server)
+                }
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            front = try RunningProcess(BuiltProducts.stackbench, ["front", "-c", config])
+            try waitForPort(port, timeout: 20)
+        }
+
+        func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+        @discardableResult
+        func stop() throws -> Int32 {
+            let result = try runCommand(BuiltProducts.stackbench, ["front", "-c", config, "-s", "stop"])
+            _ = front.wait(timeout: 10)
+            return result.status
+        }
+
+        deinit {
+            if kill(front.pid, 0) == 0 { kill(front.pid, SIGKILL) }
+        }
+    }
+
+    @Test func staticFilesFromTheSeedsAliasWithNginxsHeaders() throws {
+        let stack = try Stack()
+        let head = try Self.curl(["-sI", stack.url("/static/css/app.css")])
+        for header in ["HTTP/1.1 200 OK", "Content-Type: text/css", "Last-Modified: ", "ETag: \"", "Accept-Ranges: bytes", "Connection: keep-alive"] {
+            #expect(head.contains(header), "\(header) in \(head)")
+        }
+        let original = try String(contentsOfFile: TeacherProject.repositoryProject + "/static/css/app.css", encoding: .utf8)
+        #expect(try Self.curl([stack.url("/static/css/app.css")]) == original)
+        #expect(head.contains("Content-Length: \(original.utf8.count)"))
+        let etag = try #require(head.firstMatch(of: #/ETag: ("[^"]+")/#)?.output.1)
+        #expect(try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: \(etag)", stack.url("/static/css/app.css")]) == "304")
+        #expect(try Self.curl(["-r", "0-9", stack.url("/static/css/app.css")]) == String(original.prefix(10)))
+        #expect(try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-r", "99999-", stack.url("/static/css/app.css")]) == "416")
+        #expect(try Self.curl(["-sI", stack.url("/static/js/app.js")]).contains("Content-Type: application/javascript; charset=utf-8"))
+        #expect(try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", stack.url("/static/")]) == "403", "no index.html in static_all")
+        try "home\n".write(toFile: stack.project.file("static_all/index.html"), atomically: true, encoding: .utf8)
+        #expect(try Self.curl([stack.url("/static/")]) == "home\n", "index")
+        #expect(try stack.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: stack.project.file("front.pid")), "the pid file is removed")
+        let log = try String(contentsOfFile: stack.project.file("access.log"), encoding: .utf8)
+        #expect(log.contains("\"GET /static/css/app.css HTTP/1.1\" 200 \(original.utf8.count) \"-\" \"curl/"), "the main format, flushed at stop")
+    }
+
+    @Test func theDynamicPathThroughStackbenchUwsgi() throws {
+        let stack = try Stack()
+        let ini = stack.project.file("uwsgi.ini")
+        try """
+            [uwsgi]
+            chdir = \(stack.project.folder.path)
+            module = teacher.wsgi:application
+            socket = \(stack.socket)
+            master = true
+            workers = 2
+            post-buffering = 1024
+            vacuum = true
+            pidfile = \(stack.project.file("uwsgi.pid"))
+            logto = \(stack.project.file("uwsgi.log"))
+            """.write(toFile: ini, atomically: true, encoding: .utf8)
+        let pool = try RunningProcess(BuiltProducts.stackbench, ["uwsgi", "--ini", ini])
+        defer {
+            _ = try? runCommand(BuiltProducts.stackbench, ["uwsgi", "--stop", stack.project.file("uwsgi.pid")])
+            _ = pool.wait(timeout: 10)
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: stack.socket), Date() < deadline { usleep(20_000) }
+        #expect(try Self.curl([stack.url("/hello")]) == "hello\n")
+        #expect(try Self.curl([stack.url("/")]).contains("200 teachers on staff"))
+        #expect(try Self.curl([stack.url("/api/teachers?limit=2")]).hasPrefix("{\"count\": 2,"))
+        for size in [5 * 1024 * 1024, 1000] {
+            let file = stack.project.file("body-\(size)")
+            try FileHandle(forReadingAtPath: "/dev/urandom")!.readData(ofLength: size).write(to: URL(fileURLWithPath: file))
+            let digest = try runCommand("/usr/bin/sha256sum", [file]).stdout.prefix(64)
+            #expect(try Self.curl(["--data-binary", "@\(file)", stack.url("/upload")]) == "{\"bytes\": \(size), \"sha256\": \"\(digest)\"}")
+        }
+        #expect(try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", stack.url("/nope")]) == "404")
+        let loaded = try runCommand(BuiltProducts.stackbench, ["load", stack.url("/hello"), "-c", "8", "-n", "2000"], timeout: 60)
+        #expect(loaded.status == 0 && loaded.stdout.contains("Errors:       0"), "\(loaded.stdout)")
+        #expect(try stack.stop() == 0)
+    }
+
+    @Test func theDynamicPathThroughDebiansUwsgi() throws {
+        try installIfMissing("/usr/bin/uwsgi", packages: ["uwsgi", "uwsgi-plugin-python3"])
+        let stack = try Stack()
+        let app = stack.project.file("hello.py")
+        try """
+            def application(environ, start_response):
+                body = ("%s %s %s" % (environ["REQUEST_METHOD"], environ["PATH_INFO"], environ.get("QUERY_STRING", ""))).encode()
+                start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+                return [body]
+            """.write(toFile: app, atomically: true, encoding: .utf8)
+        let uwsgi = try RunningProcess("/usr/bin/uwsgi", ["--plugin", "python3", "--wsgi-file", app, "--socket", stack.socket,
+                                                          "--master", "--workers", "1", "--disable-logging"])
+        defer { kill(uwsgi.pid, SIGINT); _ = uwsgi.wait(timeout: 10) }
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: stack.socket), Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        #expect(try Self.curl([stack.url("/some/where?x=1")]) == "GET /some/where x=1")
+        #expect(try stack.stop() == 0)
+    }
+}
