@@ -17,6 +17,8 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let connection: Int
     private var requests = 0
     private var timer: Scheduled<Void>?
+    private var deadline: NIODeadline?
+    private var pendingAt: NIODeadline?
     private var request: InFlight?
     private var upstream: UwsgiUpstream?
     private var closing = false
@@ -59,11 +61,27 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// Sets the connection's deadline. One scheduled task serves many requests: it is only replaced when the new
+    /// deadline is earlier than the pending one, and when it fires early it re-arms for the deadline now in force
+    /// (scheduling and cancelling a task per request was a visible cost under load).
     private func arm(_ context: ChannelHandlerContext, milliseconds: Int) {
+        guard milliseconds > 0 else { deadline = nil; return }
+        let when = NIODeadline.now() + .milliseconds(Int64(milliseconds))
+        deadline = when
+        if let pendingAt, pendingAt <= when { return }
+        schedule(context, at: when)
+    }
+
+    private func disarm() { deadline = nil }
+
+    private func schedule(_ context: ChannelHandlerContext, at when: NIODeadline) {
         timer?.cancel()
-        guard milliseconds > 0 else { return }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(milliseconds))) { [weak self] in
+        pendingAt = when
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: when) { [weak self] in
             guard let self else { return }
+            self.pendingAt = nil
+            guard let deadline = self.deadline else { return }
+            if deadline > .now() { self.schedule(context, at: deadline); return }
             self.closing = true
             context.close(promise: nil)
         }
@@ -81,21 +99,21 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
             request = current
             arm(context, milliseconds: current.route.scope.clientBodyTimeout)
         case .end:
-            timer?.cancel()
+            disarm()
             guard let current = request else { return }
             if let status = current.refused { answerError(status, context) } else { dispatch(current, context) }
         }
     }
 
     private func begin(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
-        timer?.cancel()
+        disarm()
         requests += 1
         var record = RequestRecord()
         record.start = Date()
         record.method = head.method.rawValue
         record.requestURI = head.uri
         record.requestLine = "\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)"
-        record.headers = head.headers.map { ($0.name, $0.value) }
+        record.headers = head.headers
         if let remote = context.channel.remoteAddress {
             record.remoteAddress = remote.ipAddress ?? "unix:"
             record.remotePort = remote.port.map(String.init) ?? ""

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import StackConfig
 
 /// A log file opened once for appending (O_APPEND, so lines from several threads never interleave within a
@@ -89,7 +90,7 @@ struct RequestRecord {
     var bytesSent = 0
     var requestLength = 0
     var start = Date()
-    var headers: [(String, String)] = []
+    var headers = HTTPHeaders()
     var serverName = ""
     var serverPort = ""
     var connection = 0
@@ -100,7 +101,7 @@ struct RequestRecord {
     var upstreamConnectTime: Double?
 
     func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name }?.1
+        headers.first(name: name)
     }
 
     /// A variable's value; nil when it is unset (logged as `-`).
