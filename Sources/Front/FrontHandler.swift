@@ -43,7 +43,9 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.connection = connection
     }
 
-    private var defaultScope: NginxScope? { front.routes.byListen[listen]?.first?.scope.scope }
+    /// The first (or `default_server`) server of this connection's address.
+    private var defaultServer: FrontRoutes.Server? { front.routes.byListen[listen]?.first }
+    private var defaultScope: NginxScope? { defaultServer?.scope.scope }
 
     func channelActive(context: ChannelHandlerContext) {
         arm(context, milliseconds: defaultScope?.clientHeaderTimeout ?? 60_000)
@@ -121,7 +123,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         record.serverPort = context.channel.localAddress?.port.map(String.init) ?? ""
         record.connection = connection
         record.connectionRequests = requests
-        let host = head.headers.first(name: "host").map { String($0.lowercased().prefix { $0 != ":" }) }
+        let host = record.host
         guard let server = front.routes.server(on: listen, host: host) else { context.close(promise: nil); return }
         record.serverName = server.name
         var current = InFlight(head: head, record: record, server: server, route: server.scope, path: [UInt8(ascii: "/")],
@@ -215,7 +217,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         head.headers.add(name: "Content-Type", value: file.contentType)
         head.headers.add(name: "Content-Length", value: String(range.count))
         head.headers.add(name: "Last-Modified", value: HTTPDate.format(file.modified))
-        reorderConnection(&head)
+        addConnectionHeader(&head)
         if let etag = file.etag { head.headers.add(name: "ETag", value: etag) }
         if file.range != nil {
             head.headers.add(name: "Content-Range", value: "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(file.size)")
@@ -240,7 +242,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         let packet = UwsgiRequestVars.packet(for: current.head, record: current.record, route: current.route,
                                              allocator: context.channel.allocator)
         guard let packet else { answerError(500, context); return }
-        request?.record.upstreamAddress = pass.logName.replacingOccurrences(of: "uwsgi://", with: "")
+        request?.record.upstreamAddress = pass.address
         let started = Date()
         var sentHead = false
         let loop = context.eventLoop
@@ -263,7 +265,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
                     head.headers.add(name: name, value: value)
                 }
                 if !hasLength, self.request!.head.version != .http1_1 { self.request!.keepAlive = false }
-                self.reorderConnection(&head)
+                self.addConnectionHeader(&head)
                 self.request!.record.status = status
                 context.write(self.wrapOutboundOut(.head(head)), promise: nil)
             case .body(let bytes):
@@ -292,11 +294,10 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .connect(let code, let reason):
             let isUnix = if case .unix = pass { true } else { false }
             (status, level, message) = (502, isUnix ? .crit : .error,
-                                        "connect() to \(pass.logName.replacingOccurrences(of: "uwsgi://", with: "").dropLast(isUnix ? 1 : 0)) failed (\(code): \(reason)) while connecting to upstream")
+                                        "connect() to \(pass.address) failed (\(code): \(reason)) while connecting to upstream")
         case .connectTimeout: (status, level, message) = (504, .error, "upstream timed out (110: Connection timed out) while connecting to upstream")
         case .readTimeout(let whileHead):
             (status, level, message) = (504, .error, "upstream timed out (110: Connection timed out) while reading \(whileHead ? "response header from " : "")upstream")
-        case .sendTimeout: (status, level, message) = (504, .error, "upstream timed out (110: Connection timed out) while sending request to upstream")
         case .closedBeforeHead: (status, level, message) = (502, .error, "upstream prematurely closed connection while reading response header from upstream")
         case .invalidHead(let text): (status, level, message) = (502, .error, "upstream sent invalid header: \"\(text)\" while reading response header from upstream")
         case .headTooBig: (status, level, message) = (502, .error, "upstream sent too big header while reading response header from upstream")
@@ -324,8 +325,8 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         return HTTPResponseHead(version: .http1_1, status: status, headers: headers)
     }
 
-    /// `Connection` goes after the entity headers, where nginx puts it.
-    private func reorderConnection(_ head: inout HTTPResponseHead) {
+    /// Adds `Connection` (keep-alive or close); called after the entity headers, where nginx puts it.
+    private func addConnectionHeader(_ head: inout HTTPResponseHead) {
         head.headers.add(name: "Connection", value: request?.keepAlive == true ? "keep-alive" : "close")
     }
 
@@ -336,7 +337,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         let charset = request?.route.scope.charset
         head.headers.add(name: "Content-Type", value: "text/html" + (charset.map { "; charset=\($0)" } ?? ""))
         head.headers.add(name: "Content-Length", value: String(page.utf8.count))
-        reorderConnection(&head)
+        addConnectionHeader(&head)
         for (name, value) in extra { head.headers.add(name: name, value: value) }
         let isHead = request?.head.method == .HEAD
         var buffer = context.channel.allocator.buffer(capacity: page.utf8.count)
@@ -382,11 +383,11 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError, request == nil, !closing {
+        if error is HTTPParserError, request == nil, !closing, let server = defaultServer {
             var record = RequestRecord()
             record.requestLine = ""
             request = InFlight(head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"), record: record,
-                               server: front.routes.byListen[listen]!.first!, route: front.routes.byListen[listen]!.first!.scope,
+                               server: server, route: server.scope,
                                path: [], keepAlive: false)
             answerError(400, context)
             return

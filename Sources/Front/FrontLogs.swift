@@ -41,13 +41,7 @@ struct ErrorLog: Sendable {
 
     func write(_ level: NginxErrorLog.Level, connection: Int?, _ message: String) {
         guard let file, level >= self.level else { return }
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        let stamp = String(format: "%04d/%02d/%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                           parts.tm_hour, parts.tm_min, parts.tm_sec)
-        let thread = 0
-        let line = "\(stamp) [\(level.name)] \(getpid())#\(thread): " + (connection.map { "*\($0) " } ?? "") + message + "\n"
+        let line = "\(LogTime.errorLogStamp()) [\(level.name)] \(getpid())#0: " + (connection.map { "*\($0) " } ?? "") + message + "\n"
         file.write(Array(line.utf8))
     }
 }
@@ -100,6 +94,11 @@ struct RequestRecord {
     var upstreamResponseTime: Double?
     var upstreamConnectTime: Double?
 
+    /// The Host header lower-cased without its port (nginx's `$host` before the server_name fallback).
+    var host: String? {
+        header("host").map { String($0.lowercased().prefix { $0 != ":" }) }
+    }
+
     func header(_ name: String) -> String? {
         headers.first(name: name)
     }
@@ -131,7 +130,7 @@ struct RequestRecord {
         case "upstream_status": return upstreamStatus.map(String.init)
         case "upstream_response_time": return upstreamResponseTime.map { String(format: "%.3f", $0) }
         case "upstream_connect_time": return upstreamConnectTime.map { String(format: "%.3f", $0) }
-        case "host": return header("host").map { String($0.lowercased().prefix { $0 != ":" }) } ?? serverName
+        case "host": return host ?? serverName
         case "pid": return String(getpid())
         case "scheme": return "http"
         default:
@@ -162,25 +161,39 @@ struct RequestRecord {
     }
 }
 
-/// `$time_local` (`25/Nov/2026:01:09:57 +0000`) and `$time_iso8601`.
+/// `$time_local` (`25/Nov/2026:01:09:57 +0000`), `$time_iso8601`, and the error log's stamp, in local time.
 enum LogTime {
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func local() -> String {
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        let offset = parts.tm_gmtoff / 60
-        return String(format: "%02d/%@/%04d:%02d:%02d:%02d %@%02d%02d", parts.tm_mday, months[Int(parts.tm_mon)], parts.tm_year + 1900,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, offset < 0 ? "-" : "+", abs(offset) / 60, abs(offset) % 60)
+        let parts = now()
+        return String(format: "%02d/%@/%04d:%02d:%02d:%02d %@", parts.tm_mday, months[Int(parts.tm_mon)], parts.tm_year + 1900,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, offset(parts, separator: ""))
     }
 
     static func iso8601() -> String {
-        var now = time(nil)
+        let parts = now()
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, offset(parts, separator: ":"))
+    }
+
+    /// `2026/11/25 01:09:14`
+    static func errorLogStamp() -> String {
+        let parts = now()
+        return String(format: "%04d/%02d/%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+
+    private static func now() -> tm {
+        var seconds = time(nil)
         var parts = tm()
-        localtime_r(&now, &parts)
-        let offset = parts.tm_gmtoff / 60
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, offset < 0 ? "-" : "+", abs(offset) / 60, abs(offset) % 60)
+        localtime_r(&seconds, &parts)
+        return parts
+    }
+
+    /// `+0000` / `+00:00`
+    private static func offset(_ parts: tm, separator: String) -> String {
+        let minutes = parts.tm_gmtoff / 60
+        return String(format: "%@%02d%@%02d", minutes < 0 ? "-" : "+", abs(minutes) / 60, separator, abs(minutes) % 60)
     }
 }

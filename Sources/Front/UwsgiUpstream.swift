@@ -11,7 +11,6 @@ final class UwsgiUpstream {
         case connect(code: Int32, reason: String)
         case connectTimeout
         case readTimeout(whileHead: Bool)
-        case sendTimeout
         case closedBeforeHead
         case invalidHead(String)
         case headTooBig

@@ -61,12 +61,18 @@ public enum NginxUpstream: Sendable, Equatable {
     case unix(path: String)
     case tcp(host: String, port: Int)
 
-    /// nginx's spelling in error logs: `uwsgi://unix:/x.sock:` or `uwsgi://127.0.0.1:3031`.
-    public var logName: String {
+    /// `unix:/x.sock` or `127.0.0.1:3031`, as `$upstream_addr` and the connect() error line write it.
+    public var address: String {
         switch self {
-        case .unix(let path): return "uwsgi://unix:\(path):"
-        case .tcp(let host, let port): return "uwsgi://\(host):\(port)"
+        case .unix(let path): return "unix:\(path)"
+        case .tcp(let host, let port): return "\(host):\(port)"
         }
+    }
+
+    /// nginx's spelling in error logs' `upstream:` field: `uwsgi://unix:/x.sock:` or `uwsgi://127.0.0.1:3031`.
+    public var logName: String {
+        if case .unix = self { return "uwsgi://\(address):" }
+        return "uwsgi://\(address)"
     }
 }
 

@@ -6,10 +6,6 @@ import Testing
 /// rewritten into a temporary folder) inside an http block that defines `main`: static files from collectstatic's
 /// STATIC_ROOT, and the dynamic path through `stackbench uwsgi` and through Debian's real uWSGI.
 @Suite(.serialized) struct FrontTests {
-    static var repository: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
     static func curl(_ arguments: [String]) throws -> String {
         try runCommand("/usr/bin/curl", ["-sS", "--max-time", "20"] + arguments, timeout: 40).stdout
     }
@@ -28,7 +24,7 @@ import Testing
             chmod(project.folder.path, 0o755)
             let collected = try runCommand(BuiltProducts.stackbench, ["collectstatic", "--noinput", "--settings", project.settingsPath])
             guard collected.status == 0 else { throw FixtureHTTPServer.ListenError(description: collected.stderr) }
-            let seed = try String(contentsOf: FrontTests.repository.appendingPathComponent("scenarios/seed/nginx-server.conf"), encoding: .utf8)
+            let seed = try String(contentsOfFile: SeedFiles.nginxServerBlock, encoding: .utf8)
             let server = seed.replacingOccurrences(of: "listen  80;", with: "listen  127.0.0.1:\(port);")
                 .replacingOccurrences(of: "/var/log/nginx/access.log", with: project.file("access.log"))
                 .replacingOccurrences(of: "/opt/project/script/uwsgi.sock", with: project.file("uwsgi.sock"))
@@ -41,9 +37,7 @@ import Testing
                 http {
                     include mime.types;
                     default_type application/octet-stream;
-                    log_format main '$remote_addr - $remote_user [$time_local] "$request" '
-                                    '$status $body_bytes_sent "$http_referer" '
-                                    '"$http_user_agent" "$http_x_forwarded_for"';
+                    \(SeedFiles.mainLogFormat)
                     client_max_body_size 16m;
                 \(server)
                 }

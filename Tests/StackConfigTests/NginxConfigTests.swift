@@ -6,11 +6,6 @@ import Testing
 /// The nginx.conf reader: the seed's server block as written (inside an http block that defines `main`), and
 /// nginx's errors for bad configs, each naming the file and line.
 struct NginxConfigTests {
-    static var seedServerBlock: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scenarios/seed/nginx-server.conf").path
-    }
-
     static func write(_ text: String, in folder: TemporaryFolder, name: String = "nginx.conf") throws -> String {
         try text.write(toFile: folder.file(name), atomically: true, encoding: .utf8)
         return folder.file(name)
@@ -24,12 +19,10 @@ struct NginxConfigTests {
             http {
                 include mime.types;
                 default_type application/octet-stream;
-                log_format main '$remote_addr - $remote_user [$time_local] "$request" '
-                                '$status $body_bytes_sent "$http_referer" '
-                                '"$http_user_agent" "$http_x_forwarded_for"';
+                \(SeedFiles.mainLogFormat)
                 sendfile on;
                 keepalive_timeout 65;
-                include \(Self.seedServerBlock);
+                include \(SeedFiles.nginxServerBlock);
             }
             """, in: folder)
         let (config, warnings) = try NginxConfig.load(file: file)
