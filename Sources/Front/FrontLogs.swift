@@ -15,7 +15,7 @@ final class LogFile: Sendable {
         } else {
             descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
-                throw NginxConfigError(file: path, line: nil, "open() \"\(path)\" failed (\(errno): \(String(cString: strerror(errno))))")
+                throw FrontStartError(problem: "open() \"\(path)\" failed (\(errno): \(String(cString: strerror(errno))))")
             }
         }
     }

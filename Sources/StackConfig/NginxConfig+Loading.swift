@@ -11,6 +11,7 @@ extension NginxConfig {
         let directives = try NginxConfigParser.parse(file: file)
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path
         var loader = Loader(config: NginxConfig(file: file, prefix: prefix.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? directory))
+        loader.config.errorLog.path = loader.path("logs/error.log")  // nginx's default, under the prefix
         try loader.main(directives)
         return (loader.config, loader.warnings)
     }

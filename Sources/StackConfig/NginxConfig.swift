@@ -11,8 +11,8 @@ public struct NginxConfig: Sendable {
     public var workerConnections = 512
     /// `pid`, resolved; nil when the config sets none (the front then writes no pidfile unless -s needs one).
     public var pidFile: String?
-    /// The main-level `error_log` (servers may have their own).
-    public var errorLog = NginxErrorLog(path: "logs/error.log", level: .error)
+    /// The main-level `error_log` (servers may have their own); by default logs/error.log under the prefix.
+    public var errorLog = NginxErrorLog(path: nil, level: .error)
     /// Named access-log formats; `combined` is always there.
     public var logFormats: [String: NginxLogFormat] = ["combined": .combined]
     public var servers: [NginxServer] = []

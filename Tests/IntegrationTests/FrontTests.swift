@@ -139,4 +139,24 @@ import Testing
         #expect(try Self.curl([stack.url("/some/where?x=1")]) == "GET /some/where x=1")
         #expect(try stack.stop() == 0)
     }
+
+    @Test func badCommandLinesAndBusyPortsSayWhy() throws {
+        let folder = try TemporaryFolder()
+        let port = try freePort()
+        let config = folder.file("nginx.conf")
+        try "http { server { listen 127.0.0.1:\(port); } }\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let noLogs = try runCommand(BuiltProducts.stackbench, ["front", "-c", config])
+        #expect(noLogs.status == 1 && noLogs.stderr.contains("front: [emerg] open() \"\(URL(fileURLWithPath: folder.path).standardizedFileURL.path)/logs/error.log\" failed (2: No such file or directory)"),
+                "nginx's default logs under the prefix, which has no logs/: \(noLogs.stderr)")
+        try FileManager.default.createDirectory(atPath: folder.file("logs"), withIntermediateDirectories: true)
+        let badSignal = try runCommand(BuiltProducts.stackbench, ["front", "-c", config, "-s", "bogus"])
+        #expect(badSignal.status == 2 && badSignal.stderr.contains("-s must be stop, quit or reload, got \"bogus\""), "\(badSignal.stderr)")
+        let noPid = try runCommand(BuiltProducts.stackbench, ["front", "-c", config, "-s", "stop"])
+        #expect(noPid.status == 1 && noPid.stderr.contains("no \"pid\" directive"), "\(noPid.stderr)")
+        let first = try RunningProcess(BuiltProducts.stackbench, ["front", "-c", config])
+        defer { kill(first.pid, SIGTERM); _ = first.wait(timeout: 10) }
+        try waitForPort(port, timeout: 20)
+        let second = try runCommand(BuiltProducts.stackbench, ["front", "-c", config], timeout: 30)
+        #expect(second.status == 1 && second.stderr.contains("bind() to 127.0.0.1:\(port) failed (98: Address already in use)"), "\(second.stderr)")
+    }
 }
