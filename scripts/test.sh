@@ -16,5 +16,10 @@ if [[ -z $total ]]; then
     echo "tests: no test run was reported" >&2
     exit 1
 fi
+if (( failed > 0 )); then
+    # Repeated at the end, where a CI log that keeps only its tail still shows them.
+    echo "failures:"
+    grep -E "^✘ Test .* (recorded an issue|failed after)" "$log" | grep -v "^✘ Test run with" | head -40
+fi
 echo "tests: $((total - failed)) passed, $failed failed"
 exit "$status"

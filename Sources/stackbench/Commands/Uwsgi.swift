@@ -69,9 +69,11 @@ struct Uwsgi: ParsableCommand {
         }
     }
 
-    static var executablePath: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    }
+    /// Workers are this very binary, reached through the kernel's link rather than its path: after the master
+    /// drops to `uid`, the path may lie under a folder that user cannot traverse (a clone under /root), and a
+    /// binary rebuilt meanwhile must not replace the running one's workers — uWSGI forks, so its workers are the
+    /// master's code too.
+    static let executablePath = "/proc/self/exe"
 }
 
 /// A start-up failure of the pool that is about the environment, not the file's syntax (a socket that cannot be
