@@ -19,7 +19,10 @@ final class FrontContext: Sendable {
             locations.flatMap { [$0.scope] + scopes($0.locations) }
         }
         let all = config.servers.flatMap { [$0.scope] + scopes($0.locations) }
-        for path in Set(all.flatMap { $0.accessLogs.map(\.path) } + all.compactMap(\.errorLog.path) + [config.errorLog.path].compactMap { $0 }) {
+        // Opened in a fixed order, the main error log first (as nginx opens it before the rest), so a log that
+        // cannot be opened is reported the same way on every start.
+        let paths = [config.errorLog.path].compactMap { $0 } + all.compactMap(\.errorLog.path) + all.flatMap { $0.accessLogs.map(\.path) }
+        for path in paths where files[path] == nil {
             files[path] = try LogFile(path: path)
         }
         logFiles = files
