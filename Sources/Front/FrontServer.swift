@@ -63,8 +63,10 @@ public final class FrontServer: Sendable {
                     let scope = front.routes.byListen[address]?.first?.scope.scope
                     limits.maxHeaderFieldSize = scope?.largeClientHeaderBufferSize ?? 8192
                     limits.maxHeaderListSize = 4 * (scope?.largeClientHeaderBufferSize ?? 8192)
+                    // Outbound header validation is off: the front writes its own headers, and an upstream's are
+                    // checked where they are parsed (UwsgiUpstream.parse), once.
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: true,
+                        withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
                         withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try channel.pipeline.syncOperations.addHandler(FrontHandler(front: front, listen: address, connection: number))
                 }

@@ -80,7 +80,7 @@ final class UwsgiUpstream {
 
 /// Reads the upstream's answer: the head (up to 4 KiB, nginx's uwsgi_buffer_size), then the body; the read timeout
 /// counts between two reads, as uwsgi_read_timeout does.
-private final class UpstreamResponseHandler: ChannelInboundHandler {
+final class UpstreamResponseHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     static let maximumHead = 4096
 
@@ -162,7 +162,10 @@ private final class UpstreamResponseHandler: ChannelInboundHandler {
 
     /// `HTTP/1.1 200 OK` or `Status: 200 OK` style heads; header lines `Name: value`.
     static func parse(_ text: String) -> (status: Int, reason: String, headers: [(String, String)])? {
+        // A CR, LF or NUL left inside a line would split or end the client's header block: refused, as nginx does.
+        guard !text.utf8.contains(0) else { return nil }
         var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)[...]
+        guard !lines.contains(where: { $0.utf8.contains(13) || $0.utf8.contains(10) }) else { return nil }
         guard let first = lines.popFirst() else { return nil }
         var status: Int?
         var reason = ""

@@ -22,6 +22,9 @@ import Testing
         }
         try "body { color: red; }\n".write(toFile: site + "/static_all/css/app.css", atomically: true, encoding: .utf8)
         try "index\n".write(toFile: site + "/static_all/sub/index.html", atomically: true, encoding: .utf8)
+        for (name, size) in Self.sizedFiles {
+            try Self.text(size).write(toFile: site + "/static_all/" + name, atomically: true, encoding: .utf8)
+        }
         try Data((0..<1024).map { UInt8($0 % 251) }).write(to: URL(fileURLWithPath: site + "/www/static/one-k.bin"))
         for place in ["secret.txt", "static_all/../secret.txt", "www/secret.txt"] {
             try Self.secret.write(toFile: site + "/" + place, atomically: true, encoding: .utf8)
@@ -124,6 +127,29 @@ import Testing
         #expect(try get("/static/one-k.bin").isEmpty == false)
         #expect(try get("/static/sub").contains("Location: http://localhost:\(port)/static/sub/"))
         #expect(try get("/plain/").contains("403 Forbidden") || Self.status(try get("/plain/")) == 404)
+    }
+
+    /// Each side of the size up to which a file is written from memory rather than by sendfile.
+    static let sizedFiles = [("limit.txt", 16 * 1024), ("over.txt", 16 * 1024 + 1), ("big.txt", 200 * 1024)]
+
+    static func text(_ size: Int) -> String {
+        let bytes: [UInt8] = (0..<size).map { (index: Int) -> UInt8 in
+            let step: Int = index * 7 + index / 97
+            return UInt8(48 + step % 75)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test(arguments: sizedFiles)
+    func smallAndLargeFilesArriveWholeAndInRanges(name: String, size: Int) throws {
+        let content = Self.text(size)
+        let whole = try get("/static/" + name)
+        #expect(whole.contains("Content-Length: \(size)\r\n") && whole.hasSuffix("\r\n\r\n" + content), "\(whole.prefix(300))")
+        let (start, end) = (size / 3, size - 5)
+        let part = try get("/static/" + name, "Range: bytes=\(start)-\(end)\r\n")
+        let expected = String(content.utf8.dropFirst(start).prefix(end - start + 1))!
+        #expect(Self.status(part) == 206 && part.contains("Content-Range: bytes \(start)-\(end)/\(size)"))
+        #expect(part.hasSuffix("\r\n\r\n" + expected))
     }
 
     @Test(arguments: [
