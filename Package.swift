@@ -74,13 +74,16 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Scenarios: reading, matrix, config rewriting, running cells, results.
+        .target(name: "Scenario", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "CLinux", "CCurl",
+                                                .product(name: "Yams", package: "Yams")]),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
-        .target(name: "StackbenchTesting", dependencies: ["BenchSupport"]),
+        .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "Front", "ServerCore", "CLinux",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "Front", "ServerCore", "CLinux", "Scenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +105,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -240,3 +240,12 @@ enum IPAddressText {
         return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 }
+
+extension NginxConfig {
+    /// Directives a scenario's matrix may sweep: the main-level worker_processes, events' worker_connections, and
+    /// every http-level setting of the directive table (it then applies to every server and location).
+    public static var sweepableDirectives: [String] {
+        ["worker_processes", "worker_connections"]
+            + Loader.scopeRules.filter { $0.value.contexts.contains(.http) && !$0.value.block }.keys.sorted()
+    }
+}

@@ -137,3 +137,8 @@ extension UwsgiConfig {
         ConfigError(file: option.file, line: option.line, key: option.key, problem: text)
     }
 }
+
+extension UwsgiConfig {
+    /// Every option name the pool reads, aliases included (a scenario's matrix may sweep any of them).
+    public static var optionNames: [String] { rules.flatMap(\.names) }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import StackConfig
 
 /// The seed's config files as the repository keeps them (scenarios/seed/), and the http-level line its nginx server
 /// block needs around it.
@@ -9,11 +10,6 @@ public enum SeedFiles {
             .appendingPathComponent("scenarios/seed/nginx-server.conf").path
     }
 
-    /// The `log_format main` the seed's `access_log ... main` names, as nginx.org's packaged nginx.conf defines it
-    /// (Debian's defines none).
-    public static let mainLogFormat = """
-        log_format main '$remote_addr - $remote_user [$time_local] "$request" '
-                        '$status $body_bytes_sent "$http_referer" '
-                        '"$http_user_agent" "$http_x_forwarded_for"';
-        """
+    /// The `log_format main` the seed's `access_log ... main` names.
+    public static var mainLogFormat: String { NginxConfigText.mainLogFormat }
 }

@@ -4,14 +4,15 @@
 import ArgumentParser
 import BenchSupport
 import Foundation
+import Scenario
 
 @main
 struct Stackbench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stackbench",
         abstract: "Stand up nginx + uWSGI style stacks, drive them with libcurl clients, and report.",
-        version: "0.1.0",
-        subcommands: [Load.self, Runserver.self, Collectstatic.self, Uwsgi.self, FrontCommand.self]
+        version: StackbenchVersion.text,
+        subcommands: [Run.self, Load.self, Runserver.self, Collectstatic.self, Uwsgi.self, FrontCommand.self]
     )
 
     static func main() {

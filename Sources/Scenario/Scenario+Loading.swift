@@ -1,0 +1,190 @@
+import BenchSupport
+import Foundation
+import StackConfig
+
+extension Scenario {
+    /// Reads and validates `file`. Every mistake — unknown key, wrong type, missing field, unknown target, a
+    /// matrix value the pool or front would refuse, a threshold that does not parse, a stack file that is missing
+    /// — is a ConfigError naming the file, line and key (exit 2), before anything starts.
+    public static func load(file: String) throws -> Scenario {
+        let root = try YAMLValue.load(file: file)
+        let folder = (URL(fileURLWithPath: file).standardizedFileURL.path as NSString).deletingLastPathComponent
+        var scenario = Scenario(file: file, name: ((file as NSString).lastPathComponent as NSString).deletingPathExtension,
+                                stack: StackFiles(project: "", uwsgiIni: "", nginxConf: ""), matrix: Matrix(cells: []),
+                                targets: [], load: LoadSettings(), thresholds: [])
+        var sections: [String: YAMLValue] = [:]
+        for (key, value) in try root.mapping(allowedKeys: ["name", "stack", "matrix", "targets", "load", "thresholds"]) {
+            sections[key] = value
+        }
+        if let name = sections["name"] { scenario.name = try name.string() }
+        guard let stack = sections["stack"] else { throw root.error("missing stack: (project, uwsgi, nginx)") }
+        scenario.stack = try readStack(stack, folder: folder)
+        scenario.matrix = try Matrix.read(sections["matrix"])
+        guard let targets = sections["targets"] else { throw root.error("missing targets: (dev-server, proxied-static, ...)") }
+        scenario.targets = try readTargets(targets)
+        if let load = sections["load"] { scenario.load = try readLoad(load) }
+        if let thresholds = sections["thresholds"] {
+            let names = scenario.targets.map(\.name)
+            scenario.thresholds = try thresholds.sequence().map { item in
+                do {
+                    return try Threshold.parse(try item.string(), line: item.line, targets: names)
+                } catch let error as ThresholdSyntax {
+                    throw item.error(error.description)
+                }
+            }
+        }
+        return scenario
+    }
+
+    private static func readStack(_ value: YAMLValue, folder: String) throws -> StackFiles {
+        var files: [String: String] = [:]
+        for (key, entry) in try value.mapping(allowedKeys: ["project", "uwsgi", "nginx"]) {
+            let text = try entry.string()
+            let path = text.hasPrefix("/") ? text : folder + "/" + text
+            guard FileManager.default.isReadableFile(atPath: path) else { throw entry.error("cannot read \"\(path)\"") }
+            files[key] = path
+        }
+        for key in ["project", "uwsgi", "nginx"] where files[key] == nil {
+            throw value.error("missing \(key): (the \(key == "project" ? "project's settings file" : key == "uwsgi" ? "uwsgi.ini" : "nginx.conf"))")
+        }
+        return StackFiles(project: files["project"]!, uwsgiIni: files["uwsgi"]!, nginxConf: files["nginx"]!)
+    }
+
+    private static func readTargets(_ value: YAMLValue) throws -> [Target] {
+        let kinds = TargetKind.allCases.map(\.rawValue)
+        let entries = try value.mapping(allowedKeys: value.keysAsWritten)
+        guard !entries.isEmpty else { throw value.error("must name at least one target") }
+        return try entries.map { name, entry in
+            var target = Target(name: name, kind: .external, baseURL: nil, requests: [], checks: Checks(), line: entry.line)
+            var kindName = kinds.contains(name) ? name : nil
+            for (key, field) in try entry.mapping(allowedKeys: ["kind", "url", "requests", "checks"]) {
+                switch key {
+                case "kind": kindName = try field.string()
+                case "url":
+                    let url = try field.string()
+                    guard url.hasPrefix("http://") else { throw field.error("must be an http:// URL, got \"\(url)\"") }
+                    target.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+                case "requests": target.requests = try field.sequence().map(readRequest)
+                default: target.checks = try readChecks(field)
+                }
+            }
+            guard let kindName else {
+                throw entry.error("unknown target \"\(name)\": name it after a kind (\(kinds.joined(separator: ", "))) or give kind:")
+            }
+            guard let kind = TargetKind(rawValue: kindName) else {
+                throw entry.error("unknown target kind \"\(kindName)\"" + Suggestion.hint(for: kindName, in: kinds))
+            }
+            target.kind = kind
+            if kind == .external, target.baseURL == nil { throw entry.error("an external target needs url:") }
+            if kind != .external, target.baseURL != nil { throw entry.error("url: is for external targets only") }
+            if target.requests.isEmpty { throw entry.error("missing requests: (at least one path)") }
+            return target
+        }
+    }
+
+    private static func readRequest(_ value: YAMLValue) throws -> Request {
+        if case .scalar = value.node {
+            let path = try value.string()
+            guard path.hasPrefix("/") else { throw value.error("a path starts with /, got \"\(path)\"") }
+            return Request(path: path)
+        }
+        var request = Request(path: "")
+        for (key, field) in try value.mapping(allowedKeys: ["method", "path", "headers", "body", "weight"]) {
+            switch key {
+            case "method":
+                request.method = try field.string().uppercased()
+                guard request.method.allSatisfy({ $0.isLetter }) else { throw field.error("must be an HTTP method such as GET") }
+            case "path":
+                request.path = try field.string()
+                guard request.path.hasPrefix("/") else { throw field.error("a path starts with /, got \"\(request.path)\"") }
+            case "headers":
+                request.headers = try field.sequence().map { item in
+                    let header = try item.string()
+                    guard let colon = header.firstIndex(of: ":"), colon != header.startIndex, !header.contains("\n") else {
+                        throw item.error("must be \"Name: value\", got \"\(header)\"")
+                    }
+                    return header
+                }
+            case "body": request.body = try field.string()
+            default:
+                guard let weight = Double(try field.string()), weight > 0, weight.isFinite else { throw field.error("must be a number > 0") }
+                request.weight = weight
+            }
+        }
+        if request.path.isEmpty { throw value.error("missing path:") }
+        return request
+    }
+
+    private static func readChecks(_ value: YAMLValue) throws -> Checks {
+        var checks = Checks()
+        for (key, field) in try value.mapping(allowedKeys: ["status", "contains", "min-size"]) {
+            switch key {
+            case "status":
+                checks.status = try field.int()
+                guard (100...599).contains(checks.status) else { throw field.error("must be an HTTP status, 100-599") }
+            case "contains": checks.contains = try field.string()
+            default:
+                checks.minSize = try field.int()
+                guard checks.minSize! >= 0 else { throw field.error("must be >= 0") }
+            }
+        }
+        return checks
+    }
+
+    private static func readLoad(_ value: YAMLValue) throws -> LoadSettings {
+        var load = LoadSettings()
+        func duration(_ field: YAMLValue) throws -> UInt64 {
+            guard let nanos = Units.parseDuration(try field.string()) else {
+                throw field.error("must be a duration such as 10s or 500ms, got \(field.describe())")
+            }
+            return nanos
+        }
+        func positive(_ field: YAMLValue, maximum: Int) throws -> Int {
+            let number = try field.int()
+            guard (1...maximum).contains(number) else { throw field.error("must be 1 to \(maximum), got \(number)") }
+            return number
+        }
+        var sawDuration = false
+        for (key, field) in try value.mapping(allowedKeys: ["connections", "threads", "duration", "count", "warmup", "rate",
+                                                            "repetitions", "keepalive", "client-cpus", "server-cpus"]) {
+            switch key {
+            case "connections": load.connections = try positive(field, maximum: 100_000)
+            case "threads": load.threads = try positive(field, maximum: 1024)
+            case "duration":
+                sawDuration = true
+                load.duration = try duration(field)
+                guard load.duration! > 0 else { throw field.error("must be > 0") }
+            case "count":
+                load.count = try positive(field, maximum: Int.max)
+                load.duration = nil
+            case "warmup": load.warmup = try duration(field)
+            case "rate":
+                guard let rate = Units.parseCount(try field.string()), rate > 0, rate.isFinite else {
+                    throw field.error("must be requests per second > 0 (5000, 10k), got \(field.describe())")
+                }
+                load.rate = rate
+            case "repetitions": load.repetitions = try positive(field, maximum: 100)
+            case "keepalive": load.keepAlive = try field.bool()
+            case "client-cpus", "server-cpus":
+                do {
+                    let cpus = try CPUSet(parsing: try field.string(), flag: key)
+                    if key == "client-cpus" { load.clientCPUs = cpus } else { load.serverCPUs = cpus }
+                } catch let error as FlagError {
+                    throw field.error(error.problem)
+                }
+            default: break
+            }
+        }
+        if sawDuration, load.count != nil { throw value.error("duration and count cannot be used together") }
+        if load.connections < load.threads { throw value.error("connections (\(load.connections)) must be >= threads (\(load.threads))") }
+        return load
+    }
+}
+
+extension YAMLValue {
+    /// The keys of a mapping as written (any key allowed); empty for anything else.
+    var keysAsWritten: [String] {
+        guard case .mapping(let mapping) = node else { return [] }
+        return mapping.keys.compactMap { $0.scalar?.string }
+    }
+}

@@ -1,0 +1,126 @@
+import BenchSupport
+import Foundation
+
+/// A declarative benchmark, as read from a scenario YAML file (docs/scenarios.md): the stack to stand up (project
+/// settings, uwsgi.ini, nginx.conf), the settings to sweep (`matrix`), the paths to drive (`targets`), how hard and
+/// how long (`load`), and what must hold (`thresholds`). This module owns reading and validating scenarios,
+/// expanding the matrix, rewriting the user's files into a run folder, running each cell and writing results;
+/// the `stackbench run` command only wires it to the terminal.
+public struct Scenario: Sendable {
+    /// The scenario file as named by the user.
+    public var file: String
+    public var name: String
+    public var stack: StackFiles
+    public var matrix: Matrix
+    public var targets: [Target]
+    public var load: LoadSettings
+    public var thresholds: [Threshold]
+
+    /// The user's files the stack is built from; paths are absolute (resolved against the scenario's folder).
+    public struct StackFiles: Sendable {
+        public var project: String
+        public var uwsgiIni: String
+        public var nginxConf: String
+    }
+
+    /// What a target drives.
+    public enum TargetKind: String, Sendable, CaseIterable {
+        /// `stackbench runserver`, straight.
+        case devServer = "dev-server"
+        /// The front serving a file from the alias or root.
+        case proxiedStatic = "proxied-static"
+        /// The front passing to the pool, which calls the app.
+        case proxiedDynamic = "proxied-dynamic"
+        /// The pool's own http-socket, no front.
+        case poolDirect = "pool-direct"
+        /// Any URL, stood up by someone else.
+        case external
+
+        /// The stack processes that do the work for this kind of target.
+        var servingRoles: Set<String> {
+            switch self {
+            case .devServer: ["runserver"]
+            case .proxiedStatic: ["front"]
+            case .proxiedDynamic: ["front", "pool"]
+            case .poolDirect: ["pool"]
+            case .external: []
+            }
+        }
+    }
+
+    public struct Target: Sendable {
+        public var name: String
+        public var kind: TargetKind
+        /// Only for `external`: the URL the requests' paths are joined to.
+        public var baseURL: String?
+        public var requests: [Request]
+        public var checks: Checks
+        public var line: Int?
+    }
+
+    public struct Request: Sendable, Equatable {
+        public var method = "GET"
+        public var path: String
+        public var headers: [String] = []
+        public var body: String?
+        public var weight = 1.0
+    }
+
+    /// What a response must show when the target is verified before it is measured.
+    public struct Checks: Sendable, Equatable {
+        public var status = 200
+        public var contains: String?
+        public var minSize: Int?
+    }
+
+    public struct LoadSettings: Sendable {
+        public var connections = 32
+        public var threads = 1
+        /// Measured time per target and repetition, or a request count.
+        public var duration: UInt64? = 5_000_000_000
+        public var count: Int?
+        public var warmup: UInt64 = 1_000_000_000
+        /// Open model, requests per second; nil: closed.
+        public var rate: Double?
+        public var repetitions = 1
+        public var keepAlive = true
+        public var clientCPUs: CPUSet?
+        public var serverCPUs: CPUSet?
+    }
+}
+
+extension Scenario {
+    /// `--quick`: 1 s per target after 0.3 s of warm-up, one repetition, and of the matrix only its first and
+    /// last cells — enough to see that everything stands up and answers.
+    public mutating func shrinkForSmokeRun() {
+        if load.count == nil { load.duration = 1_000_000_000 }
+        load.warmup = 300_000_000
+        load.repetitions = 1
+        if matrix.cells.count > 2, let first = matrix.cells.first, var last = matrix.cells.last {
+            last.index = 2
+            matrix.cells = [first, last]
+        }
+    }
+}
+
+extension ScenarioRun.Outcome {
+    /// The compact table printed at the end: per cell and target, req/s, p99, errors.
+    public var summaryTable: String {
+        func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
+        func right(_ text: String, _ width: Int) -> String { text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text }
+        let width = max(20, (result.cells.map(\.label.count).max() ?? 0) + 2)
+        var lines = [pad("cell", width) + pad("target", 18) + right("req/s", 10) + right("p99", 10) + right("errors", 8)]
+        for cell in result.cells {
+            if cell.status != "ok" {
+                lines.append(pad(cell.label, width) + "failed: " + (cell.failure ?? ""))
+                continue
+            }
+            for target in cell.targets {
+                guard let median = target.median else { continue }
+                lines.append(pad(cell.label, width) + pad(target.name, 18) + right(String(format: "%.0f", median.rps), 10)
+                             + right(Units.formatMicroseconds(median.p99), 10) + right(String(Int(median.errors)), 8))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

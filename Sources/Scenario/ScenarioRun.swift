@@ -1,0 +1,155 @@
+import BenchSupport
+import Foundation
+import LoadEngine
+
+/// A whole `stackbench run`: a work folder under /tmp (project copy, collectstatic once), every cell in turn,
+/// thresholds, and the run folder `results/<UTC timestamp>-<name>/` with result.json, report.md, the scenario, each
+/// cell's generated configs and the stack's logs. Ctrl-C (`interrupt()`) stops the current load and cell at once;
+/// the cells that finished are still written, marked interrupted. The work folder is removed at the end.
+public final class ScenarioRun: @unchecked Sendable {
+    public let scenario: Scenario
+    public let resultsFolder: String
+    let executable: String
+    let say: (String) -> Void
+    private let stopFlag = Locked(false)
+    private let currentLoad = Locked<LoadRun?>(nil)
+
+    public init(scenario: Scenario, resultsFolder: String, executable: String, say: @escaping (String) -> Void) {
+        self.scenario = scenario
+        self.resultsFolder = resultsFolder
+        self.executable = executable
+        self.say = say
+    }
+
+    /// From any thread (the signal watcher): end the run as soon as possible.
+    public func interrupt() {
+        stopFlag.value = true
+        currentLoad.value?.requestStop()
+    }
+
+    public struct Outcome {
+        public var folder: String
+        public var result: ScenarioResult
+        public var failedThresholds: [ScenarioResult.ThresholdOutcome]
+        public var failedCells: Int
+    }
+
+    public func run() throws -> Outcome {
+        let started = Date()
+        let folder = resultsFolder + "/" + Self.timestamp(started) + "-" + Self.safeName(scenario.name)
+        try FileSystem.createDirectories(folder)
+        let work = try TemporaryFiles.folder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var result = ScenarioResult(scenario: .init(name: scenario.name, file: scenario.file,
+                                                    stack: ["project": scenario.stack.project, "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf]),
+                                    machine: .current(), stackbench: .init(version: StackbenchVersion.text, gitSha: StackbenchVersion.gitSha),
+                                    startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
+        try StackLayout.copyProject(settingsFile: scenario.stack.project, into: work)
+        let settings = work + "/project/" + (scenario.stack.project as NSString).lastPathComponent
+        let collect = try StackProcess(role: "collectstatic", arguments: [executable, "collectstatic", "--settings", settings, "--noinput"],
+                                       cpus: nil, log: work + "/collectstatic.log", directory: work + "/project")
+        while collect.isRunning { usleep(20_000) }
+        guard collect.endDescription == "exited with status 0" else {
+            throw FileError(path: scenario.stack.project, problem: "collectstatic failed: \(collect.logTail(5))", exitStatus: .runFailed)
+        }
+        let cells = scenario.matrix.cells
+        for cell in cells {
+            if stopFlag.value { break }
+            say("cell \(cell.index)/\(cells.count): \(cell.label)")
+            let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: scenario.stack.project)
+            let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
+                                    interrupted: { [stopFlag] in stopFlag.value }, say: say)
+            let cellResult = runner.run()
+            if stopFlag.value && cellResult.status != "ok" { break }  // the interrupted cell is not recorded
+            if cellResult.status != "ok" {
+                say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
+            }
+            result.cells.append(cellResult)
+            keep(layout.cell, in: folder + "/" + String(format: "c%02d", cell.index))
+        }
+        result.interrupted = stopFlag.value
+        result.thresholds = checkThresholds(result.cells)
+        result.finishedAt = ISO8601DateFormatter().string(from: Date())
+        try writeFiles(result, to: folder)
+        return Outcome(folder: folder, result: result, failedThresholds: result.thresholds.filter { !$0.passed },
+                       failedCells: result.cells.filter { $0.status != "ok" }.count)
+    }
+
+    private func loadInfo() -> ScenarioResult.LoadInfo {
+        let load = scenario.load
+        return .init(connections: load.connections, threads: load.threads, durationSeconds: load.duration.map { Double($0) / 1e9 },
+                     count: load.count, warmupSeconds: Double(load.warmup) / 1e9, rate: load.rate, repetitions: load.repetitions,
+                     keepAlive: load.keepAlive, clientCPUs: load.clientCPUs?.description, serverCPUs: load.serverCPUs?.description)
+    }
+
+    /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now).
+    private func keep(_ cellFolder: String, in target: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: cellFolder) else { return }
+        try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for name in names where name.hasSuffix(".ini") || name.hasSuffix(".conf") || name.hasSuffix(".log") {
+            try? FileManager.default.copyItem(atPath: cellFolder + "/" + name, toPath: target + "/" + name)
+        }
+    }
+
+    private func checkThresholds(_ cells: [ScenarioResult.Cell]) -> [ScenarioResult.ThresholdOutcome] {
+        var outcomes: [ScenarioResult.ThresholdOutcome] = []
+        let names = scenario.targets.map(\.name)
+        for cell in cells where cell.status == "ok" {
+            for threshold in scenario.thresholds {
+                let verdicts = threshold.check(targets: names) { target, metric in
+                    cell.targets.first { $0.name == target }?.median?.value(metric)
+                }
+                outcomes += verdicts.map {
+                    .init(threshold: threshold.text, line: threshold.line, cell: cell.label, target: $0.target, value: $0.value, passed: $0.passed)
+                }
+            }
+        }
+        return outcomes
+    }
+
+    private func writeFiles(_ result: ScenarioResult, to folder: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = try encoder.encode(result)
+        for (name, data) in [("result.json", json), ("report.md", Data(MarkdownReport(result: result).text.utf8))] {
+            if let problem = FileSystem.writeAtomically(data, to: folder + "/" + name) {
+                throw FileError(path: folder + "/" + name, problem: problem, exitStatus: .runFailed)
+            }
+        }
+        try? FileManager.default.copyItem(atPath: scenario.file, toPath: folder + "/scenario.yml")
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+
+    static func safeName(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" })
+    }
+}
+
+/// The version this binary reports, and the git commit of the source tree it was built from when that is known.
+public enum StackbenchVersion {
+    public static let text = "0.1.0"
+
+    /// HEAD of the repository the sources live in, read at run time (nil outside a checkout).
+    public static var gitSha: String? {
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        for _ in 0..<4 {
+            folder = folder.deletingLastPathComponent()
+            let head = folder.appendingPathComponent(".git/HEAD").path
+            guard let text = try? String(contentsOfFile: head, encoding: .utf8) else { continue }
+            let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard line.hasPrefix("ref: ") else { return line }
+            let ref = folder.appendingPathComponent(".git/" + line.dropFirst(5)).path
+            if let sha = try? String(contentsOfFile: ref, encoding: .utf8) { return sha.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let packed = (try? String(contentsOfFile: folder.appendingPathComponent(".git/packed-refs").path, encoding: .utf8)) ?? ""
+            return packed.split(separator: "\n").first { $0.hasSuffix(" " + line.dropFirst(5)) }.map { String($0.prefix(40)) }
+        }
+        return nil
+    }
+}

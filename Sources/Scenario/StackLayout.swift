@@ -1,0 +1,185 @@
+import BenchSupport
+import Foundation
+import StackConfig
+
+/// Where one cell's stack lives and the configs it runs from: the user's uwsgi.ini and nginx.conf rewritten so
+/// that nothing touches the paths they name (`/opt/project/...` in the seed). The project is copied once per run
+/// into `work/project`; each cell gets `work/cNN/` with its sockets, pidfiles, logs and generated configs. The work
+/// folder sits under /tmp so that socket paths stay within the 107-byte limit of sun_path.
+///
+/// uwsgi.ini: chdir → the project copy; the first socket → `cNN/uwsgi.sock` (other sockets dropped); pidfile,
+/// logto → the cell folder; daemonize → logto (the run supervises the master itself); stats → `cNN/stats.sock`;
+/// uid/gid kept only when running as root; http-socket only for a pool-direct target; the cell's settings replace
+/// the same options (aliases included). nginx.conf: a bare `server {}` block (the seed's) is wrapped in the
+/// main/events/http levels nginx needs, with `log_format main`; listen → 127.0.0.1 and a free port; access_log,
+/// error_log, pid → the cell folder; uwsgi_pass → the cell's socket; root/alias under the ini's chdir → the
+/// project copy; the cell's directives replace the same ones wherever they stand.
+public struct StackLayout: Sendable {
+    public let work: String
+    public let cell: String
+    public let project: String
+    public let settingsFile: String
+    public var uwsgiIni: String { cell + "/uwsgi.ini" }
+    public var nginxConf: String { cell + "/nginx.conf" }
+    public var uwsgiSocket: String { cell + "/uwsgi.sock" }
+    public var uwsgiPidfile: String { cell + "/uwsgi.pid" }
+    public var uwsgiLog: String { cell + "/uwsgi.log" }
+    public var statsSocket: String { cell + "/stats.sock" }
+    public var frontPidfile: String { cell + "/front.pid" }
+    public var frontErrorLog: String { cell + "/front-error.log" }
+    public var accessLog: String { cell + "/access.log" }
+    public var runserverLog: String { cell + "/runserver.log" }
+
+    /// The cell folder `work/cNN` and the project copy inside `work`.
+    public init(work: String, cellIndex: Int, settingsFile: String) {
+        self.work = work
+        cell = work + String(format: "/c%02d", cellIndex)
+        project = work + "/project"
+        self.settingsFile = project + "/" + (settingsFile as NSString).lastPathComponent
+    }
+
+    /// Copies the project folder (the settings file's folder) once, leaving out a collected STATIC_ROOT and the
+    /// database, so every run starts from the same state.
+    public static func copyProject(settingsFile: String, into work: String) throws {
+        let source = (settingsFile as NSString).deletingLastPathComponent
+        let settings = try ProjectSettings.load(path: settingsFile)
+        let skipped = Set([settings.staticRoot, settings.database].compactMap { $0 }.map { ($0 as NSString).lastPathComponent })
+        let target = work + "/project"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) where !skipped.contains(name) && !name.hasPrefix(".") {
+            guard !name.hasSuffix("-wal"), !name.hasSuffix("-shm") else { continue }
+            try FileManager.default.copyItem(atPath: source + "/" + name, toPath: target + "/" + name)
+        }
+    }
+
+    // MARK: uwsgi.ini
+
+    /// The pool's ini for this cell; `httpPort` adds an http-socket (pool-direct).
+    public func writeUwsgiIni(from original: String, settings: [Matrix.Setting], httpPort: Int?) throws -> [String] {
+        var notes: [String] = []
+        let options = try UwsgiIniReader.read(original, environment: ProcessInfo.processInfo.environment) { notes.append($0) }
+        let swept = Set(settings.map { Self.canonicalUwsgiName($0.name) })
+        let moved: Set<String> = ["chdir", "socket", "http-socket", "pidfile", "daemonize", "logto", "stats", "ini"]
+        var lines = ["[uwsgi]", "# written by stackbench from \(original); paths moved into this folder"]
+        var hasSocketOption = false
+        for option in options {
+            let name = Self.canonicalUwsgiName(option.key)
+            if name == "socket" { hasSocketOption = true }
+            if moved.contains(name) || swept.contains(name) { continue }
+            if name == "uid" || name == "gid", getuid() != 0 {
+                notes.append("\(option.file):\(option.line): \(option.key) left out: dropping privileges needs root")
+                continue
+            }
+            lines.append("\(option.key) = \(option.value)")
+        }
+        if !hasSocketOption { notes.append("\(original): no socket option; the run adds one for the front") }
+        lines += ["chdir = \(project)", "socket = \(uwsgiSocket)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
+                  "stats = \(statsSocket)"]
+        if let httpPort { lines.append("http-socket = 127.0.0.1:\(httpPort)") }
+        lines += settings.map { "\($0.name) = \($0.value)" }
+        try FileManager.default.createDirectory(atPath: cell, withIntermediateDirectories: true)
+        try write(lines.joined(separator: "\n") + "\n", to: uwsgiIni)
+        return notes
+    }
+
+    /// The first name of an option's row (`processes` → `workers`), so aliases replace each other.
+    static func canonicalUwsgiName(_ name: String) -> String {
+        let aliases: [[String]] = [["workers", "processes", "p"], ["socket", "uwsgi-socket", "s"], ["module", "wsgi", "w"],
+                                   ["master", "M"], ["chmod-socket", "chmod", "C"], ["threads", "T"]]
+        return aliases.first { $0.contains(name) }?.first ?? name
+    }
+
+    /// The project folder the ini names (`chdir`), whose paths the nginx config maps into the copy.
+    public static func originalProjectFolder(of ini: String) -> String? {
+        let options = try? UwsgiIniReader.read(ini) { _ in }
+        return options?.last { $0.key == "chdir" }.map { $0.value.hasSuffix("/") ? String($0.value.dropLast()) : $0.value }
+    }
+
+    // MARK: nginx.conf
+
+    /// The front's config for this cell, listening on 127.0.0.1:`port`.
+    public func writeNginxConf(from original: String, originalProject: String?, settings: [Matrix.Setting], port: Int) throws {
+        var directives = try NginxConfigParser.parse(file: original)
+        let swept = Set(settings.map(\.name))
+        directives = rewrite(directives, swept: swept, port: port, originalProject: originalProject)
+        if !directives.contains(where: { $0.name == "http" }) {
+            let logFormat = try NginxConfigParser.parse(text: NginxConfigText.mainLogFormat, file: "(main)", directory: cell)
+            let main = directives.filter { !["server", "upstream"].contains($0.name) && $0.block == nil && Self.mainLevel.contains($0.name) }
+            let http = directives.filter { !Self.mainLevel.contains($0.name) }
+            directives = main + [
+                NginxDirective("events", [], block: []),
+                NginxDirective("http", [], block: [
+                    NginxDirective("include", ["mime.types"]), NginxDirective("default_type", ["application/octet-stream"]),
+                    NginxDirective("sendfile", ["on"]), NginxDirective("keepalive_timeout", ["65"]),
+                ] + logFormat + http),
+            ]
+        }
+        directives.removeAll { ["pid", "error_log", "daemon", "master_process", "user"].contains($0.name) }
+        directives.insert(contentsOf: [NginxDirective("pid", [frontPidfile]), NginxDirective("error_log", [frontErrorLog])], at: 0)
+        for setting in settings where setting.component == .nginx {
+            directives = place(setting, in: directives)
+        }
+        try FileManager.default.createDirectory(atPath: cell, withIntermediateDirectories: true)
+        for name in ["mime.types", "uwsgi_params"] {
+            if let text = NginxConfigText.stockFile(name) { try write(text, to: cell + "/" + name) }
+        }
+        try write("# written by stackbench from \(original)\n" + NginxConfigText.text(directives), to: nginxConf)
+    }
+
+    static let mainLevel: Set<String> = ["worker_processes", "pid", "error_log", "user", "daemon", "master_process",
+                                         "worker_rlimit_nofile", "pcre_jit", "worker_cpu_affinity"]
+
+    private func rewrite(_ directives: [NginxDirective], swept: Set<String>, port: Int, originalProject: String?) -> [NginxDirective] {
+        var listened = false
+        return directives.compactMap { directive in
+            var directive = directive
+            if swept.contains(directive.name), directive.name != "worker_connections" { return nil }
+            switch directive.name {
+            case "listen":
+                if listened { return nil }
+                listened = true
+                directive.arguments = ["127.0.0.1:\(port)"] + directive.arguments.dropFirst().filter { $0 == "default_server" }
+            case "access_log" where directive.arguments.first != "off":
+                directive.arguments[0] = accessLog
+            case "error_log":
+                directive.arguments[0] = frontErrorLog
+            case "uwsgi_pass":
+                directive.arguments = ["unix:" + uwsgiSocket]
+            case "root", "alias":
+                if let originalProject, let first = directive.arguments.first, first.hasPrefix(originalProject + "/") || first == originalProject {
+                    directive.arguments[0] = project + first.dropFirst(originalProject.count)
+                }
+            default: break
+            }
+            if let block = directive.block {
+                directive.block = rewrite(block, swept: swept, port: port, originalProject: originalProject)
+                if directive.name == "server" { listened = false }
+            }
+            return directive
+        }
+    }
+
+    /// Puts a swept directive where it belongs: worker_processes at the main level, worker_connections in events,
+    /// everything else at the http level.
+    private func place(_ setting: Matrix.Setting, in directives: [NginxDirective]) -> [NginxDirective] {
+        let directive = NginxDirective(setting.name, setting.value.split(separator: " ").map(String.init))
+        var directives = directives
+        switch setting.name {
+        case "worker_processes":
+            directives.removeAll { $0.name == "worker_processes" }
+            directives.insert(directive, at: 0)
+        default:
+            let blockName = setting.name == "worker_connections" ? "events" : "http"
+            if let index = directives.firstIndex(where: { $0.name == blockName }) {
+                directives[index].block = (directives[index].block ?? []).filter { $0.name != setting.name } + [directive]
+            }
+        }
+        return directives
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        if let problem = FileSystem.writeAtomically(Data(text.utf8), to: path) {
+            throw FileError(path: path, problem: problem, exitStatus: .runFailed)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import BenchSupport
+import Foundation
+
+/// One process of a stack the runner started (pool master, front, runserver): spawned pinned to the server
+/// CPUs with its output in a log file, told to die with the runner (PR_SET_PDEATHSIG, so even a runner killed
+/// outright leaves no server behind), sampled from /proc, and stopped by its own pid only.
+final class StackProcess {
+    let role: String
+    let pid: pid_t
+    let log: String
+    private var exitStatus: Int32?
+
+    /// Starts `arguments` (the executable first) through setpriv (die with the runner, SIGINT) and taskset
+    /// (the CPUs); both exec, so the pid is the program's own.
+    init(role: String, arguments: [String], cpus: CPUSet?, log: String, directory: String) throws {
+        self.role = role
+        self.log = log
+        var command = ["/usr/bin/setpriv", "--pdeathsig", "INT"]
+        if let cpus { command += ["/usr/bin/taskset", "-c", cpus.description] }
+        command += arguments
+        let script = "cd \(Self.quote(directory)) && exec " + command.map(Self.quote).joined(separator: " ")
+            + " </dev/null >>\(Self.quote(log)) 2>&1"
+        var pid: pid_t = 0
+        let words: [String] = ["/bin/sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let status = posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, environ)
+        guard status == 0 else {
+            throw FileError(path: arguments[0], problem: "cannot start \(role): \(String(cString: strerror(status)))", exitStatus: .runFailed)
+        }
+        self.pid = pid
+    }
+
+    static func quote(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// Still running (reaps it when it has ended).
+    var isRunning: Bool {
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid { exitStatus = status; return false }
+        return result == 0
+    }
+
+    /// How it ended, as a phrase: "exited with status 1", "killed by signal 9".
+    var endDescription: String {
+        guard let status = exitStatus else { return "still running" }
+        let signal = status & 0x7f
+        return signal == 0 ? "exited with status \((status >> 8) & 0xff)" : "killed by signal \(signal)"
+    }
+
+    /// Sends `signal`, waits up to `seconds`, then SIGKILL. True when it ended within the time.
+    @discardableResult
+    func stop(_ signal: Int32, seconds: Double = 10) -> Bool {
+        guard isRunning else { return true }
+        kill(pid, signal)
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if !isRunning { return true }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        exitStatus = status
+        return false
+    }
+
+    /// The last `lines` lines of its log.
+    func logTail(_ lines: Int = 15) -> String {
+        Self.tail(of: log, lines: lines)
+    }
+
+    static func tail(of path: String, lines: Int) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "(no log at \(path))" }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines + 1).joined(separator: "\n")
+    }
+}
+
+/// CPU time and memory of a process and its descendants (a pool's master and workers), read from /proc.
+enum ProcessSample {
+    struct Usage: Codable, Sendable {
+        var cpuSeconds: Double
+        var rssKiB: Int
+        var processes: Int
+    }
+
+    /// The process and every descendant, now.
+    static func tree(_ root: pid_t) -> [pid_t] {
+        var all = [root]
+        var index = 0
+        while index < all.count {
+            let pid = all[index]
+            index += 1
+            let path = "/proc/\(pid)/task/\(pid)/children"
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                all += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+        }
+        return all.filter { kill($0, 0) == 0 }
+    }
+
+    static func usage(of root: pid_t) -> Usage {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var cpu = 0.0, rss = 0, count = 0
+        for pid in tree(root) {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            cpu += (user + system) / ticks
+            count += 1
+            if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) {
+                rss += Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+            }
+        }
+        return Usage(cpuSeconds: cpu, rssKiB: rss, processes: count)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import BenchSupport
+import Foundation
+import Scenario
+
+/// `stackbench run SCENARIO.yml`: stands the stack up per matrix cell, measures every target, writes the run
+/// folder, and exits 1 when a threshold fails or a cell failed (after writing), 2 on a bad scenario, 130 on Ctrl-C.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario: stand the stack up for each matrix cell, measure each target, write results and a report.",
+        discussion: "Results go to RESULTS/<UTC timestamp>-<name>/ (result.json, report.md, the generated configs and logs). "
+            + "See docs/scenarios.md for the format.")
+
+    @Argument(help: "The scenario file (YAML).") var scenario: String
+    @Option(help: "Where run folders are written.") var results = "results"
+    @Flag(help: "A smoke run: 1 s per target after 0.3 s of warm-up, one repetition, the first and last cells only.")
+    var quick = false
+    @Flag(help: "Check the scenario and print the matrix cells, without running anything.") var check = false
+
+    func run() throws {
+        var scenario = try Scenario.load(file: self.scenario)
+        if quick { scenario.shrinkForSmokeRun() }
+        if check {
+            print("\(self.scenario): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)")
+            for cell in scenario.matrix.cells { print("  \(cell.index): \(cell.label)") }
+            return
+        }
+        var blocked = sigset_t()
+        sigemptyset(&blocked)
+        sigaddset(&blocked, SIGINT)
+        sigaddset(&blocked, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let started = Date()
+        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable) { line in
+            print(String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
+            fflush(stdout)
+        }
+        let watched = blocked
+        let watcher = Thread {
+            var signals = watched
+            var signal: Int32 = 0
+            sigwait(&signals, &signal)
+            FileHandle.standardError.write(Data("stackbench: interrupted: stopping the stack\n".utf8))
+            runner.interrupt()
+        }
+        watcher.start()
+        let outcome = try runner.run()
+        print(outcome.summaryTable)
+        print("results: \(outcome.folder)/result.json, report: \(outcome.folder)/report.md")
+        if outcome.result.interrupted { Foundation.exit(130) }
+        if !outcome.failedThresholds.isEmpty || outcome.failedCells > 0 {
+            for failed in outcome.failedThresholds {
+                FileHandle.standardError.write(Data("stackbench: threshold failed: \(failed.threshold) (line \(failed.line ?? 0)) in cell \(failed.cell), \(failed.target): \(failed.value.map { String(format: "%.3g", $0) } ?? "not measured")\n".utf8))
+            }
+            if outcome.failedCells > 0 {
+                FileHandle.standardError.write(Data("stackbench: \(outcome.failedCells) cell(s) failed; see the report\n".utf8))
+            }
+            Foundation.exit(1)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+@testable import Scenario
+import StackConfig
+import StackbenchTesting
+import Testing
+
+/// Reading scenarios: every kind of mistake names file, line and key before anything starts; the matrix expands as
+/// a cross product or a list; thresholds parse and judge.
+@Suite struct ScenarioLoadingTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let shipped = repository + "/scenarios/static-vs-dynamic.yml"
+
+    static let good = """
+        stack:
+          project: \(repository)/scenarios/teacher/settings.yml
+          uwsgi: \(repository)/scenarios/teacher/uwsgi.ini
+          nginx: \(repository)/scenarios/teacher/nginx.conf
+        targets:
+          proxied-static:
+            requests: [/static/css/app.css]
+        """
+
+    func load(_ text: String) throws -> Scenario {
+        let folder = try TemporaryFolder()
+        let file = folder.file("s.yml")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return try Scenario.load(file: file)
+    }
+
+    @Test func theShippedScenarioLoadsWithTwelveCells() throws {
+        let scenario = try Scenario.load(file: Self.shipped)
+        #expect(scenario.matrix.cells.count == 12)
+        #expect(scenario.matrix.cells[0].label == "workers=1 threads=1 post-buffering=0")
+        #expect(scenario.matrix.cells[11].label == "workers=4 threads=4 post-buffering=1024")
+        #expect(scenario.targets.map(\.kind) == [.devServer, .proxiedStatic, .proxiedDynamic])
+        #expect(scenario.thresholds.count == 2)
+    }
+
+    @Test(arguments: [
+        ("bogus: 1\n", 8, "bogus", "unknown key"),
+        ("matrix:\n  wokers: [1, 2]\n", 9, "matrix.wokers", "unknown key (did you mean \"workers\"?)"),
+        ("matrix:\n  workers: [1, zero]\n", 9, "matrix.workers[1]", ""),
+        ("matrix:\n  keepalive_timeout: [5s, forever]\n", 9, "matrix.keepalive_timeout[1]", ""),
+        ("load:\n  connections: lots\n", 9, "load.connections", "must be a whole number"),
+        ("load:\n  duration: 10 parsecs\n", 9, "load.duration", "must be a duration"),
+        ("load:\n  client-cpus: \"0-\"\n", 9, "load.client-cpus", ""),
+        ("thresholds:\n  - dev-sever.rps > 1\n", 9, "thresholds[0]", "unknown target \"dev-sever\""),
+        ("thresholds:\n  - proxied-static.rps 100\n", 9, "thresholds[0]", "no comparison"),
+        ("thresholds:\n  - proxied-static.p99 < soon\n", 9, "thresholds[0]", "is not a number or a duration"),
+    ])
+    func mistakesNameFileLineAndKey(extra: String, line: Int, key: String, problem: String) throws {
+        do {
+            _ = try load(Self.good + "\n" + extra)
+            Issue.record("\(extra) was accepted")
+        } catch let error as ConfigError {
+            #expect(error.line == line, "\(error)")
+            #expect(error.key == key, "\(error)")
+            #expect(problem.isEmpty || error.problem.contains(problem), "\(error)")
+            #expect(error.file.hasSuffix("s.yml"))
+        }
+    }
+
+    @Test(arguments: [
+        ("targets:\n  web:\n    requests: [/]\n", "unknown target \"web\""),
+        ("targets:\n  x:\n    kind: proxied-statc\n    requests: [/]\n", "unknown target kind \"proxied-statc\""),
+        ("targets:\n  proxied-static: {}\n", "missing requests"),
+        ("targets:\n  external: {requests: [/]}\n", "needs url:"),
+        ("targets:\n  dev-server:\n    requests: [hello]\n", "a path starts with /"),
+    ])
+    func badTargetsAreRefused(targets: String, problem: String) throws {
+        let text = Self.good.components(separatedBy: "targets:")[0] + targets
+        #expect(throws: ConfigError.self) { try load(text) }
+        do { _ = try load(text) } catch let error as ConfigError { #expect(error.description.contains(problem), "\(error)") }
+    }
+
+    @Test func aMissingStackFileIsNamed() throws {
+        let text = Self.good.replacingOccurrences(of: "teacher/nginx.conf", with: "teacher/nope.conf")
+        do { _ = try load(text); Issue.record("accepted") } catch let error as ConfigError {
+            #expect(error.key == "stack.nginx" && error.line == 4 && error.problem.contains("cannot read"), "\(error)")
+        }
+    }
+
+    @Test func theMatrixIsACrossProductOrAList() throws {
+        let cross = try load(Self.good + "\nmatrix:\n  workers: [1, 2]\n  threads: 4\n  worker_processes: [1, 2]\n").matrix
+        #expect(cross.cells.map(\.label) == ["workers=1 threads=4 worker_processes=1", "workers=1 threads=4 worker_processes=2",
+                                              "workers=2 threads=4 worker_processes=1", "workers=2 threads=4 worker_processes=2"])
+        #expect(cross.cells[0].settings(for: .nginx).map(\.name) == ["worker_processes"])
+        let list = try load(Self.good + "\nmatrix:\n  cells:\n    - {workers: 1}\n    - {workers: 2, thunder-lock: true}\n").matrix
+        #expect(list.cells.map(\.label) == ["workers=1", "workers=2 thunder-lock=true"])
+        #expect(try load(Self.good).matrix.cells.map(\.label) == ["defaults"])
+        #expect(throws: ConfigError.self) { try load(Self.good + "\nmatrix:\n  socket: [/tmp/x.sock]\n") }
+    }
+
+    @Test func thresholdsJudgeMediansAndRatios() throws {
+        let targets = ["a", "b"]
+        let values: [String: [Threshold.Metric: Double]] = ["a": [.rps: 3000, .p99: 40_000, .errors: 0], "b": [.rps: 1000, .errors: 2]]
+        func check(_ text: String) throws -> [Bool] {
+            try Threshold.parse(text, line: 1, targets: targets).check(targets: targets) { values[$0]?[$1] }.map(\.passed)
+        }
+        #expect(try check("a.rps > 2500") == [true])
+        #expect(try check("a.p99 < 50ms") == [true])
+        #expect(try check("a.p99 < 30ms") == [false])
+        #expect(try check("errors == 0") == [true, false])
+        #expect(try check("a.rps / b.rps >= 3") == [true])
+        #expect(try check("a.rps / b.rps > 3.5") == [false])
+        #expect(try check("b.p99 < 1s") == [false], "not measured fails")
+    }
+}
