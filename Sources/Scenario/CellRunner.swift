@@ -148,6 +148,7 @@ final class CellRunner {
             for (index, target) in scenario.targets.enumerated() {
                 if interrupted() { throw Failure(reason: "interrupted") }
                 let measured = try measureOnce(target, base: urls[target.name] ?? "")
+                if interrupted() { throw Failure(reason: "interrupted") }  // a window cut short is not a measurement
                 results[index].repetitions.append(measured)
                 let summary = measured.load.summary
                 say(String(format: "  %@ rep %d/%d: %.0f req/s, p99 %@, errors %d", target.name, repetition, scenario.load.repetitions,
