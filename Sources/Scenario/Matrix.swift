@@ -64,13 +64,14 @@ public struct Matrix: Sendable {
     }
 
     static var knownNames: [String] {
-        ["cells"] + UwsgiConfig.optionNames.filter { !fixedOptions.contains($0) } + NginxConfig.sweepableDirectives
+        ["cells"] + UwsgiConfig.optionNames.filter { !fixedOptions.contains(UwsgiConfig.canonicalName(of: $0)) }
+            + NginxConfig.sweepableDirectives
     }
 
-    /// Options the run itself sets (where sockets, logs and pids go); a matrix cannot move them.
+    /// Options the run itself sets (where sockets, logs and pids go) or keeps from the ini (the app, the user), by
+    /// canonical name (aliases follow); a matrix cannot change them.
     static let fixedOptions: Set<String> = [
-        "chdir", "socket", "uwsgi-socket", "s", "http-socket", "pidfile", "daemonize", "logto", "stats", "ini",
-        "module", "wsgi", "w", "uid", "gid",
+        "chdir", "socket", "http-socket", "pidfile", "daemonize", "logto", "stats", "ini", "module", "uid", "gid",
     ]
 
     /// One value, checked the way the pool or the front would read it, so a bad value stops the run before

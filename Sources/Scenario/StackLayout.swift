@@ -58,12 +58,13 @@ public struct StackLayout: Sendable {
     public func writeUwsgiIni(from original: String, settings: [Matrix.Setting], httpPort: Int?) throws -> [String] {
         var notes: [String] = []
         let options = try UwsgiIniReader.read(original, environment: ProcessInfo.processInfo.environment) { notes.append($0) }
-        let swept = Set(settings.map { Self.canonicalUwsgiName($0.name) })
+        // Compared by canonical name, so that an alias in the ini (processes) is replaced by the swept one (workers).
+        let swept = Set(settings.map { UwsgiConfig.canonicalName(of: $0.name) })
         let moved: Set<String> = ["chdir", "socket", "http-socket", "pidfile", "daemonize", "logto", "stats", "ini"]
         var lines = ["[uwsgi]", "# written by stackbench from \(original); paths moved into this folder"]
         var hasSocketOption = false
         for option in options {
-            let name = Self.canonicalUwsgiName(option.key)
+            let name = UwsgiConfig.canonicalName(of: option.key)
             if name == "socket" { hasSocketOption = true }
             if moved.contains(name) || swept.contains(name) { continue }
             if name == "uid" || name == "gid", getuid() != 0 {
@@ -82,13 +83,6 @@ public struct StackLayout: Sendable {
         return notes
     }
 
-    /// The first name of an option's row (`processes` → `workers`), so aliases replace each other.
-    static func canonicalUwsgiName(_ name: String) -> String {
-        let aliases: [[String]] = [["workers", "processes", "p"], ["socket", "uwsgi-socket", "s"], ["module", "wsgi", "w"],
-                                   ["master", "M"], ["chmod-socket", "chmod", "C"], ["threads", "T"]]
-        return aliases.first { $0.contains(name) }?.first ?? name
-    }
-
     /// The project folder the ini names (`chdir`), whose paths the nginx config maps into the copy.
     public static func originalProjectFolder(of ini: String) -> String? {
         let options = try? UwsgiIniReader.read(ini) { _ in }
@@ -100,6 +94,7 @@ public struct StackLayout: Sendable {
     /// The front's config for this cell, listening on 127.0.0.1:`port`.
     public func writeNginxConf(from original: String, originalProject: String?, settings: [Matrix.Setting], port: Int) throws {
         var directives = try NginxConfigParser.parse(file: original)
+        // Compared by canonical name, so that an alias in the ini (processes) is replaced by the swept one (workers).
         let swept = Set(settings.map(\.name))
         directives = rewrite(directives, swept: swept, port: port, originalProject: originalProject)
         if !directives.contains(where: { $0.name == "http" }) {

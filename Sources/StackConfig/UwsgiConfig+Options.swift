@@ -141,4 +141,9 @@ extension UwsgiConfig {
 extension UwsgiConfig {
     /// Every option name the pool reads, aliases included (a scenario's matrix may sweep any of them).
     public static var optionNames: [String] { rules.flatMap(\.names) }
+
+    /// The first name of an option's row (`processes` → `workers`, `T` → `enable-threads`); an unknown name as is.
+    public static func canonicalName(of option: String) -> String {
+        rules.first { $0.names.contains(option) }?.names[0] ?? option
+    }
 }

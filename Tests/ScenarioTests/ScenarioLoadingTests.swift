@@ -105,4 +105,19 @@ import Testing
         #expect(try check("a.rps / b.rps > 3.5") == [false])
         #expect(try check("b.p99 < 1s") == [false], "not measured fails")
     }
+
+    @Test func sweptOptionsReplaceTheirAliasesInTheRewrittenIni() throws {
+        let folder = try TemporaryFolder()
+        let ini = folder.file("u.ini")
+        try "[uwsgi]\nchdir = /opt/project/teacher/\nprocesses = 3\nT = true\nsocket = /opt/x.sock\ndaemonize = /opt/u.log\n"
+            .write(toFile: ini, atomically: true, encoding: .utf8)
+        let layout = StackLayout(work: folder.path, cellIndex: 1, settingsFile: folder.file("settings.yml"))
+        _ = try layout.writeUwsgiIni(from: ini, settings: [.init(name: "workers", value: "2", component: .uwsgi),
+                                                           .init(name: "threads", value: "4", component: .uwsgi)], httpPort: nil)
+        let lines = try String(contentsOfFile: layout.uwsgiIni, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(!lines.contains("processes = 3") && lines.contains("workers = 2"), "\(lines)")
+        #expect(lines.contains("T = true"), "T is enable-threads, not an alias of threads: \(lines)")
+        #expect(!lines.contains { $0.contains("/opt/") }, "\(lines)")
+        #expect(lines.contains("socket = \(layout.uwsgiSocket)") && lines.contains("logto = \(layout.uwsgiLog)"))
+    }
 }
