@@ -182,22 +182,25 @@ final class CellRunner {
         run.start()
         while run.elapsedSeconds < 0 { usleep(2_000) }
         let before = processes.map { ProcessSample.usage(of: $0.pid) }
-        var peakRSS = before.map(\.rssKiB)
-        let sampler = JoinableThreadLite { [processes] stop in
-            while !stop() {
+        let peakRSS = Locked(before.map(\.rssKiB))
+        let samplingDone = Locked(false)
+        let sampler = JoinableThread { [processes] in
+            while !samplingDone.value {
                 usleep(200_000)
-                for (index, process) in processes.enumerated() { peakRSS[index] = max(peakRSS[index], ProcessSample.usage(of: process.pid).rssKiB) }
+                let now = processes.map { ProcessSample.usage(of: $0.pid).rssKiB }
+                peakRSS.value = zip(peakRSS.value, now).map { max($0, $1) }
             }
         }
         let result = run.wait()
-        sampler.finish()
+        samplingDone.value = true
+        sampler.join()
         let after = processes.map { ProcessSample.usage(of: $0.pid) }
         let requests = max(result.summary.requests, 1)
         let usage = processes.indices.map { index in
             let cpu = max(0, after[index].cpuSeconds - before[index].cpuSeconds)
             return ScenarioResult.ProcessUsage(role: processes[index].role, cpuSeconds: cpu,
                                                cpuMicrosecondsPerRequest: cpu * 1e6 / Double(requests),
-                                               rssKiB: max(peakRSS[index], after[index].rssKiB), processes: after[index].processes)
+                                               rssKiB: max(peakRSS.value[index], after[index].rssKiB), processes: after[index].processes)
         }
         return ScenarioResult.Repetition(load: result, processes: usage)
     }
@@ -209,9 +212,15 @@ final class CellRunner {
     private func stopAll() {
         for process in processes.reversed() {
             let signal: Int32 = process.role == "front" ? SIGQUIT : SIGINT
+            let descendants = ProcessSample.tree(process.pid).dropFirst()  // taken before: a stopped parent lists none
             if !process.stop(signal) { notes.append("\(process.role) (pid \(process.pid)) did not stop within 10 s: killed") }
-            let leftovers = ProcessSample.tree(process.pid)
-            if !leftovers.isEmpty, process.isRunning == false {
+            var leftovers = descendants.filter { kill($0, 0) == 0 }
+            let deadline = Date().addingTimeInterval(2)  // workers end just after their master
+            while !leftovers.isEmpty, Date() < deadline {
+                usleep(20_000)
+                leftovers = leftovers.filter { kill($0, 0) == 0 }
+            }
+            if !leftovers.isEmpty {
                 for pid in leftovers { kill(pid, SIGKILL) }
                 notes.append("\(process.role): processes \(leftovers) outlived it: killed")
             }
@@ -272,24 +281,5 @@ enum FreePort {
         }
         guard bound else { throw FileError(path: "127.0.0.1", problem: "no free port: \(String(cString: strerror(errno)))", exitStatus: .runFailed) }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// A background loop with a stop flag, joined by `finish()`.
-final class JoinableThreadLite: @unchecked Sendable {
-    private let stopped = Locked(false)
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ body: @escaping (_ stop: () -> Bool) -> Void) {
-        let thread = Thread { [stopped, done] in
-            body { stopped.value }
-            done.signal()
-        }
-        thread.start()
-    }
-
-    func finish() {
-        stopped.value = true
-        done.wait()
     }
 }
