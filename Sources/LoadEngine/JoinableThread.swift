@@ -1,7 +1,7 @@
 import Foundation
 
 /// A POSIX thread that runs one closure and can be joined (Foundation's Thread cannot).
-final class JoinableThread {
+public final class JoinableThread {
     private final class Body {
         let run: () -> Void
         init(_ run: @escaping () -> Void) { self.run = run }
@@ -10,7 +10,7 @@ final class JoinableThread {
     private var handle = pthread_t()
 
     /// Starts a thread running `body`.
-    init(_ body: @escaping () -> Void) {
+    public init(_ body: @escaping () -> Void) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
         let status = pthread_create(&handle, nil, { context in
             Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
@@ -20,7 +20,7 @@ final class JoinableThread {
     }
 
     /// Waits for the thread to end.
-    func join() {
+    public func join() {
         pthread_join(handle, nil)
     }
 }

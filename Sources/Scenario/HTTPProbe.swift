@@ -51,7 +51,7 @@ enum HTTPProbe {
     /// What a target's checks say about an answer: nil when they pass.
     static func problem(with answer: Answer, checks: Scenario.Checks) -> String? {
         if answer.status != checks.status { return "status \(answer.status), expected \(checks.status)" }
-        if let text = checks.contains, !answer.body.firstRange(of: Array(text.utf8)).isPresent {
+        if let text = checks.contains, answer.body.firstRange(of: Array(text.utf8)) == nil {
             return "the body (\(answer.body.count) bytes) does not contain \"\(text)\""
         }
         if let minimum = checks.minSize, answer.body.count < minimum {
@@ -63,8 +63,4 @@ enum HTTPProbe {
 
 struct ProbeFailure: Error {
     var reason: String
-}
-
-private extension Optional {
-    var isPresent: Bool { self != nil }
 }

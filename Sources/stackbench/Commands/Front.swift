@@ -36,21 +36,15 @@ struct FrontCommand: ParsableCommand {
             try PidFile.signal(number, pidfile: pidFile)
             return
         }
-        var handled = sigset_t()
-        sigemptyset(&handled)
-        for number in [SIGHUP, SIGINT, SIGQUIT, SIGTERM] { sigaddset(&handled, number) }
-        pthread_sigmask(SIG_BLOCK, &handled, nil)  // before the event-loop threads exist: they inherit the mask
+        let handled = Signals.block([SIGHUP, SIGINT, SIGQUIT, SIGTERM])  // before the event-loop threads exist
         let server = try FrontServer(config: loaded)
         if let pidFile = loaded.pidFile, let reason = FileSystem.writeAtomically(Data("\(getpid())\n".utf8), to: pidFile) {
             server.stop()
             throw FrontStartError(problem: "open() \"\(pidFile)\" failed (\(reason))")
         }
         server.startFlushing()
-        while true {
-            var received: Int32 = 0
-            guard sigwait(&handled, &received) == 0 else { continue }
-            if received == SIGHUP { server.reload(from: config, prefix: prefix); continue }
-            break
+        while Signals.wait(for: handled) == SIGHUP {
+            server.reload(from: config, prefix: prefix)
         }
         server.stop()
         if let pidFile = loaded.pidFile { unlink(pidFile) }

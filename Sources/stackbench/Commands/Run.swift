@@ -25,22 +25,15 @@ struct Run: ParsableCommand {
             for cell in scenario.matrix.cells { print("  \(cell.index): \(cell.label)") }
             return
         }
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        sigaddset(&blocked, SIGINT)
-        sigaddset(&blocked, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        let stopSignals = Signals.block([SIGINT, SIGTERM])
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let started = Date()
         let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable) { line in
             print(String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
             fflush(stdout)
         }
-        let watched = blocked
         let watcher = Thread {
-            var signals = watched
-            var signal: Int32 = 0
-            sigwait(&signals, &signal)
+            _ = Signals.wait(for: stopSignals)
             FileHandle.standardError.write(Data("stackbench: interrupted: stopping the stack\n".utf8))
             runner.interrupt()
         }
