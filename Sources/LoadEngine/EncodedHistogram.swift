@@ -40,6 +40,12 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
         return histogram
     }
 
+    /// The values (µs) at the given percentiles (0...100), in order; empty when the histogram is empty or invalid.
+    public func values(atPercentiles percentiles: [Double]) -> [Double] {
+        guard let histogram = decoded(), histogram.totalCount > 0 else { return [] }
+        return percentiles.map { Double(histogram.valueAtPercentile($0)) }
+    }
+
     /// The exact merge of two encoded histograms with the same settings; nil when they differ or are invalid.
     public func merged(with other: EncodedHistogram) -> EncodedHistogram? {
         guard lowest == other.lowest, highest == other.highest, significantDigits == other.significantDigits,

@@ -7,21 +7,14 @@ struct MarkdownReport {
     let result: ScenarioResult
 
     var text: String {
-        var lines = ["# \(result.scenario.name)", ""]
-        lines.append("Run \(result.startedAt) on \(result.machine.cpuModel), \(result.machine.cores) cores, Linux \(result.machine.kernel); "
-                     + "stackbench \(result.stackbench.version)\(result.stackbench.gitSha.map { " (\($0.prefix(12)))" } ?? "").")
-        let load = result.load
-        lines.append("Load: \(load.connections) connections, \(load.threads) client thread(s), "
-                     + (load.durationSeconds.map { "\($0) s" } ?? "\(load.count ?? 0) requests") + " after \(load.warmupSeconds) s warm-up, "
-                     + (load.rate.map { "open model at \($0) req/s" } ?? "closed model") + ", \(load.repetitions) repetition(s) (medians); "
-                     + "client CPUs \(load.clientCPUs ?? "any"), server CPUs \(load.serverCPUs ?? "any").")
+        var lines = ["# \(result.scenario.name)", "", result.runDescription, result.loadDescription]
         if result.interrupted { lines += ["", "**Interrupted**: only the cells below finished."] }
-        let targets = result.cells.first { $0.status == "ok" }?.targets.map(\.name) ?? []
+        let targets = result.targetNames
         for target in targets {
             lines += ["", "## \(target)", "", "| cell | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | RSS |",
                       "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-            let rows = result.cells.compactMap { cell in cell.targets.first { $0.name == target }.flatMap { t in t.median.map { (cell.label, $0) } } }
-            let best = rows.max { $0.1.rps < $1.1.rps }?.0
+            let rows = result.medians(of: target)
+            let best = result.bestCell(of: target)
             for (label, median) in rows {
                 lines.append("| \(label)\(label == best ? " **best**" : "") | \(String(format: "%.0f", median.rps)) | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
@@ -29,15 +22,12 @@ struct MarkdownReport {
                              + "\(Units.formatBytes(median.rss * 1024)) |")
             }
         }
-        if targets.count > 1 {
-            lines += ["", "## Ratios of req/s between paths", "", "| cell | " + pairs(targets).map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
-                      "|---|" + pairs(targets).map { _ in "---:" }.joined(separator: "|") + "|"]
+        let pairs = ScenarioResult.pairs(targets)
+        if !pairs.isEmpty {
+            lines += ["", "## Ratios of req/s between paths", "", "| cell | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
+                      "|---|" + pairs.map { _ in "---:" }.joined(separator: "|") + "|"]
             for cell in result.cells where cell.status == "ok" {
-                let rps = Dictionary(uniqueKeysWithValues: cell.targets.compactMap { t in t.median.map { (t.name, $0.rps) } })
-                lines.append("| \(cell.label) | " + pairs(targets).map { a, b in
-                    guard let x = rps[a], let y = rps[b], y > 0 else { return "-" }
-                    return String(format: "%.2fx", x / y)
-                }.joined(separator: " | ") + " |")
+                lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatio($0, $1).map { String(format: "%.2fx", $0) } ?? "-" }.joined(separator: " | ") + " |")
             }
         }
         let failed = result.cells.filter { $0.status != "ok" }
@@ -48,13 +38,58 @@ struct MarkdownReport {
         if !result.thresholds.isEmpty {
             lines += ["", "## Thresholds", "", "| threshold | cell | target | value | |", "|---|---|---|---:|---|"]
             for outcome in result.thresholds {
-                lines.append("| `\(outcome.threshold)` | \(outcome.cell) | \(outcome.target) | \(outcome.value.map { String(format: "%.3g", $0) } ?? "not measured") | \(outcome.passed ? "pass" : "**FAIL**") |")
+                lines.append("| `\(outcome.threshold)` | \(outcome.cell) | \(outcome.target) | \(outcome.valueText) | \(outcome.passed ? "pass" : "**FAIL**") |")
             }
         }
         return lines.joined(separator: "\n") + "\n"
     }
+}
 
-    private func pairs(_ names: [String]) -> [(String, String)] {
-        names.indices.flatMap { i in names.indices.filter { $0 > i }.map { j in (names[i], names[j]) } }
+/// What both reports say the same way.
+extension ScenarioResult {
+    var runDescription: String {
+        "Run \(startedAt) on \(machine.cpuModel), \(machine.cores) cores, Linux \(machine.kernel); "
+            + "stackbench \(stackbench.version)\(stackbench.gitSha.map { " (\($0.prefix(12)))" } ?? "")."
     }
+
+    var loadDescription: String {
+        "Load: \(load.connections) connections, \(load.threads) client thread(s), "
+            + (load.durationSeconds.map { "\($0) s" } ?? "\(load.count ?? 0) requests") + " after \(load.warmupSeconds) s warm-up, "
+            + (load.rate.map { "open model at \($0) req/s" } ?? "closed model") + ", \(load.repetitions) repetition(s) (medians); "
+            + "client CPUs \(load.clientCPUs ?? "any"), server CPUs \(load.serverCPUs ?? "any")."
+    }
+
+    var okCells: [Cell] { cells.filter { $0.status == "ok" } }
+
+    /// The targets, in the scenario's order, as the first cell that finished measured them.
+    var targetNames: [String] { okCells.first?.targets.map(\.name) ?? [] }
+
+    /// (cell label, medians) of `target` over the cells that measured it.
+    func medians(of target: String) -> [(label: String, median: Summary)] {
+        cells.compactMap { cell in cell.targets.first { $0.name == target }.flatMap { t in t.median.map { (cell.label, $0) } } }
+    }
+
+    /// The label of the cell with the highest median req/s for `target`.
+    func bestCell(of target: String) -> String? {
+        medians(of: target).max { $0.median.rps < $1.median.rps }?.label
+    }
+
+    /// Every pair of names, the later over the earlier: (b, a), (c, a), (c, b) — so the scenario's first target
+    /// (the dev server in the shipped one) is the baseline the others are divided by.
+    static func pairs(_ names: [String]) -> [(String, String)] {
+        names.indices.flatMap { i in names.indices.filter { $0 > i }.map { j in (names[j], names[i]) } }
+    }
+}
+
+extension ScenarioResult.Cell {
+    /// Median req/s of `a` over that of `b` in this cell.
+    func rpsRatio(_ a: String, _ b: String) -> Double? {
+        guard let x = targets.first(where: { $0.name == a })?.median?.rps,
+              let y = targets.first(where: { $0.name == b })?.median?.rps, y > 0 else { return nil }
+        return x / y
+    }
+}
+
+extension ScenarioResult.ThresholdOutcome {
+    public var valueText: String { value.map { String(format: "%.4g", $0) } ?? "not measured" }
 }

@@ -3,7 +3,7 @@ import Foundation
 import LoadEngine
 
 /// A whole `stackbench run`: a work folder under /tmp (project copy, collectstatic once), every cell in turn,
-/// thresholds, and the run folder `results/<UTC timestamp>-<name>/` with result.json, report.md, the scenario, each
+/// thresholds, and the run folder `results/<UTC timestamp>-<name>/` with result.json, report.md, report.html, the scenario, each
 /// cell's generated configs and the stack's logs. Ctrl-C (`interrupt()`) stops the current load and cell at once;
 /// the cells that finished are still written, marked interrupted. The work folder is removed at the end.
 public final class ScenarioRun: @unchecked Sendable {
@@ -108,14 +108,7 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 
     private func writeFiles(_ result: ScenarioResult, to folder: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(result)
-        for (name, data) in [("result.json", json), ("report.md", Data(MarkdownReport(result: result).text.utf8))] {
-            if let problem = FileSystem.writeAtomically(data, to: folder + "/" + name) {
-                throw FileError(path: folder + "/" + name, problem: problem, exitStatus: .runFailed)
-            }
-        }
+        try RunFolder.write(result, to: folder)
         try? FileManager.default.copyItem(atPath: scenario.file, toPath: folder + "/scenario.yml")
     }
 

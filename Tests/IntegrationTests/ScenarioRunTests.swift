@@ -43,6 +43,14 @@ import Testing
         }
         let report = try String(contentsOfFile: runFolder + "/report.md", encoding: .utf8)
         #expect(report.contains("## proxied-dynamic") && report.contains("| `errors == 0` |"))
+        let html = try String(contentsOfFile: runFolder + "/report.html", encoding: .utf8)
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 8, "throughput, CPU, memory, and per target latency + rate over time")
+        #expect(!html.contains("src=") && !html.contains("href=\"http") && !html.contains("<script"), "self-contained, nothing fetched")
+        #expect(html.contains("proxied-dynamic") && html.contains("percentile"))
+        // `stackbench report` writes both reports again from result.json alone.
+        try FileManager.default.removeItem(atPath: runFolder + "/report.html")
+        let again = try runCommand(BuiltProducts.stackbench, ["report", runFolder])
+        #expect(again.status == 0 && FileManager.default.fileExists(atPath: runFolder + "/report.html"), "\(again.stderr)")
         let uwsgiIni = try String(contentsOfFile: runFolder + "/c01/uwsgi.ini", encoding: .utf8)
         #expect(!uwsgiIni.contains("/opt/project") && uwsgiIni.contains("workers = 2") && !uwsgiIni.contains("daemonize"))
         let nginx = try String(contentsOfFile: runFolder + "/c01/nginx.conf", encoding: .utf8)

@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
         if outcome.result.interrupted { Foundation.exit(130) }
         if !outcome.failedThresholds.isEmpty || outcome.failedCells > 0 {
             for failed in outcome.failedThresholds {
-                FileHandle.standardError.write(Data("stackbench: threshold failed: \(failed.threshold) (line \(failed.line ?? 0)) in cell \(failed.cell), \(failed.target): \(failed.value.map { String(format: "%.3g", $0) } ?? "not measured")\n".utf8))
+                FileHandle.standardError.write(Data("stackbench: threshold failed: \(failed.threshold) (line \(failed.line ?? 0)) in cell \(failed.cell), \(failed.target): \(failed.valueText)\n".utf8))
             }
             if outcome.failedCells > 0 {
                 FileHandle.standardError.write(Data("stackbench: \(outcome.failedCells) cell(s) failed; see the report\n".utf8))

@@ -1,0 +1,162 @@
+import BenchSupport
+import Foundation
+
+/// report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched) that shows what
+/// report.md tabulates: throughput by setting per path, ratios between paths, per target the latency percentile
+/// curves (log scale) and req/s over the measured window, then server CPU per request and memory by setting.
+/// Latency curves come from the HDR histograms merged over a cell's repetitions; the per-second series from
+/// the repetition whose req/s is the median.
+struct HTMLReport {
+    let result: ScenarioResult
+
+    var text: String {
+        let targets = result.targetNames
+        var body = "<h1>\(esc(result.scenario.name))</h1><p class=\"meta\">\(esc(result.runDescription))<br>\(esc(result.loadDescription))</p>"
+        if result.interrupted { body += "<p class=\"bad\">Interrupted: only the cells below finished.</p>" }
+        body += thresholdsAndFailures()
+        if targets.isEmpty { return page(body + "<p>No cell finished, so there is nothing to chart.</p>") }
+        body += section("Throughput by setting", "Median req/s per matrix cell, one bar per path.", throughputChart(targets))
+        body += ratiosTable(targets)
+        for (index, target) in targets.enumerated() {
+            body += targetSection(target, index: index)
+        }
+        body += section("Server CPU per request", "CPU time of the processes serving each path (front and pool for proxied-dynamic) "
+                        + "over the measured window, divided by the requests.",
+                        groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request") { $0.cpuPerRequest })
+        body += section("Server memory", "Peak RSS of the processes serving each path, summed over their process trees.",
+                        groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "peak RSS, MiB") { $0.rss / 1024 })
+        return page(body)
+    }
+
+    // MARK: sections
+
+    private func thresholdsAndFailures() -> String {
+        var html = ""
+        let failed = result.cells.filter { $0.status != "ok" }
+        if !failed.isEmpty {
+            html += "<h2>Failed cells</h2><ul>" + failed.map { "<li class=\"bad\">\(esc($0.label)): \(esc($0.failure ?? ""))</li>" }.joined() + "</ul>"
+        }
+        if !result.thresholds.isEmpty {
+            let failedOnes = result.thresholds.filter { !$0.passed }
+            html += "<h2>Thresholds: \(result.thresholds.count - failedOnes.count) of \(result.thresholds.count) passed</h2>"
+            if !failedOnes.isEmpty { html += thresholdTable(failedOnes) }
+            html += "<details><summary>every threshold in every cell</summary>" + thresholdTable(result.thresholds) + "</details>"
+        }
+        return html
+    }
+
+    private func thresholdTable(_ outcomes: [ScenarioResult.ThresholdOutcome]) -> String {
+        "<table><tr><th>threshold</th><th>cell</th><th>target</th><th>value</th><th></th></tr>"
+                + outcomes.map {
+                    "<tr><td><code>\(esc($0.threshold))</code></td><td>\(esc($0.cell))</td><td>\(esc($0.target))</td><td class=\"num\">\(esc($0.valueText))</td>"
+                        + ($0.passed ? "<td class=\"good\">pass</td>" : "<td class=\"bad\">FAIL</td>") + "</tr>"
+                }.joined() + "</table>"
+    }
+
+    private func throughputChart(_ targets: [String]) -> String {
+        groupedBars(targets, format: { Units.formatCount($0) }, title: "req/s") { $0.rps }
+    }
+
+    /// One group per finished cell, one bar per target.
+    private func groupedBars(_ targets: [String], format: @escaping (Double) -> String, title: String,
+                             _ metric: (ScenarioResult.Summary) -> Double) -> String {
+        let cells = result.okCells
+        let series = targets.map { name in
+            (name: name, values: cells.map { cell in cell.targets.first { $0.name == name }?.median.map(metric) })
+        }
+        return SVGChart.bars(categories: cells.map(\.label), series: series, yAxis: .init(title: title, format: format))
+            + SVGChart.legend(targets.enumerated().map { ($1, SVGChart.color($0).color, false) })
+    }
+
+    private func ratiosTable(_ targets: [String]) -> String {
+        let pairs = ScenarioResult.pairs(targets)
+        guard !pairs.isEmpty else { return "" }
+        return "<h2>Ratios of req/s between paths</h2><table><tr><th>cell</th>" + pairs.map { "<th>\(esc($0)) / \(esc($1))</th>" }.joined() + "</tr>"
+            + result.okCells.map { cell in
+                "<tr><td>\(esc(cell.label))</td>" + pairs.map { "<td class=\"num\">\(cell.rpsRatio($0, $1).map { String(format: "%.2fx", $0) } ?? "-")</td>" }.joined() + "</tr>"
+            }.joined() + "</table>"
+    }
+
+    private func targetSection(_ name: String, index: Int) -> String {
+        let measured = result.okCells.compactMap { cell in cell.targets.first { $0.name == name }.map { (cell.label, $0) } }
+        let best = result.bestCell(of: name)
+        var html = "<h2 id=\"t\(index)\">\(esc(name))</h2>"
+        if let first = measured.first?.1 { html += "<p class=\"meta\">\(esc(first.kind)), \(esc(first.url))</p>" }
+        html += "<table><tr><th>cell</th><th>req/s</th><th>p50</th><th>p99</th><th>p99.9</th><th>errors</th><th>non-2xx/3xx</th>"
+            + "<th>server CPU µs/req</th><th>RSS</th><th>client CPU</th></tr>"
+        for (label, target) in measured {
+            guard let median = target.median else { continue }
+            let clientShare = target.repetitions.map(\.load.clientCPU.shareOfCores).max() ?? 0
+            html += "<tr\(label == best ? " class=\"best\"" : "")><td>\(esc(label))\(label == best ? " (best)" : "")</td>"
+                + [Units.formatCount(median.rps), Units.formatMicroseconds(median.p50), Units.formatMicroseconds(median.p99),
+                   Units.formatMicroseconds(median.p999), String(Int(median.errors)), String(Int(median.non2xx)),
+                   String(format: "%.1f", median.cpuPerRequest), Units.formatBytes(median.rss * 1024)].map { "<td class=\"num\">\(esc($0))</td>" }.joined()
+                + "<td class=\"num\(clientShare > 0.9 ? " bad" : "")\">\(String(format: "%.0f%%", clientShare * 100))</td></tr>"
+        }
+        html += "</table>"
+        let legend = SVGChart.legend(measured.enumerated().map { i, item in (item.0, SVGChart.color(i).color, SVGChart.color(i).dashed) })
+        html += "<h3>Latency by percentile</h3>" + latencyCurves(measured.map(\.1)) + legend
+        html += "<h3>Requests per second over the measured window</h3>" + rateOverTime(measured.map(\.1)) + legend
+        return html
+    }
+
+    /// Latency (log) against percentile on a "nines" axis (0, 90, 99, 99.9 ...), one curve per cell.
+    private func latencyCurves(_ targets: [ScenarioResult.Target]) -> String {
+        let series = targets.enumerated().map { index, target -> SVGChart.Series in
+            let histograms = target.repetitions.map(\.load.histogram)
+            let merged = histograms.dropFirst().reduce(histograms.first) { $0?.merged(with: $1) }
+            let total = target.repetitions.reduce(0) { $0 + $1.load.summary.responses }
+            let topNines = min(5, (log10(Double(max(total, 1))) * 4).rounded(.down) / 4)
+            let nines = stride(from: 0.0, through: topNines, by: 0.25).map { $0 }
+            let values = merged?.values(atPercentiles: nines.map { 100 * (1 - pow(10, -$0)) }) ?? []
+            let style = SVGChart.color(index)
+            return .init(name: target.name, color: style.color, dashed: style.dashed, points: zip(nines, values).map { (x: $0, y: max($1, 1)) })
+        }
+        let labels = ["0%", "90%", "99%", "99.9%", "99.99%", "99.999%"]
+        let x = SVGChart.Axis(title: "percentile", format: { labels[min(max(Int($0.rounded()), 0), labels.count - 1)] },
+                              ticks: Array(stride(from: 0, through: max(1, ceil(series.flatMap(\.points).map(\.x).max() ?? 1)), by: 1)))
+        return SVGChart.lines(series: series, xAxis: x, yAxis: .init(title: "latency", scale: .log, format: { Units.formatMicroseconds($0) }))
+    }
+
+    private func rateOverTime(_ targets: [ScenarioResult.Target]) -> String {
+        let series = targets.enumerated().map { index, target -> SVGChart.Series in
+            let sorted = target.repetitions.sorted { $0.load.summary.requestsPerSecond < $1.load.summary.requestsPerSecond }
+            let median = sorted.isEmpty ? [] : sorted[sorted.count / 2].load.perSecond
+            let style = SVGChart.color(index)
+            return .init(name: target.name, color: style.color, dashed: style.dashed,
+                         points: median.map { (x: Double($0.second) + 1, y: Double($0.requests)) })
+        }
+        return SVGChart.lines(series: series, xAxis: .init(title: "second of the measured window", format: { String(Int($0)) }),
+                              yAxis: .init(title: "req/s", format: { Units.formatCount($0) }))
+    }
+
+    // MARK: page
+
+    private func section(_ title: String, _ caption: String, _ content: String) -> String {
+        "<h2>\(esc(title))</h2><p class=\"meta\">\(esc(caption))</p>" + content
+    }
+
+    private func page(_ body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(esc(result.scenario.name)) — stackbench</title>
+        <style>
+        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px auto;max-width:900px;color:#222;padding:0 12px}
+        h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:18px 0 4px}
+        .meta{color:#555;font-size:13px;margin:4px 0 10px}
+        table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}
+        td.num{text-align:right;font-variant-numeric:tabular-nums}tr.best td{font-weight:600;background:#f3f8ee}
+        .bad{color:#b00020;font-weight:600}.good{color:#2e7d32}
+        svg{display:block;max-width:100%;height:auto}svg .grid{stroke:#e6e6e6}svg .axis{stroke:#888}
+        svg .tick{font-size:11px;fill:#444}svg .title{font-size:12px;fill:#222}
+        .legend{font-size:12px;display:flex;flex-wrap:wrap;gap:4px 16px;margin:2px 0 8px 78px}
+        .legend i{display:inline-block;width:22px;margin-right:6px;vertical-align:middle}
+        </style></head><body>
+        \(body)
+        </body></html>
+
+        """
+    }
+
+    private func esc(_ text: String) -> String { SVGChart.escape(text) }
+}

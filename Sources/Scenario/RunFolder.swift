@@ -1,0 +1,59 @@
+import BenchSupport
+import Foundation
+
+/// A run folder on disk: reading its result.json back (with the schema checked and decoding failures told in
+/// one line) and writing result.json and the two reports, each atomically, so a folder never holds a half file.
+public enum RunFolder {
+    /// The result.json of `path`, a run folder or the file itself. Errors name the file and exit 2.
+    public static func read(_ path: String) throws -> (result: ScenarioResult, folder: String) {
+        var isFolder: ObjCBool = false
+        let file = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue ? path + "/result.json" : path
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+            throw FileError(path: file, problem: "cannot read: \(plainReason(error))")
+        }
+        struct SchemaOnly: Decodable { var schema: String? }
+        guard let probe = try? JSONDecoder().decode(SchemaOnly.self, from: data) else {
+            throw FileError(path: file, problem: "not JSON (a result.json written by `stackbench run` was expected)")
+        }
+        guard probe.schema == ScenarioResult.currentSchema else {
+            throw FileError(path: file, problem: "schema \(probe.schema.map { "\"\($0)\"" } ?? "missing"): this stackbench reads \"\(ScenarioResult.currentSchema)\"")
+        }
+        do {
+            return (try JSONDecoder().decode(ScenarioResult.self, from: data), (file as NSString).deletingLastPathComponent)
+        } catch let error as DecodingError {
+            throw FileError(path: file, problem: "not a complete \(ScenarioResult.currentSchema) result: \(describe(error))")
+        }
+    }
+
+    /// result.json, report.md and report.html into `folder`.
+    public static func write(_ result: ScenarioResult, to folder: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try write(try encoder.encode(result), named: "result.json", in: folder)
+        try writeReports(result, to: folder)
+    }
+
+    public static func writeReports(_ result: ScenarioResult, to folder: String) throws {
+        try write(Data(MarkdownReport(result: result).text.utf8), named: "report.md", in: folder)
+        try write(Data(HTMLReport(result: result).text.utf8), named: "report.html", in: folder)
+    }
+
+    private static func write(_ data: Data, named name: String, in folder: String) throws {
+        if let problem = FileSystem.writeAtomically(data, to: folder + "/" + name) {
+            throw FileError(path: folder + "/" + name, problem: problem, exitStatus: .runFailed)
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().drop { $0 == "." }.description
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "key \(path(context)).\(key.stringValue) missing".replacingOccurrences(of: "key .", with: "key ")
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context).isEmpty ? "the top level" : path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}

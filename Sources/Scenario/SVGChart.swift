@@ -1,0 +1,186 @@
+import Foundation
+
+/// Inline SVG charts for report.html: grouped bars and lines, on linear or log axes, with ticks, gridlines, axis
+/// titles and a hover title on every mark. Pure functions from numbers to markup: no script, no font or file
+/// fetched, so the report renders the same offline, in a browser or headless. Legends are HTML (`legend(_:)`),
+/// which wraps where an SVG legend would not.
+enum SVGChart {
+    enum Scale { case linear, log }
+
+    struct Axis {
+        var title: String
+        var scale: Scale = .linear
+        var format: (Double) -> String
+        /// Fixed ticks (in data units); computed from the data when nil.
+        var ticks: [Double]? = nil
+    }
+
+    struct Series {
+        var name: String
+        var color: String
+        var dashed = false
+        var points: [(x: Double, y: Double)]
+    }
+
+    /// Distinct colours (Tableau 10); past ten, series repeat a colour with a dashed line.
+    static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+
+    static func color(_ index: Int) -> (color: String, dashed: Bool) {
+        (palette[index % palette.count], index >= palette.count)
+    }
+
+    static let width = 860.0
+    static let plotLeft = 78.0, plotRight = 34.0, plotTop = 14.0
+
+    // MARK: charts
+
+    /// One group of bars per category (a matrix cell), one bar per series (a target) in each group; a nil value
+    /// leaves its slot empty.
+    static func bars(categories: [String], series: [(name: String, values: [Double?])], yAxis: Axis) -> String {
+        let bottom = 24 + 3.4 * Double(min(40, categories.map(\.count).max() ?? 0))  // room for the slanted labels
+        let height = 300 + bottom
+        let values = series.flatMap { $0.values.compactMap { $0 } }
+        let y = AxisMap(axis: yAxis, values: values + [0], from: height - bottom, to: plotTop)
+        var svg = open(height: height) + y.horizontalGrid(left: plotLeft, right: width - plotRight)
+        let slot = (width - plotLeft - plotRight) / Double(max(categories.count, 1))
+        let barWidth = slot * 0.8 / Double(max(series.count, 1))
+        for (c, category) in categories.enumerated() {
+            let groupLeft = plotLeft + Double(c) * slot + slot * 0.1
+            for (s, item) in series.enumerated() {
+                guard c < item.values.count, let value = item.values[c] else { continue }
+                let top = y.position(value), base = y.position(y.lower)
+                svg += "<rect x=\"\(f(groupLeft + Double(s) * barWidth))\" y=\"\(f(min(top, base)))\" width=\"\(f(max(barWidth - 1, 1)))\" "
+                    + "height=\"\(f(abs(base - top)))\" fill=\"\(color(s).color)\"><title>\(escape(category)) · \(escape(item.name)): "
+                    + "\(escape(yAxis.format(value)))</title></rect>"
+            }
+            let labelX = groupLeft + slot * 0.4, labelY = height - bottom + 12
+            svg += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" transform=\"rotate(35 \(f(labelX)) \(f(labelY)))\" class=\"tick\">\(escape(category))</text>"
+        }
+        return svg + y.verticalLabels(at: plotLeft) + close(height: height, plotBottom: height - bottom, yTitle: yAxis.title, xTitle: nil)
+    }
+
+    static func lines(series: [Series], xAxis: Axis, yAxis: Axis, height: Double = 320) -> String {
+        let bottom = 44.0
+        let points = series.flatMap(\.points)
+        let x = AxisMap(axis: xAxis, values: points.map(\.x), from: plotLeft, to: width - plotRight)
+        let y = AxisMap(axis: yAxis, values: points.map(\.y) + (yAxis.scale == .linear ? [0] : []), from: height - bottom, to: plotTop)
+        var svg = open(height: height) + y.horizontalGrid(left: plotLeft, right: width - plotRight)
+        for tick in x.ticks {
+            let px = x.position(tick)
+            svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"grid\"/>"
+                + "<text x=\"\(f(px))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(escape(xAxis.format(tick)))</text>"
+        }
+        for item in series where !item.points.isEmpty {
+            let path = item.points.map { "\(f(x.position($0.x))),\(f(y.position($0.y)))" }.joined(separator: " ")
+            svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(item.color)\" stroke-width=\"2\""
+                + (item.dashed ? " stroke-dasharray=\"6 3\"" : "") + "><title>\(escape(item.name))</title></polyline>"
+            if item.points.count <= 40 {
+                for point in item.points {
+                    svg += "<circle cx=\"\(f(x.position(point.x)))\" cy=\"\(f(y.position(point.y)))\" r=\"2.5\" fill=\"\(item.color)\">"
+                        + "<title>\(escape(item.name)): \(escape(xAxis.format(point.x))), \(escape(yAxis.format(point.y)))</title></circle>"
+                }
+            }
+        }
+        return svg + y.verticalLabels(at: plotLeft) + close(height: height, plotBottom: height - bottom, yTitle: yAxis.title, xTitle: xAxis.title)
+    }
+
+    /// The legend under a chart: a swatch and a name per series.
+    static func legend(_ entries: [(name: String, color: String, dashed: Bool)]) -> String {
+        "<div class=\"legend\">" + entries.map { entry in
+            "<span><i style=\"border-top:3px \(entry.dashed ? "dashed" : "solid") \(entry.color)\"></i>\(escape(entry.name))</span>"
+        }.joined() + "</div>"
+    }
+
+    // MARK: pieces
+
+    private static func open(height: Double) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(f(width)) \(f(height))\" width=\"\(f(width))\" height=\"\(f(height))\" role=\"img\">"
+    }
+
+    private static func close(height: Double, plotBottom: Double, yTitle: String, xTitle: String?) -> String {
+        var svg = "<line x1=\"\(f(plotLeft))\" x2=\"\(f(plotLeft))\" y1=\"\(f(plotTop))\" y2=\"\(f(plotBottom))\" class=\"axis\"/>"
+        svg += "<text transform=\"translate(14 \(f((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" class=\"title\">\(escape(yTitle))</text>"
+        if let xTitle {
+            svg += "<text x=\"\(f((plotLeft + width - plotRight) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"title\">\(escape(xTitle))</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    /// Data units to pixels along one axis, with the ticks that fit the data.
+    private struct AxisMap {
+        let axis: Axis
+        let lower: Double, upper: Double
+        let ticks: [Double]
+        let from: Double, to: Double
+
+        init(axis: Axis, values: [Double], from: Double, to: Double) {
+            self.axis = axis
+            self.from = from
+            self.to = to
+            let finite = values.filter { $0.isFinite && (axis.scale == .linear || $0 > 0) }
+            var low = finite.min() ?? (axis.scale == .log ? 1 : 0), high = finite.max() ?? 1
+            if let fixed = axis.ticks, !fixed.isEmpty {
+                ticks = fixed
+                low = min(low, fixed.min()!)
+                high = max(high, fixed.max()!)
+            } else if axis.scale == .log {
+                let first = floor(log10(low)), last = max(ceil(log10(high)), first + 1)
+                let decades = stride(from: first, through: last, by: 1).map { pow(10, $0) }
+                let steps: [Double] = last - first <= 2 ? [1, 2, 5] : [1]
+                ticks = decades.flatMap { d in steps.map { $0 * d } }.filter { $0 >= pow(10, first) && $0 <= pow(10, last) }
+                low = pow(10, first)
+                high = pow(10, last)
+            } else {
+                let step = Self.niceStep((high - low) / 5)
+                low = floor(low / step) * step
+                high = max(ceil(high / step) * step, low + step)
+                ticks = stride(from: low, through: high + step / 2, by: step).map { $0 }
+            }
+            lower = low
+            upper = high
+        }
+
+        static func niceStep(_ raw: Double) -> Double {
+            guard raw > 0, raw.isFinite else { return 1 }
+            let magnitude = pow(10, floor(log10(raw)))
+            let residual = raw / magnitude
+            return magnitude * (residual <= 1 ? 1 : residual <= 2 ? 2 : residual <= 5 ? 5 : 10)
+        }
+
+        func position(_ value: Double) -> Double {
+            let share: Double
+            switch axis.scale {
+            case .linear: share = upper > lower ? (value - lower) / (upper - lower) : 0
+            case .log: share = upper > lower ? (log10(max(value, lower)) - log10(lower)) / (log10(upper) - log10(lower)) : 0
+            }
+            return from + (to - from) * min(max(share, 0), 1)
+        }
+
+        func horizontalGrid(left: Double, right: Double) -> String {
+            ticks.map { "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(position($0)))\" y2=\"\(f(position($0)))\" class=\"grid\"/>" }.joined()
+        }
+
+        func verticalLabels(at left: Double) -> String {
+            ticks.map {
+                "<text x=\"\(f(left - 6))\" y=\"\(f(position($0) + 4))\" text-anchor=\"end\" class=\"tick\">\(escape(axis.format($0)))</text>"
+            }.joined()
+        }
+    }
+
+    static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
