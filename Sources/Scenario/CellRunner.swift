@@ -13,12 +13,16 @@ final class CellRunner {
     let executable: String
     let interrupted: () -> Bool
     let say: (String) -> Void
+    /// A status line about once a second while a target is measured (the terminal redraws it); nil: none.
+    let live: ((String) -> Void)?
+    /// "cell 3/12", for the live line.
+    let position: String
     private var processes: [StackProcess] = []
     private var notes: [String] = []
     private var currentLoad: Locked<LoadRun?>
 
     init(scenario: Scenario, cell: Matrix.Cell, layout: StackLayout, executable: String, currentLoad: Locked<LoadRun?>,
-         interrupted: @escaping () -> Bool, say: @escaping (String) -> Void) {
+         position: String, interrupted: @escaping () -> Bool, say: @escaping (String) -> Void, live: ((String) -> Void)?) {
         self.scenario = scenario
         self.cell = cell
         self.layout = layout
@@ -26,6 +30,8 @@ final class CellRunner {
         self.currentLoad = currentLoad
         self.interrupted = interrupted
         self.say = say
+        self.live = live
+        self.position = position
     }
 
     struct Failure: Error {
@@ -147,7 +153,8 @@ final class CellRunner {
         for repetition in 1...scenario.load.repetitions {
             for (index, target) in scenario.targets.enumerated() {
                 if interrupted() { throw Failure(reason: "interrupted") }
-                let measured = try measureOnce(target, base: urls[target.name] ?? "")
+                let measured = try measureOnce(target, base: urls[target.name] ?? "",
+                                               label: "\(position) \(target.name) rep \(repetition)/\(scenario.load.repetitions)")
                 if interrupted() { throw Failure(reason: "interrupted") }  // a window cut short is not a measurement
                 results[index].repetitions.append(measured)
                 let summary = measured.load.summary
@@ -164,7 +171,8 @@ final class CellRunner {
         return results
     }
 
-    private func measureOnce(_ target: Scenario.Target, base: String) throws -> ScenarioResult.Repetition {
+    /// One measured window of `target`; `label` heads the live line.
+    private func measureOnce(_ target: Scenario.Target, base: String, label: String) throws -> ScenarioResult.Repetition {
         let load = scenario.load
         var plan = LoadPlan(requests: target.requests.map {
             RequestSpec(url: base + $0.path, method: $0.method, headers: $0.headers, body: $0.body.map { Array($0.utf8) }, weight: $0.weight)
@@ -180,21 +188,31 @@ final class CellRunner {
         currentLoad.value = run
         defer { currentLoad.value = nil }
         run.start()
-        while run.elapsedSeconds < 0 { usleep(2_000) }
+        while run.elapsedSeconds < 0 && !interrupted() { usleep(2_000) }
         let before = processes.map { ProcessSample.usage(of: $0.pid) }
+        let poolBefore = target.kind.servingRoles.contains("pool") ? poolStats() : nil
         let peakRSS = Locked(before.map(\.rssKiB))
         let samplingDone = Locked(false)
-        let sampler = JoinableThread { [processes] in
+        let total = load.count.map { "\($0) requests" } ?? String(format: "%.0fs", Double(load.duration ?? 0) / 1e9)
+        let sampler = JoinableThread { [processes, live] in
+            var (lastRequests, lastTime, tick) = (run.progress.requests, monotonicNanoseconds(), 0)
             while !samplingDone.value {
                 usleep(200_000)
                 let now = processes.map { ProcessSample.usage(of: $0.pid).rssKiB }
                 peakRSS.value = zip(peakRSS.value, now).map { max($0, $1) }
+                tick += 1
+                guard let live, tick % 5 == 0 else { continue }
+                let (requests, time) = (run.progress.requests, monotonicNanoseconds())
+                let rate = Double(requests - lastRequests) / max(Double(time - lastTime) / 1e9, 0.001)
+                live(String(format: "%@: %.0fs of %@, %@ req/s, %d errors", label, run.elapsedSeconds, total, Units.formatCount(rate), run.progress.errors))
+                (lastRequests, lastTime) = (requests, time)
             }
         }
         let result = run.wait()
         samplingDone.value = true
         sampler.join()
         let after = processes.map { ProcessSample.usage(of: $0.pid) }
+        let pool = poolBefore.flatMap { before in poolStats().map { PoolStats.window(from: before, to: $0) } }
         let requests = max(result.summary.requests, 1)
         let usage = processes.indices.map { index in
             let cpu = max(0, after[index].cpuSeconds - before[index].cpuSeconds)
@@ -202,7 +220,12 @@ final class CellRunner {
                                                cpuMicrosecondsPerRequest: cpu * 1e6 / Double(requests),
                                                rssKiB: max(peakRSS.value[index], after[index].rssKiB), processes: after[index].processes)
         }
-        return ScenarioResult.Repetition(load: result, processes: usage)
+        return ScenarioResult.Repetition(load: result, processes: usage, pool: pool)
+    }
+
+    /// The pool's stats, when this cell runs a pool.
+    private func poolStats() -> PoolStats? {
+        processes.contains { $0.role == "pool" } ? PoolStats.read(unixPath: layout.statsSocket) : nil
     }
 
     // MARK: stop
@@ -253,17 +276,9 @@ final class CellRunner {
     }
 
     static func accepts(unixPath: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(unixPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
+        guard let fd = UnixSocket.connect(unixPath) else { return false }
+        close(fd)
+        return true
     }
 }
 

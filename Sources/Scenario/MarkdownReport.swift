@@ -10,6 +10,15 @@ struct MarkdownReport {
         var lines = ["# \(result.scenario.name)", "", result.runDescription, result.loadDescription]
         if result.interrupted { lines += ["", "**Interrupted**: only the cells below finished."] }
         let targets = result.targetNames
+        if result.okCells.count > 1 {
+            lines += ["", "## Best setting per target", ""]
+            for target in targets {
+                let rows = result.medians(of: target)
+                guard let best = rows.max(by: { $0.median.rps < $1.median.rps }), let worst = rows.min(by: { $0.median.rps < $1.median.rps }) else { continue }
+                lines.append("- **\(target)**: \(best.label) — \(String(format: "%.0f", best.median.rps)) req/s, p99 \(Units.formatMicroseconds(best.median.p99))"
+                             + (worst.median.rps > 0 ? String(format: "; %.2fx the slowest (%@)", best.median.rps / worst.median.rps, worst.label) : ""))
+            }
+        }
         for target in targets {
             lines += ["", "## \(target)", "", "| cell | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | RSS |",
                       "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -30,6 +39,7 @@ struct MarkdownReport {
                 lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatio($0, $1).map { String(format: "%.2fx", $0) } ?? "-" }.joined(separator: " | ") + " |")
             }
         }
+        lines += poolLines()
         let failed = result.cells.filter { $0.status != "ok" }
         if !failed.isEmpty {
             lines += ["", "## Failed cells", ""]
@@ -42,6 +52,25 @@ struct MarkdownReport {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Per cell and target served by the pool: how the workers shared the requests (the pool's stats server, over
+    /// the median repetition), and any respawn or harakiri kill during the windows.
+    private func poolLines() -> [String] {
+        var rows: [String] = []
+        for cell in result.okCells {
+            for target in cell.targets {
+                let windows = target.repetitions.compactMap(\.pool)
+                guard let window = windows.first, !window.workers.isEmpty else { continue }
+                let shares = window.workers.map { String($0.requests) }.joined(separator: " / ")
+                let respawns = windows.reduce(0) { $0 + $1.workers.reduce(0) { $0 + $1.respawns } }
+                let harakiris = windows.reduce(0) { $0 + $1.workers.reduce(0) { $0 + $1.harakiris } }
+                rows.append("| \(cell.label) | \(target.name) | \(shares) | \(respawns) | \(harakiris) |")
+            }
+        }
+        guard !rows.isEmpty else { return [] }
+        return ["", "## Pool workers", "", "Requests each worker served in the first repetition's window, and respawns and harakiri kills over all "
+                + "of them, from the pool's stats server.", "", "| cell | target | requests per worker | respawns | harakiri |", "|---|---|---|---:|---:|"] + rows
     }
 }
 

@@ -85,6 +85,24 @@ public struct ScenarioResult: Codable, Sendable {
         public var load: RunResult
         /// Per stack process (pool = master and workers together), over the measured window.
         public var processes: [ProcessUsage]
+        /// What the pool's stats server counted over the window; nil without a pool or when it did not answer.
+        public var pool: PoolWindow?
+    }
+
+    /// The pool's own counters over one measured window, per worker.
+    public struct PoolWindow: Codable, Sendable {
+        public struct Worker: Codable, Sendable {
+            public var id: Int
+            public var pid: Int
+            public var requests: Int
+            public var respawns: Int
+            public var harakiris: Int
+            /// uWSGI's avg_rt at the end of the window (its running average), µs.
+            public var averageResponseMicros: Int
+        }
+
+        public var workers: [Worker]
+        public var listenQueueErrors: Int
     }
 
     public struct ProcessUsage: Codable, Sendable {

@@ -11,14 +11,19 @@ public final class ScenarioRun: @unchecked Sendable {
     public let resultsFolder: String
     let executable: String
     let say: (String) -> Void
+    let live: ((String) -> Void)?
     private let stopFlag = Locked(false)
     private let currentLoad = Locked<LoadRun?>(nil)
 
-    public init(scenario: Scenario, resultsFolder: String, executable: String, say: @escaping (String) -> Void) {
+    /// `say`: a line of progress; `live`: a status line about once a second during each measurement, meant to be
+    /// redrawn in place (nil where nothing is redrawn, e.g. output to a file).
+    public init(scenario: Scenario, resultsFolder: String, executable: String, say: @escaping (String) -> Void,
+                live: ((String) -> Void)? = nil) {
         self.scenario = scenario
         self.resultsFolder = resultsFolder
         self.executable = executable
         self.say = say
+        self.live = live
     }
 
     /// From any thread (the signal watcher): end the run as soon as possible.
@@ -58,7 +63,8 @@ public final class ScenarioRun: @unchecked Sendable {
             say("cell \(cell.index)/\(cells.count): \(cell.label)")
             let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: scenario.stack.project)
             let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
-                                    interrupted: { [stopFlag] in stopFlag.value }, say: say)
+                                    position: "cell \(cell.index)/\(cells.count)", interrupted: { [stopFlag] in stopFlag.value },
+                                    say: say, live: live)
             let cellResult = runner.run()
             if stopFlag.value && cellResult.status != "ok" { break }  // the interrupted cell is not recorded
             if cellResult.status != "ok" {

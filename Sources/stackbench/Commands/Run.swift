@@ -28,10 +28,17 @@ struct Run: ParsableCommand {
         let stopSignals = Signals.block([SIGINT, SIGTERM])
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let started = Date()
-        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable) { line in
-            print(String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
+        // On a terminal the live line is redrawn in place and wiped before each progress line; elsewhere (a log
+        // file, CI) only the progress lines are written.
+        let terminal = isatty(STDOUT_FILENO) == 1
+        let clear = terminal ? "\r\u{1B}[K" : ""
+        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, say: { line in
+            print(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
             fflush(stdout)
-        }
+        }, live: terminal ? { line in
+            print(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line, terminator: "")
+            fflush(stdout)
+        } : nil)
         let watcher = Thread {
             _ = Signals.wait(for: stopSignals)
             FileHandle.standardError.write(Data("stackbench: interrupted: stopping the stack\n".utf8))
