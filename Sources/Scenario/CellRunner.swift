@@ -160,9 +160,6 @@ final class CellRunner {
                 let summary = measured.load.summary
                 say(String(format: "  %@ rep %d/%d: %.0f req/s, p99 %@, errors %d", target.name, repetition, scenario.load.repetitions,
                            summary.requestsPerSecond, Units.formatMicroseconds(measured.load.latency.percentiles["99"] ?? 0), summary.errors))
-                if let dead = processes.first(where: { !$0.isRunning }) {
-                    throw Failure(reason: "\(dead.role) \(dead.endDescription) during the measurement of \(target.name)", logTail: logTails())
-                }
             }
         }
         for (index, target) in scenario.targets.enumerated() {
@@ -194,10 +191,18 @@ final class CellRunner {
         let peakRSS = Locked(before.map(\.rssKiB))
         let samplingDone = Locked(false)
         let total = load.count.map { "\($0) requests" } ?? String(format: "%.0fs", Double(load.duration ?? 0) / 1e9)
+        let died = Locked<StackProcess?>(nil)
+        // Samples memory every 200 ms, stops the load at once when a stack process dies (the rest of the window
+        // would only measure the errors), and gives the live line once a second.
         let sampler = JoinableThread { [processes, live] in
             var (lastRequests, lastTime, tick) = (run.progress.requests, monotonicNanoseconds(), 0)
             while !samplingDone.value {
                 usleep(200_000)
+                if let dead = processes.first(where: { !$0.isRunning }) {
+                    died.value = dead
+                    run.requestStop()
+                    return
+                }
                 let now = processes.map { ProcessSample.usage(of: $0.pid).rssKiB }
                 peakRSS.value = zip(peakRSS.value, now).map { max($0, $1) }
                 tick += 1
@@ -211,6 +216,9 @@ final class CellRunner {
         let result = run.wait()
         samplingDone.value = true
         sampler.join()
+        if let dead = died.value ?? processes.first(where: { !$0.isRunning }) {
+            throw Failure(reason: "\(dead.role) \(dead.endDescription) during the measurement of \(target.name)", logTail: logTails())
+        }
         let after = processes.map { ProcessSample.usage(of: $0.pid) }
         let pool = poolBefore.flatMap { before in poolStats().map { PoolStats.window(from: before, to: $0) } }
         let requests = max(result.summary.requests, 1)

@@ -78,6 +78,9 @@ public struct Matrix: Sendable {
     /// anything starts, naming the scenario's line.
     private static func setting(_ name: String, _ value: YAMLValue) throws -> Setting {
         let text = try value.string()
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw value.error("must be one line without control characters")
+        }
         let component: Component = NginxConfig.sweepableDirectives.contains(name) ? .nginx : .uwsgi
         let folder = try TemporaryFiles.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

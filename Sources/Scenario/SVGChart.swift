@@ -41,8 +41,12 @@ enum SVGChart {
         let height = 300 + bottom
         let values = series.flatMap { $0.values.compactMap { $0 } }
         let y = AxisMap(axis: yAxis, values: values + [0], from: height - bottom, to: plotTop)
-        var svg = open(height: height) + y.horizontalGrid(left: plotLeft, right: width - plotRight)
-        let slot = (width - plotLeft - plotRight) / Double(max(categories.count, 1))
+        // The labels slant down to the right: the last one needs room past its group.
+        let longest = Double(min(40, categories.last?.count ?? 0)) * 7 * cos(35 * Double.pi / 180)
+        var slot = (width - plotLeft - plotRight) / Double(max(categories.count, 1))
+        let right = max(plotRight, longest - slot * 0.5)
+        slot = (width - plotLeft - right) / Double(max(categories.count, 1))
+        var svg = open(height: height) + y.horizontalGrid(left: plotLeft, right: width - right)
         let barWidth = slot * 0.8 / Double(max(series.count, 1))
         for (c, category) in categories.enumerated() {
             let groupLeft = plotLeft + Double(c) * slot + slot * 0.1

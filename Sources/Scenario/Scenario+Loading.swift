@@ -41,7 +41,11 @@ extension Scenario {
         for (key, entry) in try value.mapping(allowedKeys: ["project", "uwsgi", "nginx"]) {
             let text = try entry.string()
             let path = text.hasPrefix("/") ? text : folder + "/" + text
-            guard FileManager.default.isReadableFile(atPath: path) else { throw entry.error("cannot read \"\(path)\"") }
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), FileManager.default.isReadableFile(atPath: path) else {
+                throw entry.error("cannot read \"\(path)\"")
+            }
+            if isFolder.boolValue { throw entry.error("\"\(path)\" is a folder; name the file") }
             files[key] = path
         }
         for key in ["project", "uwsgi", "nginx"] where files[key] == nil {
@@ -83,24 +87,27 @@ extension Scenario {
     }
 
     private static func readRequest(_ value: YAMLValue) throws -> Request {
-        if case .scalar = value.node {
-            let path = try value.string()
-            guard path.hasPrefix("/") else { throw value.error("a path starts with /, got \"\(path)\"") }
-            return Request(path: path)
+        func checkedPath(_ field: YAMLValue) throws -> String {
+            let path = try field.string()
+            guard path.hasPrefix("/") else { throw field.error("a path starts with /, got \"\(path)\"") }
+            guard !path.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f }) else {
+                throw field.error("a path has no spaces or control characters (percent-encode them: %20), got \(path.debugDescription)")
+            }
+            return path
         }
+        if case .scalar = value.node { return Request(path: try checkedPath(value)) }
         var request = Request(path: "")
         for (key, field) in try value.mapping(allowedKeys: ["method", "path", "headers", "body", "weight"]) {
             switch key {
             case "method":
                 request.method = try field.string().uppercased()
                 guard request.method.allSatisfy({ $0.isLetter }) else { throw field.error("must be an HTTP method such as GET") }
-            case "path":
-                request.path = try field.string()
-                guard request.path.hasPrefix("/") else { throw field.error("a path starts with /, got \"\(request.path)\"") }
+            case "path": request.path = try checkedPath(field)
             case "headers":
                 request.headers = try field.sequence().map { item in
                     let header = try item.string()
-                    guard let colon = header.firstIndex(of: ":"), colon != header.startIndex, !header.contains("\n") else {
+                    guard let colon = header.firstIndex(of: ":"), colon != header.startIndex,
+                          !header.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) else {
                         throw item.error("must be \"Name: value\", got \"\(header)\"")
                     }
                     return header

@@ -44,6 +44,36 @@ public final class RunningProcess {
     /// The child's pid.
     public var pid: Int32 { process.processIdentifier }
 
+    /// What it has written to stdout so far.
+    public var outputSoFar: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+
+    /// Polls stdout every 50 ms until it contains `text` or `timeout` seconds pass; true when it appeared.
+    public func waitForOutput(_ text: String, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if outputSoFar.contains(text) { return true }
+            if !process.isRunning { return outputSoFar.contains(text) }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    /// Its descendants now (children first), from /proc.
+    public var descendants: [pid_t] {
+        var all = [pid]
+        var index = 0
+        while index < all.count {
+            let parent = all[index]
+            index += 1
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(parent)/task")) ?? []
+            for task in tasks {
+                let children = (try? String(contentsOfFile: "/proc/\(parent)/task/\(task)/children", encoding: .utf8)) ?? ""
+                all += children.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+        }
+        return Array(all.dropFirst())
+    }
+
     /// Waits for the process to exit (killing it after `timeout` seconds) and returns its status and output.
     @discardableResult
     public func wait(timeout: Double = 120) -> (status: Int32, stdout: String, stderr: String) {

@@ -20,7 +20,9 @@ struct Stackbench: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as UserFacingError {
-            FileHandle.standardError.write(Data("stackbench: error: \(error)\n".utf8))
+            // "file:line: error: key: problem" already says it is an error; said once.
+            let text = "\(error)"
+            FileHandle.standardError.write(Data("stackbench: \(text.contains(": error: ") ? "" : "error: ")\(text)\n".utf8))
             Foundation.exit(error.exitStatus.rawValue)
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)

@@ -123,7 +123,7 @@ import Testing
         let project = try TeacherProject(extraSettings: "STATIC_URLS: /s/\n")
         let badSettings = try runCommand(BuiltProducts.stackbench, ["runserver", "0", "--settings", project.settingsPath])
         #expect(badSettings.status == 2)
-        #expect(badSettings.stderr == "stackbench: error: \(project.settingsPath):10: error: STATIC_URLS: unknown key (did you mean \"STATIC_URL\"?)\n")
+        #expect(badSettings.stderr == "stackbench: \(project.settingsPath):10: error: STATIC_URLS: unknown key (did you mean \"STATIC_URL\"?)\n")
         let badAddress = try runCommand(BuiltProducts.stackbench, ["runserver", "localhost:http", "--settings", project.settingsPath])
         #expect(badAddress.status == 2)
         #expect(badAddress.stderr.contains("is not a valid port number or address:port pair"))

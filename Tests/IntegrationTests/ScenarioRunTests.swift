@@ -26,8 +26,16 @@ import Testing
             thresholds:
               - errors == 0
             """.write(toFile: scenario, atomically: true, encoding: .utf8)
-        let run = try runCommand(BuiltProducts.stackbench, ["run", scenario, "--results", folder.file("results")], timeout: 120)
+        let process = try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", folder.file("results")])
+        var stack = Set<pid_t>()
+        let deadline = Date().addingTimeInterval(120)
+        while kill(process.pid, 0) == 0, Date() < deadline, !process.outputSoFar.contains("results: ") {
+            stack.formUnion(process.descendants)
+            usleep(50_000)
+        }
+        let run = process.wait(timeout: 120)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(stack.count >= 4, "pool master and workers, front, runserver: \(stack)")
         let runs = try FileManager.default.contentsOfDirectory(atPath: folder.file("results"))
         #expect(runs.count == 1 && runs[0].hasSuffix("-short"))
         let runFolder = folder.file("results/" + (runs.first ?? ""))
@@ -55,8 +63,7 @@ import Testing
         #expect(!uwsgiIni.contains("/opt/project") && uwsgiIni.contains("workers = 2") && !uwsgiIni.contains("daemonize"))
         let nginx = try String(contentsOfFile: runFolder + "/c01/nginx.conf", encoding: .utf8)
         #expect(!nginx.contains("/opt/project") && nginx.contains("log_format main"))
-        let left = try runCommand("/usr/bin/pgrep", ["-f", "stackbench (uwsgi|front|runserver) .*\(folder.path.split(separator: "/").last ?? "")"])
-        #expect(left.stdout.isEmpty, "stack processes left: \(left.stdout)")
+        #expect(stack.filter { kill($0, 0) == 0 }.isEmpty, "stack processes left: \(stack.filter { kill($0, 0) == 0 })")
     }
 
     @Test func aBadScenarioExits2NamingTheLine() throws {
@@ -67,5 +74,90 @@ import Testing
         #expect(run.status == 2)
         #expect(run.stderr.contains("bad.yml:1") , "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.file("results")), "nothing written for a bad scenario")
+    }
+
+    /// A scenario over the seed's files sweeping workers {1, 2}: two cells, `targets` measured `duration` each.
+    static func twoCells(in folder: TemporaryFolder, targets: String, duration: String) throws -> String {
+        let file = folder.file("two.yml")
+        try """
+            name: two
+            stack:
+              project: \(repository)/scenarios/teacher/settings.yml
+              uwsgi: \(repository)/scenarios/teacher/uwsgi.ini
+              nginx: \(repository)/scenarios/teacher/nginx.conf
+            matrix:
+              workers: [1, 2]
+            targets:
+            \(targets)
+            load: {connections: 4, duration: \(duration), warmup: 200ms}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// The one run folder under `results`, its result.json decoded.
+    static func onlyRun(in results: String) throws -> (folder: String, json: [String: Any]) {
+        let runs = try FileManager.default.contentsOfDirectory(atPath: results)
+        try #require(runs.count == 1, "\(runs)")
+        let folder = results + "/" + runs[0]
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/result.json"))) as? [String: Any]
+        return (folder, try #require(json))
+    }
+
+    static func commandLine(of pid: pid_t) -> [String] {
+        let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    @Test func ctrlCMidRunStopsEveryProcessAndKeepsOnlyTheFinishedCells() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.twoCells(in: folder, targets: """
+              proxied-static: {requests: [/static/css/app.css]}
+              proxied-dynamic: {requests: [/api/teachers]}
+            """, duration: "2s")
+        let results = folder.file("results")
+        let run = try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", results])
+        try #require(run.waitForOutput("cell 2/2", timeout: 60), "\(run.outputSoFar)")
+        usleep(1_500_000)  // into cell 2's first window
+        let stack = run.descendants
+        let work = stack.lazy.compactMap { Self.commandLine(of: $0).first { $0.hasSuffix("/uwsgi.ini") } }.first
+            .map { (($0 as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent }
+        #expect(stack.count >= 3, "pool master, its workers, the front: \(stack)")
+        kill(run.pid, SIGINT)
+        let outcome = run.wait(timeout: 30)
+        #expect(outcome.status == 130, "\(outcome.stdout)\n\(outcome.stderr)")
+        #expect(stack.filter { kill($0, 0) == 0 }.isEmpty, "stack processes left: \(stack.filter { kill($0, 0) == 0 })")
+        let workFolder = try #require(work, "the pool's ini names the work folder")
+        #expect(!FileManager.default.fileExists(atPath: workFolder), "work folder (sockets, pidfiles) left: \(workFolder)")
+        let (runFolder, json) = try Self.onlyRun(in: results)
+        #expect(json["interrupted"] as? Bool == true)
+        let cells = json["cells"] as? [[String: Any]] ?? []
+        #expect(cells.map { $0["label"] as? String } == ["workers=1"], "only the finished cell is kept")
+        let files = FileManager.default.enumerator(atPath: runFolder)?.allObjects as? [String] ?? []
+        #expect(files.filter { $0.hasSuffix(".tmp") || $0.contains(".tmp.") }.isEmpty, "half-written files: \(files)")
+        #expect(files.contains("report.md") && files.contains("report.html"))
+    }
+
+    @Test func aPoolKilledMidRunFailsItsCellWithTheLogTailAndTheRunGoesOn() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.twoCells(in: folder, targets: """
+              proxied-dynamic: {requests: [/api/teachers]}
+            """, duration: "3s")
+        let results = folder.file("results")
+        let run = try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", results])
+        try #require(run.waitForOutput("cell 1/2", timeout: 60), "\(run.outputSoFar)")
+        usleep(2_000_000)  // started, checked, warmed up: measuring
+        let master = try #require(run.descendants.first { Self.commandLine(of: $0).contains("uwsgi") }, "the pool's master")
+        kill(master, SIGKILL)
+        let outcome = run.wait(timeout: 60)
+        #expect(outcome.status == 1, "\(outcome.stdout)\n\(outcome.stderr)")
+        #expect(outcome.stderr.contains("1 cell(s) failed"))
+        let (_, json) = try Self.onlyRun(in: results)
+        let cells = json["cells"] as? [[String: Any]] ?? []
+        try #require(cells.count == 2)
+        #expect(cells[0]["status"] as? String == "failed")
+        #expect((cells[0]["failure"] as? String ?? "").contains("pool killed by signal 9 during the measurement of proxied-dynamic"),
+                "\(cells[0]["failure"] ?? "")")
+        #expect((cells[0]["logTail"] as? String ?? "").contains("== pool"), "\(cells[0]["logTail"] ?? "")")
+        #expect(cells[1]["status"] as? String == "ok", "\(cells[1]["failure"] ?? "")")
     }
 }

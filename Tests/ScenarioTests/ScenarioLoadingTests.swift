@@ -41,6 +41,7 @@ import Testing
         ("matrix:\n  wokers: [1, 2]\n", 9, "matrix.wokers", "unknown key (did you mean \"workers\"?)"),
         ("matrix:\n  workers: [1, zero]\n", 9, "matrix.workers[1]", ""),
         ("matrix:\n  keepalive_timeout: [5s, forever]\n", 9, "matrix.keepalive_timeout[1]", ""),
+        ("matrix:\n  workers: \"2\\nchdir = /etc\"\n", 9, "matrix.workers", "must be one line"),
         ("load:\n  connections: lots\n", 9, "load.connections", "must be a whole number"),
         ("load:\n  duration: 10 parsecs\n", 9, "load.duration", "must be a duration"),
         ("load:\n  client-cpus: \"0-\"\n", 9, "load.client-cpus", ""),
@@ -66,6 +67,8 @@ import Testing
         ("targets:\n  proxied-static: {}\n", "missing requests"),
         ("targets:\n  external: {requests: [/]}\n", "needs url:"),
         ("targets:\n  dev-server:\n    requests: [hello]\n", "a path starts with /"),
+        ("targets:\n  dev-server:\n    requests: [\"/a b\"]\n", "no spaces or control characters"),
+        ("targets:\n  dev-server:\n    requests: [{path: /, headers: [\"X: a\\rb\"]}]\n", "must be \"Name: value\""),
     ])
     func badTargetsAreRefused(targets: String, problem: String) throws {
         let text = Self.good.components(separatedBy: "targets:")[0] + targets
@@ -77,6 +80,10 @@ import Testing
         let text = Self.good.replacingOccurrences(of: "teacher/nginx.conf", with: "teacher/nope.conf")
         do { _ = try load(text); Issue.record("accepted") } catch let error as ConfigError {
             #expect(error.key == "stack.nginx" && error.line == 4 && error.problem.contains("cannot read"), "\(error)")
+        }
+        let folder = Self.good.replacingOccurrences(of: "teacher/settings.yml", with: "teacher")
+        do { _ = try load(folder); Issue.record("a folder was accepted") } catch let error as ConfigError {
+            #expect(error.key == "stack.project" && error.line == 2 && error.problem.contains("is a folder"), "\(error)")
         }
     }
 

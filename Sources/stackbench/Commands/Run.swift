@@ -8,7 +8,7 @@ import Scenario
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario: stand the stack up for each matrix cell, measure each target, write results and a report.",
-        discussion: "Results go to RESULTS/<UTC timestamp>-<name>/ (result.json, report.md, the generated configs and logs). "
+        discussion: "Results go to RESULTS/<UTC timestamp>-<name>/ (result.json, report.md, report.html, the generated configs and logs). "
             + "See docs/scenarios.md for the format.")
 
     @Argument(help: "The scenario file (YAML).") var scenario: String
@@ -47,7 +47,7 @@ struct Run: ParsableCommand {
         watcher.start()
         let outcome = try runner.run()
         print(outcome.summaryTable)
-        print("results: \(outcome.folder)/result.json, report: \(outcome.folder)/report.md")
+        print("results: \(outcome.folder)/result.json, reports: \(outcome.folder)/report.md, \(outcome.folder)/report.html")
         if outcome.result.interrupted { Foundation.exit(130) }
         if !outcome.failedThresholds.isEmpty || outcome.failedCells > 0 {
             for failed in outcome.failedThresholds {
