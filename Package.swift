@@ -77,13 +77,15 @@ let package = Package(
         // Scenarios: reading, matrix, config rewriting, running cells, results.
         .target(name: "Scenario", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "CLinux", "CCurl",
                                                 .product(name: "Yams", package: "Yams")]),
+        // stackbench compare and the CI gate: matching runs, significance, formats.
+        .target(name: "Compare", dependencies: ["BenchSupport", "Scenario"]),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
         .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "Front", "ServerCore", "CLinux", "Scenario",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "Front", "ServerCore", "CLinux", "Scenario", "Compare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,6 +108,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "StackConfig", "StackbenchTesting", "BenchSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Scenario", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),
     ],
     swiftLanguageModes: [.v5]

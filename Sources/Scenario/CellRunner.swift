@@ -17,12 +17,14 @@ final class CellRunner {
     let live: ((String) -> Void)?
     /// "cell 3/12", for the live line.
     let position: String
+    /// The order the targets are measured in, as indices into the scenario's targets.
+    let targetOrder: [Int]
     private var processes: [StackProcess] = []
     private var notes: [String] = []
     private var currentLoad: Locked<LoadRun?>
 
     init(scenario: Scenario, cell: Matrix.Cell, layout: StackLayout, executable: String, currentLoad: Locked<LoadRun?>,
-         position: String, interrupted: @escaping () -> Bool, say: @escaping (String) -> Void, live: ((String) -> Void)?) {
+         position: String, targetOrder: [Int], interrupted: @escaping () -> Bool, say: @escaping (String) -> Void, live: ((String) -> Void)?) {
         self.scenario = scenario
         self.cell = cell
         self.layout = layout
@@ -32,6 +34,7 @@ final class CellRunner {
         self.say = say
         self.live = live
         self.position = position
+        self.targetOrder = targetOrder
     }
 
     struct Failure: Error {
@@ -151,7 +154,8 @@ final class CellRunner {
             ScenarioResult.Target(name: target.name, kind: target.kind.rawValue, url: urls[target.name] ?? "", repetitions: [], median: nil)
         }
         for repetition in 1...scenario.load.repetitions {
-            for (index, target) in scenario.targets.enumerated() {
+            for index in targetOrder {
+                let target = scenario.targets[index]
                 if interrupted() { throw Failure(reason: "interrupted") }
                 let measured = try measureOnce(target, base: urls[target.name] ?? "",
                                                label: "\(position) \(target.name) rep \(repetition)/\(scenario.load.repetitions)")
@@ -161,9 +165,6 @@ final class CellRunner {
                 say(String(format: "  %@ rep %d/%d: %.0f req/s, p99 %@, errors %d", target.name, repetition, scenario.load.repetitions,
                            summary.requestsPerSecond, Units.formatMicroseconds(measured.load.latency.percentiles["99"] ?? 0), summary.errors))
             }
-        }
-        for (index, target) in scenario.targets.enumerated() {
-            results[index].median = ScenarioResult.Summary.median(of: results[index].repetitions, roles: target.kind.servingRoles)
         }
         return results
     }

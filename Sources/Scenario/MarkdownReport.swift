@@ -84,7 +84,8 @@ extension ScenarioResult {
     var loadDescription: String {
         "Load: \(load.connections) connections, \(load.threads) client thread(s), "
             + (load.durationSeconds.map { "\($0) s" } ?? "\(load.count ?? 0) requests") + " after \(load.warmupSeconds) s warm-up, "
-            + (load.rate.map { "open model at \($0) req/s" } ?? "closed model") + ", \(load.repetitions) repetition(s) (medians); "
+            + (load.rate.map { "open model at \($0) req/s" } ?? "closed model") + ", \(load.repetitions) repetition(s)"
+            + (load.rounds.map { $0 > 1 ? " in each of \($0) interleaved rounds" : "" } ?? "") + " (medians); "
             + "client CPUs \(load.clientCPUs ?? "any"), server CPUs \(load.serverCPUs ?? "any")."
     }
 

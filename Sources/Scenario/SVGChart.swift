@@ -4,28 +4,42 @@ import Foundation
 /// titles and a hover title on every mark. Pure functions from numbers to markup: no script, no font or file
 /// fetched, so the report renders the same offline, in a browser or headless. Legends are HTML (`legend(_:)`),
 /// which wraps where an SVG legend would not.
-enum SVGChart {
-    enum Scale { case linear, log }
+public enum SVGChart {
+    public enum Scale: Sendable { case linear, log }
 
-    struct Axis {
-        var title: String
-        var scale: Scale = .linear
-        var format: (Double) -> String
+    public struct Axis {
+        public var title: String
+        public var scale: Scale = .linear
+        public var format: (Double) -> String
         /// Fixed ticks (in data units); computed from the data when nil.
-        var ticks: [Double]? = nil
+        public var ticks: [Double]? = nil
+
+        public init(title: String, scale: Scale = .linear, format: @escaping (Double) -> String, ticks: [Double]? = nil) {
+            self.title = title
+            self.scale = scale
+            self.format = format
+            self.ticks = ticks
+        }
     }
 
-    struct Series {
-        var name: String
-        var color: String
-        var dashed = false
-        var points: [(x: Double, y: Double)]
+    public struct Series {
+        public var name: String
+        public var color: String
+        public var dashed = false
+        public var points: [(x: Double, y: Double)]
+
+        public init(name: String, color: String, dashed: Bool = false, points: [(x: Double, y: Double)]) {
+            self.name = name
+            self.color = color
+            self.dashed = dashed
+            self.points = points
+        }
     }
 
     /// Distinct colours (Tableau 10); past ten, series repeat a colour with a dashed line.
     static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
-    static func color(_ index: Int) -> (color: String, dashed: Bool) {
+    public static func color(_ index: Int) -> (color: String, dashed: Bool) {
         (palette[index % palette.count], index >= palette.count)
     }
 
@@ -36,7 +50,7 @@ enum SVGChart {
 
     /// One group of bars per category (a matrix cell), one bar per series (a target) in each group; a nil value
     /// leaves its slot empty.
-    static func bars(categories: [String], series: [(name: String, values: [Double?])], yAxis: Axis) -> String {
+    public static func bars(categories: [String], series: [(name: String, values: [Double?])], yAxis: Axis) -> String {
         let bottom = 24 + 3.4 * Double(min(40, categories.map(\.count).max() ?? 0))  // room for the slanted labels
         let height = 300 + bottom
         let values = series.flatMap { $0.values.compactMap { $0 } }
@@ -63,7 +77,7 @@ enum SVGChart {
         return svg + y.verticalLabels(at: plotLeft) + close(height: height, plotBottom: height - bottom, yTitle: yAxis.title, xTitle: nil)
     }
 
-    static func lines(series: [Series], xAxis: Axis, yAxis: Axis, height: Double = 320) -> String {
+    public static func lines(series: [Series], xAxis: Axis, yAxis: Axis, height: Double = 320) -> String {
         let bottom = 44.0
         let points = series.flatMap(\.points)
         let x = AxisMap(axis: xAxis, values: points.map(\.x), from: plotLeft, to: width - plotRight)
@@ -89,7 +103,7 @@ enum SVGChart {
     }
 
     /// The legend under a chart: a swatch and a name per series.
-    static func legend(_ entries: [(name: String, color: String, dashed: Bool)]) -> String {
+    public static func legend(_ entries: [(name: String, color: String, dashed: Bool)]) -> String {
         "<div class=\"legend\">" + entries.map { entry in
             "<span><i style=\"border-top:3px \(entry.dashed ? "dashed" : "solid") \(entry.color)\"></i>\(escape(entry.name))</span>"
         }.joined() + "</div>"
@@ -173,7 +187,7 @@ enum SVGChart {
 
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

@@ -19,6 +19,16 @@ public struct ScenarioResult: Codable, Sendable {
     public var load: LoadInfo
     public var cells: [Cell] = []
     public var thresholds: [ThresholdOutcome] = []
+    /// The windows in the order they were measured (round, cell, target, repetition); nil in files written
+    /// before it was recorded.
+    public var order: [OrderEntry]? = []
+
+    public struct OrderEntry: Codable, Sendable, Equatable {
+        public var round: Int
+        public var cell: String
+        public var target: String
+        public var repetition: Int
+    }
 
     public struct ScenarioInfo: Codable, Sendable {
         public var name: String
@@ -58,6 +68,8 @@ public struct ScenarioResult: Codable, Sendable {
         public var keepAlive: Bool
         public var clientCPUs: String?
         public var serverCPUs: String?
+        /// `--repeat N`: the cells were stood up and measured once per round (nil: one).
+        public var rounds: Int?
     }
 
     public struct Cell: Codable, Sendable {
@@ -79,6 +91,24 @@ public struct ScenarioResult: Codable, Sendable {
         public var url: String
         public var repetitions: [Repetition]
         public var median: Summary?
+
+        /// `metric` in each repetition, in order. Server CPU per request and memory count only the processes that
+        /// serve this kind of target (front and pool for proxied-dynamic); the others idle meanwhile.
+        public func values(_ metric: Threshold.Metric) -> [Double] {
+            let roles = Scenario.TargetKind(rawValue: kind)?.servingRoles ?? []
+            return repetitions.map { repetition in
+                let load = repetition.load
+                switch metric {
+                case .rps: return load.summary.requestsPerSecond
+                case .p50, .p75, .p90, .p99, .p999: return load.latency.percentiles[metric.percentileKey] ?? 0
+                case .errors: return Double(load.summary.errors)
+                case .non2xx: return Double(load.summary.non2xx3xx)
+                case .cpuPerRequest:
+                    return repetition.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.cpuMicrosecondsPerRequest }
+                case .rss: return Double(repetition.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.rssKiB })
+                }
+            }
+        }
     }
 
     public struct Repetition: Codable, Sendable {
@@ -143,21 +173,12 @@ public struct ScenarioResult: Codable, Sendable {
             }
         }
 
-        /// `roles`: the processes that serve the target (the front and the pool for proxied-dynamic); the others
-        /// idle meanwhile and are left out of CPU per request and memory.
-        static func median(of repetitions: [Repetition], roles: Set<String>) -> Summary? {
-            guard !repetitions.isEmpty else { return nil }
-            func med(_ values: [Double]) -> Double {
-                let sorted = values.sorted()
-                return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-            }
-            func latency(_ key: String) -> Double { med(repetitions.map { $0.load.latency.percentiles[key] ?? 0 }) }
-            return Summary(rps: med(repetitions.map(\.load.summary.requestsPerSecond)), p50: latency("50"), p75: latency("75"),
-                           p90: latency("90"), p99: latency("99"), p999: latency("99.9"),
-                           errors: med(repetitions.map { Double($0.load.summary.errors) }),
-                           non2xx: med(repetitions.map { Double($0.load.summary.non2xx3xx) }),
-                           cpuPerRequest: med(repetitions.map { $0.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.cpuMicrosecondsPerRequest } }),
-                           rss: med(repetitions.map { Double($0.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.rssKiB }) }))
+        /// Medians of every metric over the target's repetitions.
+        static func median(of target: Target) -> Summary? {
+            guard !target.repetitions.isEmpty else { return nil }
+            func med(_ metric: Threshold.Metric) -> Double { Statistics.median(target.values(metric)) }
+            return Summary(rps: med(.rps), p50: med(.p50), p75: med(.p75), p90: med(.p90), p99: med(.p99), p999: med(.p999),
+                           errors: med(.errors), non2xx: med(.non2xx), cpuPerRequest: med(.cpuPerRequest), rss: med(.rss))
         }
     }
 
@@ -168,5 +189,38 @@ public struct ScenarioResult: Codable, Sendable {
         public var target: String
         public var value: Double?
         public var passed: Bool
+    }
+}
+
+extension ScenarioResult.Cell {
+    /// This cell with a later round's measurements added: repetitions appended per target; a failed round fails
+    /// the cell (its reason kept, prefixed with the round).
+    func merging(_ later: ScenarioResult.Cell, round: Int) -> ScenarioResult.Cell {
+        var merged = self
+        if later.status != "ok" {
+            merged.status = later.status
+            merged.failure = [failure, "round \(round): " + (later.failure ?? "")].compactMap { $0 }.joined(separator: "; ")
+            merged.logTail = later.logTail
+        }
+        merged.notes += later.notes.filter { !notes.contains($0) }
+        for target in later.targets {
+            if let index = merged.targets.firstIndex(where: { $0.name == target.name }) {
+                merged.targets[index].repetitions += target.repetitions
+            } else {
+                merged.targets.append(target)
+            }
+        }
+        return merged
+    }
+
+    /// Medians over every repetition of each target, in the scenario's target order.
+    func withMedians(of targets: [Scenario.Target]) -> ScenarioResult.Cell {
+        var cell = self
+        cell.targets = targets.compactMap { scenarioTarget in
+            guard var target = self.targets.first(where: { $0.name == scenarioTarget.name }) else { return nil }
+            target.median = ScenarioResult.Summary.median(of: target)
+            return target
+        }
+        return cell
     }
 }

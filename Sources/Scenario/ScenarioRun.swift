@@ -9,6 +9,9 @@ import LoadEngine
 public final class ScenarioRun: @unchecked Sendable {
     public let scenario: Scenario
     public let resultsFolder: String
+    /// `--repeat N`: every cell is stood up and measured once per round, rounds one after another, so slow drift
+    /// of the machine spreads over all cells instead of biasing the last ones.
+    public let rounds: Int
     let executable: String
     let say: (String) -> Void
     let live: ((String) -> Void)?
@@ -17,8 +20,9 @@ public final class ScenarioRun: @unchecked Sendable {
 
     /// `say`: a line of progress; `live`: a status line about once a second during each measurement, meant to be
     /// redrawn in place (nil where nothing is redrawn, e.g. output to a file).
-    public init(scenario: Scenario, resultsFolder: String, executable: String, say: @escaping (String) -> Void,
+    public init(scenario: Scenario, resultsFolder: String, executable: String, rounds: Int = 1, say: @escaping (String) -> Void,
                 live: ((String) -> Void)? = nil) {
+        self.rounds = max(1, rounds)
         self.scenario = scenario
         self.resultsFolder = resultsFolder
         self.executable = executable
@@ -41,14 +45,60 @@ public final class ScenarioRun: @unchecked Sendable {
 
     public func run() throws -> Outcome {
         let started = Date()
-        let folder = resultsFolder + "/" + Self.timestamp(started) + "-" + Self.safeName(scenario.name)
-        try FileSystem.createDirectories(folder)
+        let name = Self.timestamp(started) + "-" + Self.safeName(scenario.name)
+        let folder = resultsFolder + "/" + name
+        // Everything is written into a hidden staging folder that becomes the run folder by one rename at the
+        // end, so results/ never shows a half-written run, and a run that cannot start leaves nothing.
+        let staging = resultsFolder + "/." + name + ".partial"
+        try FileSystem.createDirectories(staging)
+        var published = false
+        defer { if !published { try? FileManager.default.removeItem(atPath: staging) } }
         let work = try TemporaryFiles.folder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var result = ScenarioResult(scenario: .init(name: scenario.name, file: scenario.file,
                                                     stack: ["project": scenario.stack.project, "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf]),
                                     machine: .current(), stackbench: .init(version: StackbenchVersion.text, gitSha: StackbenchVersion.gitSha),
                                     startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
+        try collectStatic(into: work)
+        let cells = scenario.matrix.cells
+        var measured: [Int: ScenarioResult.Cell] = [:]
+        rounds: for round in 1...rounds {
+            for cell in cells {
+                if stopFlag.value { break rounds }
+                say("cell \(cell.index)/\(cells.count)" + (rounds > 1 ? ", round \(round)/\(rounds)" : "") + ": \(cell.label)")
+                // Round r measures the targets rotated by r-1, so no target always follows the same one.
+                let order = Array(scenario.targets.indices.map { ($0 + round - 1) % scenario.targets.count })
+                let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: scenario.stack.project)
+                let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
+                                        position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
+                                        targetOrder: order, interrupted: { [stopFlag] in stopFlag.value }, say: say, live: live)
+                let cellResult = runner.run()
+                if stopFlag.value && cellResult.status != "ok" { break rounds }  // the interrupted cell is not recorded
+                if cellResult.status != "ok" {
+                    say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
+                }
+                measured[cell.index] = measured[cell.index].map { $0.merging(cellResult, round: round) } ?? cellResult
+                for repetition in 1...scenario.load.repetitions where cellResult.status == "ok" {
+                    result.order = (result.order ?? []) + order.map { .init(round: round, cell: cell.label, target: scenario.targets[$0].name, repetition: repetition) }
+                }
+                keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index))
+            }
+        }
+        result.cells = cells.compactMap { measured[$0.index] }.map { $0.withMedians(of: scenario.targets) }
+        result.interrupted = stopFlag.value
+        result.thresholds = checkThresholds(result.cells)
+        result.finishedAt = ISO8601DateFormatter().string(from: Date())
+        try writeFiles(result, to: staging)
+        do { try FileManager.default.moveItem(atPath: staging, toPath: folder) } catch {
+            throw FileError(path: folder, problem: "cannot move the finished run here: \(plainReason(error))", exitStatus: .runFailed)
+        }
+        published = true
+        return Outcome(folder: folder, result: result, failedThresholds: result.thresholds.filter { !$0.passed },
+                       failedCells: result.cells.filter { $0.status != "ok" }.count)
+    }
+
+    /// The project copy in `work`, with `stackbench collectstatic` run on it once for the whole run.
+    private func collectStatic(into work: String) throws {
         try StackLayout.copyProject(settingsFile: scenario.stack.project, into: work)
         let settings = work + "/project/" + (scenario.stack.project as NSString).lastPathComponent
         let collect = try StackProcess(role: "collectstatic", arguments: [executable, "collectstatic", "--settings", settings, "--noinput"],
@@ -57,42 +107,23 @@ public final class ScenarioRun: @unchecked Sendable {
         guard collect.endDescription == "exited with status 0" else {
             throw FileError(path: scenario.stack.project, problem: "collectstatic failed: \(collect.logTail(5))", exitStatus: .runFailed)
         }
-        let cells = scenario.matrix.cells
-        for cell in cells {
-            if stopFlag.value { break }
-            say("cell \(cell.index)/\(cells.count): \(cell.label)")
-            let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: scenario.stack.project)
-            let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
-                                    position: "cell \(cell.index)/\(cells.count)", interrupted: { [stopFlag] in stopFlag.value },
-                                    say: say, live: live)
-            let cellResult = runner.run()
-            if stopFlag.value && cellResult.status != "ok" { break }  // the interrupted cell is not recorded
-            if cellResult.status != "ok" {
-                say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
-            }
-            result.cells.append(cellResult)
-            keep(layout.cell, in: folder + "/" + String(format: "c%02d", cell.index))
-        }
-        result.interrupted = stopFlag.value
-        result.thresholds = checkThresholds(result.cells)
-        result.finishedAt = ISO8601DateFormatter().string(from: Date())
-        try writeFiles(result, to: folder)
-        return Outcome(folder: folder, result: result, failedThresholds: result.thresholds.filter { !$0.passed },
-                       failedCells: result.cells.filter { $0.status != "ok" }.count)
     }
 
     private func loadInfo() -> ScenarioResult.LoadInfo {
         let load = scenario.load
         return .init(connections: load.connections, threads: load.threads, durationSeconds: load.duration.map { Double($0) / 1e9 },
                      count: load.count, warmupSeconds: Double(load.warmup) / 1e9, rate: load.rate, repetitions: load.repetitions,
-                     keepAlive: load.keepAlive, clientCPUs: load.clientCPUs?.description, serverCPUs: load.serverCPUs?.description)
+                     keepAlive: load.keepAlive, clientCPUs: load.clientCPUs?.description, serverCPUs: load.serverCPUs?.description,
+                     rounds: rounds)
     }
 
-    /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now).
+    /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now); a later
+    /// round's copy replaces the earlier one (its logs hold every round, appended).
     private func keep(_ cellFolder: String, in target: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: cellFolder) else { return }
         try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         for name in names where name.hasSuffix(".ini") || name.hasSuffix(".conf") || name.hasSuffix(".log") {
+            try? FileManager.default.removeItem(atPath: target + "/" + name)
             try? FileManager.default.copyItem(atPath: cellFolder + "/" + name, toPath: target + "/" + name)
         }
     }

@@ -23,6 +23,12 @@ public struct Threshold: Sendable, Equatable {
         case rps, p50, p75, p90, p99, p999 = "p99.9", errors, non2xx, cpuPerRequest = "cpu-per-request", rss
 
         public var isLatency: Bool { [.p50, .p75, .p90, .p99, .p999].contains(self) }
+
+        /// The key of a latency percentile in a load result ("99.9"); empty for the other metrics.
+        var percentileKey: String { isLatency ? String(rawValue.dropFirst()) : "" }
+
+        /// Whether a larger value is better (req/s) or worse (latency, errors, CPU, memory).
+        public var higherIsBetter: Bool { self == .rps }
     }
 
     public enum Comparison: String, Sendable, CaseIterable {

@@ -36,6 +36,16 @@ import Testing
         #expect(scenario.thresholds.count == 2)
     }
 
+    @Test func everyShippedScenarioLoads() throws {
+        let folder = Self.repository + "/scenarios"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yml") }
+        #expect(files.contains("ci-smoke.yml"))
+        for file in files {
+            let scenario = try Scenario.load(file: folder + "/" + file)
+            #expect(!scenario.targets.isEmpty, "\(file)")
+        }
+    }
+
     @Test(arguments: [
         ("bogus: 1\n", 8, "bogus", "unknown key"),
         ("matrix:\n  wokers: [1, 2]\n", 9, "matrix.wokers", "unknown key (did you mean \"workers\"?)"),

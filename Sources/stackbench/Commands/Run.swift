@@ -16,12 +16,18 @@ struct Run: ParsableCommand {
     @Flag(help: "A smoke run: 1 s per target after 0.3 s of warm-up, one repetition, the first and last cells only.")
     var quick = false
     @Flag(help: "Check the scenario and print the matrix cells, without running anything.") var check = false
+    @Option(name: .customLong("repeat"), help: ArgumentHelp(
+        "Rounds: stand up and measure every cell N times, round after round (interleaved, not back to back); "
+            + "each target gets N × repetitions windows.", valueName: "N"))
+    var rounds = 1
 
     func run() throws {
+        guard (1...100).contains(rounds) else { throw FlagError("--repeat", "must be 1 to 100, got \(rounds)") }
         var scenario = try Scenario.load(file: self.scenario)
         if quick { scenario.shrinkForSmokeRun() }
         if check {
-            print("\(self.scenario): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)")
+            print("\(self.scenario): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)"
+                  + (rounds > 1 ? " × \(rounds) rounds" : ""))
             for cell in scenario.matrix.cells { print("  \(cell.index): \(cell.label)") }
             return
         }
@@ -32,7 +38,7 @@ struct Run: ParsableCommand {
         // file, CI) only the progress lines are written.
         let terminal = isatty(STDOUT_FILENO) == 1
         let clear = terminal ? "\r\u{1B}[K" : ""
-        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, say: { line in
+        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, rounds: rounds, say: { line in
             print(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
             fflush(stdout)
         }, live: terminal ? { line in

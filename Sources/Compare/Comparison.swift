@@ -1,0 +1,131 @@
+import BenchSupport
+import Foundation
+import Scenario
+
+/// Runs side by side: their cells and targets matched by name (the cell's settings label and the target's
+/// name), and per metric each run's median and spread over its repetitions, with each later run's change
+/// against the first (the baseline) and whether that change is significant (Mann-Whitney U, p < alpha). A
+/// cell or target that some runs lack, or where a run's cell failed, is listed in `unmatched`, not dropped.
+public struct Comparison: Sendable {
+    public var runs: [LoadedRun]
+    public var alpha: Double
+    public var metrics: [Threshold.Metric]
+    /// Every cell·target of any run, in the baseline's order, then the others' new ones.
+    public var keys: [Key]
+    /// Per metric, per key.
+    public var rows: [Row]
+    public var unmatched: [Unmatched]
+
+    /// The metrics shown by default.
+    public static let defaultMetrics: [Threshold.Metric] = [.rps, .p50, .p99, .p999, .errors, .cpuPerRequest, .rss]
+
+    public struct Key: Hashable, Sendable, Codable {
+        public var cell: String
+        public var target: String
+        public var text: String { "\(cell) · \(target)" }
+    }
+
+    /// One run's repetitions of one metric.
+    public struct Sample: Sendable, Codable {
+        public var values: [Double]
+        public var median: Double
+        /// Largest distance from the median as a share of it; nil when the median is 0 and a value is not.
+        public var spread: Double?
+    }
+
+    /// A later run against the baseline.
+    public struct Delta: Sendable, Codable {
+        /// Index into `runs`.
+        public var run: Int
+        /// Change of the median in percent of the baseline's; nil when the baseline's is 0 and this is not.
+        public var percent: Double?
+        /// Change of the median in the metric's own unit.
+        public var absolute: Double
+        public var pValue: Double
+        /// False when the repetitions are too few for any p-value under alpha (fewer than 4 + 4 at 0.05).
+        public var testable: Bool
+        public var significant: Bool
+        /// Significant and in the metric's good direction (more req/s, less latency, errors, CPU, memory).
+        public var improvement: Bool
+    }
+
+    public struct Row: Sendable, Codable {
+        public var metric: String
+        public var key: Key
+        /// Per run; nil where the run did not measure it.
+        public var samples: [Sample?]
+        /// Per later run (index ≥ 1) that measured it, as did the baseline.
+        public var deltas: [Delta]
+    }
+
+    public struct Unmatched: Sendable, Codable {
+        public var key: Key
+        /// The runs that measured it.
+        public var measuredIn: [String]
+        /// The runs that lack it, each with why: "not in this run" or "cell failed: reason".
+        public var missing: [String: String]
+    }
+
+    /// `runs[0]` is the baseline.
+    public init(runs: [LoadedRun], alpha: Double = 0.05, metrics: [Threshold.Metric] = Comparison.defaultMetrics) {
+        self.runs = runs
+        self.alpha = alpha
+        self.metrics = metrics
+        var keys: [Key] = []
+        var seen = Set<Key>()
+        var targets: [[Key: ScenarioResult.Target]] = []
+        var failures: [[String: String]] = []  // per run: cell label -> reason
+        for run in runs {
+            var measured: [Key: ScenarioResult.Target] = [:]
+            var failed: [String: String] = [:]
+            for cell in run.result.cells {
+                if cell.status != "ok" { failed[cell.label] = cell.failure ?? cell.status }
+                for target in cell.targets where cell.status == "ok" && !target.repetitions.isEmpty {
+                    let key = Key(cell: cell.label, target: target.name)
+                    measured[key] = target
+                    if seen.insert(key).inserted { keys.append(key) }
+                }
+            }
+            targets.append(measured)
+            failures.append(failed)
+        }
+        self.keys = keys
+        unmatched = keys.compactMap { key in
+            let present = runs.indices.filter { targets[$0][key] != nil }
+            guard present.count < runs.count else { return nil }
+            var missing: [String: String] = [:]
+            for index in runs.indices where targets[index][key] == nil {
+                missing[runs[index].name] = failures[index][key.cell].map { "cell failed: \($0)" } ?? "not in this run"
+            }
+            return Unmatched(key: key, measuredIn: present.map { runs[$0].name }, missing: missing)
+        }
+        rows = metrics.flatMap { metric in
+            keys.map { key in
+                let samples = targets.map { measured in
+                    measured[key].map { target -> Sample in
+                        let values = target.values(metric)
+                        return Sample(values: values, median: Statistics.median(values), spread: Statistics.spread(values))
+                    }
+                }
+                let deltas = runs.indices.dropFirst().compactMap { index in
+                    samples[0].flatMap { base in samples[index].map { Self.delta(from: base, to: $0, run: index, metric: metric, alpha: alpha) } }
+                }
+                return Row(metric: metric.rawValue, key: key, samples: samples, deltas: deltas)
+            }
+        }
+    }
+
+    static func delta(from base: Sample, to current: Sample, run: Int, metric: Threshold.Metric, alpha: Double) -> Delta {
+        let absolute = current.median - base.median
+        let percent: Double? = base.median != 0 ? absolute / abs(base.median) * 100 : (absolute == 0 ? 0 : nil)
+        let p = Statistics.mannWhitneyP(base.values, current.values)
+        let testable = Statistics.smallestMannWhitneyP(base.values.count, current.values.count) < alpha
+        let significant = testable && p < alpha && absolute != 0
+        let improvement = significant && (metric.higherIsBetter ? absolute > 0 : absolute < 0)
+        return Delta(run: run, percent: percent, absolute: absolute, pValue: p, testable: testable, significant: significant,
+                     improvement: improvement)
+    }
+
+    /// The rows of one metric, in key order.
+    public func rows(of metric: Threshold.Metric) -> [Row] { rows.filter { $0.metric == metric.rawValue } }
+}

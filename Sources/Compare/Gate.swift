@@ -1,0 +1,123 @@
+import BenchSupport
+import Foundation
+import Scenario
+
+/// The CI gate: `--fail-on 'rps:-5%,p99:+10%,errors:+0'`. A limit fails when a later run is worse than the
+/// baseline by more than it, in a cell·target both measured, and the difference is significant — noise never
+/// fails a build. Errors and non-2xx responses are counts, judged on their medians without a test: they are not
+/// noise. A cell·target the baseline measured and a later run did not (its cell failed, or it is gone) fails.
+/// When the repetitions are too few for any difference to be significant, the gate cannot judge: it says so and
+/// the command exits 2 instead of passing silently.
+public struct GateLimit: Sendable, Equatable {
+    public var metric: Threshold.Metric
+    /// Percent when `relative`, else the metric's own unit (µs for latencies, a count for errors).
+    public var limit: Double
+    public var relative: Bool
+    public var text: String
+
+    /// Parses the `--fail-on` list; a mistake is a FlagError naming the item.
+    public static func parse(_ spec: String) throws -> [GateLimit] {
+        let items = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !items.isEmpty else { throw FlagError("--fail-on", "is empty; write limits such as 'rps:-5%,p99:+10%,errors:+0'") }
+        return try items.map(parseOne)
+    }
+
+    private static func parseOne(_ item: String) throws -> GateLimit {
+        let names = Threshold.Metric.allCases.map(\.rawValue)
+        guard let colon = item.firstIndex(of: ":") else {
+            throw FlagError("--fail-on", "\"\(item)\" is not METRIC:LIMIT (rps:-5%, p99:+10%, errors:+0)")
+        }
+        let name = String(item[..<colon]), limitText = item[item.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        guard let metric = Threshold.Metric(rawValue: name) else {
+            throw FlagError("--fail-on", "\"\(item)\": unknown metric \"\(name)\"" + Suggestion.hint(for: name, in: names)
+                            + " (one of \(names.joined(separator: ", ")))")
+        }
+        var body = Substring(limitText)
+        let sign = body.first.flatMap { $0 == "+" || $0 == "-" ? $0 : nil }
+        if sign != nil { body = body.dropFirst() }
+        let worse: Character = metric.higherIsBetter ? "-" : "+"
+        if let sign, sign != worse {
+            throw FlagError("--fail-on", "\"\(item)\": a regression of \(name) is a \(metric.higherIsBetter ? "drop" : "rise"); write \(name):\(worse)\(body)")
+        }
+        let relative = body.hasSuffix("%")
+        if relative { body = body.dropLast() }
+        let counted = metric == .errors || metric == .non2xx
+        if relative && counted {
+            throw FlagError("--fail-on", "\"\(item)\": \(name) is a count; write \(name):+N (\(name):+0 fails on any increase)")
+        }
+        let value: Double?
+        if relative || !metric.isLatency {
+            value = Double(body)
+        } else {
+            value = Double(body) ?? Units.parseDuration(String(body)).map { Double($0) / 1000 }
+        }
+        guard let value, value.isFinite, value >= 0 else {
+            throw FlagError("--fail-on", "\"\(item)\": \"\(limitText)\" is not a limit such as \(worse)5% or \(worse)\(counted ? "0" : metric.isLatency ? "2ms" : "10")")
+        }
+        return GateLimit(metric: metric, limit: value, relative: relative, text: item)
+    }
+}
+
+public struct GateVerdict: Sendable {
+    /// One line per limit broken: where, by how much, and the p-value.
+    public var failures: [String]
+    /// Why the gate could not judge (too few repetitions); non-empty means exit 2 unless something failed.
+    public var problems: [String]
+    /// Comparisons made, for the closing line.
+    public var checked: Int
+
+    public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
+}
+
+extension Comparison {
+    /// Judges every later run against the baseline under `limits`.
+    public func gate(_ limits: [GateLimit]) -> GateVerdict {
+        var verdict = GateVerdict(failures: [], problems: [], checked: 0)
+        let baseline = runs[0].name
+        for item in unmatched where item.measuredIn.contains(baseline) {
+            for (run, why) in item.missing.sorted(by: { $0.key < $1.key }) {
+                verdict.failures.append("\(item.key.text): measured in the baseline, not in \(run) (\(why))")
+            }
+        }
+        var untestable = Set<String>()
+        for limit in limits {
+            for row in rows(of: limit.metric) {
+                guard let base = row.samples[0] else { continue }
+                for delta in row.deltas {
+                    guard let current = row.samples[delta.run] else { continue }
+                    verdict.checked += 1
+                    let counted = limit.metric == .errors || limit.metric == .non2xx
+                    let worse = limit.metric.higherIsBetter ? -delta.absolute : delta.absolute
+                    let worsePercent = delta.percent.map { limit.metric.higherIsBetter ? -$0 : $0 }
+                    let beyond = limit.relative ? (worsePercent.map { $0 > limit.limit } ?? (worse > 0)) : worse > limit.limit
+                    guard beyond else { continue }
+                    if !counted && !delta.testable {
+                        untestable.insert("\(base.values.count) + \(current.values.count) repetitions (\(runs[0].name), \(runs[delta.run].name))")
+                        continue
+                    }
+                    guard counted || delta.significant else { continue }
+                    let change = delta.percent.map { String(format: "%+.1f%%", $0) } ?? String(format: "%+.0f", delta.absolute)
+                    verdict.failures.append("\(row.key.text): \(limit.metric.rawValue) \(Self.format(base.median, limit.metric)) → "
+                                            + "\(Self.format(current.median, limit.metric)) (\(change)\(counted ? "" : String(format: ", p=%.3f", delta.pValue))) "
+                                            + "in \(runs[delta.run].name) breaks \(limit.text)")
+                }
+            }
+        }
+        verdict.problems = untestable.sorted().map {
+            "cannot tell a regression from noise with \($0): no difference can reach p < \(alpha) with fewer than 4 + 4; "
+                + "measure both with more repetitions (stackbench run --repeat 5)"
+        }
+        return verdict
+    }
+
+    /// A value in its metric's unit, for people.
+    static func format(_ value: Double, _ metric: Threshold.Metric) -> String {
+        switch metric {
+        case .rps: Units.formatCount(value)
+        case .p50, .p75, .p90, .p99, .p999: Units.formatMicroseconds(value)
+        case .errors, .non2xx: String(format: "%.0f", value)
+        case .cpuPerRequest: String(format: "%.1f µs", value)
+        case .rss: Units.formatBytes(value * 1024)
+        }
+    }
+}

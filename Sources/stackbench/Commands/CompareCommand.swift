@@ -1,0 +1,80 @@
+import ArgumentParser
+import BenchSupport
+import Compare
+import Foundation
+import Scenario
+
+/// `stackbench compare PATH...`: runs side by side with significance, and the CI gate (`--fail-on`). Exit 0, or 1
+/// when the gate found a significant regression beyond a limit, 2 on bad input or when the gate cannot judge.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare runs: per cell, target and metric the medians, their spread, the change and whether it is significant.",
+        discussion: """
+            PATH is a run folder, its result.json, or a folder of run folders (results/: every run in it, oldest \
+            first). The first run is the baseline unless --baseline names one. A change is significant when the \
+            Mann-Whitney U test over the repetitions gives p < --alpha; "~" otherwise. The gate: --fail-on \
+            'rps:-5%,p99:+10%,errors:+0' exits 1 when a later run is significantly worse than the baseline beyond a \
+            limit (errors and non2xx are counts, judged without a test), and 2 when the repetitions are too few to \
+            tell (fewer than 4 + 4).
+            """)
+
+    @Argument(help: "Run folders, result.json files, or folders of runs.") var paths: [String] = []
+    @Option(help: "The run to compare against (a run folder or its result.json).") var baseline: String?
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Gate limits: METRIC:LIMIT,... (rps:-5%,p99:+10%,errors:+0).", valueName: "LIMITS"))
+    var failOn: String?
+    @Option(help: "text, md, json or html.") var format = "text"
+    @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of standard output.") var output: String?
+    @Option(help: "Significance level of the test.") var alpha = 0.05
+    @Option(help: "Metrics to show, comma-separated (default rps,p50,p99,p99.9,errors,cpu-per-request,rss).") var metrics: String?
+
+    func run() throws {
+        guard ["text", "md", "json", "html"].contains(format) else {
+            throw FlagError("--format", "must be text, md, json or html, got \"\(format)\"")
+        }
+        guard alpha > 0, alpha < 0.5 else { throw FlagError("--alpha", "must be between 0 and 0.5, got \(alpha)") }
+        let shown = try metrics.map(Self.metricList) ?? Comparison.defaultMetrics
+        let limits = try failOn.map(GateLimit.parse)
+        guard !paths.isEmpty else { throw FlagError("PATH", "missing: name run folders, result.json files or a results folder") }
+        let runs = try (baseline.map { try RunSet.load([$0]) } ?? []) + RunSet.load(paths)
+        if baseline != nil, runs.count > 1, runs.dropFirst().contains(where: { $0.folder == runs[0].folder }) {
+            throw FlagError("--baseline", "\(runs[0].name) is also among the runs compared with it")
+        }
+        guard runs.count >= 2 else {
+            throw FlagError("PATH", "compare needs at least two runs; found only \(runs.first?.name ?? "none")")
+        }
+        // Gate limits' metrics are shown too, so every failure can be seen in the tables.
+        let allMetrics = shown + (limits ?? []).map(\.metric).filter { !shown.contains($0) }
+        let comparison = Comparison(runs: runs, alpha: alpha, metrics: allMetrics)
+        let verdict = limits.map { (limits: $0, verdict: comparison.gate($0)) }
+        let document: Data = switch format {
+        case "md": Data(comparison.markdown.utf8)
+        case "json": try comparison.json(gate: verdict)
+        case "html": Data(comparison.html(gate: verdict).utf8)
+        default: Data(comparison.text.utf8)
+        }
+        if let output {
+            if let problem = FileSystem.writeAtomically(document, to: output) { throw FileError(path: output, problem: problem) }
+        } else {
+            FileHandle.standardOutput.write(document)
+        }
+        guard let verdict else { return }
+        for failure in verdict.verdict.failures { FileHandle.standardError.write(Data("gate: FAIL: \(failure)\n".utf8)) }
+        for problem in verdict.verdict.problems { FileHandle.standardError.write(Data("gate: cannot judge: \(problem)\n".utf8)) }
+        if verdict.verdict.exitStatus == 0 {
+            FileHandle.standardError.write(Data("gate: passed: \(verdict.verdict.checked) comparison(s) within \(failOn ?? "")\n".utf8))
+        }
+        if verdict.verdict.exitStatus != 0 { throw ExitCode(verdict.verdict.exitStatus) }
+    }
+
+    static func metricList(_ text: String) throws -> [Threshold.Metric] {
+        let names = Threshold.Metric.allCases.map(\.rawValue)
+        return try text.split(separator: ",").map { item in
+            let name = item.trimmingCharacters(in: .whitespaces)
+            guard let metric = Threshold.Metric(rawValue: name) else {
+                throw FlagError("--metrics", "unknown metric \"\(name)\"" + Suggestion.hint(for: name, in: names) + " (one of \(names.joined(separator: ", ")))")
+            }
+            return metric
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import BenchSupport
+@testable import Compare
+import Foundation
+import Scenario
+import StackbenchTesting
+import Testing
+
+/// `stackbench compare` and the gate on synthetic run folders whose repetitions the test chooses: identical
+/// distributions are "~", a 20% drop with little noise is significant and fails the gate, a 3% drop inside heavy
+/// noise is not, too few repetitions make the gate say it cannot judge, and bad files exit 2 with the reason.
+@Suite struct CompareTests {
+    typealias Values = SyntheticRuns.TargetValues
+
+    static let steady: [Double] = [1000, 1008, 994, 1003, 997]
+    static let noisy: [Double] = [1000, 1310, 780, 1160, 890]
+
+    func twoRuns(_ a: Values, _ b: Values, in folder: TemporaryFolder) throws -> (String, String) {
+        (try SyntheticRuns.write(in: folder, name: "20261201T000000Z-a", cells: [("workers=2", [("proxied-dynamic", a)])]),
+         try SyntheticRuns.write(in: folder, name: "20261201T010000Z-b", cells: [("workers=2", [("proxied-dynamic", b)])]))
+    }
+
+    func compare(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runCommand(BuiltProducts.stackbench, ["compare"] + arguments, timeout: 60)
+    }
+
+    @Test func identicalDistributionsAreNotSignificantAndPassTheGate() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady.reversed()), in: folder)
+        let comparison = Comparison(runs: try RunSet.load([a, b]))
+        let delta = try #require(comparison.rows(of: .rps).first?.deltas.first)
+        #expect(!delta.significant && delta.testable && delta.pValue > 0.5)
+        let run = try compare(["--baseline", a, b, "--fail-on", "rps:-5%,p99:+10%"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("~ (p=1.000)"), "\(run.stdout)")
+        #expect(run.stderr.contains("gate: passed"))
+    }
+
+    @Test func aTwentyPercentDropWithLowNoiseIsSignificantAndFailsTheGate() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady.map { $0 * 0.8 }), in: folder)
+        let delta = try #require(Comparison(runs: try RunSet.load([a, b])).rows(of: .rps).first?.deltas.first)
+        #expect(delta.significant && !delta.improvement && abs((delta.percent ?? 0) + 20) < 0.5)
+        #expect(delta.pValue < 0.01)
+        let run = try compare(["--baseline", a, b, "--fail-on", "rps:-5%"])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("gate: FAIL: workers=2 · proxied-dynamic: rps") && run.stderr.contains("breaks rps:-5%"), "\(run.stderr)")
+        #expect(run.stdout.contains("-20.00% (p=0.008)"), "\(run.stdout)")
+        // The same drop is an improvement the other way round, which no limit fails.
+        let reverse = try compare(["--baseline", b, a, "--fail-on", "rps:-5%"])
+        #expect(reverse.status == 0, "\(reverse.stderr)")
+    }
+
+    @Test func aThreePercentDropInsideHeavyNoiseIsNotSignificant() throws {
+        let folder = try TemporaryFolder()
+        let shifted = [Self.noisy[2], Self.noisy[4], Self.noisy[0], Self.noisy[3], Self.noisy[1]].map { $0 * 0.97 }
+        let (a, b) = try twoRuns(Values(rps: Self.noisy), Values(rps: shifted), in: folder)
+        let delta = try #require(Comparison(runs: try RunSet.load([a, b])).rows(of: .rps).first?.deltas.first)
+        #expect(!delta.significant && delta.testable, "p=\(delta.pValue)")
+        let run = try compare([a, b, "--fail-on", "rps:-1%"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("~ (p="))
+    }
+
+    @Test func tooFewRepetitionsMakeTheGateSayItCannotJudge() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: [1000]), Values(rps: [700]), in: folder)
+        let run = try compare([a, b, "--fail-on", "rps:-5%"])
+        #expect(run.status == 2, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("gate: cannot judge: cannot tell a regression from noise with 1 + 1 repetitions"), "\(run.stderr)")
+        #expect(run.stdout.contains("-30.00% (n too small)"))
+        // Within the limit it passes, whatever n is.
+        let other = try TemporaryFolder()
+        let (c, d) = try twoRuns(Values(rps: [1000]), Values(rps: [990]), in: other)
+        #expect(try compare([c, d, "--fail-on", "rps:-5%"]).status == 0)
+    }
+
+    @Test func errorsAreCountsJudgedWithoutATest() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: Self.steady, errors: [0, 0, 0, 0, 0]), Values(rps: Self.steady, errors: [0, 3, 2, 4, 1]), in: folder)
+        let run = try compare([a, b, "--fail-on", "errors:+0"])
+        #expect(run.status == 1 && run.stderr.contains("errors 0 → 2 (+2)"), "\(run.stderr)")
+        #expect(try compare([a, b, "--fail-on", "errors:+5"]).status == 0)
+    }
+
+    @Test func cellsInOnlyOneRunAreListedAndAFailedCellFailsTheGate() throws {
+        let folder = try TemporaryFolder()
+        let good = Values(rps: Self.steady)
+        let a = try SyntheticRuns.write(in: folder, name: "20261201T000000Z-a", cells: [("workers=1", [("proxied-dynamic", good)]), ("workers=2", [("proxied-dynamic", good)])])
+        let b = try SyntheticRuns.write(in: folder, name: "20261201T010000Z-b", cells: [("workers=1", nil), ("workers=4", [("proxied-dynamic", good)])])
+        let run = try compare([folder.path, "--fail-on", "rps:-5%"])  // the folder of runs: both, oldest first
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("workers=4 · proxied-dynamic: measured in B; not in A (not in this run)"), "\(run.stdout)")
+        #expect(run.stdout.contains("workers=1 · proxied-dynamic: measured in A; not in B (cell failed: pool killed by signal 9)"), "\(run.stdout)")
+        #expect(run.stderr.contains("workers=1 · proxied-dynamic: measured in the baseline, not in 20261201T010000Z-b (cell failed"), "\(run.stderr)")
+        #expect(run.stderr.contains("workers=2 · proxied-dynamic: measured in the baseline, not in 20261201T010000Z-b (not in this run)"), "\(run.stderr)")
+        _ = (a, b)
+    }
+
+    @Test func badInputExits2WithTheReason() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady), in: folder)
+        try "{\"schema\": \"stackbench.run/1\", \"cells\": [".write(toFile: b + "/result.json", atomically: true, encoding: .utf8)
+        let corrupt = try compare([a, b])
+        #expect(corrupt.status == 2 && corrupt.stderr.contains("result.json: not JSON"), "\(corrupt.stderr)")
+        try "{\"schema\": \"stackbench.run/9\"}".write(toFile: b + "/result.json", atomically: true, encoding: .utf8)
+        let future = try compare([a, b])
+        #expect(future.status == 2 && future.stderr.contains("schema \"stackbench.run/9\": this stackbench reads \"stackbench.run/1\""), "\(future.stderr)")
+        let missing = try compare([a, folder.file("nope")])
+        #expect(missing.status == 2 && missing.stderr.contains("nope: no such file or folder"), "\(missing.stderr)")
+        let one = try compare([a])
+        #expect(one.status == 2 && one.stderr.contains("at least two runs"), "\(one.stderr)")
+        for (limits, problem) in [("rps:+5%", "a regression of rps is a drop"), ("errors:+5%", "errors is a count"),
+                                  ("latency:+5%", "unknown metric \"latency\""), ("p99", "is not METRIC:LIMIT"), ("p99:+soon", "is not a limit")] {
+            let run = try compare([a, a, "--fail-on", limits])
+            #expect(run.status == 2 && run.stderr.contains(problem), "\(limits): \(run.stderr)")
+        }
+        #expect(try compare([a, a, "--format", "pdf"]).status == 2)
+    }
+
+    @Test func everyFormatRenders() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady.map { $0 * 0.8 }), in: folder)
+        let json = try compare([a, b, "--format", "json"])
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(document?["schema"] as? String == "stackbench.compare/1")
+        #expect(try compare([a, b, "--format", "md"]).stdout.contains("| workers=2 · proxied-dynamic |"))
+        let html = try compare([a, b, "--format", "html", "--fail-on", "rps:-5%", "-o", folder.file("c.html")])
+        #expect(html.status == 1)
+        let page = try String(contentsOfFile: folder.file("c.html"), encoding: .utf8)
+        #expect(page.contains("<svg") && page.contains("class=\"num bad\"") && page.contains("Gate: <span class=\"bad\">failed"))
+    }
+}

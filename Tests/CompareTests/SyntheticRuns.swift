@@ -1,0 +1,67 @@
+import Foundation
+@testable import LoadEngine
+@testable import Scenario
+import StackbenchTesting
+
+/// Run folders written as `stackbench run` writes them, with chosen req/s and p99 per repetition, so a test
+/// decides exactly what `compare` sees.
+enum SyntheticRuns {
+    struct TargetValues {
+        var rps: [Double]
+        var p99: [Double]? = nil
+        var errors: [Int]? = nil
+    }
+
+    /// `cells`: label → target name → its values; a label mapped to nil is a failed cell.
+    static func write(in folder: TemporaryFolder, name: String, cells: [(String, [(String, TargetValues)]?)]) throws -> String {
+        var result = ScenarioResult(
+            scenario: .init(name: "synthetic", file: "synthetic.yml", stack: [:]),
+            machine: .init(cpuModel: "test", cores: 2, kernel: "test"), stackbench: .init(version: "0.1.0", gitSha: nil),
+            startedAt: "2026-12-01T00:00:00Z",
+            load: .init(connections: 4, threads: 1, durationSeconds: 1, count: nil, warmupSeconds: 0, rate: nil, repetitions: 5,
+                        keepAlive: true, clientCPUs: nil, serverCPUs: nil))
+        for (index, (label, targets)) in cells.enumerated() {
+            var cell = ScenarioResult.Cell(index: index + 1, label: label, settings: [], status: targets == nil ? "failed" : "ok",
+                                           failure: targets == nil ? "pool killed by signal 9" : nil, logTail: nil, notes: [], targets: [])
+            for (name, values) in targets ?? [] {
+                var target = ScenarioResult.Target(name: name, kind: "proxied-dynamic", url: "http://127.0.0.1:1", repetitions: [], median: nil)
+                for (repetition, rps) in values.rps.enumerated() {
+                    let p99 = values.p99?[repetition] ?? 1000
+                    let errors = values.errors?[repetition] ?? 0
+                    target.repetitions.append(.init(load: loadResult(rps: rps, p99: p99, errors: errors),
+                                                    processes: [.init(role: "front", cpuSeconds: 1, cpuMicrosecondsPerRequest: 50, rssKiB: 1000, processes: 1)],
+                                                    pool: nil))
+                }
+                target.median = ScenarioResult.Summary.median(of: target)
+                cell.targets.append(target)
+            }
+            result.cells.append(cell)
+        }
+        let runFolder = folder.file(name)
+        try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
+        try RunFolder.write(result, to: runFolder)
+        return runFolder
+    }
+
+    static func histogram(_ value: Double) -> EncodedHistogram {
+        let json = "{\"lowest\":1,\"highest\":60000000,\"significantDigits\":3,\"counts\":[[\(Int(value)),1]]}"
+        return try! JSONDecoder().decode(EncodedHistogram.self, from: Data(json.utf8))
+    }
+
+    static func loadResult(rps: Double, p99: Double, errors: Int) -> RunResult {
+        let requests = Int(rps)
+        let latency = RunResult.LatencySummary(min: 10, mean: p99 / 2, stdev: 1, max: p99 * 2,
+                                               percentiles: ["50": p99 / 3, "75": p99 / 2, "90": p99 / 1.5, "99": p99, "99.9": p99 * 1.5, "99.99": p99 * 2])
+        return RunResult(
+            startedAt: "2026-12-01T00:00:00Z",
+            config: .init(requests: [], unixSocket: nil, connections: 4, threads: 1, model: "closed", rate: nil, durationSeconds: 1,
+                          count: nil, warmupSeconds: 0, timeoutSeconds: 30, keepAlive: true, cpus: nil),
+            summary: .init(requests: requests, responses: requests - errors, errors: errors, non2xx3xx: 0, unfinished: 0, elapsedSeconds: 1,
+                           requestsPerSecond: rps, bytes: 0, bytesPerSecond: 0, intended: nil),
+            latency: latency, uncorrectedLatency: nil, statusCodes: ["200": requests], statusClasses: ["2xx": requests],
+            errors: .init(byCategory: [:], byCurlCode: [:], curlMessages: [:]),
+            clientCPU: .init(userSeconds: 0.1, systemSeconds: 0.1, cores: 1, shareOfCores: 0.2, microsecondsPerRequest: 1, saturated: false),
+            perSecond: [], histogram: histogram(p99),
+            uncorrectedHistogram: nil, warnings: [])
+    }
+}
