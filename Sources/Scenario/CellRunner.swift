@@ -65,17 +65,21 @@ final class CellRunner {
 
     private var kinds: Set<Scenario.TargetKind> { Set(scenario.targets.map(\.kind)) }
 
-    /// Starts what the targets need; returns each target's base URL.
+    /// Starts what the targets need, as the cell's stack variant says (Swift or Debian's programs); returns each
+    /// target's base URL.
     private func start() throws -> [String: String] {
         let needsPool = kinds.contains(.proxiedDynamic) || kinds.contains(.poolDirect)
         let needsFront = kinds.contains(.proxiedStatic) || kinds.contains(.proxiedDynamic)
         let cpus = scenario.load.serverCPUs
+        let variant = cell.variant(default: scenario.stack.variant)
+        let appProject = variant.pool == .uwsgi ? layout.django : layout.project
         var bases: [Scenario.TargetKind: String] = [:]
         if needsPool {
             let httpPort = kinds.contains(.poolDirect) ? try FreePort.next() : nil
-            notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort)
-            let pool = try StackProcess(role: "pool", arguments: [executable, "uwsgi", "--ini", layout.uwsgiIni], cpus: cpus,
-                                        log: layout.cell + "/pool-console.log", directory: layout.cell)
+            notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort,
+                                              pool: variant.pool)
+            let command = variant.pool == .uwsgi ? [ExternalPrograms.uwsgi, "--ini", layout.uwsgiIni] : [executable, "uwsgi", "--ini", layout.uwsgiIni]
+            let pool = try StackProcess(role: "pool", arguments: command, cpus: cpus, log: layout.cell + "/pool-console.log", directory: layout.cell)
             processes.append(pool)
             try waitFor(pool, logs: [layout.uwsgiLog, pool.log]) { Self.accepts(unixPath: layout.uwsgiSocket) }
             if let httpPort { bases[.poolDirect] = "http://127.0.0.1:\(httpPort)" }
@@ -83,9 +87,10 @@ final class CellRunner {
         if needsFront {
             let port = try FreePort.next()
             try layout.writeNginxConf(from: scenario.stack.nginxConf, originalProject: StackLayout.originalProjectFolder(of: scenario.stack.uwsgiIni),
-                                      settings: cell.settings(for: .nginx), port: port)
-            let front = try StackProcess(role: "front", arguments: [executable, "front", "-c", layout.nginxConf, "-p", layout.cell],
-                                         cpus: cpus, log: layout.cell + "/front-console.log", directory: layout.cell)
+                                      settings: cell.settings(for: .nginx), port: port, front: variant.front, appProject: appProject)
+            let command = variant.front == .nginx ? [ExternalPrograms.nginx, "-c", layout.nginxConf, "-p", layout.cell + "/"]
+                : [executable, "front", "-c", layout.nginxConf, "-p", layout.cell]
+            let front = try StackProcess(role: "front", arguments: command, cpus: cpus, log: layout.cell + "/front-console.log", directory: layout.cell)
             processes.append(front)
             try waitFor(front, logs: [front.log, layout.frontErrorLog]) { Self.accepts(port: port) }
             bases[.proxiedStatic] = "http://127.0.0.1:\(port)"
@@ -93,8 +98,10 @@ final class CellRunner {
         }
         if kinds.contains(.devServer) {
             let port = try FreePort.next()
-            let runserver = try StackProcess(role: "runserver", arguments: [executable, "runserver", "127.0.0.1:\(port)", "--settings", layout.settingsFile],
-                                             cpus: cpus, log: layout.runserverLog, directory: layout.project)
+            let command = variant.pool == .uwsgi
+                ? [ExternalPrograms.python, "manage.py", "runserver", "127.0.0.1:\(port)", "--noreload"]
+                : [executable, "runserver", "127.0.0.1:\(port)", "--settings", layout.settingsFile]
+            let runserver = try StackProcess(role: "runserver", arguments: command, cpus: cpus, log: layout.runserverLog, directory: appProject)
             processes.append(runserver)
             try waitFor(runserver, logs: [runserver.log]) { Self.accepts(port: port) }
             bases[.devServer] = "http://127.0.0.1:\(port)"
@@ -177,7 +184,9 @@ final class CellRunner {
         })
         plan.connections = load.connections
         plan.threads = load.threads
-        plan.keepAlive = load.keepAlive
+        // A pool's http-socket closes every connection after its answer (ours with Connection: close, uWSGI's
+        // without a word, which makes a client that reuses the connection fail now and then): one per request.
+        plan.keepAlive = load.keepAlive && target.kind != .poolDirect
         plan.warmupNanoseconds = load.warmup
         plan.cpus = load.clientCPUs
         if let rate = load.rate { plan.schedule = .open(requestsPerSecond: rate) }

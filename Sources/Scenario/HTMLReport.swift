@@ -16,6 +16,7 @@ struct HTMLReport {
         body += thresholdsAndFailures()
         if targets.isEmpty { return page(body + "<p>No cell finished, so there is nothing to chart.</p>") }
         body += section("Throughput by setting", "Median req/s per matrix cell, one bar per path.", throughputChart(targets))
+        body += sideBySide()
         body += ratiosTable(targets)
         for (index, target) in targets.enumerated() {
             body += targetSection(target, index: index)
@@ -66,6 +67,33 @@ struct HTMLReport {
         }
         return SVGChart.bars(categories: cells.map(\.label), series: series, yAxis: .init(title: title, format: format))
             + SVGChart.legend(targets.enumerated().map { ($1, SVGChart.color($0).color, false) })
+    }
+
+    /// When the matrix sweeps `stack`: a chart of req/s per path, one bar per stack, and the table of medians and
+    /// ratios over the reference stack.
+    private func sideBySide() -> String {
+        let sides = result.sideBySide()
+        guard !sides.isEmpty, let baseline = result.baselineStack else { return "" }
+        let stacks = result.stackNames
+        let others = stacks.filter { $0 != baseline }
+        let rows = sides.flatMap { side in side.groups.map { (target: side.target, group: $0) } }
+        let multipleSettings = Set(rows.map(\.group.settings)).count > 1
+        let categories = rows.map { multipleSettings ? "\($0.target) · \($0.group.settings)" : $0.target }
+        let series = stacks.map { stack in (name: stack, values: rows.map { $0.group.byStack[stack]?.rps }) }
+        var html = section("Stacks side by side", "Median req/s per path, one bar per stack; the ratios are each stack's req/s over \(baseline)'s.",
+                           SVGChart.bars(categories: categories, series: series, yAxis: .init(title: "req/s", format: { Units.formatCount($0) }))
+                           + SVGChart.legend(stacks.enumerated().map { ($1, SVGChart.color($0).color, false) }))
+        html += "<table><tr><th>path</th>" + stacks.map { "<th>\(esc($0)) req/s · p99</th>" }.joined()
+            + others.map { "<th>\(esc($0)) / \(esc(baseline))</th>" }.joined() + "</tr>"
+        for (category, row) in zip(categories, rows) {
+            html += "<tr><td>\(esc(category))</td>" + stacks.map { stack in
+                "<td class=\"num\">\(row.group.byStack[stack].map { esc(Units.formatCount($0.rps) + " · " + Units.formatMicroseconds($0.p99)) } ?? "-")</td>"
+            }.joined() + others.map { stack in
+                guard let a = row.group.byStack[stack]?.rps, let b = row.group.byStack[baseline]?.rps, b > 0 else { return "<td class=\"num\">-</td>" }
+                return "<td class=\"num\">\(String(format: "%.2fx", a / b))</td>"
+            }.joined() + "</tr>"
+        }
+        return html + "</table>"
     }
 
     private func ratiosTable(_ targets: [String]) -> String {

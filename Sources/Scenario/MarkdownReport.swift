@@ -31,6 +31,7 @@ struct MarkdownReport {
                              + "\(Units.formatBytes(median.rss * 1024)) |")
             }
         }
+        lines += sideBySideLines
         let pairs = ScenarioResult.pairs(targets)
         if !pairs.isEmpty {
             lines += ["", "## Ratios of req/s between paths", "", "| cell | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
@@ -122,4 +123,69 @@ extension ScenarioResult.Cell {
 
 extension ScenarioResult.ThresholdOutcome {
     public var valueText: String { value.map { String(format: "%.4g", $0) } ?? "not measured" }
+}
+
+/// Stacks side by side, when the matrix sweeps `stack`: per target and per the other settings, each stack's median
+/// and each stack's req/s over the reference stack's (over the first stack's when there is no reference).
+extension ScenarioResult {
+    /// The stack names of the finished cells, in cell order; empty when the matrix does not sweep `stack`.
+    var stackNames: [String] {
+        okCells.compactMap { $0.stackName }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    /// The stack every other is divided by: `reference` when present, else the first.
+    var baselineStack: String? { stackNames.contains("reference") ? "reference" : stackNames.first }
+
+    /// Per target (in order), per the settings other than the stack: each stack's medians.
+    func sideBySide() -> [(target: String, groups: [(settings: String, byStack: [String: Summary])])] {
+        guard stackNames.count > 1 else { return [] }
+        return targetNames.map { target in
+            var groups: [(settings: String, byStack: [String: Summary])] = []
+            for cell in okCells {
+                guard let stack = cell.stackName, let median = cell.targets.first(where: { $0.name == target })?.median else { continue }
+                let settings = cell.labelWithoutStack
+                if let index = groups.firstIndex(where: { $0.settings == settings }) {
+                    groups[index].byStack[stack] = median
+                } else {
+                    groups.append((settings, [stack: median]))
+                }
+            }
+            return (target, groups)
+        }
+    }
+}
+
+extension ScenarioResult.Cell {
+    var stackName: String? { settings.last { $0.component == .stack }?.value }
+
+    var labelWithoutStack: String {
+        let others = settings.filter { $0.component != .stack }
+        return others.isEmpty ? "defaults" : others.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    }
+}
+
+extension MarkdownReport {
+    var sideBySideLines: [String] {
+        let sides = result.sideBySide()
+        guard !sides.isEmpty, let baseline = result.baselineStack else { return [] }
+        let stacks = result.stackNames
+        let others = stacks.filter { $0 != baseline }
+        var lines = ["", "## Stacks side by side", "",
+                     "Median req/s and p99 per stack; the ratios are each stack's req/s over \(baseline)'s.", ""]
+        lines.append("| target | settings | " + stacks.joined(separator: " | ") + " | " + others.map { "\($0) / \(baseline)" }.joined(separator: " | ") + " |")
+        lines.append("|---|---|" + stacks.map { _ in "---:" }.joined(separator: "|") + "|" + others.map { _ in "---:" }.joined(separator: "|") + "|")
+        for (target, groups) in sides {
+            for group in groups {
+                let values = stacks.map { stack in
+                    group.byStack[stack].map { "\(String(format: "%.0f", $0.rps)) · \(Units.formatMicroseconds($0.p99))" } ?? "-"
+                }
+                let ratios = others.map { stack -> String in
+                    guard let a = group.byStack[stack]?.rps, let b = group.byStack[baseline]?.rps, b > 0 else { return "-" }
+                    return String(format: "%.2fx", a / b)
+                }
+                lines.append("| \(target) | \(group.settings) | " + values.joined(separator: " | ") + " | " + ratios.joined(separator: " | ") + " |")
+            }
+        }
+        return lines
+    }
 }

@@ -10,6 +10,8 @@ public struct Matrix: Sendable {
     public var cells: [Cell]
 
     public enum Component: String, Sendable, Codable {
+        /// The `stack` key: which front and pool (StackVariant).
+        case stack
         case uwsgi, nginx
     }
 
@@ -30,6 +32,17 @@ public struct Matrix: Sendable {
         }
 
         public func settings(for component: Component) -> [Setting] { settings.filter { $0.component == component } }
+
+        /// The cell's front and pool: its `stack` setting, else the scenario's.
+        public func variant(default fallback: StackVariant) -> StackVariant {
+            settings.last { $0.component == .stack }.flatMap { StackVariant(name: $0.value) } ?? fallback
+        }
+
+        /// The label without the `stack` setting: the settings the stacks are compared under.
+        public var labelWithoutStack: String {
+            let others = settings.filter { $0.component != .stack }
+            return others.isEmpty ? "defaults" : others.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+        }
     }
 
     /// At most this many cells: a typo such as a 1000-long list should not start an all-day run.
@@ -64,7 +77,7 @@ public struct Matrix: Sendable {
     }
 
     static var knownNames: [String] {
-        ["cells"] + UwsgiConfig.optionNames.filter { !fixedOptions.contains(UwsgiConfig.canonicalName(of: $0)) }
+        ["cells", "stack"] + UwsgiConfig.optionNames.filter { !fixedOptions.contains(UwsgiConfig.canonicalName(of: $0)) }
             + NginxConfig.sweepableDirectives
     }
 
@@ -81,11 +94,16 @@ public struct Matrix: Sendable {
         guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw value.error("must be one line without control characters")
         }
+        if name == "stack" {
+            guard StackVariant(name: text) != nil else { throw value.error("unknown stack \"\(text)\": \(StackVariant.namesHelp)") }
+            return Setting(name: name, value: text, component: .stack)
+        }
         let component: Component = NginxConfig.sweepableDirectives.contains(name) ? .nginx : .uwsgi
         let folder = try TemporaryFiles.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
             switch component {
+            case .stack: break
             case .uwsgi:
                 let file = folder + "/check.ini"
                 try Data("[uwsgi]\n\(name) = \(text)\n".utf8).write(to: URL(fileURLWithPath: file))

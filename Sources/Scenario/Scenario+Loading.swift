@@ -20,6 +20,9 @@ extension Scenario {
         guard let stack = sections["stack"] else { throw root.error("missing stack: (project, uwsgi, nginx)") }
         scenario.stack = try readStack(stack, folder: folder)
         scenario.matrix = try Matrix.read(sections["matrix"])
+        if scenario.stack.django == nil, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
+            throw stack.error("a uWSGI pool serves a Django project: name its folder with django: (scenarios/reference/teacher-django)")
+        }
         guard let targets = sections["targets"] else { throw root.error("missing targets: (dev-server, proxied-static, ...)") }
         scenario.targets = try readTargets(targets)
         if let load = sections["load"] { scenario.load = try readLoad(load) }
@@ -38,20 +41,43 @@ extension Scenario {
 
     private static func readStack(_ value: YAMLValue, folder: String) throws -> StackFiles {
         var files: [String: String] = [:]
-        for (key, entry) in try value.mapping(allowedKeys: ["project", "uwsgi", "nginx"]) {
+        var kind: StackVariant?
+        var front: StackVariant.Front?, pool: StackVariant.Pool?
+        for (key, entry) in try value.mapping(allowedKeys: ["project", "uwsgi", "nginx", "django", "kind", "front", "pool"]) {
             let text = try entry.string()
-            let path = text.hasPrefix("/") ? text : folder + "/" + text
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), FileManager.default.isReadableFile(atPath: path) else {
-                throw entry.error("cannot read \"\(path)\"")
+            switch key {
+            case "kind":
+                guard let variant = StackVariant(name: text) else { throw entry.error("unknown stack \"\(text)\": \(StackVariant.namesHelp)") }
+                kind = variant
+            case "front":
+                front = StackVariant.Front(rawValue: text)
+                if front == nil { throw entry.error("must be swift or nginx, got \"\(text)\"") }
+            case "pool":
+                pool = StackVariant.Pool(rawValue: text)
+                if pool == nil { throw entry.error("must be swift or uwsgi, got \"\(text)\"") }
+            default:
+                let path = text.hasPrefix("/") ? text : folder + "/" + text
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), FileManager.default.isReadableFile(atPath: path) else {
+                    throw entry.error("cannot read \"\(path)\"")
+                }
+                if key == "django" {
+                    guard isFolder.boolValue, FileManager.default.fileExists(atPath: path + "/manage.py") else {
+                        throw entry.error("\"\(path)\" is not a Django project folder (no manage.py in it)")
+                    }
+                } else if isFolder.boolValue {
+                    throw entry.error("\"\(path)\" is a folder; name the file")
+                }
+                files[key] = path
             }
-            if isFolder.boolValue { throw entry.error("\"\(path)\" is a folder; name the file") }
-            files[key] = path
         }
         for key in ["project", "uwsgi", "nginx"] where files[key] == nil {
             throw value.error("missing \(key): (the \(key == "project" ? "project's settings file" : key == "uwsgi" ? "uwsgi.ini" : "nginx.conf"))")
         }
-        return StackFiles(project: files["project"]!, uwsgiIni: files["uwsgi"]!, nginxConf: files["nginx"]!)
+        if kind != nil, front != nil || pool != nil { throw value.error("kind: and front:/pool: cannot be used together") }
+        let variant = kind ?? StackVariant(front: front ?? .swift, pool: pool ?? .swift)
+        return StackFiles(project: files["project"]!, uwsgiIni: files["uwsgi"]!, nginxConf: files["nginx"]!, django: files["django"],
+                          variant: variant)
     }
 
     private static func readTargets(_ value: YAMLValue) throws -> [Target] {

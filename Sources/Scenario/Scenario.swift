@@ -21,7 +21,14 @@ public struct Scenario: Sendable {
         public var project: String
         public var uwsgiIni: String
         public var nginxConf: String
+        /// The Django project (the folder with manage.py) a uWSGI pool and Django's runserver serve.
+        public var django: String? = nil
+        /// The front and pool of every cell that does not sweep `stack`.
+        public var variant: StackVariant = .swift
     }
+
+    /// Every stack variant some cell runs.
+    public var variants: Set<StackVariant> { Set(matrix.cells.map { $0.variant(default: stack.variant) }) }
 
     /// What a target drives.
     public enum TargetKind: String, Sendable, CaseIterable {

@@ -44,6 +44,7 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 
     public func run() throws -> Outcome {
+        try checkExternalPrograms()
         let started = Date()
         let name = Self.timestamp(started) + "-" + Self.safeName(scenario.name)
         let folder = resultsFolder + "/" + name
@@ -97,15 +98,32 @@ public final class ScenarioRun: @unchecked Sendable {
                        failedCells: result.cells.filter { $0.status != "ok" }.count)
     }
 
-    /// The project copy in `work`, with `stackbench collectstatic` run on it once for the whole run.
+    /// The project copies in `work`, with collectstatic run on each once for the whole run: `stackbench
+    /// collectstatic` on the Swift project, Django's own on the Django project when a cell runs uWSGI.
     private func collectStatic(into work: String) throws {
         try StackLayout.copyProject(settingsFile: scenario.stack.project, into: work)
         let settings = work + "/project/" + (scenario.stack.project as NSString).lastPathComponent
-        let collect = try StackProcess(role: "collectstatic", arguments: [executable, "collectstatic", "--settings", settings, "--noinput"],
-                                       cpus: nil, log: work + "/collectstatic.log", directory: work + "/project")
-        while collect.isRunning { usleep(20_000) }
-        guard collect.endDescription == "exited with status 0" else {
-            throw FileError(path: scenario.stack.project, problem: "collectstatic failed: \(collect.logTail(5))", exitStatus: .runFailed)
+        try collect([executable, "collectstatic", "--settings", settings, "--noinput"], in: work + "/project", source: scenario.stack.project)
+        if let django = scenario.stack.django, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
+            try StackLayout.copyDjangoProject(django, into: work)
+            try collect([ExternalPrograms.python, "manage.py", "collectstatic", "--noinput"], in: work + "/django", source: django)
+        }
+    }
+
+    private func collect(_ command: [String], in folder: String, source: String) throws {
+        let process = try StackProcess(role: "collectstatic", arguments: command, cpus: nil, log: folder + "/../collectstatic.log", directory: folder)
+        while process.isRunning { usleep(20_000) }
+        guard process.endDescription == "exited with status 0" else {
+            throw FileError(path: source, problem: "collectstatic failed: \(process.logTail(5))", exitStatus: .runFailed)
+        }
+    }
+
+    /// The programs of Debian's stack that the scenario's cells need, checked before anything starts.
+    private func checkExternalPrograms() throws {
+        let problems = ExternalPrograms.missing(for: scenario.variants, needsDjango: scenario.variants.contains { $0.pool == .uwsgi })
+        guard problems.isEmpty else {
+            throw FileError(path: scenario.file, problem: problems.joined(separator: "; ") + ": " + ExternalPrograms.installHint,
+                            exitStatus: .runFailed)
         }
     }
 

@@ -19,6 +19,8 @@ public struct StackLayout: Sendable {
     public let cell: String
     public let project: String
     public let settingsFile: String
+    /// The copy of the Django project (reference pool and dev server), when the run has one.
+    public var django: String { work + "/django" }
     public var uwsgiIni: String { cell + "/uwsgi.ini" }
     public var nginxConf: String { cell + "/nginx.conf" }
     public var uwsgiSocket: String { cell + "/uwsgi.sock" }
@@ -52,16 +54,43 @@ public struct StackLayout: Sendable {
         }
     }
 
+    /// Copies the Django project folder into `work/django` with symlinks followed (the repository's reference
+    /// project links its static files and seed data to the Swift project's, so both serve the same bytes), leaving
+    /// out its database, collected static files and Python caches.
+    public static func copyDjangoProject(_ source: String, into work: String) throws {
+        try copyFollowingLinks(source, to: work + "/django", skipping: ["db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "static_all", "__pycache__"])
+    }
+
+    private static func copyFollowingLinks(_ source: String, to target: String, skipping: Set<String>) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isFolder) else { return }  // a dangling link
+        if !isFolder.boolValue {
+            try FileManager.default.copyItem(atPath: (source as NSString).resolvingSymlinksInPath, toPath: target)
+            return
+        }
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source) where !skipping.contains(name) && !name.hasPrefix(".") {
+            try copyFollowingLinks(source + "/" + name, to: target + "/" + name, skipping: skipping)
+        }
+    }
+
     // MARK: uwsgi.ini
 
-    /// The pool's ini for this cell; `httpPort` adds an http-socket (pool-direct).
-    public func writeUwsgiIni(from original: String, settings: [Matrix.Setting], httpPort: Int?) throws -> [String] {
+    /// The pool's ini for this cell; `httpPort` adds an http-socket (pool-direct). For uWSGI (`pool: .uwsgi`)
+    /// chdir is the Django project copy and the Python 3 plugin is loaded first, as Debian's uWSGI needs.
+    public func writeUwsgiIni(from original: String, settings: [Matrix.Setting], httpPort: Int?,
+                              pool: StackVariant.Pool = .swift) throws -> [String] {
         var notes: [String] = []
         let options = try UwsgiIniReader.read(original, environment: ProcessInfo.processInfo.environment) { notes.append($0) }
         // Compared by canonical name, so that an alias in the ini (processes) is replaced by the swept one (workers).
         let swept = Set(settings.map { UwsgiConfig.canonicalName(of: $0.name) })
         let moved: Set<String> = ["chdir", "socket", "http-socket", "pidfile", "daemonize", "logto", "stats", "ini"]
         var lines = ["[uwsgi]", "# written by stackbench from \(original); paths moved into this folder"]
+        let namesPlugin = options.contains { ["plugin", "plugins"].contains($0.key) && $0.value.contains("python") }
+        if pool == .uwsgi && !namesPlugin {
+            lines.append("plugin = python3")
+            notes.append("\(original): plugin = python3 added for Debian's uWSGI")
+        }
         var hasSocketOption = false
         for option in options {
             let name = UwsgiConfig.canonicalName(of: option.key)
@@ -74,7 +103,7 @@ public struct StackLayout: Sendable {
             lines.append("\(option.key) = \(option.value)")
         }
         if !hasSocketOption { notes.append("\(original): no socket option; the run adds one for the front") }
-        lines += ["chdir = \(project)", "socket = \(uwsgiSocket)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
+        lines += ["chdir = \(pool == .uwsgi ? django : project)", "socket = \(uwsgiSocket)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
                   "stats = \(statsSocket)"]
         if let httpPort { lines.append("http-socket = 127.0.0.1:\(httpPort)") }
         lines += settings.map { "\($0.name) = \($0.value)" }
@@ -91,12 +120,15 @@ public struct StackLayout: Sendable {
 
     // MARK: nginx.conf
 
-    /// The front's config for this cell, listening on 127.0.0.1:`port`.
-    public func writeNginxConf(from original: String, originalProject: String?, settings: [Matrix.Setting], port: Int) throws {
+    /// The front's config for this cell, listening on 127.0.0.1:`port`; root/alias under `originalProject` point
+    /// into `appProject` (the copy the cell's pool serves). For Debian's nginx (`front: .nginx`) it stays in the
+    /// foreground (`daemon off`, supervised by the run) and, run as root, its workers stay root as our front does
+    /// (`user root`), so both read the same files and reach the same socket.
+    public func writeNginxConf(from original: String, originalProject: String?, settings: [Matrix.Setting], port: Int,
+                               front: StackVariant.Front = .swift, appProject: String? = nil) throws {
         var directives = try NginxConfigParser.parse(file: original)
-        // Compared by canonical name, so that an alias in the ini (processes) is replaced by the swept one (workers).
         let swept = Set(settings.map(\.name))
-        directives = rewrite(directives, swept: swept, port: port, originalProject: originalProject)
+        directives = rewrite(directives, swept: swept, port: port, originalProject: originalProject, appProject: appProject ?? project)
         if !directives.contains(where: { $0.name == "http" }) {
             let logFormat = try NginxConfigParser.parse(text: NginxConfigText.mainLogFormat, file: "(main)", directory: cell)
             let main = directives.filter { !["server", "upstream"].contains($0.name) && $0.block == nil && Self.mainLevel.contains($0.name) }
@@ -111,6 +143,10 @@ public struct StackLayout: Sendable {
         }
         directives.removeAll { ["pid", "error_log", "daemon", "master_process", "user"].contains($0.name) }
         directives.insert(contentsOf: [NginxDirective("pid", [frontPidfile]), NginxDirective("error_log", [frontErrorLog])], at: 0)
+        if front == .nginx {
+            directives.insert(NginxDirective("daemon", ["off"]), at: 0)
+            if geteuid() == 0 { directives.insert(NginxDirective("user", ["root"]), at: 0) }
+        }
         for setting in settings where setting.component == .nginx {
             directives = place(setting, in: directives)
         }
@@ -124,7 +160,8 @@ public struct StackLayout: Sendable {
     static let mainLevel: Set<String> = ["worker_processes", "pid", "error_log", "user", "daemon", "master_process",
                                          "worker_rlimit_nofile", "pcre_jit", "worker_cpu_affinity"]
 
-    private func rewrite(_ directives: [NginxDirective], swept: Set<String>, port: Int, originalProject: String?) -> [NginxDirective] {
+    private func rewrite(_ directives: [NginxDirective], swept: Set<String>, port: Int, originalProject: String?,
+                         appProject: String) -> [NginxDirective] {
         var listened = false
         return directives.compactMap { directive in
             var directive = directive
@@ -142,12 +179,12 @@ public struct StackLayout: Sendable {
                 directive.arguments = ["unix:" + uwsgiSocket]
             case "root", "alias":
                 if let originalProject, let first = directive.arguments.first, first.hasPrefix(originalProject + "/") || first == originalProject {
-                    directive.arguments[0] = project + first.dropFirst(originalProject.count)
+                    directive.arguments[0] = appProject + first.dropFirst(originalProject.count)
                 }
             default: break
             }
             if let block = directive.block {
-                directive.block = rewrite(block, swept: swept, port: port, originalProject: originalProject)
+                directive.block = rewrite(block, swept: swept, port: port, originalProject: originalProject, appProject: appProject)
                 if directive.name == "server" { listened = false }
             }
             return directive

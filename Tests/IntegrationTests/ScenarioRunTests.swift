@@ -26,14 +26,7 @@ import Testing
             thresholds:
               - errors == 0
             """.write(toFile: scenario, atomically: true, encoding: .utf8)
-        let process = try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", folder.file("results")])
-        var stack = Set<pid_t>()
-        let deadline = Date().addingTimeInterval(120)
-        while kill(process.pid, 0) == 0, Date() < deadline, !process.outputSoFar.contains("results: ") {
-            stack.formUnion(process.descendants)
-            usleep(50_000)
-        }
-        let run = process.wait(timeout: 120)
+        let (run, stack) = try Self.runWatchingTheStack(scenario, results: folder.file("results"))
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(stack.count >= 4, "pool master and workers, front, runserver: \(stack)")
         let runs = try FileManager.default.contentsOfDirectory(atPath: folder.file("results"))
@@ -101,6 +94,20 @@ import Testing
         let folder = results + "/" + runs[0]
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/result.json"))) as? [String: Any]
         return (folder, try #require(json))
+    }
+
+    /// `stackbench run SCENARIO`, noting every process it starts (polled from /proc while it runs), so a test can
+    /// check afterwards that none is left.
+    static func runWatchingTheStack(_ scenario: String, results: String, timeout: Double = 180) throws
+        -> (outcome: (status: Int32, stdout: String, stderr: String), stack: Set<pid_t>) {
+        let process = try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", results])
+        var stack = Set<pid_t>()
+        let deadline = Date().addingTimeInterval(timeout)
+        while kill(process.pid, 0) == 0, Date() < deadline, !process.outputSoFar.contains("results: ") {
+            stack.formUnion(process.descendants)
+            usleep(50_000)
+        }
+        return (process.wait(timeout: timeout), stack)
     }
 
     static func commandLine(of pid: pid_t) -> [String] {

@@ -52,6 +52,7 @@ import Testing
         ("matrix:\n  workers: [1, zero]\n", 9, "matrix.workers[1]", ""),
         ("matrix:\n  keepalive_timeout: [5s, forever]\n", 9, "matrix.keepalive_timeout[1]", ""),
         ("matrix:\n  workers: \"2\\nchdir = /etc\"\n", 9, "matrix.workers", "must be one line"),
+        ("matrix:\n  stack: [swift, nginx+django]\n", 9, "matrix.stack[1]", "unknown stack \"nginx+django\""),
         ("load:\n  connections: lots\n", 9, "load.connections", "must be a whole number"),
         ("load:\n  duration: 10 parsecs\n", 9, "load.duration", "must be a duration"),
         ("load:\n  client-cpus: \"0-\"\n", 9, "load.client-cpus", ""),
@@ -94,6 +95,30 @@ import Testing
         let folder = Self.good.replacingOccurrences(of: "teacher/settings.yml", with: "teacher")
         do { _ = try load(folder); Issue.record("a folder was accepted") } catch let error as ConfigError {
             #expect(error.key == "stack.project" && error.line == 2 && error.problem.contains("is a folder"), "\(error)")
+        }
+    }
+
+    @Test func stackVariantsAreReadAndChecked() throws {
+        let django = "  django: \(Self.repository)/scenarios/reference/teacher-django\n"
+        let withDjango = Self.good.replacingOccurrences(of: "targets:", with: django + "targets:")
+        let swept = try load(withDjango + "\nmatrix:\n  stack: [swift, reference, nginx+swift, swift+uwsgi]\n")
+        #expect(swept.matrix.cells.map { $0.variant(default: .swift).name } == ["swift", "reference", "nginx+swift", "swift+uwsgi"])
+        #expect(swept.variants == [.swift, .reference, StackVariant(front: .nginx, pool: .swift), StackVariant(front: .swift, pool: .uwsgi)])
+        let kind = try load(withDjango.replacingOccurrences(of: "targets:", with: "  kind: reference\ntargets:"))
+        #expect(kind.variants == [.reference] && kind.stack.django?.hasSuffix("teacher-django") == true)
+        let mix = try load(Self.good.replacingOccurrences(of: "targets:", with: "  front: nginx\ntargets:"))
+        #expect(mix.variants == [StackVariant(front: .nginx, pool: .swift)], "a Swift pool needs no Django project")
+        for (text, problem) in [
+            (Self.good + "\nmatrix:\n  stack: [swift, reference]\n", "a uWSGI pool serves a Django project"),
+            (Self.good.replacingOccurrences(of: "targets:", with: "  pool: uwsgi\ntargets:"), "a uWSGI pool serves a Django project"),
+            (withDjango.replacingOccurrences(of: "targets:", with: "  kind: reference\n  front: nginx\ntargets:"), "cannot be used together"),
+            (Self.good.replacingOccurrences(of: "targets:", with: "  front: apache\ntargets:"), "must be swift or nginx"),
+            (Self.good.replacingOccurrences(of: "targets:", with: "  django: \(Self.repository)/scenarios/teacher\ntargets:"), "no manage.py"),
+        ] {
+            do { _ = try load(text); Issue.record("accepted: \(problem)") } catch let error as ConfigError {
+                #expect(error.problem.contains(problem), "\(error)")
+                #expect(error.line != nil, "\(error)")
+            }
         }
     }
 

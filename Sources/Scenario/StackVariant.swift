@@ -1,0 +1,98 @@
+import Foundation
+
+/// Which programs play the front and the pool in a cell: the Swift ones stackbench carries (`swift`), the real
+/// Debian ones (`reference`: nginx and uWSGI with Django), or a mix that isolates one component
+/// (`nginx+swift`: real nginx in front of our pool; `swift+uwsgi`: our front before real uWSGI). The pool decides
+/// the app and the dev server too: a Swift pool serves the Swift teacher app and `stackbench runserver` is its dev
+/// server; uWSGI serves the Django project and `manage.py runserver` is its dev server. Named in a scenario as
+/// `stack: {kind: reference}` or `stack: {front: nginx, pool: swift}`, or swept as the matrix key `stack`.
+public struct StackVariant: Sendable, Equatable, Hashable {
+    public enum Front: String, Sendable, CaseIterable { case swift, nginx }
+    public enum Pool: String, Sendable, CaseIterable { case swift, uwsgi }
+
+    public var front: Front
+    public var pool: Pool
+
+    public static let swift = StackVariant(front: .swift, pool: .swift)
+    public static let reference = StackVariant(front: .nginx, pool: .uwsgi)
+
+    /// `swift`, `reference`, or `FRONT+POOL` (`nginx+swift`, `swift+uwsgi`, ...).
+    public init?(name: String) {
+        switch name {
+        case "swift": self = .swift
+        case "reference": self = .reference
+        default:
+            let parts = name.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, let front = Front(rawValue: parts[0]), let pool = Pool(rawValue: parts[1]) else { return nil }
+            self.init(front: front, pool: pool)
+        }
+    }
+
+    public init(front: Front, pool: Pool) {
+        self.front = front
+        self.pool = pool
+    }
+
+    public var name: String {
+        self == .swift ? "swift" : self == .reference ? "reference" : "\(front.rawValue)+\(pool.rawValue)"
+    }
+
+    public static let namesHelp = "swift, reference, or FRONT+POOL with FRONT swift|nginx and POOL swift|uwsgi (nginx+swift, swift+uwsgi)"
+
+    /// The programs this variant runs that are not stackbench itself, each with the path that must exist.
+    var externalPrograms: [(what: String, path: String)] {
+        var programs: [(String, String)] = []
+        if front == .nginx { programs.append(("nginx", ExternalPrograms.nginx)) }
+        if pool == .uwsgi {
+            programs += [("uWSGI", ExternalPrograms.uwsgi), ("uWSGI's Python 3 plugin", ExternalPrograms.uwsgiPythonPlugin),
+                         ("python3", ExternalPrograms.python)]
+        }
+        return programs
+    }
+}
+
+/// Where the Debian packages of the reference stack put their programs.
+enum ExternalPrograms {
+    static let nginx = "/usr/sbin/nginx"
+    static let uwsgi = "/usr/bin/uwsgi"
+    static let uwsgiPythonPlugin = "/usr/lib/uwsgi/plugins/python3_plugin.so"
+    /// Debian's own Python, which python3-django and the uWSGI plugin belong to (not a pyenv or venv python3
+    /// that may come first on PATH).
+    static let python = "/usr/bin/python3"
+    static let installHint = "install the reference stack with scripts/install-reference.sh "
+        + "(apt-get install -y nginx uwsgi uwsgi-plugin-python3 python3-django)"
+
+    /// What is missing for `variants`, as one line each; empty when all is there. Django is checked by importing it.
+    static func missing(for variants: Set<StackVariant>, needsDjango: Bool) -> [String] {
+        var problems: [String] = []
+        var seen = Set<String>()
+        for variant in variants.sorted(by: { $0.name < $1.name }) {
+            for program in variant.externalPrograms where !seen.contains(program.path) {
+                seen.insert(program.path)
+                if !FileManager.default.isExecutableFile(atPath: program.path) && !FileManager.default.fileExists(atPath: program.path) {
+                    problems.append("stack=\(variant.name) needs \(program.what) (\(program.path)), which is not installed")
+                }
+            }
+        }
+        if needsDjango, FileManager.default.isExecutableFile(atPath: python), !djangoImports() {
+            problems.append("the Django project needs Django for \(python) (python3-django), which is not installed")
+        }
+        return problems
+    }
+
+    private static func djangoImports() -> Bool {
+        var pid: pid_t = 0
+        let words: [String] = [python, "-c", "import django"]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        guard posix_spawn(&pid, python, &actions, nil, argv, environ) == 0 else { return false }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return status == 0
+    }
+}

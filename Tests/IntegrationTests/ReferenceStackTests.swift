@@ -1,0 +1,142 @@
+import Foundation
+import StackbenchTesting
+import Testing
+
+/// The reference stack beside ours: Debian's nginx, uWSGI and Django stood up by `stackbench run` from the seed's
+/// files, each mix serving the teacher endpoints, and the Django twin of the teacher app answering with the same
+/// bytes as the Swift one. Skipped, saying why, only where the Debian packages cannot be installed.
+@Suite(.serialized, .enabled(if: ReferenceStack.installed, "Debian's nginx, uwsgi, uwsgi-plugin-python3 and python3-django could not be installed"))
+struct ReferenceStackTests {
+    static let repository = ScenarioRunTests.repository
+
+    /// A scenario over the seed's files and the Django project, `matrix` and `targets` as given, a tiny load.
+    static func scenario(in folder: TemporaryFolder, matrix: String, targets: String) throws -> String {
+        let file = folder.file("reference.yml")
+        try """
+            name: reference
+            stack:
+              project: \(repository)/scenarios/teacher/settings.yml
+              django: \(repository)/scenarios/reference/teacher-django
+              uwsgi: \(repository)/scenarios/teacher/uwsgi.ini
+              nginx: \(repository)/scenarios/teacher/nginx.conf
+            matrix:
+            \(matrix)
+            targets:
+            \(targets)
+            load: {connections: 2, duration: 300ms, warmup: 100ms}
+            thresholds:
+              - errors == 0
+              - non2xx == 0
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    /// Runs `stackbench run` watching the processes it starts; its outcome, its result.json and those processes.
+    static func run(_ scenario: String, results: String) throws -> (status: Int32, output: String, json: [String: Any], stack: Set<pid_t>) {
+        let (outcome, stack) = try ScenarioRunTests.runWatchingTheStack(scenario, results: results)
+        let (_, json) = try ScenarioRunTests.onlyRun(in: results)
+        return (outcome.status, outcome.stdout + outcome.stderr, json, stack)
+    }
+
+    @Test func theReferenceStackStartsServesEveryPathAndStopsCleanly() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.scenario(in: folder, matrix: "  stack: reference", targets: """
+              dev-server: {requests: [/api/teachers], checks: {contains: teachers}}
+              proxied-static: {requests: [/static/css/app.css], checks: {min-size: 100}}
+              proxied-dynamic: {requests: [/api/teachers, /hello, /], checks: {contains: e}}
+              pool-direct: {requests: [/api/teachers], checks: {contains: teachers}}
+            """)
+        let run = try Self.run(scenario, results: folder.file("results"))
+        #expect(run.status == 0, "\(run.output)")
+        let cells = run.json["cells"] as? [[String: Any]] ?? []
+        #expect(cells.count == 1 && cells.first?["status"] as? String == "ok", "\(cells.first?["failure"] ?? "") \(cells.first?["logTail"] ?? "")")
+        // Debian's programs really ran: their configs and uWSGI's own log say so.
+        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.file("results")).first)
+        let ini = try String(contentsOfFile: folder.file("results/\(runFolder)/c01/uwsgi.ini"), encoding: .utf8)
+        #expect(ini.contains("plugin = python3") && ini.contains("/django"), "\(ini)")
+        let conf = try String(contentsOfFile: folder.file("results/\(runFolder)/c01/nginx.conf"), encoding: .utf8)
+        #expect(conf.contains("daemon off;"), "\(conf)")
+        let poolLog = try String(contentsOfFile: folder.file("results/\(runFolder)/c01/uwsgi.log"), encoding: .utf8)
+        #expect(poolLog.contains("uWSGI"), "Debian's uWSGI wrote the pool log")
+        #expect(run.stack.count >= 5, "nginx master + worker, uWSGI master + 3 workers, runserver: \(run.stack.count)")
+        #expect(run.stack.filter { kill($0, 0) == 0 }.isEmpty, "left running: \(run.stack.filter { kill($0, 0) == 0 })")
+    }
+
+    @Test func eachMixServesTheTeacherEndpoints() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.scenario(in: folder, matrix: "  stack: [nginx+swift, swift+uwsgi]", targets: """
+              dev-server: {requests: [/hello, /api/teachers, /], checks: {contains: e}}
+              proxied-static: {requests: [/static/css/app.css, /static/js/app.js, /static/img/logo.svg]}
+              hello: {kind: proxied-dynamic, requests: [/hello], checks: {contains: hello}}
+              index: {kind: proxied-dynamic, requests: [/], checks: {contains: "200 teachers on staff"}}
+              api: {kind: proxied-dynamic, requests: ["/api/teachers?limit=5"], checks: {contains: "\\"count\\": 5"}}
+              upload:
+                kind: proxied-dynamic
+                requests: [{method: POST, path: /upload, body: "abc"}]
+                checks: {contains: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}
+            """)
+        let run = try Self.run(scenario, results: folder.file("results"))
+        #expect(run.status == 0, "\(run.output)")
+        let cells = run.json["cells"] as? [[String: Any]] ?? []
+        #expect(cells.map { $0["label"] as? String } == ["stack=nginx+swift", "stack=swift+uwsgi"])
+        for cell in cells {
+            #expect(cell["status"] as? String == "ok", "\(cell["label"] ?? ""): \(cell["failure"] ?? "") \(cell["logTail"] ?? "")")
+            #expect((cell["targets"] as? [[String: Any]])?.count == 6)
+        }
+        #expect(run.stack.filter { kill($0, 0) == 0 }.isEmpty, "left running: \(run.stack.filter { kill($0, 0) == 0 })")
+    }
+
+    @Test func theDjangoTwinAnswersWithTheSameBytesAsTheSwiftApp() throws {
+        let folder = try TemporaryFolder()
+        let django = folder.file("django")
+        let copy = try runCommand("/bin/cp", ["-rL", Self.repository + "/scenarios/reference/teacher-django", django])
+        try #require(copy.status == 0, "\(copy.stderr)")
+        let swift = try TeacherProject()
+        let (djangoPort, swiftPort) = (try freePort(), try freePort())
+        let djangoServer = try RunningProcess("/usr/bin/python3", ["\(django)/manage.py", "runserver", "127.0.0.1:\(djangoPort)", "--noreload"])
+        let swiftServer = try RunningProcess(BuiltProducts.stackbench, ["runserver", "127.0.0.1:\(swiftPort)", "--settings", swift.settingsPath])
+        defer {
+            kill(djangoServer.pid, SIGINT)
+            kill(swiftServer.pid, SIGINT)
+            djangoServer.wait(timeout: 10)
+            swiftServer.wait(timeout: 10)
+        }
+        try waitForPort(djangoPort, timeout: 30)
+        try waitForPort(swiftPort, timeout: 30)
+        let paths = ["/hello", "/", "/api/teachers", "/api/teachers?limit=1000", "/api/teachers?limit=0", "/api/teachers?limit=x",
+                     "/work?ms=1", "/sleep?ms=1", "/static/css/app.css", "/static/img/logo.svg"]
+        for path in paths {
+            let a = try runCommand("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(djangoPort)\(path)"])
+            let b = try runCommand("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(swiftPort)\(path)"])
+            #expect(Self.comparable(a.stdout) == Self.comparable(b.stdout), "\(path)\n--- Django\n\(a.stdout.prefix(600))\n--- Swift\n\(b.stdout.prefix(600))")
+        }
+        for body in ["{\"name\":\"X Y\",\"subject\":\"Art\",\"email\":\"x@y.z\",\"years\":3}", "[1]", "{\"name\":1}", "nope",
+                     "{\"name\":\"a\",\"subject\":\"b\",\"email\":\"bad\"}"] {
+            let a = try runCommand("/usr/bin/curl", ["-s", "-X", "POST", "--data-binary", body, "http://127.0.0.1:\(djangoPort)/api/teachers"])
+            let b = try runCommand("/usr/bin/curl", ["-s", "-X", "POST", "--data-binary", body, "http://127.0.0.1:\(swiftPort)/api/teachers"])
+            #expect(a.stdout == b.stdout, "POST \(body)")
+        }
+    }
+
+    /// A response with the headers that differ by nature (Date, Server) and those only a static file carries
+    /// (Last-Modified of each copy) removed, header names in order.
+    static func comparable(_ response: String) -> String {
+        let parts = response.components(separatedBy: "\r\n\r\n")
+        let head = parts[0].split(separator: "\r\n").filter { line in
+            !["date:", "server:", "last-modified:"].contains { line.lowercased().hasPrefix($0) }
+        }
+        return head.joined(separator: "\n") + "\n\n" + parts.dropFirst().joined(separator: "\r\n\r\n")
+    }
+}
+
+/// Whether the reference stack is here, installing it first when it is not (scripts/install-reference.sh).
+enum ReferenceStack {
+    static let installed: Bool = {
+        let script = ScenarioRunTests.repository + "/scripts/install-reference.sh"
+        _ = try? runCommand(script, [], timeout: 900)
+        let python = (try? runCommand("/usr/bin/python3", ["-c", "import django"]))?.status == 0
+        return python && FileManager.default.isExecutableFile(atPath: "/usr/bin/uwsgi")
+            && FileManager.default.fileExists(atPath: "/usr/lib/uwsgi/plugins/python3_plugin.so")
+            && FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx")
+    }()
+}
