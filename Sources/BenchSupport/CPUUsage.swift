@@ -30,3 +30,33 @@ public struct CPUUsage: Sendable, Equatable {
                  systemMicroseconds: systemMicroseconds &- earlier.systemMicroseconds)
     }
 }
+
+/// Busy and total time of some CPUs, from /proc/stat (every process on them, not only this one): whether the
+/// cores a load generator runs on had headroom, whoever used them.
+public struct CPUTimes: Sendable, Equatable {
+    /// Clock ticks not idle (user, nice, system, irq, softirq, steal).
+    public var busy: UInt64
+    /// All clock ticks, idle and iowait included.
+    public var total: UInt64
+
+    /// The summed times of `cpus` now; nil when /proc/stat cannot be read.
+    public static func now(_ cpus: CPUSet) -> CPUTimes? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return nil }
+        let wanted = Set(cpus.cpus.map { "cpu\($0)" })
+        var busy: UInt64 = 0, total: UInt64 = 0
+        for line in text.split(separator: "\n") where wanted.contains(String(line.prefix { $0 != " " })) {
+            let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+            guard fields.count >= 5 else { continue }
+            let all = fields.prefix(8).reduce(0, +)  // user nice system idle iowait irq softirq steal
+            total += all
+            busy += all - fields[3] - fields[4]
+        }
+        return total > 0 ? CPUTimes(busy: busy, total: total) : nil
+    }
+
+    /// The busy share of the time between `earlier` and `self`, 0...1.
+    public func busyShare(since earlier: CPUTimes) -> Double {
+        let total = total &- earlier.total
+        return total > 0 ? Double(busy &- earlier.busy) / Double(total) : 0
+    }
+}

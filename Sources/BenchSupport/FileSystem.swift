@@ -60,6 +60,16 @@ public enum FileSystem {
     }
 
     /// The paths matching a shell glob pattern, sorted; none is not an error.
+    /// A new private folder (mode 700) under the system's temporary directory, named stackbench-XXXXXX; short,
+    /// so unix socket paths inside it stay within sun_path's 107 bytes.
+    public static func temporaryFolder() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "/stackbench-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw FileError(path: NSTemporaryDirectory(), problem: "cannot create a temporary folder: \(String(cString: strerror(errno)))", exitStatus: .runFailed)
+        }
+        return String(cString: made)
+    }
+
     public static func glob(_ pattern: String) -> [String] {
         var result = glob_t()
         defer { globfree(&result) }

@@ -15,6 +15,7 @@ public struct Comparison: Sendable {
     /// Per metric, per key.
     public var rows: [Row]
     public var unmatched: [Unmatched]
+    public var allFlagged: [AllFlagged]
 
     /// The metrics shown by default.
     public static let defaultMetrics: [Threshold.Metric] = [.rps, .p50, .p99, .p999, .errors, .cpuPerRequest, .rss]
@@ -31,6 +32,8 @@ public struct Comparison: Sendable {
         public var median: Double
         /// Largest distance from the median as a share of it; nil when the median is 0 and a value is not.
         public var spread: Double?
+        /// Windows left out because they were flagged (client-bound, under-delivered, disturbed).
+        public var flagged: Int
     }
 
     /// A later run against the baseline.
@@ -56,6 +59,14 @@ public struct Comparison: Sendable {
         public var samples: [Sample?]
         /// Per later run (index ≥ 1) that measured it, as did the baseline.
         public var deltas: [Delta]
+    }
+
+    /// A cell · target one run measured only in flagged windows: nothing valid to compare.
+    public struct AllFlagged: Sendable, Codable {
+        public var key: Key
+        public var run: String
+        public var windows: Int
+        public var kinds: [String]
     }
 
     public struct Unmatched: Sendable, Codable {
@@ -99,12 +110,25 @@ public struct Comparison: Sendable {
             }
             return Unmatched(key: key, measuredIn: present.map { runs[$0].name }, missing: missing)
         }
+        allFlagged = keys.flatMap { key in
+            runs.indices.compactMap { index -> AllFlagged? in
+                guard let target = targets[index][key], !target.repetitions.contains(where: \.isValid) else { return nil }
+                let kinds = Set(target.repetitions.flatMap { $0.windowFlags.map(\.kind.rawValue) }).sorted()
+                return AllFlagged(key: key, run: runs[index].name, windows: target.repetitions.count, kinds: kinds)
+            }
+        }
         rows = metrics.flatMap { metric in
             keys.map { key in
                 let samples = targets.map { measured in
-                    measured[key].map { target -> Sample in
-                        let values = target.values(metric)
-                        return Sample(values: values, median: Statistics.median(values), spread: Statistics.spread(values))
+                    measured[key].flatMap { target -> Sample? in
+                        var values = target.values(metric)
+                        var flagged = 0
+                        if metric != .capacity, values.count == target.repetitions.count {
+                            values = zip(values, target.repetitions).filter { $0.1.isValid }.map(\.0)
+                            flagged = target.repetitions.count - values.count
+                        }
+                        guard !values.isEmpty else { return nil }
+                        return Sample(values: values, median: Statistics.median(values), spread: Statistics.spread(values), flagged: flagged)
                     }
                 }
                 let deltas = runs.indices.dropFirst().compactMap { index in

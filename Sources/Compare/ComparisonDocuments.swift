@@ -12,6 +12,7 @@ extension Comparison {
         public var runs: [RunInfo]
         public var rows: [Row]
         public var unmatched: [Unmatched]
+        public var allFlagged: [AllFlagged]
         public var gate: GateInfo?
 
         public struct RunInfo: Codable {
@@ -35,7 +36,7 @@ extension Comparison {
         let document = Document(alpha: alpha, runs: runs.enumerated().map { index, run in
             .init(letter: Self.letter(index), name: run.name, folder: run.folder, scenario: run.result.scenario.name,
                   startedAt: run.result.startedAt, gitSha: run.result.stackbench.gitSha)
-        }, rows: rows, unmatched: unmatched, gate: gate.map {
+        }, rows: rows, unmatched: unmatched, allFlagged: allFlagged, gate: gate.map {
             .init(limits: $0.limits.map(\.text), failures: $0.verdict.failures, problems: $0.verdict.problems, passed: $0.verdict.exitStatus == 0)
         })
         let encoder = JSONEncoder()
@@ -69,7 +70,7 @@ extension Comparison {
             }
             body += "</table>"
         }
-        if !unmatched.isEmpty {
+        if !unmatched.isEmpty || !allFlagged.isEmpty {
             body += "<h2>Not in every run</h2><ul>" + unmatchedLines.dropFirst(2).map { "<li>\(esc($0.trimmingCharacters(in: .whitespaces)))</li>" }.joined() + "</ul>"
         }
         body += "<p class=\"meta\">~: no significant difference (Mann-Whitney U over the repetitions, p &gt;= \(alpha)); "

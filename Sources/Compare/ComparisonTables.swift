@@ -35,6 +35,7 @@ extension Comparison {
     static func unit(_ metric: Threshold.Metric) -> String {
         switch metric {
         case .rps: "req/s"
+        case .capacity: "req/s within the search's limits"
         case .p50, .p75, .p90, .p99, .p999: "latency"
         case .errors, .non2xx: "count"
         case .cpuPerRequest: "server CPU µs/req"
@@ -44,7 +45,7 @@ extension Comparison {
 
     static func describe(_ sample: Sample, _ metric: Threshold.Metric) -> String {
         let spread = sample.values.count < 2 ? "" : sample.spread.map { String(format: " ±%.0f%%", $0 * 100) } ?? " ±∞"
-        return format(sample.median, metric) + spread + " (n=\(sample.values.count))"
+        return format(sample.median, metric) + spread + " (n=\(sample.values.count)" + (sample.flagged > 0 ? ", \(sample.flagged) flagged left out" : "") + ")"
     }
 
     static func describe(_ delta: Delta) -> String {
@@ -81,17 +82,18 @@ extension Comparison {
                       "|---|" + header.dropFirst().map { _ in "---:" }.joined(separator: "|") + "|"]
             lines += rows.map { "| " + $0.joined(separator: " | ") + " |" }
         }
-        if !unmatched.isEmpty { lines += ["", "## Not in every run", ""] + unmatchedLines.dropFirst(2).map { "- " + $0.trimmingCharacters(in: .whitespaces) } }
+        if !unmatched.isEmpty || !allFlagged.isEmpty { lines += ["", "## Not in every run", ""] + unmatchedLines.dropFirst(2).map { "- " + $0.trimmingCharacters(in: .whitespaces) } }
         lines += ["", "`~`: no significant difference (Mann-Whitney U over the repetitions, p >= \(alpha)); ±: largest distance from the median."]
         return lines.joined(separator: "\n") + "\n"
     }
 
     var unmatchedLines: [String] {
-        guard !unmatched.isEmpty else { return [] }
+        let flaggedLines = allFlagged.map { "  \($0.key.text): every window of \($0.run) flagged (\($0.kinds.joined(separator: ", "))): left out" }
+        guard !unmatched.isEmpty || !flaggedLines.isEmpty else { return [] }
         let letters = Dictionary(runs.enumerated().map { ($1.name, Self.letter($0)) }, uniquingKeysWith: { first, _ in first })
         return ["", "not in every run:"] + unmatched.map { item in
             "  \(item.key.text): measured in \(item.measuredIn.map { letters[$0] ?? $0 }.joined(separator: ", ")); "
                 + item.missing.sorted { $0.key < $1.key }.map { "not in \(letters[$0.key] ?? $0.key) (\($0.value))" }.joined(separator: ", ")
-        }
+        } + flaggedLines
     }
 }

@@ -65,6 +65,8 @@ public struct GateVerdict: Sendable {
     public var problems: [String]
     /// Comparisons made, for the closing line.
     public var checked: Int
+    /// Flagged windows the gate left out, one line per run and cell · target.
+    public var ignored: [String] = []
 
     public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
 }
@@ -77,6 +79,15 @@ extension Comparison {
         for item in unmatched where item.measuredIn.contains(baseline) {
             for (run, why) in item.missing.sorted(by: { $0.key < $1.key }) {
                 verdict.failures.append("\(item.key.text): measured in the baseline, not in \(run) (\(why))")
+            }
+        }
+        for item in allFlagged {
+            verdict.problems.append("\(item.key.text): nothing valid to compare in \(item.run): all \(item.windows) window(s) flagged "
+                                    + "(\(item.kinds.joined(separator: ", "))); measure again")
+        }
+        for row in rows where row.metric == (limits.first?.metric.rawValue ?? "") {
+            for (index, sample) in row.samples.enumerated() {
+                if let sample, sample.flagged > 0 { verdict.ignored.append("\(row.key.text): \(sample.flagged) flagged window(s) of \(runs[index].name) left out") }
             }
         }
         var untestable = Set<String>()
@@ -103,7 +114,7 @@ extension Comparison {
                 }
             }
         }
-        verdict.problems = untestable.sorted().map {
+        verdict.problems += untestable.sorted().map {
             "cannot tell a regression from noise with \($0): no difference can reach p < \(alpha) with fewer than 4 + 4; "
                 + "measure both with more repetitions (stackbench run --repeat 5)"
         }
@@ -113,7 +124,7 @@ extension Comparison {
     /// A value in its metric's unit, for people.
     static func format(_ value: Double, _ metric: Threshold.Metric) -> String {
         switch metric {
-        case .rps: Units.formatCount(value)
+        case .rps, .capacity: Units.formatCount(value)
         case .p50, .p75, .p90, .p99, .p999: Units.formatMicroseconds(value)
         case .errors, .non2xx: String(format: "%.0f", value)
         case .cpuPerRequest: String(format: "%.1f µs", value)

@@ -89,6 +89,9 @@ public final class LoadRun {
         stopFlag.store(true, ordering: .relaxed)
     }
 
+    /// Whether `requestStop()` was called.
+    public var isStopRequested: Bool { stopFlag.load(ordering: .relaxed) }
+
     /// Waits for the client threads and merges what they recorded.
     public func wait() -> RunResult {
         threads.forEach { $0.join() }

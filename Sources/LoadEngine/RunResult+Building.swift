@@ -91,9 +91,10 @@ extension RunResult {
                 let bucket = recorder.seconds[second]
                 merged.requests += bucket.requests
                 merged.errors += bucket.errors
+                merged.non2xx3xx += bucket.non2xx3xx
                 merged.latency.add(bucket.latency)
             }
-            return SecondSample(second: second, requests: merged.requests, errors: merged.errors,
+            return SecondSample(second: second, requests: merged.requests, errors: merged.errors, non2xx3xx: merged.non2xx3xx,
                                 p50: Double(merged.latency.valueAtPercentile(50)),
                                 p99: Double(merged.latency.valueAtPercentile(99)))
         }

@@ -110,6 +110,8 @@ public struct RunResult: Codable, Sendable {
         public var second: Int
         public var requests: Int
         public var errors: Int
+        /// Responses with a status outside 200-399 (nil in results written before it was counted).
+        public var non2xx3xx: Int?
         public var p50: Double
         public var p99: Double
     }

@@ -33,6 +33,7 @@ final class ThreadRecorder {
     struct SecondBucket {
         var requests = 0
         var errors = 0
+        var non2xx3xx = 0
         var latency = Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: highestLatencyMicros,
                                         numberOfSignificantValueDigits: .two)
     }
@@ -57,6 +58,7 @@ final class ThreadRecorder {
         _ = seconds[second].latency.record(latency)
         if curlCode == 0 {
             statusCounts[(1..<Self.statusSlots).contains(status) ? status : 0] += 1
+            if !(200..<400).contains(status) { seconds[second].non2xx3xx += 1 }
         } else {
             errors += 1
             seconds[second].errors += 1

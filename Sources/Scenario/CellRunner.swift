@@ -19,7 +19,7 @@ final class CellRunner {
     let position: String
     /// The order the targets are measured in, as indices into the scenario's targets.
     let targetOrder: [Int]
-    private var processes: [StackProcess] = []
+    private let stack: RunningStack
     private var notes: [String] = []
     private var currentLoad: Locked<LoadRun?>
 
@@ -35,6 +35,7 @@ final class CellRunner {
         self.live = live
         self.position = position
         self.targetOrder = targetOrder
+        stack = RunningStack(layout: layout)
     }
 
     struct Failure: Error {
@@ -80,7 +81,7 @@ final class CellRunner {
                                               pool: variant.pool)
             let command = variant.pool == .uwsgi ? [ExternalPrograms.uwsgi, "--ini", layout.uwsgiIni] : [executable, "uwsgi", "--ini", layout.uwsgiIni]
             let pool = try StackProcess(role: "pool", arguments: command, cpus: cpus, log: layout.cell + "/pool-console.log", directory: layout.cell)
-            processes.append(pool)
+            stack.add(pool)
             try waitFor(pool, logs: [layout.uwsgiLog, pool.log]) { Self.accepts(unixPath: layout.uwsgiSocket) }
             if let httpPort { bases[.poolDirect] = "http://127.0.0.1:\(httpPort)" }
         }
@@ -91,7 +92,7 @@ final class CellRunner {
             let command = variant.front == .nginx ? [ExternalPrograms.nginx, "-c", layout.nginxConf, "-p", layout.cell + "/"]
                 : [executable, "front", "-c", layout.nginxConf, "-p", layout.cell]
             let front = try StackProcess(role: "front", arguments: command, cpus: cpus, log: layout.cell + "/front-console.log", directory: layout.cell)
-            processes.append(front)
+            stack.add(front)
             try waitFor(front, logs: [front.log, layout.frontErrorLog]) { Self.accepts(port: port) }
             bases[.proxiedStatic] = "http://127.0.0.1:\(port)"
             bases[.proxiedDynamic] = "http://127.0.0.1:\(port)"
@@ -102,7 +103,7 @@ final class CellRunner {
                 ? [ExternalPrograms.python, "manage.py", "runserver", "127.0.0.1:\(port)", "--noreload"]
                 : [executable, "runserver", "127.0.0.1:\(port)", "--settings", layout.settingsFile]
             let runserver = try StackProcess(role: "runserver", arguments: command, cpus: cpus, log: layout.runserverLog, directory: appProject)
-            processes.append(runserver)
+            stack.add(runserver)
             try waitFor(runserver, logs: [runserver.log]) { Self.accepts(port: port) }
             bases[.devServer] = "http://127.0.0.1:\(port)"
         }
@@ -163,21 +164,51 @@ final class CellRunner {
         for repetition in 1...scenario.load.repetitions {
             for index in targetOrder {
                 let target = scenario.targets[index]
+                let base = urls[target.name] ?? ""
+                let label = "\(position) \(target.name) rep \(repetition)/\(scenario.load.repetitions)"
                 if interrupted() { throw Failure(reason: "interrupted") }
-                let measured = try measureOnce(target, base: urls[target.name] ?? "",
-                                               label: "\(position) \(target.name) rep \(repetition)/\(scenario.load.repetitions)")
+                if let search = scenario.load.search {
+                    let (found, window) = try CapacitySearch(search: search, measure: { rate in
+                        var plan = self.plan(for: target, base: base)
+                        plan.schedule = .open(requestsPerSecond: rate)
+                        plan.stop = .duration(nanoseconds: search.step)
+                        let step = try self.measureOnce(target, plan: plan, base: base, label: label + String(format: " at %.0f req/s", rate))
+                        if self.interrupted() { throw Failure(reason: "interrupted") }
+                        return step
+                    }, say: say).run()
+                    results[index].searches = (results[index].searches ?? []) + [found]
+                    if let window { results[index].repetitions.append(window) }
+                    say("  \(target.name) rep \(repetition)/\(scenario.load.repetitions): capacity "
+                        + (found.capacity.map { Units.formatCount($0) + " req/s" } ?? "none") + " at \(found.criteria) (\(found.ended))")
+                    continue
+                }
+                let measured = try measureOnce(target, plan: plan(for: target, base: base), base: base, label: label)
                 if interrupted() { throw Failure(reason: "interrupted") }  // a window cut short is not a measurement
                 results[index].repetitions.append(measured)
                 let summary = measured.load.summary
+                let flags = measured.windowFlags.map(\.kind.rawValue)
                 say(String(format: "  %@ rep %d/%d: %.0f req/s, p99 %@, errors %d", target.name, repetition, scenario.load.repetitions,
-                           summary.requestsPerSecond, Units.formatMicroseconds(measured.load.latency.percentiles["99"] ?? 0), summary.errors))
+                           summary.requestsPerSecond, Units.formatMicroseconds(measured.load.latency.percentiles["99"] ?? 0), summary.errors)
+                    + (flags.isEmpty ? "" : " [" + flags.joined(separator: ", ") + "]"))
             }
         }
         return results
     }
 
     /// One measured window of `target`; `label` heads the live line.
-    private func measureOnce(_ target: Scenario.Target, base: String, label: String) throws -> ScenarioResult.Repetition {
+    private func measureOnce(_ target: Scenario.Target, plan: LoadPlan, base: String, label: String) throws -> ScenarioResult.Repetition {
+        let window = MeasuredWindow(stack: stack, target: target, plan: plan, baseURL: base,
+                                    harakiriSeconds: scenario.harakiriSeconds(in: cell), currentLoad: currentLoad,
+                                    interrupted: interrupted, label: label, live: live)
+        do {
+            return try window.measure()
+        } catch let died as MeasuredWindow.Died {
+            throw Failure(reason: "\(died.process.role) \(died.process.endDescription) during the measurement of \(target.name)", logTail: logTails())
+        }
+    }
+
+    /// The load of one window of `target`, from the scenario's load settings.
+    func plan(for target: Scenario.Target, base: String) -> LoadPlan {
         let load = scenario.load
         var plan = LoadPlan(requests: target.requests.map {
             RequestSpec(url: base + $0.path, method: $0.method, headers: $0.headers, body: $0.body.map { Array($0.utf8) }, weight: $0.weight)
@@ -191,59 +222,7 @@ final class CellRunner {
         plan.cpus = load.clientCPUs
         if let rate = load.rate { plan.schedule = .open(requestsPerSecond: rate) }
         plan.stop = load.count.map { .count($0) } ?? .duration(nanoseconds: load.duration ?? 5_000_000_000)
-        let run = try LoadRun(plan: plan)
-        currentLoad.value = run
-        defer { currentLoad.value = nil }
-        run.start()
-        while run.elapsedSeconds < 0 && !interrupted() { usleep(2_000) }
-        let before = processes.map { ProcessSample.usage(of: $0.pid) }
-        let poolBefore = target.kind.servingRoles.contains("pool") ? poolStats() : nil
-        let peakRSS = Locked(before.map(\.rssKiB))
-        let samplingDone = Locked(false)
-        let total = load.count.map { "\($0) requests" } ?? String(format: "%.0fs", Double(load.duration ?? 0) / 1e9)
-        let died = Locked<StackProcess?>(nil)
-        // Samples memory every 200 ms, stops the load at once when a stack process dies (the rest of the window
-        // would only measure the errors), and gives the live line once a second.
-        let sampler = JoinableThread { [processes, live] in
-            var (lastRequests, lastTime, tick) = (run.progress.requests, monotonicNanoseconds(), 0)
-            while !samplingDone.value {
-                usleep(200_000)
-                if let dead = processes.first(where: { !$0.isRunning }) {
-                    died.value = dead
-                    run.requestStop()
-                    return
-                }
-                let now = processes.map { ProcessSample.usage(of: $0.pid).rssKiB }
-                peakRSS.value = zip(peakRSS.value, now).map { max($0, $1) }
-                tick += 1
-                guard let live, tick % 5 == 0 else { continue }
-                let (requests, time) = (run.progress.requests, monotonicNanoseconds())
-                let rate = Double(requests - lastRequests) / max(Double(time - lastTime) / 1e9, 0.001)
-                live(String(format: "%@: %.0fs of %@, %@ req/s, %d errors", label, run.elapsedSeconds, total, Units.formatCount(rate), run.progress.errors))
-                (lastRequests, lastTime) = (requests, time)
-            }
-        }
-        let result = run.wait()
-        samplingDone.value = true
-        sampler.join()
-        if let dead = died.value ?? processes.first(where: { !$0.isRunning }) {
-            throw Failure(reason: "\(dead.role) \(dead.endDescription) during the measurement of \(target.name)", logTail: logTails())
-        }
-        let after = processes.map { ProcessSample.usage(of: $0.pid) }
-        let pool = poolBefore.flatMap { before in poolStats().map { PoolStats.window(from: before, to: $0) } }
-        let requests = max(result.summary.requests, 1)
-        let usage = processes.indices.map { index in
-            let cpu = max(0, after[index].cpuSeconds - before[index].cpuSeconds)
-            return ScenarioResult.ProcessUsage(role: processes[index].role, cpuSeconds: cpu,
-                                               cpuMicrosecondsPerRequest: cpu * 1e6 / Double(requests),
-                                               rssKiB: max(peakRSS.value[index], after[index].rssKiB), processes: after[index].processes)
-        }
-        return ScenarioResult.Repetition(load: result, processes: usage, pool: pool)
-    }
-
-    /// The pool's stats, when this cell runs a pool.
-    private func poolStats() -> PoolStats? {
-        processes.contains { $0.role == "pool" } ? PoolStats.read(unixPath: layout.statsSocket) : nil
+        return plan
     }
 
     // MARK: stop
@@ -251,7 +230,7 @@ final class CellRunner {
     /// Each process by its pid with its own stop signal (pool SIGINT as `uwsgi --stop`, front SIGQUIT, runserver
     /// SIGINT); then the pidfiles and sockets must be gone (removed here and noted when they are not).
     private func stopAll() {
-        for process in processes.reversed() {
+        for process in stack.takeAll().reversed() {
             let signal: Int32 = process.role == "front" ? SIGQUIT : SIGINT
             let descendants = ProcessSample.tree(process.pid).dropFirst()  // taken before: a stopped parent lists none
             if !process.stop(signal) { notes.append("\(process.role) (pid \(process.pid)) did not stop within 10 s: killed") }
@@ -271,12 +250,9 @@ final class CellRunner {
             notes.append("\((path as NSString).lastPathComponent) was left behind at stop: removed")
             try? FileManager.default.removeItem(atPath: path)
         }
-        processes = []
     }
 
-    private func logTails() -> String {
-        processes.map { "== \($0.role)\n" + $0.logTail(10) }.joined(separator: "\n")
-    }
+    private func logTails() -> String { stack.logTails() }
 
     // MARK: readiness probes
 

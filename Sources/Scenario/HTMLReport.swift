@@ -21,11 +21,16 @@ struct HTMLReport {
         for (index, target) in targets.enumerated() {
             body += targetSection(target, index: index)
         }
-        body += section("Server CPU per request", "CPU time of the processes serving each path (front and pool for proxied-dynamic) "
-                        + "over the measured window, divided by the requests.",
-                        groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request") { $0.cpuPerRequest })
-        body += section("Server memory", "Peak RSS of the processes serving each path, summed over their process trees.",
-                        groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "peak RSS, MiB") { $0.rss / 1024 })
+        body += capacityCurves(targets)
+        body += validityAndEvents()
+        // Only where stack processes served something (an external target has none of its own).
+        if result.okCells.contains(where: { $0.targets.contains { ($0.median?.cpuPerRequest ?? 0) > 0 } }) {
+            body += section("Server CPU per request", "CPU time of the processes serving each path (front and pool for proxied-dynamic) "
+                            + "over the measured window, divided by the requests.",
+                            groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request") { $0.cpuPerRequest })
+            body += section("Server memory", "Peak RSS of the processes serving each path, summed over their process trees.",
+                            groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "peak RSS, MiB") { $0.rss / 1024 })
+        }
         return page(body)
     }
 
@@ -35,7 +40,7 @@ struct HTMLReport {
         var html = ""
         let failed = result.cells.filter { $0.status != "ok" }
         if !failed.isEmpty {
-            html += "<h2>Failed cells</h2><ul>" + failed.map { "<li class=\"bad\">\(esc($0.label)): \(esc($0.failure ?? ""))</li>" }.joined() + "</ul>"
+            html += "<h2>Failed or skipped cells</h2><ul>" + failed.map { "<li class=\"bad\">\(esc($0.label)) (\(esc($0.status))): \(esc($0.failure ?? ""))</li>" }.joined() + "</ul>"
         }
         if !result.thresholds.isEmpty {
             let failedOnes = result.thresholds.filter { !$0.passed }
@@ -94,6 +99,79 @@ struct HTMLReport {
             }.joined() + "</tr>"
         }
         return html + "</table>"
+    }
+
+    /// Per target searched: latency against offered load, one curve per cell, the limit and each capacity marked.
+    private func capacityCurves(_ targets: [String]) -> String {
+        var html = ""
+        for target in targets {
+            let searched = result.okCells.compactMap { cell in cell.targets.first { $0.name == target }?.searches.map { (cell.label, $0) } }
+            guard !searched.isEmpty else { continue }
+            let series = searched.enumerated().flatMap { index, item in
+                item.1.map { search in
+                    SVGChart.Series(name: item.0, color: SVGChart.color(index).color, dashed: SVGChart.color(index).dashed,
+                                    points: search.steps.sorted { $0.offered < $1.offered }.map { (x: $0.offered, y: max($0.p99, 1)) })
+                }
+            }
+            let limit = result.cells.lazy.compactMap { $0.targets.first { $0.name == target }?.searches?.first }.first
+            let markers = searched.flatMap { item in item.1.compactMap { search in search.capacity.map { (x: $0, label: "\(item.0): \(Units.formatCount($0))") } } }
+            let limitLine = limit?.latencyLimits["99"].map { [(y: $0, label: "p99 limit")] } ?? []
+            html += "<h3>\(esc(target)): p99 against offered load</h3>"
+                + SVGChart.lines(series: series, xAxis: .init(title: "offered req/s (open model)", format: { Units.formatCount($0) }),
+                                 yAxis: .init(title: "p99 (corrected)", scale: .log, format: { Units.formatMicroseconds($0) }),
+                                 markers: markers, horizontal: limitLine)
+                + SVGChart.legend(searched.enumerated().map { ($1.0, SVGChart.color($0).color, SVGChart.color($0).dashed) })
+                + "<table><tr><th>cell</th><th>capacity</th><th>criteria</th><th>ended</th></tr>"
+                + searched.flatMap { item in item.1.map { search in
+                    "<tr><td>\(esc(item.0))</td><td class=\"num\">\(search.capacity.map { esc(Units.formatCount($0)) + " req/s" } ?? "none")</td>"
+                        + "<td>\(esc(search.criteria))</td><td>\(esc(search.ended))</td></tr>"
+                } }.joined() + "</table>"
+        }
+        return html.isEmpty ? "" : section("Capacity", "The highest arrival rate whose window met the limits: p99 at every step of each search "
+                                           + "(the knee is where the curve turns up), the limit dashed red, each capacity marked.", html)
+    }
+
+    /// Windows not to trust, and per window with events its per-second req/s, failures and p99 with the events marked.
+    private func validityAndEvents() -> String {
+        var html = ""
+        let validity = result.validityLines
+        if !validity.isEmpty {
+            html += "<h2>Windows not to trust</h2><p class=\"meta\">Client-bound, under-delivered or disturbed windows, and noisy targets; "
+                + "<code>stackbench compare</code> leaves flagged windows out.</p><ul>" + validity.map { "<li class=\"bad\">\(esc($0))</li>" }.joined() + "</ul>"
+        }
+        let rows = result.eventRows
+        guard !rows.isEmpty else { return html }
+        html += "<h2>Events under load</h2><p class=\"meta\">Per second of each window with events: requests, failed requests (errors and "
+            + "non-2xx/3xx) and p99; dashed lines mark the events. Failed requests are charged to an event from its second to the next event.</p>"
+        html += "<table><tr><th>cell</th><th>target</th><th>window</th><th>event</th><th>at</th><th>failed</th><th>what happened</th></tr>"
+            + rows.map { row in
+                "<tr><td>\(esc(row.cell))</td><td>\(esc(row.target))</td><td class=\"num\">\(row.window)</td><td>\(esc(row.event.action))</td>"
+                    + "<td class=\"num\">\(String(format: "%.2f s", row.event.startedAt))</td>"
+                    + "<td class=\"num\(row.event.failedRequests > 0 ? " bad" : "")\">\(row.event.failedRequests)</td><td>\(esc(row.event.detail))</td></tr>"
+            }.joined() + "</table>"
+        for cell in result.okCells {
+            for target in cell.targets {
+                for (index, repetition) in target.repetitions.enumerated() {
+                    guard let events = repetition.events, !events.isEmpty else { continue }
+                    let seconds = repetition.load.perSecond
+                    let markers = events.map { (x: $0.startedAt, label: $0.action) }
+                    html += "<h3>\(esc(cell.label)) · \(esc(target.name)), window \(index + 1)</h3>"
+                    let counts = [
+                        SVGChart.Series(name: "requests/s", color: SVGChart.color(0).color, points: seconds.map { (x: Double($0.second) + 0.5, y: Double($0.requests)) }),
+                        SVGChart.Series(name: "failed/s", color: SVGChart.color(2).color,
+                                        points: seconds.map { (x: Double($0.second) + 0.5, y: Double($0.errors + ($0.non2xx3xx ?? 0))) }),
+                    ]
+                    html += SVGChart.lines(series: counts, xAxis: .init(title: "seconds into the window", format: { String(format: "%.0f", $0) }),
+                                           yAxis: .init(title: "per second", format: { Units.formatCount($0) }), height: 240, markers: markers)
+                        + SVGChart.legend(counts.map { ($0.name, $0.color, false) })
+                    let p99 = SVGChart.Series(name: "p99", color: SVGChart.color(1).color,
+                                              points: seconds.filter { $0.requests > 0 }.map { (x: Double($0.second) + 0.5, y: max($0.p99, 1)) })
+                    html += SVGChart.lines(series: [p99], xAxis: .init(title: "seconds into the window", format: { String(format: "%.0f", $0) }),
+                                           yAxis: .init(title: "p99", scale: .log, format: { Units.formatMicroseconds($0) }), height: 200, markers: markers)
+                }
+            }
+        }
+        return html
     }
 
     private func ratiosTable(_ targets: [String]) -> String {

@@ -14,9 +14,11 @@ struct MarkdownReport {
             lines += ["", "## Best setting per target", ""]
             for target in targets {
                 let rows = result.medians(of: target)
-                guard let best = rows.max(by: { $0.median.rps < $1.median.rps }), let worst = rows.min(by: { $0.median.rps < $1.median.rps }) else { continue }
-                lines.append("- **\(target)**: \(best.label) — \(String(format: "%.0f", best.median.rps)) req/s, p99 \(Units.formatMicroseconds(best.median.p99))"
-                             + (worst.median.rps > 0 ? String(format: "; %.2fx the slowest (%@)", best.median.rps / worst.median.rps, worst.label) : ""))
+                func rank(_ median: ScenarioResult.Summary) -> Double { median.capacity ?? median.rps }
+                guard let best = rows.max(by: { rank($0.median) < rank($1.median) }), let worst = rows.min(by: { rank($0.median) < rank($1.median) }) else { continue }
+                let what = best.median.capacity != nil ? "capacity" : "req/s"
+                lines.append("- **\(target)**: \(best.label) — \(String(format: "%.0f", rank(best.median))) \(what == "req/s" ? "req/s" : "req/s capacity"), p99 \(Units.formatMicroseconds(best.median.p99))"
+                             + (rank(worst.median) > 0 ? String(format: "; %.2fx the lowest (%@)", rank(best.median) / rank(worst.median), worst.label) : ""))
             }
         }
         for target in targets {
@@ -25,7 +27,8 @@ struct MarkdownReport {
             let rows = result.medians(of: target)
             let best = result.bestCell(of: target)
             for (label, median) in rows {
-                lines.append("| \(label)\(label == best ? " **best**" : "") | \(String(format: "%.0f", median.rps)) | "
+                let flagged = result.cells.first { $0.label == label }?.targets.first { $0.name == target }.map(result.isFlagged) ?? false
+                lines.append("| \(label)\(label == best ? " **best**" : "") | \(String(format: "%.0f", median.rps))\(flagged ? " ⚠" : "") | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
                              + "\(Int(median.errors)) | \(Int(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
                              + "\(Units.formatBytes(median.rss * 1024)) |")
@@ -41,10 +44,12 @@ struct MarkdownReport {
             }
         }
         lines += poolLines()
+        lines += capacityLines
+        lines += validityAndEventLines
         let failed = result.cells.filter { $0.status != "ok" }
         if !failed.isEmpty {
-            lines += ["", "## Failed cells", ""]
-            for cell in failed { lines.append("- \(cell.label): \(cell.failure ?? "")") }
+            lines += ["", "## Failed or skipped cells", ""]
+            for cell in failed { lines.append("- \(cell.label) (\(cell.status)): \(cell.failure ?? "")") }
         }
         if !result.thresholds.isEmpty {
             lines += ["", "## Thresholds", "", "| threshold | cell | target | value | |", "|---|---|---|---:|---|"]
@@ -83,7 +88,11 @@ extension ScenarioResult {
     }
 
     var loadDescription: String {
-        "Load: \(load.connections) connections, \(load.threads) client thread(s), "
+        if let search = load.search {
+            return "Load: \(load.connections) connections, \(load.threads) client thread(s), a capacity search (\(search)) after \(load.warmupSeconds) s warm-up "
+                + "per step, \(load.repetitions) search(es) per target; client CPUs \(load.clientCPUs ?? "any"), server CPUs \(load.serverCPUs ?? "any")."
+        }
+        return "Load: \(load.connections) connections, \(load.threads) client thread(s), "
             + (load.durationSeconds.map { "\($0) s" } ?? "\(load.count ?? 0) requests") + " after \(load.warmupSeconds) s warm-up, "
             + (load.rate.map { "open model at \($0) req/s" } ?? "closed model") + ", \(load.repetitions) repetition(s)"
             + (load.rounds.map { $0 > 1 ? " in each of \($0) interleaved rounds" : "" } ?? "") + " (medians); "
@@ -100,9 +109,9 @@ extension ScenarioResult {
         cells.compactMap { cell in cell.targets.first { $0.name == target }.flatMap { t in t.median.map { (cell.label, $0) } } }
     }
 
-    /// The label of the cell with the highest median req/s for `target`.
+    /// The label of the cell with the highest capacity for `target` when a search ran, else the highest median req/s.
     func bestCell(of target: String) -> String? {
-        medians(of: target).max { $0.median.rps < $1.median.rps }?.label
+        medians(of: target).max { ($0.median.capacity ?? $0.median.rps) < ($1.median.capacity ?? $1.median.rps) }?.label
     }
 
     /// Every pair of names, the later over the earlier: (b, a), (c, a), (c, b) — so the scenario's first target
@@ -184,6 +193,84 @@ extension MarkdownReport {
                     return String(format: "%.2fx", a / b)
                 }
                 lines.append("| \(target) | \(group.settings) | " + values.joined(separator: " | ") + " | " + ratios.joined(separator: " | ") + " |")
+            }
+        }
+        return lines
+    }
+}
+
+/// Validity and events, as both reports list them.
+extension ScenarioResult {
+    /// Every flagged window and every noisy target, one line each: "cell · target: rep 2: client-bound (...)".
+    var validityLines: [String] {
+        var lines: [String] = []
+        for cell in okCells {
+            for target in cell.targets {
+                for (index, repetition) in target.repetitions.enumerated() {
+                    for flag in repetition.windowFlags {
+                        lines.append("\(cell.label) · \(target.name), window \(index + 1): \(flag.kind.rawValue) — \(flag.detail)")
+                    }
+                }
+                if let noise = target.noise, noise.noisy {
+                    lines.append(String(format: "%@ · %@: noisy — the %.0f%% interval of the median req/s (%.0f to %.0f over %d repetitions) spans %.0f%% of it, over the %.0f%% limit; add repetitions",
+                                        cell.label, target.name, noise.coverage * 100, noise.low, noise.high, noise.repetitions, noise.share * 100, noise.limit * 100))
+                }
+            }
+        }
+        return lines
+    }
+
+    /// Whether any window of `target` in `cell` is flagged, or the target is noisy.
+    func isFlagged(_ target: Target) -> Bool {
+        target.repetitions.contains { !$0.isValid } || target.noise?.noisy == true
+    }
+
+    /// (cell, target, window number, event) for every event carried out.
+    var eventRows: [(cell: String, target: String, window: Int, event: EventRecord)] {
+        okCells.flatMap { cell in
+            cell.targets.flatMap { target in
+                target.repetitions.enumerated().flatMap { index, repetition in
+                    (repetition.events ?? []).map { (cell.label, target.name, index + 1, $0) }
+                }
+            }
+        }
+    }
+}
+
+extension MarkdownReport {
+    var validityAndEventLines: [String] {
+        var lines: [String] = []
+        let validity = result.validityLines
+        if !validity.isEmpty {
+            lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered or disturbed windows, and noisy targets (`compare` leaves flagged windows out):", ""]
+            lines += validity.map { "- " + $0 }
+        }
+        let events = result.eventRows
+        if !events.isEmpty {
+            lines += ["", "## Events under load", "", "| cell | target | window | event | at | failed requests | what happened |", "|---|---|---:|---|---:|---:|---|"]
+            for row in events {
+                lines.append("| \(row.cell) | \(row.target) | \(row.window) | \(row.event.action) | \(String(format: "%.2f s", row.event.startedAt)) | "
+                             + "\(row.event.failedRequests) | \(row.event.detail) |")
+            }
+            lines.append("")
+            lines.append("Failed requests: transport errors and non-2xx/3xx answers from the event's second to the next event or the window's end, "
+                         + "less the failure rate before the first event.")
+        }
+        return lines
+    }
+}
+
+extension MarkdownReport {
+    /// Per cell and target searched: the capacity and each step.
+    var capacityLines: [String] {
+        let searched = result.okCells.flatMap { cell in cell.targets.compactMap { target in target.searches.map { (cell.label, target.name, $0) } } }
+        guard !searched.isEmpty else { return [] }
+        var lines = ["", "## Capacity", "", "The highest arrival rate (open model) whose window met \(searched[0].2.first?.criteria ?? "the limits"); settings above are ranked by it.", "",
+                     "| cell | target | capacity req/s | steps (offered → p99, pass/fail) | ended |", "|---|---|---:|---|---|"]
+        for (cell, target, searches) in searched {
+            for search in searches {
+                let steps = search.steps.map { "\(Units.formatCount($0.offered)) → \(Units.formatMicroseconds($0.p99)) \($0.passed ? "✓" : "✗")" }.joined(separator: ", ")
+                lines.append("| \(cell) | \(target) | \(search.capacity.map { String(format: "%.0f", $0) } ?? "none") | \(steps) | \(search.ended) |")
             }
         }
         return lines

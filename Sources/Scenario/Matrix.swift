@@ -99,7 +99,7 @@ public struct Matrix: Sendable {
             return Setting(name: name, value: text, component: .stack)
         }
         let component: Component = NginxConfig.sweepableDirectives.contains(name) ? .nginx : .uwsgi
-        let folder = try TemporaryFiles.folder()
+        let folder = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
             switch component {
@@ -126,16 +126,5 @@ public struct Matrix: Sendable {
             throw value.error(error.problem)
         }
         return Setting(name: name, value: text, component: component)
-    }
-}
-
-/// A private scratch folder under the system's temporary directory.
-enum TemporaryFiles {
-    static func folder() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/stackbench-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw FileError(path: NSTemporaryDirectory(), problem: "cannot create a temporary folder: \(String(cString: strerror(errno)))", exitStatus: .runFailed)
-        }
-        return String(cString: made)
     }
 }

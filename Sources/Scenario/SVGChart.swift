@@ -77,16 +77,29 @@ public enum SVGChart {
         return svg + y.verticalLabels(at: plotLeft) + close(height: height, plotBottom: height - bottom, yTitle: yAxis.title, xTitle: nil)
     }
 
-    public static func lines(series: [Series], xAxis: Axis, yAxis: Axis, height: Double = 320) -> String {
+    /// `markers`: vertical lines at x with a label (events in a window, a capacity, a target).
+    public static func lines(series: [Series], xAxis: Axis, yAxis: Axis, height: Double = 320,
+                             markers: [(x: Double, label: String)] = [], horizontal: [(y: Double, label: String)] = []) -> String {
         let bottom = 44.0
         let points = series.flatMap(\.points)
-        let x = AxisMap(axis: xAxis, values: points.map(\.x), from: plotLeft, to: width - plotRight)
-        let y = AxisMap(axis: yAxis, values: points.map(\.y) + (yAxis.scale == .linear ? [0] : []), from: height - bottom, to: plotTop)
+        let x = AxisMap(axis: xAxis, values: points.map(\.x) + markers.map(\.x), from: plotLeft, to: width - plotRight)
+        let y = AxisMap(axis: yAxis, values: points.map(\.y) + horizontal.map(\.y) + (yAxis.scale == .linear ? [0] : []),
+                        from: height - bottom, to: plotTop)
         var svg = open(height: height) + y.horizontalGrid(left: plotLeft, right: width - plotRight)
         for tick in x.ticks {
             let px = x.position(tick)
             svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"grid\"/>"
                 + "<text x=\"\(f(px))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(escape(xAxis.format(tick)))</text>"
+        }
+        for (index, marker) in markers.enumerated() {
+            let px = x.position(marker.x)
+            svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
+                + "<text x=\"\(f(px + 4))\" y=\"\(f(plotTop + 12 + Double(index % 3) * 13))\" class=\"tick\">\(escape(marker.label))</text>"
+        }
+        for line in horizontal {
+            let py = y.position(line.y)
+            svg += "<line x1=\"\(f(plotLeft))\" x2=\"\(f(width - plotRight))\" y1=\"\(f(py))\" y2=\"\(f(py))\" stroke=\"#b00020\" stroke-dasharray=\"4 3\"/>"
+                + "<text x=\"\(f(width - plotRight - 4))\" y=\"\(f(py - 4))\" text-anchor=\"end\" class=\"tick\">\(escape(line.label))</text>"
         }
         for item in series where !item.points.isEmpty {
             let path = item.points.map { "\(f(x.position($0.x))),\(f(y.position($0.y)))" }.joined(separator: " ")

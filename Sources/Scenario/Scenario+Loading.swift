@@ -8,7 +8,20 @@ extension Scenario {
     /// — is a ConfigError naming the file, line and key (exit 2), before anything starts.
     public static func load(file: String) throws -> Scenario {
         let root = try YAMLValue.load(file: file)
-        let folder = (URL(fileURLWithPath: file).standardizedFileURL.path as NSString).deletingLastPathComponent
+        var scenario = try read(root, file: file, folder: (URL(fileURLWithPath: file).standardizedFileURL.path as NSString).deletingLastPathComponent)
+        scenario.text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        return scenario
+    }
+
+    /// A scenario from its text, as a run recorded it: relative paths resolve against `folder` (the original
+    /// scenario's), errors name `file`.
+    public static func load(text: String, file: String, folder: String) throws -> Scenario {
+        var scenario = try read(try YAMLValue.parse(text, file: file), file: file, folder: folder)
+        scenario.text = text
+        return scenario
+    }
+
+    private static func read(_ root: YAMLValue, file: String, folder: String) throws -> Scenario {
         var scenario = Scenario(file: file, name: ((file as NSString).lastPathComponent as NSString).deletingPathExtension,
                                 stack: StackFiles(project: "", uwsgiIni: "", nginxConf: ""), matrix: Matrix(cells: []),
                                 targets: [], load: LoadSettings(), thresholds: [])
@@ -26,6 +39,7 @@ extension Scenario {
         guard let targets = sections["targets"] else { throw root.error("missing targets: (dev-server, proxied-static, ...)") }
         scenario.targets = try readTargets(targets)
         if let load = sections["load"] { scenario.load = try readLoad(load) }
+        try checkEvents(scenario, loadSection: sections["load"] ?? root)
         if let thresholds = sections["thresholds"] {
             let names = scenario.targets.map(\.name)
             scenario.thresholds = try thresholds.sequence().map { item in
@@ -37,6 +51,39 @@ extension Scenario {
             }
         }
         return scenario
+    }
+
+    /// Events must fall inside a timed window, and a harakiri event needs harakiri set in every cell.
+    private static func checkEvents(_ scenario: Scenario, loadSection: YAMLValue) throws {
+        for target in scenario.targets {
+            if scenario.load.search != nil, let event = target.events.first {
+                throw ConfigError(file: scenario.file, line: event.line, key: "targets.\(target.name).events",
+                                  problem: "events and a capacity search cannot go together (the search's steps are short windows)")
+            }
+            for event in target.events {
+                let place = ConfigError(file: scenario.file, line: event.line, key: "targets.\(target.name).events", problem: "")
+                guard let duration = scenario.load.duration else {
+                    throw ConfigError(file: place.file, line: place.line, key: place.key, problem: "events need a timed window (load.duration), not a count")
+                }
+                if event.at >= duration {
+                    throw ConfigError(file: place.file, line: place.line, key: place.key,
+                                      problem: "at \(Units.formatMicroseconds(Double(event.at) / 1000)) is not inside the \(Units.formatMicroseconds(Double(duration) / 1000)) window")
+                }
+                if event.action == .harakiri {
+                    for cell in scenario.matrix.cells where scenario.harakiriSeconds(in: cell) == 0 {
+                        throw ConfigError(file: place.file, line: place.line, key: place.key,
+                                          problem: "harakiri needs the pool's harakiri option set (it is 0 in cell \(cell.label)); sweep or set harakiri: 2")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pool's harakiri in `cell`: the matrix's value, else the ini's; 0 when neither sets it.
+    func harakiriSeconds(in cell: Matrix.Cell) -> Int {
+        if let swept = cell.settings.last(where: { UwsgiConfig.canonicalName(of: $0.name) == "harakiri" }) { return Int(swept.value) ?? 0 }
+        let options = (try? UwsgiIniReader.read(stack.uwsgiIni) { _ in }) ?? []
+        return options.last { UwsgiConfig.canonicalName(of: $0.key) == "harakiri" }.flatMap { Int($0.value) } ?? 0
     }
 
     private static func readStack(_ value: YAMLValue, folder: String) throws -> StackFiles {
@@ -87,8 +134,10 @@ extension Scenario {
         return try entries.map { name, entry in
             var target = Target(name: name, kind: .external, baseURL: nil, requests: [], checks: Checks(), line: entry.line)
             var kindName = kinds.contains(name) ? name : nil
-            for (key, field) in try entry.mapping(allowedKeys: ["kind", "url", "requests", "checks"]) {
+            var eventsField: YAMLValue?
+            for (key, field) in try entry.mapping(allowedKeys: ["kind", "url", "requests", "checks", "events"]) {
                 switch key {
+                case "events": eventsField = field
                 case "kind": kindName = try field.string()
                 case "url":
                     let url = try field.string()
@@ -108,8 +157,84 @@ extension Scenario {
             if kind == .external, target.baseURL == nil { throw entry.error("an external target needs url:") }
             if kind != .external, target.baseURL != nil { throw entry.error("url: is for external targets only") }
             if target.requests.isEmpty { throw entry.error("missing requests: (at least one path)") }
+            if let eventsField { target.events = try readEvents(eventsField, kind: kind) }
             return target
         }
+    }
+
+    private static func readEvents(_ value: YAMLValue, kind: TargetKind) throws -> [Event] {
+        try value.sequence().map { item in
+            var event = Event(action: .reloadPool, at: 0, duration: nil, line: item.line)
+            var sawAction = false, sawAt = false
+            for (key, field) in try item.mapping(allowedKeys: ["at", "do", "for"]) {
+                switch key {
+                case "do":
+                    let name = try field.string()
+                    guard let action = Event.Action(rawValue: name) else {
+                        throw field.error("unknown action \"\(name)\"" + Suggestion.hint(for: name, in: Event.Action.allCases.map(\.rawValue))
+                                          + " (one of \(Event.Action.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    }
+                    event.action = action
+                    sawAction = true
+                default:
+                    guard let nanos = Units.parseDuration(try field.string()) else {
+                        throw field.error("must be a duration such as 3s or 500ms, got \(field.describe())")
+                    }
+                    if key == "at" { event.at = nanos; sawAt = true } else { event.duration = nanos }
+                }
+            }
+            guard sawAction else { throw item.error("missing do: (\(Event.Action.allCases.map(\.rawValue).joined(separator: ", ")))") }
+            guard sawAt else { throw item.error("missing at: (seconds into the measured window, 3s)") }
+            if event.action == .stopPool, (event.duration ?? 0) == 0 { throw item.error("stop-pool needs for: (how long the pool stays down, 2s)") }
+            if event.action != .stopPool, event.duration != nil { throw item.error("for: goes with stop-pool only") }
+            if event.action.needsPool, ![.proxiedDynamic, .poolDirect].contains(kind) {
+                throw item.error("\(event.action.rawValue) needs a target the pool serves (proxied-dynamic or pool-direct), not \(kind.rawValue)")
+            }
+            if event.action == .reloadFront, ![.proxiedDynamic, .proxiedStatic].contains(kind) {
+                throw item.error("reload-front needs a target the front serves (proxied-static or proxied-dynamic), not \(kind.rawValue)")
+            }
+            return event
+        }
+    }
+
+    private static func readSearch(_ value: YAMLValue) throws -> Search {
+        var search = Search()
+        var limited = false
+        for (key, field) in try value.mapping(allowedKeys: ["p50", "p90", "p99", "p99.9", "errors", "start", "max", "step", "precision", "steps"]) {
+            switch key {
+            case "errors":
+                search.errors = try field.int()
+                guard search.errors >= 0 else { throw field.error("must be >= 0") }
+                limited = true
+            case "start", "max":
+                guard let rate = Units.parseCount(try field.string()), rate >= 1, rate.isFinite else {
+                    throw field.error("must be a rate in req/s, 1 or more (100, 5k), got \(field.describe())")
+                }
+                if key == "start" { search.start = rate } else { search.maximum = rate }
+            case "step":
+                guard let nanos = Units.parseDuration(try field.string()), nanos >= 200_000_000 else {
+                    throw field.error("must be a duration of 200ms or more, got \(field.describe())")
+                }
+                search.step = nanos
+            case "precision":
+                let text = try field.string()
+                guard text.hasSuffix("%"), let share = Double(text.dropLast()), share > 0, share < 100 else {
+                    throw field.error("must be a share such as 5%, got \(field.describe())")
+                }
+                search.precision = share / 100
+            case "steps": search.maximumSteps = try field.int()
+                guard (2...100).contains(search.maximumSteps) else { throw field.error("must be 2 to 100") }
+            default:
+                guard let nanos = Units.parseDuration(try field.string()), nanos > 0 else {
+                    throw field.error("must be a latency such as 20ms, got \(field.describe())")
+                }
+                search.latency[String(key.dropFirst())] = Double(nanos) / 1000
+                limited = true
+            }
+        }
+        guard limited else { throw value.error("a search needs a limit to meet: a latency (p99: 20ms) or errors: 0") }
+        if search.maximum < search.start { throw value.error("max (\(search.maximum)) is below start (\(search.start))") }
+        return search
     }
 
     private static func readRequest(_ value: YAMLValue) throws -> Request {
@@ -179,7 +304,7 @@ extension Scenario {
         }
         var sawDuration = false
         for (key, field) in try value.mapping(allowedKeys: ["connections", "threads", "duration", "count", "warmup", "rate",
-                                                            "repetitions", "keepalive", "client-cpus", "server-cpus"]) {
+                                                            "repetitions", "keepalive", "client-cpus", "server-cpus", "noise", "search"]) {
             switch key {
             case "connections": load.connections = try positive(field, maximum: 100_000)
             case "threads": load.threads = try positive(field, maximum: 1024)
@@ -197,6 +322,13 @@ extension Scenario {
                 }
                 load.rate = rate
             case "repetitions": load.repetitions = try positive(field, maximum: 100)
+            case "search": load.search = try readSearch(field)
+            case "noise":
+                let text = try field.string()
+                guard text.hasSuffix("%"), let share = Double(text.dropLast()), share > 0, share <= 1000 else {
+                    throw field.error("must be a share such as 10%, got \(field.describe())")
+                }
+                load.noise = share / 100
             case "keepalive": load.keepAlive = try field.bool()
             case "client-cpus", "server-cpus":
                 do {
@@ -209,6 +341,8 @@ extension Scenario {
             }
         }
         if sawDuration, load.count != nil { throw value.error("duration and count cannot be used together") }
+        if load.search != nil, load.rate != nil { throw value.error("search: finds the rate itself; leave rate: out") }
+        if load.search != nil, load.count != nil { throw value.error("search: measures timed steps; leave count: out") }
         if load.connections < load.threads { throw value.error("connections (\(load.connections)) must be >= threads (\(load.threads))") }
         return load
     }

@@ -15,6 +15,8 @@ public struct Scenario: Sendable {
     public var targets: [Target]
     public var load: LoadSettings
     public var thresholds: [Threshold]
+    /// The scenario as written, kept in result.json so `--replay` can run it again.
+    public var text = ""
 
     /// The user's files the stack is built from; paths are absolute (resolved against the scenario's folder).
     public struct StackFiles: Sendable {
@@ -63,6 +65,32 @@ public struct Scenario: Sendable {
         public var requests: [Request]
         public var checks: Checks
         public var line: Int?
+        /// What happens to the stack during each measured window of this target (StackEvents).
+        public var events: [Event] = []
+    }
+
+    /// Something done to the stack while load flows, `at` into the measured window.
+    public struct Event: Sendable, Equatable {
+        public enum Action: String, Sendable, CaseIterable {
+            /// Graceful reload of the pool (SIGHUP to its master, as `uwsgi --reload`).
+            case reloadPool = "reload-pool"
+            /// SIGKILL to one pool worker; the master respawns it.
+            case killWorker = "kill-worker"
+            /// The pool stopped (as `uwsgi --stop`) and started again `duration` later.
+            case stopPool = "stop-pool"
+            /// Graceful reload of the front (SIGHUP, as `nginx -s reload`).
+            case reloadFront = "reload-front"
+            /// One request (GET /sleep) that outlasts harakiri, so the master kills its worker.
+            case harakiri
+
+            var needsPool: Bool { self != .reloadFront }
+        }
+
+        public var action: Action
+        public var at: UInt64
+        /// stop-pool: how long the pool stays down.
+        public var duration: UInt64?
+        public var line: Int?
     }
 
     public struct Request: Sendable, Equatable {
@@ -93,16 +121,29 @@ public struct Scenario: Sendable {
         public var keepAlive = true
         public var clientCPUs: CPUSet?
         public var serverCPUs: CPUSet?
+        /// A target whose 95% interval of the median req/s is wider than this share of it is flagged noisy.
+        public var noise = 0.10
+        /// A capacity search instead of fixed windows (CapacitySearch).
+        public var search: Search?
     }
 }
 
 extension Scenario {
-    /// `--quick`: 1 s per target after 0.3 s of warm-up, one repetition, and of the matrix only its first and
-    /// last cells — enough to see that everything stands up and answers.
+    /// `--quick`: 1 s per target after 0.3 s of warm-up (longer where a target's events need it: until 2 s after
+    /// the last one), one repetition, of the matrix only its first and last cells, and capacity searches with
+    /// 1 s steps and at most 8 of them — enough to see that everything stands up and answers.
     public mutating func shrinkForSmokeRun() {
-        if load.count == nil { load.duration = 1_000_000_000 }
-        load.warmup = 300_000_000
+        if load.count == nil, let duration = load.duration {
+            let eventsEnd = targets.flatMap(\.events).map { $0.at + ($0.duration ?? 0) + 2_000_000_000 }.max() ?? 0
+            load.duration = min(duration, max(1_000_000_000, eventsEnd))
+        }
+        load.warmup = min(load.warmup, 300_000_000)
         load.repetitions = 1
+        if var search = load.search {
+            search.step = min(search.step, 1_000_000_000)
+            search.maximumSteps = min(search.maximumSteps, 8)
+            load.search = search
+        }
         if matrix.cells.count > 2, let first = matrix.cells.first, var last = matrix.cells.last {
             last.index = 2
             matrix.cells = [first, last]
@@ -119,7 +160,7 @@ extension ScenarioRun.Outcome {
         var lines = [pad("cell", width) + pad("target", 18) + right("req/s", 10) + right("p99", 10) + right("errors", 8)]
         for cell in result.cells {
             if cell.status != "ok" {
-                lines.append(pad(cell.label, width) + "failed: " + (cell.failure ?? ""))
+                lines.append(pad(cell.label, width) + cell.status + ": " + (cell.failure ?? ""))
                 continue
             }
             for target in cell.targets {

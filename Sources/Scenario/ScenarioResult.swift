@@ -22,6 +22,24 @@ public struct ScenarioResult: Codable, Sendable {
     /// The windows in the order they were measured (round, cell, target, repetition); nil in files written
     /// before it was recorded.
     public var order: [OrderEntry]? = []
+    /// Everything `stackbench run --replay` needs to measure the same again (nil in older results).
+    public var reproduction: Reproduction? = nil
+
+    public struct Reproduction: Codable, Sendable {
+        /// The scenario as written, and the folder its relative paths resolve against.
+        public var scenarioText: String
+        public var scenarioFolder: String
+        /// The user's uwsgi.ini and nginx.conf as read at run time ("uwsgi", "nginx" → text).
+        public var stackFiles: [String: String]
+        public var quick: Bool
+        public var rounds: Int
+        /// The command line that ran it.
+        public var command: String
+        /// How the load generator draws its random numbers (the request mix): fixed seeds, the same every run.
+        public var randomness: String
+        /// Versions of the programs besides stackbench that served (nginx, uWSGI, Python and Django).
+        public var programs: [String: String]
+    }
 
     public struct OrderEntry: Codable, Sendable, Equatable {
         public var round: Int
@@ -40,6 +58,8 @@ public struct ScenarioResult: Codable, Sendable {
         public var cpuModel: String
         public var cores: Int
         public var kernel: String
+        /// MemTotal of /proc/meminfo.
+        public var memoryKiB: Int? = nil
 
         static func current() -> Machine {
             let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
@@ -48,7 +68,10 @@ public struct ScenarioResult: Codable, Sendable {
             var names = utsname()
             uname(&names)
             let release = withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return Machine(cpuModel: model, cores: ProcessInfo.processInfo.activeProcessorCount, kernel: release)
+            let meminfo = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
+            let memory = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+                .flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } }
+            return Machine(cpuModel: model, cores: ProcessInfo.processInfo.activeProcessorCount, kernel: release, memoryKiB: memory)
         }
     }
 
@@ -70,6 +93,8 @@ public struct ScenarioResult: Codable, Sendable {
         public var serverCPUs: String?
         /// `--repeat N`: the cells were stood up and measured once per round (nil: one).
         public var rounds: Int?
+        /// A capacity search's limits, when the load searched (load.search).
+        public var search: String? = nil
     }
 
     public struct Cell: Codable, Sendable {
@@ -83,6 +108,8 @@ public struct ScenarioResult: Codable, Sendable {
         /// Rewrites the run made to the user's files, and anything left behind at stop.
         public var notes: [String]
         public var targets: [Target]
+        /// The configs the cell's stack ran from (file name → text).
+        public var configs: [String: String]? = nil
     }
 
     public struct Target: Codable, Sendable {
@@ -91,10 +118,15 @@ public struct ScenarioResult: Codable, Sendable {
         public var url: String
         public var repetitions: [Repetition]
         public var median: Summary?
+        /// The spread of req/s over the repetitions (nil with one).
+        public var noise: NoiseCheck? = nil
+        /// One capacity search per repetition (load.search); each repetition is then the window at capacity.
+        public var searches: [SearchResult]? = nil
 
         /// `metric` in each repetition, in order. Server CPU per request and memory count only the processes that
         /// serve this kind of target (front and pool for proxied-dynamic); the others idle meanwhile.
         public func values(_ metric: Threshold.Metric) -> [Double] {
+            if metric == .capacity { return capacities }
             let roles = Scenario.TargetKind(rawValue: kind)?.servingRoles ?? []
             return repetitions.map { repetition in
                 let load = repetition.load
@@ -106,9 +138,13 @@ public struct ScenarioResult: Codable, Sendable {
                 case .cpuPerRequest:
                     return repetition.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.cpuMicrosecondsPerRequest }
                 case .rss: return Double(repetition.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.rssKiB })
+                case .capacity: return 0  // replaced below
                 }
             }
         }
+
+        /// Each search's capacity (0 where none was found); empty without a search.
+        public var capacities: [Double] { (searches ?? []).map { $0.capacity ?? 0 } }
     }
 
     public struct Repetition: Codable, Sendable {
@@ -117,6 +153,14 @@ public struct ScenarioResult: Codable, Sendable {
         public var processes: [ProcessUsage]
         /// What the pool's stats server counted over the window; nil without a pool or when it did not answer.
         public var pool: PoolWindow?
+        /// How busy the client's pinned cores were over the window (every process on them), 0...1.
+        public var clientCoresBusy: Double? = nil
+        /// Why the window cannot be trusted, if it cannot (WindowValidity); nil in older results.
+        public var flags: [WindowFlag]? = nil
+        /// Stack processes that ended or started during the window.
+        public var processChanges: [ProcessChange]? = nil
+        /// The target's events, as carried out in this window.
+        public var events: [EventRecord]? = nil
     }
 
     /// The pool's own counters over one measured window, per worker.
@@ -157,6 +201,8 @@ public struct ScenarioResult: Codable, Sendable {
         public var cpuPerRequest: Double
         /// Peak memory of the processes serving the target, KiB.
         public var rss: Double
+        /// Median capacity found by the searches, req/s (nil without a search).
+        public var capacity: Double? = nil
 
         func value(_ metric: Threshold.Metric) -> Double {
             switch metric {
@@ -170,6 +216,7 @@ public struct ScenarioResult: Codable, Sendable {
             case .non2xx: non2xx
             case .cpuPerRequest: cpuPerRequest
             case .rss: rss
+            case .capacity: capacity ?? 0
             }
         }
 
@@ -178,7 +225,8 @@ public struct ScenarioResult: Codable, Sendable {
             guard !target.repetitions.isEmpty else { return nil }
             func med(_ metric: Threshold.Metric) -> Double { Statistics.median(target.values(metric)) }
             return Summary(rps: med(.rps), p50: med(.p50), p75: med(.p75), p90: med(.p90), p99: med(.p99), p999: med(.p999),
-                           errors: med(.errors), non2xx: med(.non2xx), cpuPerRequest: med(.cpuPerRequest), rss: med(.rss))
+                           errors: med(.errors), non2xx: med(.non2xx), cpuPerRequest: med(.cpuPerRequest), rss: med(.rss),
+                           capacity: target.searches == nil ? nil : med(.capacity))
         }
     }
 
@@ -214,11 +262,12 @@ extension ScenarioResult.Cell {
     }
 
     /// Medians over every repetition of each target, in the scenario's target order.
-    func withMedians(of targets: [Scenario.Target]) -> ScenarioResult.Cell {
+    func withMedians(of targets: [Scenario.Target], noiseLimit: Double) -> ScenarioResult.Cell {
         var cell = self
         cell.targets = targets.compactMap { scenarioTarget in
             guard var target = self.targets.first(where: { $0.name == scenarioTarget.name }) else { return nil }
             target.median = ScenarioResult.Summary.median(of: target)
+            target.noise = WindowValidity.noise(of: target.values(.rps), limit: noiseLimit)
             return target
         }
         return cell

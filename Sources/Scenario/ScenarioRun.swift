@@ -12,6 +12,8 @@ public final class ScenarioRun: @unchecked Sendable {
     /// `--repeat N`: every cell is stood up and measured once per round, rounds one after another, so slow drift
     /// of the machine spreads over all cells instead of biasing the last ones.
     public let rounds: Int
+    /// `--quick` was given (recorded, so a replay shrinks the same way).
+    public let quick: Bool
     let executable: String
     let say: (String) -> Void
     let live: ((String) -> Void)?
@@ -20,9 +22,10 @@ public final class ScenarioRun: @unchecked Sendable {
 
     /// `say`: a line of progress; `live`: a status line about once a second during each measurement, meant to be
     /// redrawn in place (nil where nothing is redrawn, e.g. output to a file).
-    public init(scenario: Scenario, resultsFolder: String, executable: String, rounds: Int = 1, say: @escaping (String) -> Void,
-                live: ((String) -> Void)? = nil) {
+    public init(scenario: Scenario, resultsFolder: String, executable: String, rounds: Int = 1, quick: Bool = false,
+                say: @escaping (String) -> Void, live: ((String) -> Void)? = nil) {
         self.rounds = max(1, rounds)
+        self.quick = quick
         self.scenario = scenario
         self.resultsFolder = resultsFolder
         self.executable = executable
@@ -44,7 +47,7 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 
     public func run() throws -> Outcome {
-        try checkExternalPrograms()
+        let skipped = try checkExternalPrograms()
         let started = Date()
         let name = Self.timestamp(started) + "-" + Self.safeName(scenario.name)
         let folder = resultsFolder + "/" + name
@@ -54,18 +57,27 @@ public final class ScenarioRun: @unchecked Sendable {
         try FileSystem.createDirectories(staging)
         var published = false
         defer { if !published { try? FileManager.default.removeItem(atPath: staging) } }
-        let work = try TemporaryFiles.folder()
+        let work = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var result = ScenarioResult(scenario: .init(name: scenario.name, file: scenario.file,
                                                     stack: ["project": scenario.stack.project, "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf]),
                                     machine: .current(), stackbench: .init(version: StackbenchVersion.text, gitSha: StackbenchVersion.gitSha),
                                     startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
+        result.reproduction = reproduction()
         try collectStatic(into: work)
         let cells = scenario.matrix.cells
         var measured: [Int: ScenarioResult.Cell] = [:]
         rounds: for round in 1...rounds {
             for cell in cells {
                 if stopFlag.value { break rounds }
+                if let reason = skipped[cell.variant(default: scenario.stack.variant)] {
+                    if round == 1 {
+                        say("cell \(cell.index)/\(cells.count): \(cell.label): skipped: \(reason)")
+                        measured[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: "skipped",
+                                                                   failure: reason, logTail: nil, notes: [], targets: [])
+                    }
+                    continue
+                }
                 say("cell \(cell.index)/\(cells.count)" + (rounds > 1 ? ", round \(round)/\(rounds)" : "") + ": \(cell.label)")
                 // Round r measures the targets rotated by r-1, so no target always follows the same one.
                 let order = Array(scenario.targets.indices.map { ($0 + round - 1) % scenario.targets.count })
@@ -73,11 +85,12 @@ public final class ScenarioRun: @unchecked Sendable {
                 let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
                                         position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
                                         targetOrder: order, interrupted: { [stopFlag] in stopFlag.value }, say: say, live: live)
-                let cellResult = runner.run()
+                var cellResult = runner.run()
                 if stopFlag.value && cellResult.status != "ok" { break rounds }  // the interrupted cell is not recorded
                 if cellResult.status != "ok" {
                     say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
                 }
+                cellResult.configs = Self.configs(in: layout.cell)
                 measured[cell.index] = measured[cell.index].map { $0.merging(cellResult, round: round) } ?? cellResult
                 for repetition in 1...scenario.load.repetitions where cellResult.status == "ok" {
                     result.order = (result.order ?? []) + order.map { .init(round: round, cell: cell.label, target: scenario.targets[$0].name, repetition: repetition) }
@@ -85,7 +98,7 @@ public final class ScenarioRun: @unchecked Sendable {
                 keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index))
             }
         }
-        result.cells = cells.compactMap { measured[$0.index] }.map { $0.withMedians(of: scenario.targets) }
+        result.cells = cells.compactMap { measured[$0.index] }.map { $0.withMedians(of: scenario.targets, noiseLimit: scenario.load.noise) }
         result.interrupted = stopFlag.value
         result.thresholds = checkThresholds(result.cells)
         result.finishedAt = ISO8601DateFormatter().string(from: Date())
@@ -95,7 +108,7 @@ public final class ScenarioRun: @unchecked Sendable {
         }
         published = true
         return Outcome(folder: folder, result: result, failedThresholds: result.thresholds.filter { !$0.passed },
-                       failedCells: result.cells.filter { $0.status != "ok" }.count)
+                       failedCells: result.cells.filter { $0.status == "failed" }.count)
     }
 
     /// The project copies in `work`, with collectstatic run on each once for the whole run: `stackbench
@@ -118,13 +131,37 @@ public final class ScenarioRun: @unchecked Sendable {
         }
     }
 
-    /// The programs of Debian's stack that the scenario's cells need, checked before anything starts.
-    private func checkExternalPrograms() throws {
-        let problems = ExternalPrograms.missing(for: scenario.variants, needsDjango: scenario.variants.contains { $0.pool == .uwsgi })
-        guard problems.isEmpty else {
-            throw FileError(path: scenario.file, problem: problems.joined(separator: "; ") + ": " + ExternalPrograms.installHint,
-                            exitStatus: .runFailed)
+    /// The programs of Debian's stack that the scenario's cells need, checked before anything starts. When some
+    /// stack variants can run, the cells of the others are skipped (listed with the reason and the install
+    /// command); when none can, the run stops here.
+    private func checkExternalPrograms() throws -> [StackVariant: String] {
+        var skipped: [StackVariant: String] = [:]
+        for variant in scenario.variants {
+            let problems = ExternalPrograms.missing(for: [variant], needsDjango: variant.pool == .uwsgi)
+            if !problems.isEmpty { skipped[variant] = problems.joined(separator: "; ") + ": " + ExternalPrograms.installHint }
         }
+        if skipped.count == scenario.variants.count, let reason = skipped.values.sorted().first {
+            throw FileError(path: scenario.file, problem: reason, exitStatus: .runFailed)
+        }
+        return skipped
+    }
+
+    private func reproduction() -> ScenarioResult.Reproduction {
+        let files = ["uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf].compactMapValues { try? String(contentsOfFile: $0, encoding: .utf8) }
+        var command = "stackbench run \(scenario.file)" + (quick ? " --quick" : "") + (rounds > 1 ? " --repeat \(rounds)" : "")
+        if scenario.file.isEmpty { command = "stackbench run --replay" }
+        return .init(scenarioText: scenario.text, scenarioFolder: (URL(fileURLWithPath: scenario.file).standardizedFileURL.path as NSString).deletingLastPathComponent,
+                     stackFiles: files, quick: quick, rounds: rounds, command: command,
+                     randomness: "the request mix draws from xorshift64 seeded 0x9E3779B97F4A7C15 × (client thread + 1): the same every run",
+                     programs: ExternalPrograms.versions(for: scenario.variants))
+    }
+
+    /// The generated configs of a cell folder, by file name.
+    static func configs(in folder: String) -> [String: String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return Dictionary(uniqueKeysWithValues: names.filter { $0 == "uwsgi.ini" || $0 == "nginx.conf" }.compactMap { name in
+            (try? String(contentsOfFile: folder + "/" + name, encoding: .utf8)).map { (name, $0) }
+        })
     }
 
     private func loadInfo() -> ScenarioResult.LoadInfo {
@@ -132,7 +169,9 @@ public final class ScenarioRun: @unchecked Sendable {
         return .init(connections: load.connections, threads: load.threads, durationSeconds: load.duration.map { Double($0) / 1e9 },
                      count: load.count, warmupSeconds: Double(load.warmup) / 1e9, rate: load.rate, repetitions: load.repetitions,
                      keepAlive: load.keepAlive, clientCPUs: load.clientCPUs?.description, serverCPUs: load.serverCPUs?.description,
-                     rounds: rounds)
+                     rounds: rounds, search: load.search.map { search in
+                         "\(search.text), steps of \(Units.formatMicroseconds(Double(search.step) / 1000)) from \(Units.formatCount(search.start)) req/s, to \(Int(search.precision * 100))%"
+                     })
     }
 
     /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now); a later

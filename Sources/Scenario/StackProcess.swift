@@ -4,17 +4,25 @@ import Foundation
 /// One process of a stack the runner started (pool master, front, runserver): spawned pinned to the server
 /// CPUs with its output in a log file, told to die with the runner (PR_SET_PDEATHSIG, so even a runner killed
 /// outright leaves no server behind), sampled from /proc, and stopped by its own pid only.
-final class StackProcess {
+final class StackProcess: @unchecked Sendable {
     let role: String
     let pid: pid_t
     let log: String
-    private var exitStatus: Int32?
+    /// The command it was started with, for a restart (stop-pool).
+    let arguments: [String]
+    let cpus: CPUSet?
+    let directory: String
+    /// Set once it is reaped; the sampler, an event and the runner may ask at once.
+    private let exitStatus = Locked<Int32?>(nil)
 
     /// Starts `arguments` (the executable first) through setpriv (die with the runner, SIGINT) and taskset
     /// (the CPUs); both exec, so the pid is the program's own.
     init(role: String, arguments: [String], cpus: CPUSet?, log: String, directory: String) throws {
         self.role = role
         self.log = log
+        self.arguments = arguments
+        self.cpus = cpus
+        self.directory = directory
         var command = ["/usr/bin/setpriv", "--pdeathsig", "INT"]
         if let cpus { command += ["/usr/bin/taskset", "-c", cpus.description] }
         command += arguments
@@ -44,16 +52,23 @@ final class StackProcess {
 
     /// Still running (reaps it when it has ended).
     var isRunning: Bool {
-        if exitStatus != nil { return false }
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        if result == pid { exitStatus = status; return false }
-        return result == 0
+        exitStatus.withLock { exitStatus in
+            if exitStatus != nil { return false }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { exitStatus = status; return false }
+            return result == 0
+        }
+    }
+
+    /// The same command started again (a new process, same log).
+    func restarted() throws -> StackProcess {
+        try StackProcess(role: role, arguments: arguments, cpus: cpus, log: log, directory: directory)
     }
 
     /// How it ended, as a phrase: "exited with status 1", "killed by signal 9".
     var endDescription: String {
-        guard let status = exitStatus else { return "still running" }
+        guard let status = exitStatus.value else { return "still running" }
         let signal = status & 0x7f
         return signal == 0 ? "exited with status \((status >> 8) & 0xff)" : "killed by signal \(signal)"
     }
@@ -69,9 +84,12 @@ final class StackProcess {
             usleep(20_000)
         }
         kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        exitStatus = status
+        exitStatus.withLock { exitStatus in
+            guard exitStatus == nil else { return }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            exitStatus = status
+        }
         return false
     }
 
@@ -88,10 +106,12 @@ final class StackProcess {
 
 /// CPU time and memory of a process and its descendants (a pool's master and workers), read from /proc.
 enum ProcessSample {
-    struct Usage: Codable, Sendable {
+    struct Usage: Sendable {
         var cpuSeconds: Double
         var rssKiB: Int
         var processes: Int
+        /// The pids of the tree, root first.
+        var pids: [pid_t]
     }
 
     /// The process and every descendant, now.
@@ -112,7 +132,8 @@ enum ProcessSample {
     static func usage(of root: pid_t) -> Usage {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var cpu = 0.0, rss = 0, count = 0
-        for pid in tree(root) {
+        let pids = tree(root)
+        for pid in pids {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                   let close = stat.lastIndex(of: ")") else { continue }
             let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
@@ -124,6 +145,6 @@ enum ProcessSample {
                 rss += Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
             }
         }
-        return Usage(cpuSeconds: cpu, rssKiB: rss, processes: count)
+        return Usage(cpuSeconds: cpu, rssKiB: rss, processes: count, pids: pids)
     }
 }

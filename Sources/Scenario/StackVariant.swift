@@ -80,6 +80,32 @@ enum ExternalPrograms {
         return problems
     }
 
+    /// The versions of the programs `variants` run, as they print them.
+    static func versions(for variants: Set<StackVariant>) -> [String: String] {
+        var versions: [String: String] = [:]
+        if variants.contains(where: { $0.front == .nginx }) { versions["nginx"] = output(of: [nginx, "-v"]) }
+        if variants.contains(where: { $0.pool == .uwsgi }) {
+            versions["uwsgi"] = output(of: [uwsgi, "--version"])
+            versions["django"] = output(of: [python, "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.get_version())"])
+        }
+        return versions.compactMapValues { $0 }
+    }
+
+    /// What `command` prints (stdout and stderr), trimmed; nil when it cannot run.
+    private static func output(of command: [String]) -> String? {
+        let pipe = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     private static func djangoImports() -> Bool {
         var pid: pid_t = 0
         let words: [String] = [python, "-c", "import django"]

@@ -21,6 +21,8 @@ public struct Threshold: Sendable, Equatable {
 
     public enum Metric: String, Sendable, CaseIterable {
         case rps, p50, p75, p90, p99, p999 = "p99.9", errors, non2xx, cpuPerRequest = "cpu-per-request", rss
+        /// The highest rate a capacity search found within its limits (load.search).
+        case capacity
 
         public var isLatency: Bool { [.p50, .p75, .p90, .p99, .p999].contains(self) }
 
@@ -28,7 +30,7 @@ public struct Threshold: Sendable, Equatable {
         var percentileKey: String { isLatency ? String(rawValue.dropFirst()) : "" }
 
         /// Whether a larger value is better (req/s) or worse (latency, errors, CPU, memory).
-        public var higherIsBetter: Bool { self == .rps }
+        public var higherIsBetter: Bool { self == .rps || self == .capacity }
     }
 
     public enum Comparison: String, Sendable, CaseIterable {

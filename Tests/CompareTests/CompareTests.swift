@@ -129,4 +129,21 @@ import Testing
         let page = try String(contentsOfFile: folder.file("c.html"), encoding: .utf8)
         #expect(page.contains("<svg") && page.contains("class=\"num bad\"") && page.contains("Gate: <span class=\"bad\">failed"))
     }
+
+    @Test func theGateLeavesFlaggedWindowsOutAndSaysSo() throws {
+        let folder = try TemporaryFolder()
+        // B's two slow windows are client-bound: left out, B's valid windows match A's.
+        let b = Values(rps: Self.steady + [600, 610], clientBound: [false, false, false, false, false, true, true])
+        let (a, bFolder) = try twoRuns(Values(rps: Self.steady), b, in: folder)
+        let run = try compare([a, bFolder, "--fail-on", "rps:-5%"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stderr.contains("gate: ignored: workers=2 · proxied-dynamic: 2 flagged window(s) of 20261201T010000Z-b left out"), "\(run.stderr)")
+        #expect(run.stdout.contains("(n=5, 2 flagged left out)"), "\(run.stdout)")
+        // Every window flagged: nothing valid to compare, exit 2.
+        let other = try TemporaryFolder()
+        let (c, d) = try twoRuns(Values(rps: Self.steady), Values(rps: [500, 510], clientBound: [true, true]), in: other)
+        let nothing = try compare([c, d, "--fail-on", "rps:-5%"])
+        #expect(nothing.status == 2, "\(nothing.stderr)")
+        #expect(nothing.stderr.contains("nothing valid to compare in 20261201T010000Z-b: all 2 window(s) flagged (client-bound)"), "\(nothing.stderr)")
+    }
 }

@@ -10,6 +10,8 @@ enum SyntheticRuns {
         var rps: [Double]
         var p99: [Double]? = nil
         var errors: [Int]? = nil
+        /// Windows flagged client-bound.
+        var clientBound: [Bool]? = nil
     }
 
     /// `cells`: label → target name → its values; a label mapped to nil is a failed cell.
@@ -30,7 +32,9 @@ enum SyntheticRuns {
                     let errors = values.errors?[repetition] ?? 0
                     target.repetitions.append(.init(load: loadResult(rps: rps, p99: p99, errors: errors),
                                                     processes: [.init(role: "front", cpuSeconds: 1, cpuMicrosecondsPerRequest: 50, rssKiB: 1000, processes: 1)],
-                                                    pool: nil))
+                                                    pool: nil,
+                                                    flags: values.clientBound?[repetition] == true
+                                                        ? [.init(kind: .clientBound, detail: "the client's core was 97% busy")] : []))
                 }
                 target.median = ScenarioResult.Summary.median(of: target)
                 cell.targets.append(target)

@@ -167,4 +167,28 @@ import Testing
         #expect((cells[0]["logTail"] as? String ?? "").contains("== pool"), "\(cells[0]["logTail"] ?? "")")
         #expect(cells[1]["status"] as? String == "ok", "\(cells[1]["failure"] ?? "")")
     }
+
+    @Test func aRunIsReplayedFromItsRecordAlone() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.twoCells(in: folder, targets: """
+              proxied-static: {requests: [/static/css/app.css]}
+            """, duration: "300ms")
+        let results = folder.file("results")
+        let first = try runCommand(BuiltProducts.stackbench, ["run", scenario, "--results", results, "--repeat", "2"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let (runFolder, json) = try Self.onlyRun(in: results)
+        let record = try #require(json["reproduction"] as? [String: Any])
+        #expect((record["stackFiles"] as? [String: String])?["uwsgi"]?.contains("/opt/project") == true, "the user's ini as it was")
+        #expect(record["rounds"] as? Int == 2)
+        let configs = (json["cells"] as? [[String: Any]])?.first?["configs"] as? [String: String]
+        #expect(configs?["nginx.conf"]?.contains("listen 127.0.0.1:") == true, "\(configs ?? [:])")
+        try FileManager.default.removeItem(atPath: scenario)  // the record is enough
+        let replay = try runCommand(BuiltProducts.stackbench, ["run", "--replay", runFolder, "--results", folder.file("again")])
+        #expect(replay.status == 0, "\(replay.stdout)\n\(replay.stderr)")
+        let (_, again) = try Self.onlyRun(in: folder.file("again"))
+        #expect((again["cells"] as? [[String: Any]])?.map { $0["label"] as? String } == ["workers=1", "workers=2"])
+        #expect((again["load"] as? [String: Any])?["rounds"] as? Int == 2)
+        let compared = try runCommand(BuiltProducts.stackbench, ["compare", runFolder, folder.file("again"), "--metrics", "rps"])
+        #expect(compared.status == 0 && compared.stdout.contains("workers=2 · proxied-static"), "\(compared.stdout)")
+    }
 }

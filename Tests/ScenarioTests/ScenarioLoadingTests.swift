@@ -163,3 +163,16 @@ import Testing
         #expect(lines.contains("socket = \(layout.uwsgiSocket)") && lines.contains("logto = \(layout.uwsgiLog)"))
     }
 }
+
+/// The spread check over repetitions: the distribution-free interval of the median and its coverage.
+@Suite struct NoiseCheckTests {
+    @Test func theIntervalOfTheMedianCoversNinetyFivePercentFromSixRepetitions() throws {
+        let six = try #require(WindowValidity.noise(of: [100, 101, 99, 102, 98, 100], limit: 0.10))
+        #expect(six.coverage >= 0.95 && six.low == 98 && six.high == 102 && !six.noisy)
+        let noisy = try #require(WindowValidity.noise(of: [100, 130, 80, 115, 90], limit: 0.10))
+        #expect(noisy.noisy && noisy.low == 80 && noisy.high == 130 && noisy.coverage < 0.95, "five cover 93.75%")
+        let many = try #require(WindowValidity.noise(of: (1...20).map(Double.init), limit: 1))
+        #expect(many.low == 6 && many.high == 15 && many.coverage >= 0.95, "\(many)")
+        #expect(WindowValidity.noise(of: [100], limit: 0.1) == nil)
+    }
+}

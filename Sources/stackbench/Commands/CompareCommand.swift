@@ -59,6 +59,7 @@ struct CompareCommand: ParsableCommand {
             FileHandle.standardOutput.write(document)
         }
         guard let verdict else { return }
+        for line in verdict.verdict.ignored { FileHandle.standardError.write(Data("gate: ignored: \(line)\n".utf8)) }
         for failure in verdict.verdict.failures { FileHandle.standardError.write(Data("gate: FAIL: \(failure)\n".utf8)) }
         for problem in verdict.verdict.problems { FileHandle.standardError.write(Data("gate: cannot judge: \(problem)\n".utf8)) }
         if verdict.verdict.exitStatus == 0 {

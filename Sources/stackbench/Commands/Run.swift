@@ -11,7 +11,10 @@ struct Run: ParsableCommand {
         discussion: "Results go to RESULTS/<UTC timestamp>-<name>/ (result.json, report.md, report.html, the generated configs and logs). "
             + "See docs/scenarios.md for the format.")
 
-    @Argument(help: "The scenario file (YAML).") var scenario: String
+    @Argument(help: "The scenario file (YAML).") var scenario: String?
+    @Option(help: ArgumentHelp("Run a recorded measurement again: a run folder or its result.json (its scenario, stack files, --quick and --repeat).",
+                               valueName: "RUN"))
+    var replay: String?
     @Option(help: "Where run folders are written.") var results = "results"
     @Flag(help: "A smoke run: 1 s per target after 0.3 s of warm-up, one repetition, the first and last cells only.")
     var quick = false
@@ -23,10 +26,26 @@ struct Run: ParsableCommand {
 
     func run() throws {
         guard (1...100).contains(rounds) else { throw FlagError("--repeat", "must be 1 to 100, got \(rounds)") }
-        var scenario = try Scenario.load(file: self.scenario)
-        if quick { scenario.shrinkForSmokeRun() }
+        var scenario: Scenario
+        var (quick, rounds) = (self.quick, self.rounds)
+        var replayFolder: String?
+        defer { if let replayFolder { try? FileManager.default.removeItem(atPath: replayFolder) } }
+        switch (self.scenario, replay) {
+        case (let file?, nil):
+            scenario = try Scenario.load(file: file)
+            if quick { scenario.shrinkForSmokeRun() }
+        case (nil, let recorded?):
+            guard !quick, self.rounds == 1 else { throw FlagError("--replay", "takes --quick and --repeat from the recorded run; leave them out") }
+            let (result, _) = try RunFolder.read(recorded)
+            replayFolder = try FileSystem.temporaryFolder()
+            let replayed = try Replay(result, file: recorded, folder: replayFolder!)
+            (scenario, quick, rounds) = (replayed.scenario, replayed.quick, replayed.rounds)
+            print("replaying \(recorded): \(result.reproduction?.command ?? "")")
+        case (nil, nil): throw FlagError("SCENARIO", "missing: name a scenario file, or --replay RUN")
+        case (_?, _?): throw FlagError("--replay", "runs a recorded scenario; leave the SCENARIO argument out")
+        }
         if check {
-            print("\(self.scenario): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)"
+            print("\(scenario.file): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)"
                   + (rounds > 1 ? " × \(rounds) rounds" : ""))
             for cell in scenario.matrix.cells { print("  \(cell.index): \(cell.label)") }
             return
@@ -38,7 +57,7 @@ struct Run: ParsableCommand {
         // file, CI) only the progress lines are written.
         let terminal = isatty(STDOUT_FILENO) == 1
         let clear = terminal ? "\r\u{1B}[K" : ""
-        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, rounds: rounds, say: { line in
+        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, rounds: rounds, quick: quick, say: { line in
             print(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
             fflush(stdout)
         }, live: terminal ? { line in

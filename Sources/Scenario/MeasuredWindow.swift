@@ -1,0 +1,132 @@
+import BenchSupport
+import Foundation
+import LoadEngine
+
+/// One measured window of one target: the load (warm-up, then the window) on the client CPUs, while a sampler on
+/// the same CPUs reads every stack process tree from /proc every 200 ms (CPU time, peak RSS, processes that end
+/// or appear), the pool's stats are read before and after, and the target's events are carried out. A stack
+/// process that dies unasked stops the load at once and fails the cell. The result carries the window's validity
+/// flags (WindowValidity) and what each event did and cost.
+struct MeasuredWindow {
+    let stack: RunningStack
+    let target: Scenario.Target
+    let plan: LoadPlan
+    let baseURL: String
+    let harakiriSeconds: Int
+    let currentLoad: Locked<LoadRun?>
+    let interrupted: () -> Bool
+    /// Heads the live line; nil: no live line.
+    let label: String
+    let live: ((String) -> Void)?
+
+    struct Died: Error {
+        var process: StackProcess
+    }
+
+    /// CPU seconds per role across the window, also for a process replaced meanwhile (stop-pool).
+    private final class CPUAccount: @unchecked Sendable {
+        private let state = Locked<(base: [ObjectIdentifier: Double], spent: [String: Double])>(([:], [:]))
+
+        func open(_ process: StackProcess, cpu: Double) { state.withLock { $0.base[ObjectIdentifier(process)] = cpu } }
+
+        func close(_ process: StackProcess, cpu: Double) {
+            state.withLock { state in
+                let base = state.base.removeValue(forKey: ObjectIdentifier(process)) ?? 0
+                state.spent[process.role, default: 0] += max(0, cpu - base)
+            }
+        }
+
+        func spent(_ role: String) -> Double { state.value.spent[role] ?? 0 }
+    }
+
+    func measure() throws -> ScenarioResult.Repetition {
+        let run = try LoadRun(plan: plan)
+        currentLoad.value = run
+        defer { currentLoad.value = nil }
+        run.start()
+        while run.elapsedSeconds < 0 && !interrupted() { usleep(2_000) }
+        let coresBefore = plan.cpus.flatMap(CPUTimes.now)
+        let account = CPUAccount()
+        var known: [ObjectIdentifier: (process: StackProcess, pids: Set<pid_t>)] = [:]
+        var peakRSS: [String: Int] = [:]
+        for process in stack.processes {
+            let usage = ProcessSample.usage(of: process.pid)
+            account.open(process, cpu: usage.cpuSeconds)
+            known[ObjectIdentifier(process)] = (process, Set(usage.pids))
+            peakRSS[process.role] = usage.rssKiB
+        }
+        let poolBefore = target.kind.servingRoles.contains("pool") ? stack.poolStats() : nil
+        let events = StackEvents(events: target.events, stack: stack, baseURL: baseURL, harakiriSeconds: harakiriSeconds,
+                                 elapsed: { run.elapsedSeconds }, stopped: { [interrupted] in interrupted() || run.isStopRequested })
+        events.start()
+        let shared = Locked((known: known, peakRSS: peakRSS, changes: [ScenarioResult.ProcessChange](), died: StackProcess?.none))
+        let samplingDone = Locked(false)
+        let sampler = JoinableThread { [stack, plan, label, live] in
+            _ = plan.cpus?.pinCurrentThread()
+            var (lastRequests, lastTime, tick) = (run.progress.requests, monotonicNanoseconds(), 0)
+            while !samplingDone.value {
+                usleep(200_000)
+                let current = stack.processes
+                if let dead = current.first(where: { !$0.isRunning }) {
+                    shared.withLock { $0.died = dead }
+                    run.requestStop()
+                    return
+                }
+                let at = run.elapsedSeconds
+                shared.withLock { state in
+                    // A process that left the list (stopped by an event) is closed; a new one opened.
+                    for (id, entry) in state.known where !current.contains(where: { ObjectIdentifier($0) == id }) {
+                        account.close(entry.process, cpu: ProcessSample.usage(of: entry.process.pid).cpuSeconds)
+                        state.known[id] = nil
+                    }
+                    for process in current {
+                        let usage = ProcessSample.usage(of: process.pid)
+                        let id = ObjectIdentifier(process)
+                        let now = Set(usage.pids)
+                        if let previous = state.known[id]?.pids {
+                            state.changes += previous.subtracting(now).sorted().map { .init(role: process.role, pid: $0, change: "ended", at: at) }
+                            state.changes += now.subtracting(previous).sorted().map { .init(role: process.role, pid: $0, change: "started", at: at) }
+                        } else {
+                            account.open(process, cpu: 0)  // started during the window: all its CPU counts
+                            state.changes.append(.init(role: process.role, pid: process.pid, change: "started", at: at))
+                        }
+                        state.known[id] = (process, now)
+                        state.peakRSS[process.role] = max(state.peakRSS[process.role] ?? 0, usage.rssKiB)
+                    }
+                }
+                tick += 1
+                guard let live, tick % 5 == 0 else { continue }
+                let (requests, time) = (run.progress.requests, monotonicNanoseconds())
+                let rate = Double(requests - lastRequests) / max(Double(time - lastTime) / 1e9, 0.001)
+                live(String(format: "%@: %.0fs, %@ req/s, %d errors", label, run.elapsedSeconds, Units.formatCount(rate), run.progress.errors))
+                (lastRequests, lastTime) = (requests, time)
+            }
+        }
+        let result = run.wait()
+        let coresBusy = plan.cpus.flatMap(CPUTimes.now).flatMap { now in coresBefore.map { now.busyShare(since: $0) } }
+        samplingDone.value = true
+        sampler.join()
+        let eventRecords = events.finish(perSecond: result.perSecond)
+        let state = shared.value
+        if let dead = state.died ?? stack.processes.first(where: { !$0.isRunning }) { throw Died(process: dead) }
+        for process in stack.processes {
+            let usage = ProcessSample.usage(of: process.pid)
+            if state.known[ObjectIdentifier(process)] == nil { account.open(process, cpu: 0) }
+            account.close(process, cpu: usage.cpuSeconds)
+        }
+        let pool = poolBefore.flatMap { before in stack.poolStats().map { PoolStats.window(from: before, to: $0) } }
+        let requests = Double(max(result.summary.requests, 1))
+        let roles = stack.processes.map(\.role)
+        let usage = roles.map { role in
+            let cpu = account.spent(role)
+            let now = stack.process(role: role).map { ProcessSample.usage(of: $0.pid) }
+            return ScenarioResult.ProcessUsage(role: role, cpuSeconds: cpu, cpuMicrosecondsPerRequest: cpu * 1e6 / requests,
+                                               rssKiB: max(state.peakRSS[role] ?? 0, now?.rssKiB ?? 0), processes: now?.processes ?? 0)
+        }
+        let flags = WindowValidity.flags(load: result, clientCoresBusy: coresBusy, changes: state.changes,
+                                         eventsScheduled: !target.events.isEmpty, pool: pool)
+        return ScenarioResult.Repetition(load: result, processes: usage, pool: pool, clientCoresBusy: coresBusy, flags: flags,
+                                         processChanges: state.changes.isEmpty ? nil : state.changes,
+                                         events: eventRecords.isEmpty ? nil : eventRecords)
+    }
+}

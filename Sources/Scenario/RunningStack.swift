@@ -1,0 +1,34 @@
+import BenchSupport
+import Foundation
+
+/// The processes of one cell's stack while it runs: the list the sampler, the events and the runner share (a
+/// stop-pool event swaps the pool for a new process), the pool's stats socket, and the log tails a failure shows.
+final class RunningStack: @unchecked Sendable {
+    let layout: StackLayout
+    private let list = Locked<[StackProcess]>([])
+
+    init(layout: StackLayout) {
+        self.layout = layout
+    }
+
+    var processes: [StackProcess] { list.value }
+
+    func add(_ process: StackProcess) { list.withLock { $0.append(process) } }
+
+    func process(role: String) -> StackProcess? { list.value.first { $0.role == role } }
+
+    /// Takes `process` out of the list (its death is then no failure), or puts `replacement` in its place.
+    func remove(_ process: StackProcess) { list.withLock { $0.removeAll { $0 === process } } }
+
+    /// Empties the list, returning what was in it.
+    func takeAll() -> [StackProcess] { list.withLock { all in defer { all = [] }; return all } }
+
+    /// The pool's stats, when a pool runs.
+    func poolStats() -> PoolStats? {
+        process(role: "pool") != nil ? PoolStats.read(unixPath: layout.statsSocket) : nil
+    }
+
+    func logTails() -> String {
+        processes.map { "== \($0.role)\n" + $0.logTail(10) }.joined(separator: "\n")
+    }
+}
