@@ -59,20 +59,8 @@ public final class RunningProcess {
     }
 
     /// Its descendants now (children first), from /proc.
-    public var descendants: [pid_t] {
-        var all = [pid]
-        var index = 0
-        while index < all.count {
-            let parent = all[index]
-            index += 1
-            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(parent)/task")) ?? []
-            for task in tasks {
-                let children = (try? String(contentsOfFile: "/proc/\(parent)/task/\(task)/children", encoding: .utf8)) ?? ""
-                all += children.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            }
-        }
-        return Array(all.dropFirst())
-    }
+    public var descendants: [pid_t] { ProcessTree.descendants(of: pid) }
+
 
     /// Waits for the process to exit (killing it after `timeout` seconds) and returns its status and output.
     @discardableResult
@@ -135,5 +123,27 @@ public func installIfMissing(_ executable: String, packages: [String]) throws {
     let result = try runCommand(script, packages, timeout: 600)
     guard result.status == 0, FileManager.default.isExecutableFile(atPath: executable) else {
         throw FixtureHTTPServer.ListenError(description: "\(executable) is missing and apt-get install \(packages.joined(separator: " ")) failed: \(result.stderr)")
+    }
+}
+
+/// Processes under a pid, from /proc/PID/task/*/children.
+public enum ProcessTree {
+    public static func children(of pid: pid_t) -> [pid_t] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "")
+                .split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+    }
+
+    /// Every descendant, children first.
+    public static func descendants(of pid: pid_t) -> [pid_t] {
+        var all = [pid]
+        var index = 0
+        while index < all.count {
+            all += children(of: all[index])
+            index += 1
+        }
+        return Array(all.dropFirst())
     }
 }

@@ -162,9 +162,10 @@ import Testing
         let cells = json["cells"] as? [[String: Any]] ?? []
         try #require(cells.count == 2)
         #expect(cells[0]["status"] as? String == "failed")
-        #expect((cells[0]["failure"] as? String ?? "").contains("pool killed by signal 9 during the measurement of proxied-dynamic"),
+        let failure = (cells[0]["failure"] as? String) ?? "", logTail = (cells[0]["logTail"] as? String) ?? ""
+        #expect(failure.contains("pool killed by signal 9 during the measurement of proxied-dynamic"),
                 "\(cells[0]["failure"] ?? "")")
-        #expect((cells[0]["logTail"] as? String ?? "").contains("== pool"), "\(cells[0]["logTail"] ?? "")")
+        #expect(logTail.contains("== pool"), "\(logTail)")
         #expect(cells[1]["status"] as? String == "ok", "\(cells[1]["failure"] ?? "")")
     }
 
@@ -190,5 +191,36 @@ import Testing
         #expect((again["load"] as? [String: Any])?["rounds"] as? Int == 2)
         let compared = try runCommand(BuiltProducts.stackbench, ["compare", runFolder, folder.file("again"), "--metrics", "rps"])
         #expect(compared.status == 0 && compared.stdout.contains("workers=2 · proxied-static"), "\(compared.stdout)")
+    }
+
+    @Test func aWorkerKilledFromOutsideFlagsItsWindowDisturbed() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.file("disturbed.yml")
+        try """
+            name: disturbed
+            stack:
+              project: \(Self.repository)/scenarios/teacher/settings.yml
+              uwsgi: \(Self.repository)/scenarios/teacher/uwsgi.ini
+              nginx: \(Self.repository)/scenarios/teacher/nginx.conf
+            targets:
+              proxied-dynamic: {requests: [/api/teachers]}
+            load: {connections: 4, duration: 3s, warmup: 200ms}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try RunningProcess(BuiltProducts.stackbench, ["run", file, "--results", folder.file("results")])
+        try #require(run.waitForOutput("cell 1/1", timeout: 60), "\(run.outputSoFar)")
+        usleep(1_500_000)  // into the window
+        let master = try #require(run.descendants.first { Self.commandLine(of: $0).contains("uwsgi") })
+        let worker = try #require(ProcessTree.children(of: master).first, "a worker of the pool")
+        kill(worker, SIGKILL)  // the master respawns it: the cell goes on, the window is not to be trusted
+        let outcome = run.wait(timeout: 60)
+        #expect(outcome.status == 0, "\(outcome.stdout)\n\(outcome.stderr)")
+        let (runFolder, json) = try Self.onlyRun(in: folder.file("results"))
+        let target = ((json["cells"] as? [[String: Any]])?.first?["targets"] as? [[String: Any]])?.first
+        let flags = ((target?["repetitions"] as? [[String: Any]])?.first?["flags"] as? [[String: Any]]) ?? []
+        #expect(flags.first?["kind"] as? String == "disturbed", "\(flags)")
+        let detail = (flags.first?["detail"] as? String) ?? ""
+        #expect(detail.contains("pool pid \(worker) ended at"), "\(flags)")
+        let report = try String(contentsOfFile: runFolder + "/report.md", encoding: .utf8)
+        #expect(report.contains("disturbed —"))
     }
 }
