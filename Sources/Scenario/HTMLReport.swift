@@ -94,8 +94,7 @@ struct HTMLReport {
             html += "<tr><td>\(esc(category))</td>" + stacks.map { stack in
                 "<td class=\"num\">\(row.group.byStack[stack].map { esc(Units.formatCount($0.rps) + " · " + Units.formatMicroseconds($0.p99)) } ?? "-")</td>"
             }.joined() + others.map { stack in
-                guard let a = row.group.byStack[stack]?.rps, let b = row.group.byStack[baseline]?.rps, b > 0 else { return "<td class=\"num\">-</td>" }
-                return "<td class=\"num\">\(String(format: "%.2fx", a / b))</td>"
+                "<td class=\"num\">\(row.group.ratio(stack, over: baseline).map { String(format: "%.2fx", $0) } ?? "-")</td>"
             }.joined() + "</tr>"
         }
         return html + "</table>"

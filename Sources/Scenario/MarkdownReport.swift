@@ -14,11 +14,12 @@ struct MarkdownReport {
             lines += ["", "## Best setting per target", ""]
             for target in targets {
                 let rows = result.medians(of: target)
-                func rank(_ median: ScenarioResult.Summary) -> Double { median.capacity ?? median.rps }
-                guard let best = rows.max(by: { rank($0.median) < rank($1.median) }), let worst = rows.min(by: { rank($0.median) < rank($1.median) }) else { continue }
-                let what = best.median.capacity != nil ? "capacity" : "req/s"
-                lines.append("- **\(target)**: \(best.label) — \(String(format: "%.0f", rank(best.median))) \(what == "req/s" ? "req/s" : "req/s capacity"), p99 \(Units.formatMicroseconds(best.median.p99))"
-                             + (rank(worst.median) > 0 ? String(format: "; %.2fx the lowest (%@)", rank(best.median) / rank(worst.median), worst.label) : ""))
+                guard let best = rows.max(by: { $0.median.rankingValue < $1.median.rankingValue }),
+                      let worst = rows.min(by: { $0.median.rankingValue < $1.median.rankingValue }) else { continue }
+                let (top, bottom) = (best.median.rankingValue, worst.median.rankingValue)
+                lines.append("- **\(target)**: \(best.label) — \(String(format: "%.0f", top)) \(best.median.capacity != nil ? "req/s capacity" : "req/s"), "
+                             + "p99 \(Units.formatMicroseconds(best.median.p99))"
+                             + (bottom > 0 ? String(format: "; %.2fx the lowest (%@)", top / bottom, worst.label) : ""))
             }
         }
         for target in targets {
@@ -111,7 +112,7 @@ extension ScenarioResult {
 
     /// The label of the cell with the highest capacity for `target` when a search ran, else the highest median req/s.
     func bestCell(of target: String) -> String? {
-        medians(of: target).max { ($0.median.capacity ?? $0.median.rps) < ($1.median.capacity ?? $1.median.rps) }?.label
+        medians(of: target).max { $0.median.rankingValue < $1.median.rankingValue }?.label
     }
 
     /// Every pair of names, the later over the earlier: (b, a), (c, a), (c, b) — so the scenario's first target
@@ -145,18 +146,30 @@ extension ScenarioResult {
     /// The stack every other is divided by: `reference` when present, else the first.
     var baselineStack: String? { stackNames.contains("reference") ? "reference" : stackNames.first }
 
+    /// One target under one combination of the other settings: each stack's medians.
+    struct StackGroup {
+        var settings: String
+        var byStack: [String: Summary]
+
+        /// `stack`'s req/s over `baseline`'s.
+        func ratio(_ stack: String, over baseline: String) -> Double? {
+            guard let a = byStack[stack]?.rps, let b = byStack[baseline]?.rps, b > 0 else { return nil }
+            return a / b
+        }
+    }
+
     /// Per target (in order), per the settings other than the stack: each stack's medians.
-    func sideBySide() -> [(target: String, groups: [(settings: String, byStack: [String: Summary])])] {
+    func sideBySide() -> [(target: String, groups: [StackGroup])] {
         guard stackNames.count > 1 else { return [] }
         return targetNames.map { target in
-            var groups: [(settings: String, byStack: [String: Summary])] = []
+            var groups: [StackGroup] = []
             for cell in okCells {
                 guard let stack = cell.stackName, let median = cell.targets.first(where: { $0.name == target })?.median else { continue }
                 let settings = cell.labelWithoutStack
                 if let index = groups.firstIndex(where: { $0.settings == settings }) {
                     groups[index].byStack[stack] = median
                 } else {
-                    groups.append((settings, [stack: median]))
+                    groups.append(StackGroup(settings: settings, byStack: [stack: median]))
                 }
             }
             return (target, groups)
@@ -188,10 +201,7 @@ extension MarkdownReport {
                 let values = stacks.map { stack in
                     group.byStack[stack].map { "\(String(format: "%.0f", $0.rps)) · \(Units.formatMicroseconds($0.p99))" } ?? "-"
                 }
-                let ratios = others.map { stack -> String in
-                    guard let a = group.byStack[stack]?.rps, let b = group.byStack[baseline]?.rps, b > 0 else { return "-" }
-                    return String(format: "%.2fx", a / b)
-                }
+                let ratios = others.map { group.ratio($0, over: baseline).map { String(format: "%.2fx", $0) } ?? "-" }
                 lines.append("| \(target) | \(group.settings) | " + values.joined(separator: " | ") + " | " + ratios.joined(separator: " | ") + " |")
             }
         }

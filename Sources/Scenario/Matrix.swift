@@ -37,12 +37,6 @@ public struct Matrix: Sendable {
         public func variant(default fallback: StackVariant) -> StackVariant {
             settings.last { $0.component == .stack }.flatMap { StackVariant(name: $0.value) } ?? fallback
         }
-
-        /// The label without the `stack` setting: the settings the stacks are compared under.
-        public var labelWithoutStack: String {
-            let others = settings.filter { $0.component != .stack }
-            return others.isEmpty ? "defaults" : others.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
-        }
     }
 
     /// At most this many cells: a typo such as a 1000-long list should not start an all-day run.

@@ -109,19 +109,18 @@ struct MeasuredWindow {
         let eventRecords = events.finish(perSecond: result.perSecond)
         let state = shared.value
         if let dead = state.died ?? stack.processes.first(where: { !$0.isRunning }) { throw Died(process: dead) }
-        for process in stack.processes {
-            let usage = ProcessSample.usage(of: process.pid)
+        // One last reading per process serves both its CPU account and its memory.
+        let finals = stack.processes.map { process in (process: process, usage: ProcessSample.usage(of: process.pid)) }
+        for (process, usage) in finals {
             if state.known[ObjectIdentifier(process)] == nil { account.open(process, cpu: 0) }
             account.close(process, cpu: usage.cpuSeconds)
         }
         let pool = poolBefore.flatMap { before in stack.poolStats().map { PoolStats.window(from: before, to: $0) } }
         let requests = Double(max(result.summary.requests, 1))
-        let roles = stack.processes.map(\.role)
-        let usage = roles.map { role in
-            let cpu = account.spent(role)
-            let now = stack.process(role: role).map { ProcessSample.usage(of: $0.pid) }
-            return ScenarioResult.ProcessUsage(role: role, cpuSeconds: cpu, cpuMicrosecondsPerRequest: cpu * 1e6 / requests,
-                                               rssKiB: max(state.peakRSS[role] ?? 0, now?.rssKiB ?? 0), processes: now?.processes ?? 0)
+        let usage = finals.map { process, now in
+            let cpu = account.spent(process.role)
+            return ScenarioResult.ProcessUsage(role: process.role, cpuSeconds: cpu, cpuMicrosecondsPerRequest: cpu * 1e6 / requests,
+                                               rssKiB: max(state.peakRSS[process.role] ?? 0, now.rssKiB), processes: now.processes)
         }
         let flags = WindowValidity.flags(load: result, clientCoresBusy: coresBusy, changes: state.changes,
                                          eventsScheduled: !target.events.isEmpty, pool: pool)

@@ -204,6 +204,9 @@ public struct ScenarioResult: Codable, Sendable {
         /// Median capacity found by the searches, req/s (nil without a search).
         public var capacity: Double? = nil
 
+        /// What settings are ranked by: the capacity when a search ran, else req/s.
+        var rankingValue: Double { capacity ?? rps }
+
         func value(_ metric: Threshold.Metric) -> Double {
             switch metric {
             case .rps: rps

@@ -74,7 +74,7 @@ enum ExternalPrograms {
                 }
             }
         }
-        if needsDjango, FileManager.default.isExecutableFile(atPath: python), !djangoImports() {
+        if needsDjango, FileManager.default.isExecutableFile(atPath: python), run([python, "-c", "import django"])?.status != 0 {
             problems.append("the Django project needs Django for \(python) (python3-django), which is not installed")
         }
         return problems
@@ -83,16 +83,17 @@ enum ExternalPrograms {
     /// The versions of the programs `variants` run, as they print them.
     static func versions(for variants: Set<StackVariant>) -> [String: String] {
         var versions: [String: String] = [:]
-        if variants.contains(where: { $0.front == .nginx }) { versions["nginx"] = output(of: [nginx, "-v"]) }
+        if variants.contains(where: { $0.front == .nginx }) { versions["nginx"] = run([nginx, "-v"])?.output }
         if variants.contains(where: { $0.pool == .uwsgi }) {
-            versions["uwsgi"] = output(of: [uwsgi, "--version"])
-            versions["django"] = output(of: [python, "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.get_version())"])
+            versions["uwsgi"] = run([uwsgi, "--version"])?.output
+            versions["django"] = run([python, "-c", "import sys, django; print('Python', sys.version.split()[0], 'Django', django.get_version())"])?.output
         }
         return versions.compactMapValues { $0 }
     }
 
-    /// What `command` prints (stdout and stderr), trimmed; nil when it cannot run.
-    private static func output(of command: [String]) -> String? {
+    /// Runs `command` to its end: its exit status and what it printed (stdout and stderr), trimmed; nil when it
+    /// cannot start.
+    private static func run(_ command: [String]) -> (status: Int32, output: String)? {
         let pipe = Pipe()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -103,22 +104,6 @@ enum ExternalPrograms {
         guard (try? process.run()) != nil else { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    private static func djangoImports() -> Bool {
-        var pid: pid_t = 0
-        let words: [String] = [python, "-c", "import django"]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        guard posix_spawn(&pid, python, &actions, nil, argv, environ) == 0 else { return false }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        return status == 0
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
