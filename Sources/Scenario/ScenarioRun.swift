@@ -64,7 +64,7 @@ public final class ScenarioRun: @unchecked Sendable {
                                     machine: .current(), stackbench: .init(version: StackbenchVersion.text, gitSha: StackbenchVersion.gitSha),
                                     startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
         result.reproduction = reproduction()
-        try collectStatic(into: work)
+        try collectStatic(into: work, variants: scenario.variants.filter { skipped[$0] == nil })
         let cells = scenario.matrix.cells
         var measured: [Int: ScenarioResult.Cell] = [:]
         rounds: for round in 1...rounds {
@@ -112,12 +112,13 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 
     /// The project copies in `work`, with collectstatic run on each once for the whole run: `stackbench
-    /// collectstatic` on the Swift project, Django's own on the Django project when a cell runs uWSGI.
-    private func collectStatic(into work: String) throws {
+    /// collectstatic` on the Swift project, Django's own on the Django project when a cell that runs (of
+    /// `variants`) has a uWSGI pool.
+    private func collectStatic(into work: String, variants: Set<StackVariant>) throws {
         try StackLayout.copyProject(settingsFile: scenario.stack.project, into: work)
         let settings = work + "/project/" + (scenario.stack.project as NSString).lastPathComponent
         try collect([executable, "collectstatic", "--settings", settings, "--noinput"], in: work + "/project", source: scenario.stack.project)
-        if let django = scenario.stack.django, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
+        if let django = scenario.stack.django, variants.contains(where: { $0.pool == .uwsgi }) {
             try StackLayout.copyDjangoProject(django, into: work)
             try collect([ExternalPrograms.python, "manage.py", "collectstatic", "--noinput"], in: work + "/django", source: django)
         }
@@ -135,11 +136,7 @@ public final class ScenarioRun: @unchecked Sendable {
     /// stack variants can run, the cells of the others are skipped (listed with the reason and the install
     /// command); when none can, the run stops here.
     private func checkExternalPrograms() throws -> [StackVariant: String] {
-        var skipped: [StackVariant: String] = [:]
-        for variant in scenario.variants {
-            let problems = ExternalPrograms.missing(for: [variant], needsDjango: variant.pool == .uwsgi)
-            if !problems.isEmpty { skipped[variant] = problems.joined(separator: "; ") + ": " + ExternalPrograms.installHint }
-        }
+        let skipped = ExternalPrograms.unavailable(scenario.variants)
         if skipped.count == scenario.variants.count, let reason = skipped.values.sorted().first {
             throw FileError(path: scenario.file, problem: reason, exitStatus: .runFailed)
         }

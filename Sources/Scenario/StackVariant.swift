@@ -39,13 +39,14 @@ public struct StackVariant: Sendable, Equatable, Hashable {
 
     public static let namesHelp = "swift, reference, or FRONT+POOL with FRONT swift|nginx and POOL swift|uwsgi (nginx+swift, swift+uwsgi)"
 
-    /// The programs this variant runs that are not stackbench itself, each with the path that must exist.
+    /// The programs this variant runs that are not stackbench itself: what each is, and the path that must exist
+    /// (`ExternalPrograms.django` stands for Django importable by Debian's Python).
     var externalPrograms: [(what: String, path: String)] {
         var programs: [(String, String)] = []
         if front == .nginx { programs.append(("nginx", ExternalPrograms.nginx)) }
         if pool == .uwsgi {
             programs += [("uWSGI", ExternalPrograms.uwsgi), ("uWSGI's Python 3 plugin", ExternalPrograms.uwsgiPythonPlugin),
-                         ("python3", ExternalPrograms.python)]
+                         ("python3", ExternalPrograms.python), ("Django for \(ExternalPrograms.python)", ExternalPrograms.django)]
         }
         return programs
     }
@@ -62,22 +63,30 @@ enum ExternalPrograms {
     static let installHint = "install the reference stack with scripts/install-reference.sh "
         + "(apt-get install -y nginx uwsgi uwsgi-plugin-python3 python3-django)"
 
-    /// What is missing for `variants`, as one line each; empty when all is there. Django is checked by importing it.
-    static func missing(for variants: Set<StackVariant>, needsDjango: Bool) -> [String] {
-        var problems: [String] = []
-        var seen = Set<String>()
-        for variant in variants.sorted(by: { $0.name < $1.name }) {
-            for program in variant.externalPrograms where !seen.contains(program.path) {
-                seen.insert(program.path)
-                if !FileManager.default.isExecutableFile(atPath: program.path) && !FileManager.default.fileExists(atPath: program.path) {
-                    problems.append("stack=\(variant.name) needs \(program.what) (\(program.path)), which is not installed")
-                }
+    /// Django, importable by `python` (not a path: `isInstalled` imports it).
+    static let django = "python3-django"
+
+    /// What keeps each variant from running (the programs missing, and the command that installs them); a variant
+    /// that can run is absent. `isInstalled` answers per program path, once each.
+    static func unavailable(_ variants: Set<StackVariant>, isInstalled: (String) -> Bool = isInstalled) -> [StackVariant: String] {
+        var known: [String: Bool] = [:]
+        var reasons: [StackVariant: String] = [:]
+        for variant in variants {
+            let missing = variant.externalPrograms.filter { program in
+                if let answer = known[program.path] { return !answer }
+                let answer = isInstalled(program.path)
+                known[program.path] = answer
+                return !answer
             }
+            guard !missing.isEmpty else { continue }
+            reasons[variant] = missing.map { "stack=\(variant.name) needs \($0.what) (\($0.path)), which is not installed" }
+                .joined(separator: "; ") + ": " + installHint
         }
-        if needsDjango, FileManager.default.isExecutableFile(atPath: python), run([python, "-c", "import django"])?.status != 0 {
-            problems.append("the Django project needs Django for \(python) (python3-django), which is not installed")
-        }
-        return problems
+        return reasons
+    }
+
+    static func isInstalled(_ path: String) -> Bool {
+        path == django ? run([python, "-c", "import django"])?.status == 0 : FileManager.default.fileExists(atPath: path)
     }
 
     /// The versions of the programs `variants` run, as they print them.

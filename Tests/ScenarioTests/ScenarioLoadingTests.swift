@@ -176,3 +176,24 @@ import Testing
         #expect(WindowValidity.noise(of: [100], limit: 0.1) == nil)
     }
 }
+
+/// Which stack variants can run on this machine, told with a stand-in for the installed programs.
+@Suite struct ExternalProgramsTests {
+    @Test func aMissingProgramNamesTheVariantTheProgramAndTheInstallCommand() {
+        let variants: Set<StackVariant> = [.swift, .reference, StackVariant(front: .nginx, pool: .swift), StackVariant(front: .swift, pool: .uwsgi)]
+        var asked: [String] = []
+        let reasons = ExternalPrograms.unavailable(variants) { path in
+            asked.append(path)
+            return path != ExternalPrograms.django  // everything but Django is there
+        }
+        #expect(Set(reasons.keys) == [.reference, StackVariant(front: .swift, pool: .uwsgi)], "the Swift pool needs no Django")
+        let reason = reasons[.reference] ?? ""
+        #expect(reason.hasPrefix("stack=reference needs Django for /usr/bin/python3 (python3-django), which is not installed: "), "\(reason)")
+        #expect(reason.contains("scripts/install-reference.sh") && reason.contains("apt-get install -y"))
+        #expect(asked.filter { $0 == ExternalPrograms.django }.count == 1, "each program is looked for once: \(asked)")
+        #expect(ExternalPrograms.unavailable(variants) { _ in true }.isEmpty)
+        let nothing = ExternalPrograms.unavailable([StackVariant(front: .nginx, pool: .swift)]) { _ in false }
+        #expect(nothing[StackVariant(front: .nginx, pool: .swift)] == "stack=nginx+swift needs nginx (/usr/sbin/nginx), which is not installed: "
+                + ExternalPrograms.installHint)
+    }
+}
