@@ -59,6 +59,42 @@ import Testing
         #expect(stack.filter { kill($0, 0) == 0 }.isEmpty, "stack processes left: \(stack.filter { kill($0, 0) == 0 })")
     }
 
+    @Test func badFlagsAndForeignResultsExit2WithTheReason() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.twoCells(in: folder, targets: "  proxied-static: {requests: [/static/css/app.css]}", duration: "300ms")
+        func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+            let outcome = try runCommand(BuiltProducts.stackbench, arguments + ["--results", folder.file("results")])
+            return (outcome.status, outcome.stderr)
+        }
+        let cases: [([String], String)] = [
+            (["run", scenario, "--repeat", "0"], "--repeat must be 1 to 100, got 0"),
+            (["run"], "SCENARIO missing: name a scenario file, or --replay RUN"),
+            (["run", scenario, "--replay", folder.path], "--replay runs a recorded scenario; leave the SCENARIO argument out"),
+            (["run", "--replay", folder.file("nope"), "--quick"], "--replay takes --quick and --repeat from the recorded run"),
+            (["run", "--replay", folder.file("nope")], "nope: cannot read: No such file or directory"),
+        ]
+        for (arguments, problem) in cases {
+            let outcome = try run(arguments)
+            #expect(outcome.status == 2 && outcome.stderr.contains(problem), "\(arguments): \(outcome.stderr)")
+        }
+        // A result.json without a reproduction record (an older stackbench): replay says so; report rewrites it.
+        let old = folder.file("old")
+        try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
+        let oldResult = #"{"schema": "stackbench.run/1", "scenario": {"name": "old", "file": "old.yml", "stack": {}}, "#
+            + #""machine": {"cpuModel": "x", "cores": 2, "kernel": "6"}, "stackbench": {"version": "0.1.0"}, "startedAt": "2026-11-30T00:00:00Z", "#
+            + #""interrupted": false, "load": {"connections": 1, "threads": 1, "warmupSeconds": 0, "repetitions": 1, "keepAlive": true}, "#
+            + #""cells": [], "thresholds": []}"#
+        try oldResult.write(toFile: old + "/result.json", atomically: true, encoding: .utf8)
+        let replay = try run(["run", "--replay", old])
+        #expect(replay.status == 2 && replay.stderr.contains("holds no reproduction record"), "\(replay.stderr)")
+        let report = try runCommand(BuiltProducts.stackbench, ["report", old])
+        #expect(report.status == 0 && FileManager.default.fileExists(atPath: old + "/report.html"), "\(report.stderr)")
+        try "{\"schema\": \"stackbench.run/1\"}".write(toFile: old + "/result.json", atomically: true, encoding: .utf8)
+        let broken = try runCommand(BuiltProducts.stackbench, ["report", old])
+        #expect(broken.status == 2 && broken.stderr.contains("not a complete stackbench.run/1 result: key scenario missing"), "\(broken.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("results")), "nothing was run")
+    }
+
     @Test func aBadScenarioExits2NamingTheLine() throws {
         let folder = try TemporaryFolder()
         let scenario = folder.file("bad.yml")

@@ -87,6 +87,39 @@ import Testing
         do { _ = try load(text) } catch let error as ConfigError { #expect(error.description.contains(problem), "\(error)") }
     }
 
+    /// Events and capacity searches: every mistake named by line and key before anything starts.
+    @Test(arguments: [
+        ("  proxied-dynamic: {requests: [/], events: [{at: 30s, do: reload-pool}]}\nload: {duration: 5s}\n", "is not inside the 5.00s window"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: 1s, do: nuke}]}\n", "unknown action \"nuke\""),
+        ("  proxied-dynamic: {requests: [/], events: [{do: reload-pool}]}\n", "missing at:"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: 1s}]}\n", "missing do:"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: soon, do: reload-pool}]}\n", "must be a duration"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: 1s, do: stop-pool}]}\n", "stop-pool needs for:"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: 1s, do: kill-worker, for: 2s}]}\n", "for: goes with stop-pool only"),
+        ("  proxied-static: {requests: [/], events: [{at: 1s, do: kill-worker}]}\n", "kill-worker needs a target the pool serves"),
+        ("  pool-direct: {requests: [/], events: [{at: 1s, do: reload-front}]}\n", "reload-front needs a target the front serves"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: 1s, do: harakiri}]}\nmatrix: {harakiri: [0, 2]}\n", "it is 0 in cell harakiri=0"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: 1s, do: reload-pool}]}\nload: {count: 100}\n", "events need a timed window"),
+        ("  proxied-dynamic: {requests: [/], events: [{at: 1s, do: reload-pool}]}\nload: {search: {p99: 20ms}}\n", "events and a capacity search cannot go together"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {search: {start: 5}}\n", "a search needs a limit to meet"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {rate: 100, search: {p99: 20ms}}\n", "search: finds the rate itself"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {count: 100, search: {p99: 20ms}}\n", "search: measures timed steps"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {search: {p99: 20ms, start: 100, max: 10}}\n", "max (10.0) is below start (100.0)"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {search: {p99: 20ms, step: 10ms}}\n", "must be a duration of 200ms or more"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {search: {p99: 20ms, precision: 5}}\n", "must be a share such as 5%"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {search: {p99: 20ms, steps: 1}}\n", "must be 2 to 100"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {search: {p99: fast}}\n", "must be a latency such as 20ms"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {search: {p99: 20ms, start: none}}\n", "must be a rate in req/s"),
+        ("  proxied-dynamic: {requests: [/]}\nload: {noise: 5}\n", "must be a share such as 10%"),
+    ])
+    func badEventsAndSearchesAreRefused(targetsAndMore: String, problem: String) throws {
+        let text = Self.good.components(separatedBy: "targets:")[0] + "targets:\n" + targetsAndMore
+        do { _ = try load(text); Issue.record("accepted: \(problem)") } catch let error as ConfigError {
+            #expect(error.description.contains(problem), "\(error)")
+            #expect(error.line != nil && error.file.hasSuffix("s.yml"), "\(error)")
+        }
+    }
+
     @Test func aMissingStackFileIsNamed() throws {
         let text = Self.good.replacingOccurrences(of: "teacher/nginx.conf", with: "teacher/nope.conf")
         do { _ = try load(text); Issue.record("accepted") } catch let error as ConfigError {
