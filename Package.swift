@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // libcurl from Debian (libcurl4-openssl-dev), with typed wrappers for its variadic calls.
@@ -62,16 +61,12 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
-        // stackbench's nginx: static files from disk and uwsgi_pass, from an nginx.conf, on SwiftNIO.
+        // stackbench's nginx: static files from disk and uwsgi_pass, from an nginx.conf, on its own epoll loops.
         .target(
             name: "Front",
             dependencies: [
-                "StackConfig", "UwsgiProtocol", "ServerCore", "BenchSupport", "CLinux",
+                "StackConfig", "ServerCore", "BenchSupport", "CLinux",
                 .product(name: "Atomics", package: "swift-atomics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // Scenarios: reading, matrix, config rewriting, running cells, results.
@@ -98,15 +93,7 @@ let package = Package(
         .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
-        .testTarget(
-            name: "FrontTests",
-            dependencies: [
-                "Front", "StackConfig", "StackbenchTesting",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
-        ),
+        .testTarget(name: "FrontTests", dependencies: ["Front", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Scenario", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),

@@ -1,109 +1,170 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the same 1 KiB and 100 KiB files served by Debian's nginx and by `stackbench front`,
-# each with one worker (one event loop) pinned to core 1, `stackbench load` (keep-alive) pinned to core 0; the two
-# servers loaded in turn, ROUNDS times, per file. Prints per run req/s, p50, p99 and the server's CPU per request;
-# then medians and the stackbench/nginx ratio.
-#   CONNECTIONS=64 DURATION=10 ROUNDS=3 scripts/bench-front.sh
+# Benchmark (not a test): Debian's nginx against `stackbench front`, from the same config, one worker each on
+# core 1, wrk (the cheapest client here) on core 0. Cases: a 1 KiB file without an access log, the same with the
+# seed's `access_log ... main`, a 100 KiB file (sendfile), and uwsgi_pass to the same stackbench pool (/hello,
+# `include uwsgi_params`, the pool on core 1 too). Rounds interleave the servers. Per run: req/s, p99, the
+# server's CPU per request from /proc (the front's own, without the pool) and wrk's CPU share of its core; a run
+# whose client was over 90% busy is void and left out of the ratios. Then medians and stackbench/nginx ratios.
+#   CONNECTIONS=64 DURATION=5 ROUNDS=3 CASES="static-1k static-1k-log static-100k uwsgi-pass" scripts/bench-front.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${CONNECTIONS:-64}
-seconds=${DURATION:-10}
+seconds=${DURATION:-5}
 rounds=${ROUNDS:-3}
-scripts/install-deps.sh
+cases=${CASES:-static-1k static-1k-log static-100k uwsgi-pass}
+scripts/install-deps.sh wrk
 swift build -c release --product stackbench >/dev/null
-binary=$(swift build -c release --show-bin-path)/stackbench
+binary=${STACKBENCH:-$(swift build -c release --show-bin-path)/stackbench}
 source scripts/lib/ports.sh
 work=$(mktemp -d /tmp/stackbench-front.XXXXXX)
 chmod 755 "$work"
 pids=()
 cleanup() {
+    [[ -f $work/pool.pid ]] && "$binary" uwsgi --stop "$work/pool.pid" 2>/dev/null || true
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     sleep 0.5
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-mkdir -p "$work/www/static"
+mkdir -p "$work/www/static" "$work/teacher"
 head -c 1024 /dev/urandom > "$work/www/static/one-k.bin"
 head -c 102400 /dev/urandom > "$work/www/static/hundred-k.bin"
-nginx_port=$(free_port)
-ours_port=$(free_port)
-config() {  # PORT NAME: the same server block for both
+cp -r scenarios/teacher/settings.yml scenarios/teacher/templates scenarios/teacher/static scenarios/teacher/seed "$work/teacher/"
+cat > "$work/pool.ini" <<INI
+[uwsgi]
+chdir = $work/teacher
+module = teacher.wsgi:application
+socket = $work/pool.sock
+master = true
+workers = 2
+pidfile = $work/pool.pid
+disable-logging = true
+logto = $work/pool.log
+INI
+taskset -c 1 "$binary" uwsgi --ini "$work/pool.ini" & pids+=($!)
+
+declare -A port
+for name in nginx ours; do
+    for case in static static-log proxy; do port[$name-$case]=$(free_port); done
+done
+config() {  # NAME: the same config for both servers, one server block per case
     cat <<CONF
 worker_processes 1;
-pid $work/$2.pid;
-error_log $work/$2-error.log;
+pid $work/$1.pid;
+error_log $work/$1-error.log;
 events { worker_connections 4096; }
 http {
     include /etc/nginx/mime.types;
+    log_format main '\$remote_addr - \$remote_user [\$time_local] "\$request" '
+                    '\$status \$body_bytes_sent "\$http_referer" '
+                    '"\$http_user_agent" "\$http_x_forwarded_for"';
     access_log off;
     sendfile on;
     keepalive_requests 100000000;
+    client_body_temp_path $work/$1-body;
+    uwsgi_temp_path $work/$1-uwsgi;
     server {
-        listen 127.0.0.1:$1;
+        listen 127.0.0.1:${port[$1-static]};
         location /static/ { alias $work/www/static/; }
+    }
+    server {
+        listen 127.0.0.1:${port[$1-static-log]};
+        access_log $work/$1-access.log main;
+        location /static/ { alias $work/www/static/; }
+    }
+    server {
+        listen 127.0.0.1:${port[$1-proxy]};
+        location / { include /etc/nginx/uwsgi_params; uwsgi_pass unix:$work/pool.sock; }
     }
 }
 CONF
 }
-{ echo "daemon off;"; echo "master_process off;"; config "$nginx_port" nginx; } > "$work/nginx.conf"
-config "$ours_port" ours > "$work/ours.conf"
+{ echo "daemon off;"; echo "master_process off;"; config nginx; } > "$work/nginx.conf"
+config ours > "$work/ours.conf"
 taskset -c 1 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+nginx_pid=$!
 taskset -c 1 "$binary" front -c "$work/ours.conf" & pids+=($!)
-nginx_pid=${pids[0]}
-ours_pid=${pids[1]}
-wait_http "http://127.0.0.1:$nginx_port/static/one-k.bin"
-wait_http "http://127.0.0.1:$ours_port/static/one-k.bin"
-for port in $nginx_port $ours_port; do
-    cmp -s <(curl -s "http://127.0.0.1:$port/static/hundred-k.bin") "$work/www/static/hundred-k.bin" ||
-        { echo "wrong body on $port" >&2; exit 1; }
+ours_pid=$!
+for name in nginx ours; do
+    wait_http "http://127.0.0.1:${port[$name-static]}/static/one-k.bin"
+    wait_http "http://127.0.0.1:${port[$name-proxy]}/hello"
+    cmp -s <(curl -s "http://127.0.0.1:${port[$name-static]}/static/hundred-k.bin") "$work/www/static/hundred-k.bin" ||
+        { echo "$name: wrong body" >&2; exit 1; }
+    [[ $(curl -s "http://127.0.0.1:${port[$name-proxy]}/hello") == hello ]] || { echo "$name: /hello wrong through uwsgi_pass" >&2; exit 1; }
 done
 
 ticks=$(getconf CLK_TCK)
 process_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-run() {  # NAME PORT FILE ROUND PID
-    local before after
-    before=$(process_ticks "$5")
-    taskset -c 0 "$binary" load "http://127.0.0.1:$2/static/$3" -c "$connections" -d "${seconds}s" --warmup 1s --cpus 0 \
-        --json "$work/load.json" >/dev/null 2>&1
-    after=$(process_ticks "$5")
-    python3 - "$work/load.json" "$1" "$3" "$4" "$before" "$after" "$ticks" <<'PY'
-import json, sys
-path, name, file, rnd, before, after, ticks = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], *map(int, sys.argv[5:])
-r = json.load(open(path))
-s = r["summary"]
-if s["errors"] + s["non2xx3xx"]:
-    sys.exit(f"{name}: failed requests: the comparison is void")
-requests = s["requests"] * (s["elapsedSeconds"] + 1) / s["elapsedSeconds"]  # the warm-up second served too
-client = r.get("client", {}).get("cpuShareOfCores", 0)
-print(f"{name} {file} {rnd} {s['requestsPerSecond']:.1f} {r['latency']['percentiles']['50'] / 1000:.3f} "
-      f"{r['latency']['percentiles']['99'] / 1000:.3f} {(after - before) / ticks * 1e6 / requests:.1f}")
+url() {  # NAME CASE
+    case $2 in
+        static-1k) echo "http://127.0.0.1:${port[$1-static]}/static/one-k.bin" ;;
+        static-1k-log) echo "http://127.0.0.1:${port[$1-static-log]}/static/one-k.bin" ;;
+        static-100k) echo "http://127.0.0.1:${port[$1-static]}/static/hundred-k.bin" ;;
+        uwsgi-pass) echo "http://127.0.0.1:${port[$1-proxy]}/hello" ;;
+    esac
+}
+run() {  # NAME CASE ROUND PID
+    local before after server=$1
+    [[ $1 == ours ]] && server=stackbench
+    before=$(process_ticks "$4")
+    TIMEFORMAT='%R %U %S'
+    { time taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$(url "$1" "$2")" > "$work/wrk.out"; } 2> "$work/wrk.time"
+    after=$(process_ticks "$4")
+    python3 - "$work/wrk.out" "$work/wrk.time" "$server" "$2" "$3" "$before" "$after" "$ticks" <<'PY'
+import re, sys
+out, timing, name, case, rnd = sys.argv[1:6]
+before, after, ticks = map(int, sys.argv[6:9])
+text = open(out).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+total = int(re.search(r"(\d+) requests in", text).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+if bad or (errors and sum(map(int, errors.groups()))):
+    sys.exit(f"{name} {case}: failed requests: the comparison is void\n{text}")
+def ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+p99 = ms(*re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups())
+wall, user, system = map(float, open(timing).read().split())
+client = (user + system) / wall
+verdict = "void(client>90%)" if client > 0.90 else "ok"
+print(f"{name} {case} {rnd} {rps:.1f} {p99:.3f} {(after - before) / ticks * 1e6 / total:.2f} {client * 100:.0f}% {verdict}")
 PY
 }
 
-echo "one worker each on core 1, stackbench load on core 0, c=$connections, ${seconds}s, $rounds rounds per file"
-echo "server file round req/s p50_ms p99_ms server_cpu_us/req"
+echo "one worker each on core 1 (the pool too), wrk -t1 -c$connections on core 0, ${seconds}s, $rounds rounds per case"
+echo "server case round req/s p99_ms server_cpu_us/req client_cpu verdict"
 : > "$work/runs"
-for file in one-k.bin hundred-k.bin; do
+for case in $cases; do
     for round in $(seq "$rounds"); do
-        run nginx "$nginx_port" "$file" "$round" "$nginx_pid" | tee -a "$work/runs"
-        run stackbench "$ours_port" "$file" "$round" "$ours_pid" | tee -a "$work/runs"
+        if (( round % 2 )); then order="nginx ours"; else order="ours nginx"; fi
+        for name in $order; do
+            pid=$nginx_pid; [[ $name == ours ]] && pid=$ours_pid
+            run "$name" "$case" "$round" "$pid" | tee -a "$work/runs"
+        done
     done
 done
-python3 - "$work/runs" <<'PY'
+python3 - "$work/runs" "$cases" <<'PY'
 import statistics, sys
 by = {}
-for name, file, _, rps, p50, p99, cpu in (line.split() for line in open(sys.argv[1])):
-    by.setdefault((file, name), []).append((float(rps), float(p50), float(p99), float(cpu)))
-print("\nmedians (min-max req/s)        req/s                 p50_ms   p99_ms  server_cpu_us/req")
-for file in ("one-k.bin", "hundred-k.bin"):
+for line in open(sys.argv[1]):
+    name, case, _, rps, p99, cpu, client, verdict = line.split()
+    by.setdefault((case, name), []).append((float(rps), float(p99), float(cpu), verdict == "ok"))
+print("\nmedians of the valid runs       req/s    p99_ms  server_cpu_us/req   (void runs)")
+for case in sys.argv[2].split():
     med = {}
     for name in ("nginx", "stackbench"):
-        rows = by[(file, name)]
-        med[name] = [statistics.median(c) for c in zip(*rows)]
-        low, high = min(r[0] for r in rows), max(r[0] for r in rows)
-        rps, p50, p99, cpu = med[name]
-        print(f"  {file:<14} {name:<11} {rps:>9.1f} ({low:.0f}-{high:.0f}) {p50:>9.3f} {p99:>8.3f} {cpu:>12.1f}")
-    n, s = med["nginx"], med["stackbench"]
-    print(f"  {file}: stackbench/nginx req/s {s[0] / n[0]:.2f}x (goal >= 1x), p99 {s[2] / n[2]:.2f}x, CPU per request {s[3] / n[3]:.2f}x")
+        rows = by.get((case, name), [])
+        valid = [r for r in rows if r[3]]
+        if valid:
+            med[name] = [statistics.median(c) for c in list(zip(*valid))[:3]]
+            rps, p99, cpu = med[name]
+            print(f"  {case:<14} {name:<11} {rps:>9.0f} {p99:>8.3f} {cpu:>12.2f}        ({len(rows) - len(valid)} of {len(rows)})")
+        else:
+            print(f"  {case:<14} {name:<11} every run void: the client was the bottleneck")
+    if len(med) == 2:
+        n, s = med["nginx"], med["stackbench"]
+        print(f"  {case}: stackbench/nginx req/s {s[0] / n[0]:.2f}x (goal >= 1.0x), CPU per request {s[2] / n[2]:.2f}x (goal <= 1.0x), p99 {s[1] / n[1]:.2f}x")
+    else:
+        print(f"  {case}: no ratio: a side had no valid run")
 PY

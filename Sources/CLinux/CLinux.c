@@ -55,6 +55,13 @@ int sb_accept_cloexec(int fd, void *address, unsigned int *length) {
     return result;
 }
 
+int sb_accept_nonblocking(int fd, void *address, unsigned int *length) {
+    socklen_t size = *length;
+    int result = accept4(fd, (struct sockaddr *)address, &size, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    *length = size;
+    return result;
+}
+
 int sb_open_anonymous_file(const char *directory) {
     int fd = open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0) return fd;
@@ -174,7 +181,7 @@ int sb_die_with_parent(int parent) {
 
 int sb_open_beneath(int dirfd, const char *path) {
     struct open_how how = {0};
-    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;  /* a FIFO opens at once, and is then refused as not a regular file */
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }

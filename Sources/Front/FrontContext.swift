@@ -1,19 +1,21 @@
 import Foundation
-import NIOCore
-import ServerCore
 import StackConfig
 
-/// What every connection handler shares: the routes, the open log files, and per event loop the state only that
-/// loop touches (its access-log buffer, the cached Date header). Built once at start-up.
+/// What every connection of one configuration shares, built once per start or reload: the routes with their
+/// compiled log formats and uwsgi params, the open log files, and the policy of each access-log slot (each loop
+/// keeps its own buffers for them). Immutable, so every loop reads it without locks.
 final class FrontContext: Sendable {
+    let config: NginxConfig
     let routes: FrontRoutes
     let errorLog: ErrorLog
     let logFiles: [String: LogFile]
-    let signature: String
-    private let loops: [ObjectIdentifier: LoopState]
+    let logPolicies: [AccessLogBuffers.Policy]
+    /// `Server:` and the error pages' signature.
+    let signature: [UInt8]
+    let signatureText: String
 
-    init(config: NginxConfig, loops eventLoops: [EventLoop]) throws {
-        routes = FrontRoutes(config)
+    init(config: NginxConfig) throws {
+        self.config = config
         var files: [String: LogFile] = [:]
         func scopes(_ locations: [NginxLocation]) -> [NginxScope] {
             locations.flatMap { [$0.scope] + scopes($0.locations) }
@@ -27,53 +29,23 @@ final class FrontContext: Sendable {
         }
         logFiles = files
         errorLog = ErrorLog(file: config.errorLog.path.flatMap { files[$0] }, level: config.errorLog.level)
-        signature = "stackbench"
-        var loops: [ObjectIdentifier: LoopState] = [:]
-        for loop in eventLoops { loops[ObjectIdentifier(loop)] = LoopState() }
-        self.loops = loops
+        signatureText = "stackbench"
+        signature = Array(signatureText.utf8)
+        // One buffer slot per access-log file; the first access_log naming a file sets its buffer= and flush=.
+        var slots: [String: Int] = [:]
+        var policies: [AccessLogBuffers.Policy] = []
+        for log in all.flatMap(\.accessLogs) where slots[log.path] == nil {
+            slots[log.path] = policies.count
+            policies.append(AccessLogBuffers.Policy(file: files[log.path]!, buffer: log.buffer, flushMilliseconds: log.flush))
+        }
+        logPolicies = policies
+        routes = FrontRoutes(config) { scope in
+            scope.accessLogs.map { AccessLogTarget(slot: slots[$0.path]!, format: AccessLogFormat($0.format)) }
+        }
     }
 
     /// The error log in effect for a scope.
     func errorLog(for scope: NginxScope) -> ErrorLog {
         ErrorLog(file: scope.errorLog.path.flatMap { logFiles[$0] }, level: scope.errorLog.level)
-    }
-
-    /// The calling loop's own state; only ever used on that loop.
-    func loopState(_ loop: EventLoop) -> LoopState {
-        loops[ObjectIdentifier(loop)]!
-    }
-
-    /// Writes every loop's buffered access-log lines (each on its own loop).
-    func flushAccessLogs(_ eventLoops: [EventLoop]) -> EventLoopFuture<Void> {
-        let futures = eventLoops.map { loop in loop.submit { self.loopState(loop).accessLog.flush() } }
-        return EventLoopFuture.andAllComplete(futures, on: eventLoops[0])
-    }
-}
-
-/// Per event loop: the access-log buffer, the Date header of the current second, the last Last-Modified.
-final class LoopState: @unchecked Sendable {
-    let accessLog = AccessLogBuffer()
-    private var second = 0
-    private var date = ""
-
-    func httpDate() -> String {
-        let now = Int(time(nil))
-        if now != second {
-            second = now
-            date = HTTPDate.format(now)
-        }
-        return date
-    }
-
-    private var modifiedSeconds = -1
-    private var modifiedText = ""
-
-    /// A file's Last-Modified; the last one formatted is kept, since a benchmark asks for the same file again.
-    func lastModified(_ seconds: Int) -> String {
-        if seconds != modifiedSeconds {
-            modifiedSeconds = seconds
-            modifiedText = HTTPDate.format(seconds)
-        }
-        return modifiedText
     }
 }

@@ -1,86 +1,106 @@
 /// stackbench's nginx: `stackbench front -c nginx.conf` serves static files from disk and passes everything else
 /// over the uwsgi protocol, from the same nginx.conf a user runs nginx with (shared/spec/nginx-subset.md; nginx
-/// 1.22's behaviour is the reference). It owns the listening sockets, one SwiftNIO event loop per
-/// `worker_processes`, the pidfile, and reload/stop by signal. It does not own the pool behind it.
+/// 1.22's behaviour is the reference). Built as nginx is: one epoll loop per `worker_processes` (threads of one
+/// process here), a per-connection state machine over buffers allocated once per connection, log formats compiled
+/// at load, the time strings cached per second, upstream connects non-blocking inside the same loop.
 ///
-/// Files: FrontServer (bootstrap, signals), FrontContext (shared state), FrontRoutes (server and location choice),
-/// RequestURI (normalisation), StaticFiles (root/alias, index, validators, ranges), UwsgiUpstream and
-/// UwsgiRequestVars (uwsgi_pass), FrontHandler (one connection), FrontLogs (access and error logs), ErrorPage.
+/// Layout: FrontServer (listening sockets, loops, reload, stop), FrontContext (one config, compiled), FrontRoutes
+/// (server and location choice), Admission (refuse / static / proxy), Event/ (FrontLoop, Connection and its
+/// phases, the static answers and the upstream relay), HTTP/ (request head parser, path normalisation, response
+/// heads), Static/ (root/alias, index, validators, ranges), Upstream/ (the uwsgi packet, the exchange, the
+/// upstream's head, failures), Logs/ (access-log formats and buffers, the error log, the clock). It does not own
+/// the pool behind it.
 import BenchSupport
+import CLinux
 import Foundation
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 import StackConfig
 
-public final class FrontServer: Sendable {
-    private let group: MultiThreadedEventLoopGroup
-    private let loops: [EventLoop]
-    private let context: NIOLockedValueBox<FrontContext>
-    private let channels: [Channel]
+public final class FrontServer: @unchecked Sendable {
+    private let shared: FrontShared
+    private let loops: [FrontLoop]
+    private let threads: [Thread]
+    private let finished: DispatchGroup
+    private let listeners: [FrontLoop.Listener]
     private let config: NginxConfig
-    private let connections = NIOLockedValueBox(0)
 
     /// Binds every `listen` of `config` and starts serving; throws a one-line error when a socket cannot be bound.
     public init(config: NginxConfig) throws {
+        signal(SIGPIPE, SIG_IGN)
         self.config = config
-        group = MultiThreadedEventLoopGroup(numberOfThreads: config.workerProcesses)
-        loops = Array(group.makeIterator())
-        let front: FrontContext
-        do { front = try FrontContext(config: config, loops: loops) } catch {
-            try? group.syncShutdownGracefully()
-            throw error
-        }
-        context = NIOLockedValueBox(front)
-        var bound: [Channel] = []
-        let addresses = Set(config.servers.flatMap { $0.listens.map(\.address) })
+        let context = try FrontContext(config: config)
+        var bound: [FrontLoop.Listener] = []
         do {
-            for address in addresses.sorted(by: { "\($0)" < "\($1)" }) {
-                bound.append(try Self.bind(address, group: group, backlog: Int32(min(config.workerConnections, 4096)),
-                                           context: context, connections: connections))
+            for address in Set(config.servers.flatMap { $0.listens.map(\.address) }).sorted(by: { "\($0)" < "\($1)" }) {
+                bound.append(FrontLoop.Listener(descriptor: try Self.bind(address, backlog: Int32(min(config.workerConnections, 4096))),
+                                                address: address))
             }
         } catch {
-            for channel in bound { try? channel.close().wait() }
-            try? group.syncShutdownGracefully()
+            for listener in bound { close(listener.descriptor) }
             throw error
         }
-        channels = bound
+        listeners = bound
+        let shared = FrontShared(context: context, workerConnections: config.workerConnections, loopCount: config.workerProcesses)
+        self.shared = shared
+        loops = try (0..<config.workerProcesses).map { try FrontLoop(index: $0, listeners: bound, shared: shared) }
+        let finished = DispatchGroup()
+        self.finished = finished
+        var threads: [Thread] = []
+        for loop in loops {
+            finished.enter()
+            let thread = Thread { [finished] in
+                loop.run()
+                finished.leave()
+            }
+            thread.name = "front-worker-\(loop.index)"
+            thread.stackSize = 1 << 20
+            threads.append(thread)
+            thread.start()
+        }
+        self.threads = threads
     }
 
-    private static func bind(_ address: NginxListen.Address, group: EventLoopGroup, backlog: Int32,
-                             context: NIOLockedValueBox<FrontContext>, connections: NIOLockedValueBox<Int>) throws -> Channel {
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: backlog)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 4)
-            .childChannelInitializer { channel in
-                let front = context.withLockedValue { $0 }
-                let number = connections.withLockedValue { count -> Int in count += 1; return count }
-                return channel.eventLoop.makeCompletedFuture {
-                    var limits = NIOHTTPDecoderLimitConfiguration()
-                    let scope = front.routes.byListen[address]?.first?.scope.scope
-                    limits.maxHeaderFieldSize = scope?.largeClientHeaderBufferSize ?? 8192
-                    limits.maxHeaderListSize = 4 * (scope?.largeClientHeaderBufferSize ?? 8192)
-                    // Outbound header validation is off: the front writes its own headers, and an upstream's are
-                    // checked where they are parsed (UwsgiUpstream.parse), once.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-                    try channel.pipeline.syncOperations.addHandler(FrontHandler(front: front, listen: address, connection: number))
-                }
+    private static func bind(_ address: NginxListen.Address, backlog: Int32) throws -> CInt {
+        let failure = { (code: Int32) in FrontStartError(problem: "bind() to \(describe(address)) failed (\(code): \(String(cString: strerror(code))))") }
+        var descriptor: CInt
+        var result: Int32
+        switch address {
+        case .tcp(let host, let port):
+            let isIPv6 = host.contains(":")
+            descriptor = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            guard descriptor >= 0 else { throw failure(errno) }
+            var one: Int32 = 1
+            setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            if isIPv6 {
+                setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+                var socketAddress = sockaddr_in6()
+                socketAddress.sin6_family = sa_family_t(AF_INET6)
+                socketAddress.sin6_port = in_port_t(UInt16(port).bigEndian)
+                inet_pton(AF_INET6, host, &socketAddress.sin6_addr)
+                result = withUnsafePointer(to: &socketAddress) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            } else {
+                var socketAddress = sockaddr_in()
+                socketAddress.sin_family = sa_family_t(AF_INET)
+                socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
+                inet_pton(AF_INET, host, &socketAddress.sin_addr)
+                result = withUnsafePointer(to: &socketAddress) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             }
-        do {
-            switch address {
-            case .tcp(let host, let port): return try bootstrap.bind(host: host, port: port).wait()
-            case .unix(let path):
-                unlink(path)
-                return try bootstrap.bind(unixDomainSocketPath: path).wait()
-            }
-        } catch let error as IOError {
-            throw FrontStartError(problem: "bind() to \(Self.describe(address)) failed (\(error.errnoCode): \(String(cString: strerror(error.errnoCode))))")
+        case .unix(let path):
+            unlink(path)
+            descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            guard descriptor >= 0 else { throw failure(errno) }
+            var socketAddress = sockaddr_un()
+            socketAddress.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            guard bytes.count < MemoryLayout.size(ofValue: socketAddress.sun_path) else { close(descriptor); throw failure(ENAMETOOLONG) }
+            withUnsafeMutableBytes(of: &socketAddress.sun_path) { $0.copyBytes(from: bytes) }
+            result = withUnsafePointer(to: &socketAddress) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
         }
+        guard result == 0, listen(descriptor, backlog) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw failure(code)
+        }
+        return descriptor
     }
 
     static func describe(_ address: NginxListen.Address) -> String {
@@ -92,10 +112,13 @@ public final class FrontServer: Sendable {
 
     /// The addresses bound, as `host:port` / `unix:path` (port 0 resolved).
     public var boundAddresses: [String] {
-        channels.compactMap { channel in
-            guard let local = channel.localAddress else { return nil }
-            if let path = local.pathname { return "unix:" + path }
-            return "\(local.ipAddress ?? ""):\(local.port ?? 0)"
+        listeners.map { listener in
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener.descriptor, $0, &length) } }
+            if case .unix(let path) = listener.address { return "unix:" + path }
+            let (host, port) = PeerAddress.strings(address)
+            return host.bytes.string + ":" + port.bytes.string
         }
     }
 
@@ -105,34 +128,53 @@ public final class FrontServer: Sendable {
         do {
             let (fresh, _) = try NginxConfig.load(file: file, prefix: prefix)
             guard Set(fresh.servers.flatMap { $0.listens.map(\.address) }) == Set(config.servers.flatMap { $0.listens.map(\.address) }) else {
-                context.withLockedValue { $0 }.errorLog.write(.alert, connection: nil, "reload refused: the listen addresses changed; restart to move them")
+                shared.context.errorLog.write(.alert, connection: nil, "reload refused: the listen addresses changed; restart to move them")
                 return
             }
-            let front = try FrontContext(config: fresh, loops: loops)
-            context.withLockedValue { $0 = front }
-            front.errorLog.write(.notice, connection: nil, "reconfiguring")
+            let context = try FrontContext(config: fresh)
+            shared.context = context
+            context.errorLog.write(.notice, connection: nil, "reconfiguring")
         } catch {
-            context.withLockedValue { $0 }.errorLog.write(.emerg, connection: nil, "\(error)")
+            shared.context.errorLog.write(.emerg, connection: nil, "\(error)")
         }
     }
 
-    /// Flushes the access logs every second until stopped.
-    public func startFlushing() {
-        for loop in loops {
-            let front = context
-            loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-                front.withLockedValue { $0 }.loopState(loop).accessLog.flush()
-            }
-        }
-    }
-
-    /// Closes the listening sockets, lets connections go, writes what the logs hold, stops the loops.
+    /// Stops the loops (each closes its connections and writes its log buffers), then the listening sockets.
     public func stop() {
-        for channel in channels { try? channel.close().wait() }
+        guard !shared.isStopping else { return }
+        shared.isStopping = true
+        for loop in loops {
+            var one: UInt64 = 1
+            _ = write(loop.wakeup, &one, 8)
+        }
+        finished.wait()
+        for listener in listeners { close(listener.descriptor) }
         for case .unix(let path) in Set(config.servers.flatMap { $0.listens.map(\.address) }) { unlink(path) }
-        let front = context.withLockedValue { $0 }
-        try? front.flushAccessLogs(loops).wait()
-        try? group.syncShutdownGracefully()
+    }
+}
+
+/// What the loops share with the server: the config in force (replaced on reload), the stop flag, the limits.
+final class FrontShared: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: FrontContext
+    private var stopping = false
+    let workerConnections: Int
+    let loopCount: Int
+
+    init(context: FrontContext, workerConnections: Int, loopCount: Int) {
+        current = context
+        self.workerConnections = workerConnections
+        self.loopCount = loopCount
+    }
+
+    var context: FrontContext {
+        get { lock.lock(); defer { lock.unlock() }; return current }
+        set { lock.lock(); current = newValue; lock.unlock() }
+    }
+
+    var isStopping: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return stopping }
+        set { lock.lock(); stopping = newValue; lock.unlock() }
     }
 }
 

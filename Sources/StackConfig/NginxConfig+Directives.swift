@@ -94,10 +94,20 @@ extension NginxConfig.Loader {
             if d.arguments[0] == "off" { return }
             let name = d.arguments.count > 1 ? d.arguments[1] : "combined"
             guard let format = loader.config.logFormats[name] else { throw NginxConfigError(d, "unknown log format \"\(name)\"") }
-            for parameter in d.arguments.dropFirst(2) where !parameter.hasPrefix("buffer=") && !parameter.hasPrefix("flush=") {
-                throw NginxConfigError(d, "invalid parameter \"\(parameter)\"")
+            var log = NginxAccessLog(path: loader.logPath(d.arguments[0]), format: format)
+            for parameter in d.arguments.dropFirst(2) {
+                if parameter.hasPrefix("buffer=") {
+                    log.buffer = try bytes(d, String(parameter.dropFirst(7)))
+                    guard log.buffer! > 0 else { throw NginxConfigError(d, "invalid buffer size \"\(parameter)\"") }
+                } else if parameter.hasPrefix("flush=") {
+                    log.flush = try milliseconds(d, String(parameter.dropFirst(6)))
+                    guard log.flush! > 0 else { throw NginxConfigError(d, "invalid flush time \"\(parameter)\"") }
+                } else {
+                    throw NginxConfigError(d, "invalid parameter \"\(parameter)\"")
+                }
             }
-            scope.accessLogs.append(NginxAccessLog(path: loader.logPath(d.arguments[0]), format: format))
+            if log.flush != nil, log.buffer == nil { log.buffer = 64 * 1024 }  // nginx: flush= alone implies buffer=64k
+            scope.accessLogs.append(log)
         },
         "error_log": ScopeRule(contexts: everywhere, arguments: 1...2) { scope, d, loader in scope.errorLog = try loader.errorLog(d) },
     ]

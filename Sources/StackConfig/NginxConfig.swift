@@ -86,12 +86,28 @@ public struct NginxErrorLog: Sendable, Equatable {
     /// The path resolved against the prefix, `stderr`, or nil for /dev/null.
     public var path: String?
     public var level: Level
+
+    public init(path: String?, level: Level) {
+        self.path = path
+        self.level = level
+    }
 }
 
 /// An `access_log` target: the path and the format.
 public struct NginxAccessLog: Sendable {
     public var path: String
     public var format: NginxLogFormat
+    /// `buffer=SIZE` (bytes): lines gather until this much is pending; nil = written as each request ends.
+    public var buffer: Int?
+    /// `flush=TIME` (milliseconds): the longest a buffered line waits; nil = until the buffer fills.
+    public var flush: Int?
+
+    public init(path: String, format: NginxLogFormat, buffer: Int? = nil, flush: Int? = nil) {
+        self.path = path
+        self.format = format
+        self.buffer = buffer
+        self.flush = flush
+    }
 }
 
 /// A `uwsgi_param`: the name, its value template, and whether an empty value is left out (`if_not_empty`).
@@ -143,7 +159,8 @@ public struct NginxScope: Sendable {
 
     public enum IfModifiedSince: String, Sendable { case off, exact, before }
 
-    init(prefix: String, errorLog: NginxErrorLog) {
+    /// nginx's defaults, with `prefix` for root and the default access log.
+    public init(prefix: String, errorLog: NginxErrorLog) {
         root = prefix + "/html"
         accessLogs = [NginxAccessLog(path: prefix + "/logs/access.log", format: .combined)]
         self.errorLog = errorLog

@@ -62,6 +62,12 @@ public struct NginxLogFormat: Sendable, Equatable {
     public var escape: Escape
     public var template: NginxTemplate
 
+    public init(name: String, escape: Escape, template: NginxTemplate) {
+        self.name = name
+        self.escape = escape
+        self.template = template
+    }
+
     /// nginx's built-in `combined`.
     public static let combined = NginxLogFormat(
         name: "combined", escape: .default,

@@ -5,10 +5,10 @@ import Testing
 /// the only thing between an app's bytes and the client's header block.
 @Suite struct UpstreamHeadTests {
     @Test func statusLinesAndHeadersAreRead() throws {
-        let http = try #require(UpstreamResponseHandler.parse("HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-A:  b \r\n\r\n"))
+        let http = try #require(UpstreamHead.parse("HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nX-A:  b \r\n\r\n"))
         #expect(http.status == 201 && http.reason == "Created")
         #expect(http.headers.map { "\($0.0)=\($0.1)" } == ["Content-Type=text/plain", "X-A=b"])
-        let cgi = try #require(UpstreamResponseHandler.parse("Status: 404 Not Found\r\nX-B: c\r\n\r\n"))
+        let cgi = try #require(UpstreamHead.parse("Status: 404 Not Found\r\nX-B: c\r\n\r\n"))
         #expect(cgi.status == 404 && cgi.reason == "Not Found" && cgi.headers.count == 1)
     }
 
@@ -22,6 +22,6 @@ import Testing
         "Bad Name: x\r\n\r\n",
     ])
     func headsThatWouldSplitOrCorruptTheClientsHeadersAreRefused(head: String) {
-        #expect(UpstreamResponseHandler.parse(head) == nil, "\(head.debugDescription)")
+        #expect(UpstreamHead.parse(head) == nil, "\(head.debugDescription)")
     }
 }

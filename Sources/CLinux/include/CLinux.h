@@ -7,6 +7,7 @@
 #define STACKBENCH_CLINUX_H
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 /* Pins the calling thread to the `count` CPUs listed; returns 0 or an errno value. */
 int sb_pin_current_thread(const int *cpus, int count);
@@ -20,6 +21,9 @@ int sb_epoll_wait(int epfd, int *fds, unsigned int *events, int max, long long t
 
 /* accept4 with SOCK_CLOEXEC: a new connection's descriptor that no spawned process inherits. */
 int sb_accept_cloexec(int fd, void *address, unsigned int *length);
+
+/* accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK, for an event loop. */
+int sb_accept_nonblocking(int fd, void *address, unsigned int *length);
 
 /* An anonymous read-write file in `directory`: O_TMPFILE, else mkostemp + unlink. Returns the fd or -1 (errno). */
 int sb_open_anonymous_file(const char *directory);
@@ -53,7 +57,7 @@ int sb_die_with_parent(int parent);
 
 /* Opens `path` relative to the directory `dirfd` for reading (close-on-exec), refusing any resolution that leaves
    it: `..` above it, absolute paths, symlinks pointing outside (openat2 RESOLVE_BENEATH). -1 and errno on error
-   (EXDEV for an escape). */
+   (EXDEV for an escape). Non-blocking, so a FIFO or device never holds the caller. */
 int sb_open_beneath(int dirfd, const char *path);
 
 #endif

@@ -42,7 +42,6 @@ struct FrontCommand: ParsableCommand {
             server.stop()
             throw FrontStartError(problem: "open() \"\(pidFile)\" failed (\(reason))")
         }
-        server.startFlushing()
         while Signals.wait(for: handled) == SIGHUP {
             server.reload(from: config, prefix: prefix)
         }

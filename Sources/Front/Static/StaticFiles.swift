@@ -5,20 +5,20 @@ import ServerCore
 import StackConfig
 
 /// nginx's static, index, not_modified and range modules for one request (shared/spec/nginx-subset.md §5–6),
-/// without any I/O to the client: the answer is a `StaticOutcome` the handler writes.
+/// without any I/O to the client: the answer is an `Outcome` the connection writes.
 ///
 /// Safety policy: a file is opened relative to the location's root or alias directory with openat2
 /// RESOLVE_BENEATH, so no request reaches outside it — not by `..` (however it was encoded or combined with an
 /// alias lacking its trailing slash), nor by a symlink that points out (symlinks staying inside work); such a
-/// request is answered 404, as for a missing file.
+/// request is answered 404, as for a missing file. It is opened non-blocking, so a FIFO cannot hold the loop (it is
+/// then refused as not a regular file, 404, as nginx does).
 enum StaticFiles {
     /// A file to send: open descriptor (the caller closes it), what the headers say, and the byte range.
     struct File {
         var descriptor: CInt
         var size: Int
         var modified: Int
-        var contentType: String
-        var etag: String?
+        var contentType: [UInt8]
         var range: Range<Int>?
     }
 
@@ -27,73 +27,76 @@ enum StaticFiles {
         case notModified(File)
         /// A directory named without its slash: 301 to the path plus `/`.
         case addSlash
-        /// An index file exists: match locations again for this path.
-        case index([UInt8])
+        /// An index file exists: match locations again for this path (the index name to append).
+        case index(String)
         case error(Int, log: String?)
         case rangeNotSatisfiable(size: Int)
     }
 
-    /// The request fields the modules look at.
+    enum Method { case get, head, post, other }
+
+    /// The request's conditional and range headers, read only when present.
     struct Conditions {
-        var method: String
         var ifNoneMatch: String?
         var ifModifiedSince: String?
         var ifMatch: String?
         var range: String?
+        var ifRange: String?
+        var isEmpty: Bool { ifNoneMatch == nil && ifModifiedSince == nil && ifMatch == nil && range == nil }
     }
 
-    static func serve(_ path: [UInt8], route: FrontRoutes.Route, _ conditions: Conditions) -> Outcome {
+    static func serve(_ path: UnsafeRawBufferPointer, route: FrontRoutes.Route, method: Method, _ conditions: Conditions) -> Outcome {
         let scope = route.scope
-        guard ["GET", "HEAD", "POST"].contains(conditions.method) else { return .error(405, log: nil) }
-        let mapped = scope.alias != nil ? path.dropFirst(min(route.uri.count, path.count)) : path[...]
-        var relative = Array(mapped)
-        while relative.first == UInt8(ascii: "/") { relative.removeFirst() }
-        let display = route.directory.path + String(decoding: mapped, as: UTF8.self)
+        guard method != .other else { return .error(405, log: nil) }
+        var mapped = scope.alias != nil ? UnsafeRawBufferPointer(rebasing: path[min(route.uri.count, path.count)...]) : path
+        let unstripped = mapped
+        let display = { route.directory.path + unstripped.string }
+        while mapped.first == UInt8(ascii: "/") { mapped = UnsafeRawBufferPointer(rebasing: mapped.dropFirst()) }
+        let relative = mapped
         guard let directory = route.directory.descriptor() else {
-            return .error(404, log: "open() \"\(display)\" failed (2: No such file or directory)")
+            return .error(404, log: "open() \"\(display())\" failed (2: No such file or directory)")
         }
-        let descriptor = relative.isEmpty ? sb_open_beneath(directory, ".") : relative.withUnsafeBufferPointer { bytes in
-            String(decoding: bytes, as: UTF8.self).withCString { sb_open_beneath(directory, $0) }
-        }
+        let descriptor = open(beneath: directory, relative)
         guard descriptor >= 0 else {
             let code = errno
-            if code == EACCES { return .error(403, log: "open() \"\(display)\" failed (13: Permission denied)") }
-            return .error(404, log: "open() \"\(display)\" failed (\(code == EXDEV ? 2 : code): \(code == EXDEV ? "No such file or directory" : String(cString: strerror(code))))")
+            if code == EACCES { return .error(403, log: "open() \"\(display())\" failed (13: Permission denied)") }
+            return .error(404, log: "open() \"\(display())\" failed (\(code == EXDEV ? 2 : code): \(code == EXDEV ? "No such file or directory" : String(cString: strerror(code))))")
         }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { close(descriptor); return .error(500, log: nil) }
+        let endsInSlash = path.last == UInt8(ascii: "/")
         if status.st_mode & S_IFMT == S_IFDIR {
             close(descriptor)
-            guard path.last == UInt8(ascii: "/") else { return .addSlash }
+            guard endsInSlash else { return .addSlash }
             for name in scope.index {
-                let candidate = relative + Array(name.utf8)
-                let found = String(decoding: candidate, as: UTF8.self).withCString { sb_open_beneath(directory, $0) }
-                if found >= 0 { close(found); return .index(path + Array(name.utf8)) }
+                let candidate = Array(relative) + Array(name.utf8)
+                let found = candidate.withUnsafeBytes { open(beneath: directory, $0) }
+                if found >= 0 { close(found); return .index(name) }
             }
-            return .error(403, log: "directory index of \"\(display)\" is forbidden")
+            return .error(403, log: "directory index of \"\(display())\" is forbidden")
         }
-        if path.last == UInt8(ascii: "/") || status.st_mode & S_IFMT != S_IFREG {
+        if endsInSlash || status.st_mode & S_IFMT != S_IFREG {
             close(descriptor)
-            return .error(404, log: "open() \"\(display)\" failed (20: Not a directory)")
+            return .error(404, log: "open() \"\(display())\" failed (20: Not a directory)")
         }
-        if conditions.method == "POST" { close(descriptor); return .error(405, log: nil) }
+        if method == .post { close(descriptor); return .error(405, log: nil) }
         let size = Int(status.st_size)
         let modified = Int(status.st_mtim.tv_sec)
-        var file = File(descriptor: descriptor, size: size, modified: modified,
-                        contentType: contentType(for: path, scope: scope),
-                        etag: scope.etag ? "\"\(String(modified, radix: 16))-\(String(size, radix: 16))\"" : nil)
-        if let ifMatch = conditions.ifMatch, !matches(ifMatch, file.etag) {
+        var file = File(descriptor: descriptor, size: size, modified: modified, contentType: route.contentType(for: path))
+        guard !conditions.isEmpty else { return .file(file) }
+        let etag = scope.etag ? "\"\(String(modified, radix: 16))-\(String(size, radix: 16))\"" : nil
+        if let ifMatch = conditions.ifMatch, !matches(ifMatch, etag) {
             close(descriptor)
             return .error(412, log: nil)
         }
         if let ifNoneMatch = conditions.ifNoneMatch {
-            if matches(ifNoneMatch, file.etag) { return .notModified(file) }
+            if matches(ifNoneMatch, etag) { return .notModified(file) }
         } else if let since = conditions.ifModifiedSince, scope.ifModifiedSince != .off,
                   let time = HTTPDate.parse(since),
                   scope.ifModifiedSince == .exact ? time == modified : time >= modified {
             return .notModified(file)
         }
-        if let header = conditions.range {
+        if let header = conditions.range, rangeStillApplies(conditions.ifRange, etag: etag, modified: modified) {
             switch byteRange(header, size: size) {
             case .none: break
             case .some(nil): close(descriptor); return .rangeNotSatisfiable(size: size)
@@ -103,13 +106,22 @@ enum StaticFiles {
         return .file(file)
     }
 
-    /// Content-Type from the extension (case-insensitive) or default_type, with `; charset=` for charset_types.
-    static func contentType(for path: [UInt8], scope: NginxScope) -> String {
-        let name = path.lastIndex(of: UInt8(ascii: "/")).map { path[($0 + 1)...] } ?? path[...]
-        let type = name.lastIndex(of: UInt8(ascii: ".")).flatMap { scope.types[String(decoding: name[($0 + 1)...], as: UTF8.self).lowercased()] }
-            ?? scope.defaultType
-        guard let charset = scope.charset, scope.charsetTypes.contains(type) else { return type }
-        return type + "; charset=" + charset
+    /// openat2 RESOLVE_BENEATH of `relative` (empty = the directory itself) under `directory`.
+    private static func open(beneath directory: CInt, _ relative: UnsafeRawBufferPointer) -> CInt {
+        guard !relative.isEmpty else { return sb_open_beneath(directory, ".") }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: relative.count + 1) { name in
+            UnsafeMutableRawBufferPointer(name).copyMemory(from: relative)
+            name[relative.count] = 0
+            return sb_open_beneath(directory, name.baseAddress!)
+        }
+    }
+
+    /// `If-Range` (RFC 9110 §13.1.5, as nginx): the range is honoured only while the entity tag, or the exact
+    /// Last-Modified date, still matches; otherwise the whole file is sent.
+    static func rangeStillApplies(_ ifRange: String?, etag: String?, modified: Int) -> Bool {
+        guard let ifRange = ifRange?.trimmingCharacters(in: .whitespaces) else { return true }
+        if ifRange.hasPrefix("\"") || ifRange.hasPrefix("W/") { return etag != nil && ifRange == etag }
+        return HTTPDate.parse(ifRange) == modified
     }
 
     /// `If-None-Match` / `If-Match`: `*`, or a list of entity tags, weak ones compared weakly.
@@ -149,6 +161,11 @@ final class BaseDirectory: Sendable {
     private let opened = ManagedAtomic<Int32>(-1)
 
     init(path: String) { self.path = path }
+
+    deinit {
+        let descriptor = opened.load(ordering: .relaxed)
+        if descriptor >= 0 { close(descriptor) }
+    }
 
     func descriptor() -> CInt? {
         let known = opened.load(ordering: .acquiring)

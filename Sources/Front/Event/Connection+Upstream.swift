@@ -1,0 +1,300 @@
+import CLinux
+import Foundation
+import StackConfig
+
+/// `uwsgi_pass` for one request: the body read whole first (nginx's request buffering, chunked bodies decoded),
+/// the packet and body sent on a fresh non-blocking connection in the same loop, the upstream's head checked and
+/// rewritten for the client, and the body relayed with its framing enforced — cut at its Content-Length (nothing
+/// past it reaches the client), the client closed when the upstream ends short, chunked for an HTTP/1.1 client
+/// when it declared no length, dropped for HEAD, 204 and 304 — with backpressure: the upstream is read only while
+/// the client takes what was read.
+extension Connection {
+    /// Relayed body pieces are read up to this size before being written on.
+    static let relayPiece = 16 * 1024
+
+    func beginProxy(to upstream: NginxUpstream) {
+        let exchange = UpstreamExchange(upstream: upstream, address: route.upstreamAddress, started: loop.clock.milliseconds,
+                                        bodyCapacity: head.declaredLength)
+        self.upstream = exchange
+        bodyTaken = true
+        guard head.declaredLength > 0 || head.chunked else {
+            move(.headProxied)
+            connectUpstream()
+            return
+        }
+        if head.chunked { exchange.chunked = ChunkedBody() }
+        if let expect = head.expect, head.value(expect, in: input.bytes).equalsIgnoringCase("100-continue"),
+           input.count == headLength {
+            let line: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
+            _ = write(descriptor, line.utf8Start, line.utf8CodeUnitCount)
+        }
+        move(.headWithBody)
+        drive()
+    }
+
+    /// Takes the body bytes buffered so far; true when the phase moved on.
+    func stepBody() -> Bool {
+        guard let exchange = upstream else { fail(); return false }
+        if input.count == headLength {
+            if inputMayHaveMore { readInput() }
+            if input.count == headLength {
+                if peerClosed { clientAborted() }
+                return false
+            }
+        }
+        let available = UnsafeRawBufferPointer(rebasing: input.bytes[headLength...])
+        var used: Int
+        if exchange.chunked != nil {
+            do { used = try exchange.chunked!.feed(available, into: &exchange.body) } catch {
+                keepAlive = false
+                move(.headAnswered)
+                answerError(400)
+                return true
+            }
+            if scope.clientMaxBodySize > 0, exchange.body.count > scope.clientMaxBodySize {
+                keepAlive = false
+                move(.headAnswered)
+                answerError(413)
+                return true
+            }
+        } else {
+            used = min(available.count, head.declaredLength - exchange.body.count)
+            exchange.body.append(UnsafeRawBufferPointer(rebasing: available[0..<used]))
+        }
+        input.remove(headLength..<(headLength + used))
+        bodyLength += used
+        setTimer()  // client_body_timeout runs between two reads
+        let done = exchange.chunked?.isDone ?? (exchange.body.count == head.declaredLength)
+        if done {
+            move(.bodyRead)
+            connectUpstream()
+        }
+        return true
+    }
+
+    private func connectUpstream() {
+        guard let exchange = upstream else { return }
+        var facts = self.facts()
+        facts.head = head
+        guard UwsgiRequestPacket.write(facts, route: route, clock: loop.clock, into: &exchange.out) else {
+            context.errorLog(for: scope).write(.alert, connection: number, "uwsgi request is too big: \(exchange.out.count)" + logContext())
+            upstream = nil
+            move(.upstreamFailed)
+            answerError(500)
+            drive()
+            return
+        }
+        if scope.uwsgiPassRequestBody { exchange.out.append(exchange.body.bytes) }
+        if let failure = exchange.connect() {
+            if exchange.descriptor >= 0 { Foundation.close(exchange.descriptor); exchange.descriptor = -1 }
+            upstreamFailed(failure)
+            return
+        }
+        loop.addUpstream(exchange.descriptor, for: self)
+    }
+
+    func upstreamEvent(_ events: UInt32) {
+        guard let exchange = upstream, exchange.descriptor >= 0 else { return }
+        let readable = events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+        switch phase {
+        case .connectingUpstream:
+            guard events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 else { return }
+            if let failure = exchange.connectResult() { upstreamFailed(failure); return }
+            exchange.connected(at: loop.clock.milliseconds)
+            move(.upstreamConnected)
+            if readable { exchange.mayRead = true }
+            sendUpstream()
+        case .sendingUpstream:
+            if readable { exchange.mayRead = true }
+            if events & EPOLLOUT.rawValue != 0 { sendUpstream() }
+        case .awaitingUpstreamHead:
+            if readable { readUpstreamHead() }
+        case .relaying:
+            if readable { exchange.mayRead = true; relayToClient() }
+        default: break
+        }
+    }
+
+    private func sendUpstream() {
+        guard let exchange = upstream else { return }
+        switch exchange.send() {
+        case nil:
+            upstreamFailed(exchange.received.isEmpty && !exchange.mayRead ? .closedBeforeHead : .closedBeforeHead)
+        case false?:
+            return
+        case true?:
+            move(.upstreamRequestSent)
+            if exchange.mayRead { readUpstreamHead() }
+        }
+    }
+
+    private func readUpstreamHead() {
+        guard let exchange = upstream else { return }
+        while true {
+            guard let count = exchange.read(limit: UpstreamHead.maximumLength + Self.relayPiece) else {
+                if exchange.received.count > UpstreamHead.maximumLength, headEnd(exchange) == nil { upstreamFailed(.headTooBig) }
+                return
+            }
+            if count == 0, headEnd(exchange) == nil { upstreamFailed(.closedBeforeHead); return }
+            guard let end = headEnd(exchange) else {
+                if exchange.received.count > UpstreamHead.maximumLength { upstreamFailed(.headTooBig); return }
+                setTimer()  // uwsgi_read_timeout runs between two reads
+                continue
+            }
+            guard end <= UpstreamHead.maximumLength else { upstreamFailed(.headTooBig); return }
+            let text = String(decoding: exchange.received.slice(0..<end), as: UTF8.self)
+            guard let parsed = UpstreamHead.parse(text) else {
+                upstreamFailed(.invalidHead(String(text.prefix(32))))
+                return
+            }
+            if count == 0 { exchange.finished = true }
+            exchange.received.removeFirst(end)
+            startRelay(parsed, exchange)
+            return
+        }
+    }
+
+    /// The length of the head (through its blank line) in what was received, if it is all there.
+    private func headEnd(_ exchange: UpstreamExchange) -> Int? {
+        let bytes = exchange.received.bytes
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
+
+    /// Writes the client's head in nginx's order (Server, Date, Content-Type, Content-Length, Last-Modified,
+    /// Location, Transfer-Encoding, Connection, then the upstream's other headers) and starts relaying.
+    private func startRelay(_ upstreamHead: UpstreamHead, _ exchange: UpstreamExchange) {
+        exchange.headRead(status: upstreamHead.status, at: loop.clock.milliseconds)
+        move(.upstreamHeadRead)
+        status = upstreamHead.status
+        let bodyAllowed = upstreamHead.allowsBody(isHead: isHead)
+        exchange.dropBody = !bodyAllowed
+        exchange.remaining = upstreamHead.contentLength
+        if !bodyAllowed, upstreamHead.status == 204 || upstreamHead.status == 304 || upstreamHead.status < 200 { exchange.remaining = 0 }
+        if exchange.remaining == nil, !upstreamHead.isChunked, bodyAllowed || isHead {
+            if head.isHTTP11 { exchange.encodeChunks = bodyAllowed } else { keepAlive = false }
+        }
+        output.removeAll()
+        ResponseHead.begin(status, reason: upstreamHead.reason, signature: context.signature, clock: loop.clock, into: &output)
+        let special = ["content-type", "content-length", "last-modified", "location"]
+        for name in special {
+            for (header, value) in upstreamHead.headers where header.lowercased() == name {
+                if name == "content-length", upstreamHead.status == 204 || upstreamHead.status == 304 { continue }
+                output.append(header); output.append(": "); output.append(value); output.append("\r\n")
+            }
+        }
+        if exchange.encodeChunks || (upstreamHead.isChunked && bodyAllowed) { output.append("Transfer-Encoding: chunked\r\n") }
+        ResponseHead.connection(keepAlive: keepAlive, into: &output)
+        for (header, value) in upstreamHead.headers {
+            switch header.lowercased() {
+            case "connection", "keep-alive", "transfer-encoding", "server", "date", "content-type", "content-length",
+                 "last-modified", "location", "status":
+                continue
+            default:
+                output.append(header); output.append(": "); output.append(value); output.append("\r\n")
+            }
+        }
+        output.append("\r\n")
+        exchange.mayRead = exchange.mayRead || !exchange.finished
+        relayBuffered(exchange)
+        relayToClient()
+    }
+
+    /// Moves what `received` holds into `output`, framed, within the declared length.
+    private func relayBuffered(_ exchange: UpstreamExchange) {
+        guard !exchange.received.isEmpty else { return }
+        defer { exchange.received.removeAll() }
+        if exchange.dropBody {
+            if let remaining = exchange.remaining { exchange.remaining = max(0, remaining - exchange.received.count) }
+            return
+        }
+        var piece = exchange.received.bytes
+        if let remaining = exchange.remaining {
+            if piece.count > remaining {  // past the upstream's Content-Length: never relayed
+                context.errorLog(for: scope).write(.warn, connection: number, "upstream sent more data than specified in \"Content-Length\" header while reading upstream" + logContext())
+                piece = UnsafeRawBufferPointer(rebasing: piece[0..<remaining])
+                exchange.finished = true
+            }
+            exchange.remaining = remaining - piece.count
+        }
+        if exchange.encodeChunks {
+            output.append(hex: piece.count)
+            output.append("\r\n")
+            output.append(piece)
+            output.append("\r\n")
+        } else {
+            output.append(piece)
+        }
+        bodyBytesSent += piece.count
+    }
+
+    /// Relays while both sides allow: the client takes what was read, the upstream has more.
+    func relayToClient() {
+        guard let exchange = upstream, phase == .relaying else { return }
+        while true {
+            guard flush() else { return }  // the client is full: the upstream waits (EPOLLOUT resumes)
+            if exchange.remaining == 0 { exchange.finished = true }
+            if exchange.finished { finishProxy(exchange, complete: true); return }
+            guard exchange.mayRead else { return }
+            guard let count = exchange.read(limit: Self.relayPiece) else { return }
+            if count == 0 {
+                exchange.finished = true
+                if let remaining = exchange.remaining, remaining > 0 {
+                    guard flush() else { keepAlive = false; return }
+                    finishProxy(exchange, complete: false)
+                    return
+                }
+                continue
+            }
+            setTimer()
+            relayBuffered(exchange)
+        }
+    }
+
+    /// The exchange is over: the upstream socket closes; an incomplete body closes the client too.
+    private func finishProxy(_ exchange: UpstreamExchange, complete: Bool) {
+        exchange.close(loop)
+        if !complete {
+            upstreamFailed(.closedEarly)
+            return
+        }
+        if exchange.encodeChunks {
+            output.append("0\r\n\r\n")
+            guard flush() else { phase = .writing; return }
+        }
+        finishRequest()
+        upstream = nil
+        drive()
+    }
+
+    /// The upstream failed: logged in nginx's words; answered 502/504 when no head was sent yet, else the client
+    /// connection is closed after what it already got.
+    func upstreamFailed(_ failure: UpstreamFailure) {
+        guard let exchange = upstream else { return }
+        exchange.close(loop)
+        let answer = failure.answer(upstream: exchange.upstream)
+        context.errorLog(for: scope).write(answer.level, connection: number, answer.message + logContext()
+            + ", upstream: \"\(exchange.upstream.logName)\(path.bytes.string)\"" + hostContext())
+        if phase == .relaying {
+            keepAlive = false
+            phase = .writing
+            drive()
+            return
+        }
+        move(.upstreamFailed)
+        answerError(answer.status)
+        drive()
+    }
+
+    /// `, client: ADDR, server: NAME, request: "LINE"` for error-log lines.
+    func logContext() -> String {
+        ", client: \(remoteAddress.bytes.string), server: \(server.name), request: \"\(UnsafeRawBufferPointer(rebasing: input.bytes[head.line]).string)\""
+    }
+
+    private func hostContext() -> String {
+        head.host.map { ", host: \"\(head.value($0, in: input.bytes).string)\"" } ?? ""
+    }
+}

@@ -1,0 +1,423 @@
+import CLinux
+import Foundation
+import StackConfig
+
+/// One client connection: reads request heads into its own buffer, admits each request (Admission), answers it
+/// from disk (Connection+Static) or through the upstream (Connection+Upstream), writes the access-log line, and
+/// keeps the connection for the next request or closes it. Its phases and timers are `ConnectionPhase`'s. Its
+/// buffers are allocated once, with the connection, and reused for every keep-alive request.
+final class Connection {
+    let descriptor: CInt
+    unowned let loop: FrontLoop
+    let context: FrontContext
+    let listen: NginxListen.Address
+    let number: Int
+    /// Where this connection sits in the loop's list (kept by the loop).
+    var loopIndex = 0
+
+    var phase = ConnectionPhase.awaitingHead(idle: false)
+    /// Monotonic milliseconds at which the running timer expires (0: none).
+    private(set) var deadline = 0
+
+    var input: ByteArray
+    var output: ByteArray
+    var path: ByteArray
+    var head = RequestHead()
+    /// Bytes of `output` already written.
+    var outputSent = 0
+    /// The last read filled the input buffer: more may wait in the socket (epoll is edge-triggered).
+    var inputMayHaveMore = false
+    var peerClosed = false
+    var writeBlocked = false
+    /// After the response: the client's unread bytes are drained before closing, so it reads the answer (nginx's
+    /// lingering close) instead of losing it to a reset.
+    private var lingerUntil = 0
+
+    // The request being answered.
+    var requests = 0
+    var headLength = 0
+    var bodyLength = 0
+    var server: FrontRoutes.Server
+    var route: FrontRoutes.Route
+    var query: Range<Int>?
+    var keepAlive = false
+    var isHead = false
+    var status = 0
+    var bodyBytesSent = 0
+    var bytesSent = 0
+    var startMilliseconds = 0
+    /// A file being sent by sendfile after the head: descriptor, next offset, end.
+    var file: CInt = -1
+    var fileOffset = 0
+    var fileEnd = 0
+    var upstream: UpstreamExchange?
+
+    /// Body bytes of an answered request still to be skipped before the next head (nginx discards them).
+    var discardRemaining = 0
+    /// The body was read for the upstream and removed from `input` as it was taken.
+    var bodyTaken = false
+    private var closedOnce = false
+
+    let remoteAddress: StableBytes
+    let remotePort: StableBytes
+    let serverPort: StableBytes
+
+    init(descriptor: CInt, loop: FrontLoop, context: FrontContext, listen: NginxListen.Address, number: Int, peer: sockaddr_storage) {
+        self.descriptor = descriptor
+        self.loop = loop
+        self.context = context
+        self.listen = listen
+        self.number = number
+        let defaultServer = context.routes.byListen[listen]!.first!
+        server = defaultServer
+        route = defaultServer.scope
+        let scope = defaultServer.scope.scope
+        input = ByteArray(capacity: max(scope.clientHeaderBufferSize, 1024))
+        output = ByteArray(capacity: 16 * 1024 + 512)
+        path = ByteArray(capacity: 256)
+        (remoteAddress, remotePort) = PeerAddress.strings(peer)
+        if case .tcp(_, let port) = listen { serverPort = StableBytes(String(port)) } else { serverPort = StableBytes("") }
+    }
+
+    deinit {
+        input.release()
+        output.release()
+        path.release()
+    }
+
+    func start() {
+        setTimer()
+    }
+
+    var scope: NginxScope { route.scope }
+
+    // MARK: phases and timers
+
+    func move(_ event: ConnectionPhase.Event) {
+        guard let next = phase.next(event) else { fail(); return }
+        phase = next
+        setTimer()
+    }
+
+    /// Starts the timer of the current phase (client_header_timeout runs from the head's first byte, so each move
+    /// into a phase starts its timer once, not at every read).
+    func setTimer() {
+        guard let timer = phase.timeout(scope, writeBlocked: writeBlocked), timer.milliseconds > 0 else { deadline = 0; return }
+        timerKind = timer.kind
+        deadline = loop.now + timer.milliseconds
+        loop.noteDeadline(deadline)
+    }
+
+    private(set) var timerKind = ConnectionPhase.TimeoutKind.clientHeader
+
+    /// The running timer expired.
+    func timedOut() {
+        if lingerUntil != 0 { close(); return }
+        switch phase {
+        case .closed: return
+        case .connectingUpstream: upstreamFailed(.connectTimeout)
+        case .sendingUpstream: upstreamFailed(.sendTimeout)
+        case .awaitingUpstreamHead: upstreamFailed(.readTimeout(whileHead: true))
+        case .relaying where timerKind == .upstreamRead: upstreamFailed(.readTimeout(whileHead: false))
+        default:
+            // nginx logs a body that timed out as 408; a head that never completed, and a send that stalled, it
+            // closes without more.
+            if phase == .readingBody { status = 408; logRequest() }
+            close()
+        }
+    }
+
+    // MARK: events
+
+    func clientEvent(_ events: UInt32) {
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { readable(events) }
+        if phase != .closed, events & EPOLLOUT.rawValue != 0, writeBlocked { writable() }
+    }
+
+    private func readable(_ events: UInt32) {
+        if lingerUntil != 0 { drainLingering(); return }
+        switch phase {
+        case .awaitingHead, .readingBody:
+            readInput()
+            drive()
+        case .closed: return
+        default:
+            // The client sent more (a pipelined request) while this one is answered: read later. A client that
+            // went away aborts the exchange (nginx's 499).
+            inputMayHaveMore = true
+            if events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 { clientAborted() }
+        }
+    }
+
+    private func writable() {
+        writeBlocked = false
+        switch phase {
+        case .writing: drive()
+        case .relaying: relayToClient()
+        default: _ = flush()
+        }
+    }
+
+    /// Reads what the socket holds into `input`, growing it up to the head limit while a head is incomplete.
+    func readInput() {
+        inputMayHaveMore = false
+        while true {
+            if input.room == 0 {
+                guard case .awaitingHead = phase, input.capacity <= headLimits.head else { inputMayHaveMore = true; return }
+                input.reserve(input.capacity)
+            }
+            let room = input.room
+            let received = read(descriptor, input.tail, room)
+            if received > 0 {
+                input.count += received
+                if received < room { return }
+                continue
+            }
+            if received == 0 { peerClosed = true; return }
+            if errno == EINTR { continue }
+            if errno != EAGAIN { peerClosed = true }
+            return
+        }
+    }
+
+    var headLimits: RequestHead.Limits {
+        let scope = server.scope.scope
+        return RequestHead.Limits(line: scope.largeClientHeaderBufferSize, head: scope.largeClientHeaderBufferSize * 4)
+    }
+
+    /// Makes all the progress possible without waiting: heads parsed and answered, pipelined ones included.
+    func drive() {
+        while true {
+            switch phase {
+            case .awaitingHead:
+                guard stepHead() else { return }
+            case .readingBody:
+                guard stepBody() else { return }
+            case .writing:
+                guard flush(), finishFile() else { return }
+                finishRequest()
+            default:
+                return
+            }
+        }
+    }
+
+    /// Parses the buffered bytes; true when a head was taken (the phase moved on).
+    private func stepHead() -> Bool {
+        if input.isEmpty, inputMayHaveMore { readInput() }
+        guard !input.isEmpty else {
+            if peerClosed { close() }
+            return false
+        }
+        if phase == .awaitingHead(idle: true) {
+            startMilliseconds = loop.clock.milliseconds
+            move(.firstByte)
+        } else if requests == 0 || startMilliseconds == 0 {
+            startMilliseconds = loop.clock.milliseconds
+        }
+        if discardRemaining > 0 {
+            let skipped = min(discardRemaining, input.count)
+            input.removeFirst(skipped)
+            discardRemaining -= skipped
+            if input.isEmpty { return readMore() }
+        }
+        switch head.parse(input.bytes, limits: headLimits) {
+        case .incomplete:
+            return readMore()
+        case .refused(let code):
+            requests += 1
+            headLength = input.count
+            refuseHead(code == 494 ? 400 : code)
+            return true
+        case .complete(let length):
+            requests += 1
+            headLength = length
+            begin()
+            return true
+        }
+    }
+
+    /// Reads again when the socket may hold more; true when bytes arrived (parse again), else waits for epoll.
+    private func readMore() -> Bool {
+        let before = input.count
+        if inputMayHaveMore { readInput() }
+        if input.count > before { return true }
+        if peerClosed { close() }
+        return false
+    }
+
+    /// A head that could not be read: the answer closes the connection.
+    private func refuseHead(_ code: Int) {
+        status = 0; bodyBytesSent = 0; bytesSent = 0; bodyLength = 0; isHead = false; bodyTaken = false
+        server = context.routes.byListen[listen]!.first!
+        route = server.scope
+        query = nil
+        keepAlive = false
+        head.line = head.line.clamped(to: 0..<input.count)
+        path.removeAll()
+        move(.headAnswered)
+        answerError(code)
+    }
+
+    /// Routes the request just parsed and starts answering it.
+    private func begin() {
+        let bytes = input.bytes
+        status = 0; bodyBytesSent = 0; bytesSent = 0; bodyLength = 0; bodyTaken = false
+        isHead = head.method.count == 4 && UnsafeRawBufferPointer(rebasing: bytes[head.method]).equals("HEAD")
+        server = context.routes.server(on: listen, hostHeader: head.host.map { head.value($0, in: bytes) }) ?? server
+        let normalised = RequestPath.normalise(UnsafeRawBufferPointer(rebasing: bytes[head.target]), into: &path)
+        var valid = true
+        switch normalised {
+        case .success(let range): query = range
+        case .failure: valid = false; query = nil; path.removeAll()
+        }
+        route = valid ? (FrontRoutes.location(in: server.locations, for: path.bytes) ?? server.scope) : server.scope
+        let scope = route.scope
+        keepAlive = head.wantsKeepAlive(bytes) && scope.keepaliveTimeout > 0 && requests < scope.keepaliveRequests
+        switch Admission.decide(head: head, pathIsValid: valid, scope: scope) {
+        case .refuse(let code):
+            move(.headAnswered)
+            answerError(code)
+        case .serveStatic:
+            move(.headAnswered)
+            serveStatic()
+        case .proxy(let upstream):
+            beginProxy(to: upstream)
+        }
+    }
+
+    // MARK: writing
+
+    /// Writes what `output` holds; false while the client is not taking it (EPOLLOUT resumes).
+    func flush() -> Bool {
+        while outputSent < output.count {
+            let written = write(descriptor, output.base + outputSent, output.count - outputSent)
+            if written > 0 { outputSent += written; continue }
+            if written < 0, errno == EINTR { continue }
+            if written < 0, errno == EAGAIN { block(); return false }
+            fail()
+            return false
+        }
+        bytesSent += outputSent
+        output.removeAll()
+        outputSent = 0
+        return true
+    }
+
+    /// The client's receive window is full: send_timeout runs until EPOLLOUT.
+    func block() {
+        writeBlocked = true
+        setTimer()
+    }
+
+    /// Sends the rest of the file by sendfile; true when it is all sent (or there is none).
+    private func finishFile() -> Bool {
+        guard file >= 0 else { return true }
+        while fileOffset < fileEnd {
+            var offset = off_t(fileOffset)
+            let sent = sendfile(descriptor, file, &offset, fileEnd - fileOffset)
+            if sent > 0 { fileOffset = Int(offset); bytesSent += sent; bodyBytesSent += sent; continue }
+            if sent < 0, errno == EINTR { continue }
+            if sent < 0, errno == EAGAIN { block(); return false }
+            if sent == 0 {  // the file shrank under us: nginx logs it and closes
+                context.errorLog(for: scope).write(.alert, connection: number, "sendfile() reported that the file was truncated at \(fileOffset)")
+            }
+            fail()
+            return false
+        }
+        Foundation.close(file)
+        file = -1
+        return true
+    }
+
+    /// The response is complete: log it, then keep the connection for the next request or close it.
+    func finishRequest() {
+        logRequest()
+        if let upstream { upstream.close(loop); self.upstream = nil }
+        var consumed = bodyTaken ? headLength : headLength + bodyLength
+        if !bodyTaken, head.declaredLength > 0 {  // a body the answer did not need: skipped, as nginx discards it
+            let buffered = min(head.declaredLength, input.count - headLength)
+            consumed += buffered
+            discardRemaining = head.declaredLength - buffered
+        }
+        if !bodyTaken, head.chunked { keepAlive = false }
+        input.removeFirst(min(consumed, input.count))
+        headLength = 0
+        bodyLength = 0
+        startMilliseconds = input.isEmpty ? 0 : loop.clock.milliseconds
+        if keepAlive {
+            move(.responseDone(keepAlive: true))
+        } else if !input.isEmpty || inputMayHaveMore || discardRemaining > 0 || (head.chunked && !bodyTaken) {
+            linger()
+        } else {
+            close()
+        }
+    }
+
+    /// Half-closes and reads whatever the client still sends, for up to 5 s (nginx's lingering_timeout), so the
+    /// answer is not lost to a reset caused by unread data.
+    private func linger() {
+        phase = .closed
+        shutdown(descriptor, Int32(SHUT_WR))
+        input.removeAll()
+        lingerUntil = loop.now + 5000
+        deadline = lingerUntil
+        loop.noteDeadline(deadline)
+        drainLingering()
+    }
+
+    private func drainLingering() {
+        while true {
+            let received = read(descriptor, input.base, input.capacity)
+            if received > 0 { continue }
+            if received < 0, errno == EINTR { continue }
+            if received < 0, errno == EAGAIN { return }
+            lingerUntil = 0
+            close()
+            return
+        }
+    }
+
+    func logRequest() {
+        guard !route.accessLogs.isEmpty else { return }
+        let facts = self.facts()
+        let buffers = loop.accessLogs(context)
+        for target in route.accessLogs { buffers.append(target, facts, clock: loop.clock) }
+    }
+
+    func facts() -> RequestFacts {
+        RequestFacts(input: input.bytes, head: head, path: path.bytes, query: query,
+                     remoteAddress: remoteAddress.bytes, remotePort: remotePort.bytes, serverPort: serverPort.bytes,
+                     serverName: server.nameBytes.bytes, documentRoot: route.documentRoot.bytes, status: status,
+                     bodyBytesSent: bodyBytesSent, bytesSent: bytesSent + outputSent, requestLength: headLength + bodyLength,
+                     startMilliseconds: startMilliseconds, connection: number, connectionRequests: requests,
+                     upstream: upstream?.facts)
+    }
+
+    // MARK: ending
+
+    /// A failure on the client socket: the connection is closed without an answer.
+    func fail() {
+        close()
+    }
+
+    /// The client went away before the response was complete: logged as 499, as nginx does.
+    func clientAborted() {
+        guard phase != .closed else { return }
+        if upstream != nil, phase != .relaying { status = 499 }
+        logRequest()
+        close()
+    }
+
+    func close() {
+        guard !closedOnce else { return }
+        closedOnce = true
+        if let upstream { upstream.close(loop); self.upstream = nil }
+        if file >= 0 { Foundation.close(file); file = -1 }
+        phase = .closed
+        deadline = 0
+        lingerUntil = 0
+        Foundation.close(descriptor)
+        loop.closed(self)
+    }
+}
