@@ -142,14 +142,14 @@ extension Connection {
                 continue
             }
             guard end <= UpstreamHead.maximumLength else { upstreamFailed(.headTooBig); return }
-            let text = String(decoding: exchange.received.slice(0..<end), as: UTF8.self)
-            guard let parsed = UpstreamHead.parse(text) else {
-                upstreamFailed(.invalidHead(String(text.prefix(32))))
+            guard let parsed = UpstreamHead.parse(exchange.received.slice(0..<end)) else {
+                upstreamFailed(.invalidHead(exchange.received.slice(0..<min(end, 32)).string))
                 return
             }
             if count == 0 { exchange.finished = true }
-            exchange.received.removeFirst(end)
             startRelay(parsed, exchange)
+            exchange.received.removeFirst(end)
+            relayAfterHead(exchange)
             return
         }
     }
@@ -178,27 +178,36 @@ extension Connection {
             if head.isHTTP11 { exchange.encodeChunks = bodyAllowed } else { keepAlive = false }
         }
         output.removeAll()
-        ResponseHead.begin(status, reason: upstreamHead.reason, signature: context.signature, clock: loop.clock, into: &output)
-        let special = ["content-type", "content-length", "last-modified", "location"]
-        for name in special {
-            for (header, value) in upstreamHead.headers where header.lowercased() == name {
-                if name == "content-length", upstreamHead.status == 204 || upstreamHead.status == 304 { continue }
-                output.append(header); output.append(": "); output.append(value); output.append("\r\n")
-            }
+        let bytes = exchange.received.bytes
+        ResponseHead.beginRaw(status, reason: UnsafeRawBufferPointer(rebasing: bytes[upstreamHead.reason]), signature: context.signature,
+                              clock: loop.clock, into: &output)
+        func copy(_ header: UpstreamHead.Header) {
+            output.append(UnsafeRawBufferPointer(rebasing: bytes[header.name]))
+            output.append(": ")
+            output.append(UnsafeRawBufferPointer(rebasing: bytes[header.value]))
+            output.append("\r\n")
+        }
+        func named(_ header: UpstreamHead.Header, _ name: StaticString) -> Bool {
+            UnsafeRawBufferPointer(rebasing: bytes[header.name]).equalsIgnoringCase(name)
+        }
+        for name: StaticString in ["content-type", "content-length", "last-modified", "location"] {
+            if name.utf8CodeUnitCount == 14, upstreamHead.status == 204 || upstreamHead.status == 304 { continue }
+            for header in upstreamHead.headers where named(header, name) { copy(header) }
         }
         if exchange.encodeChunks || (upstreamHead.isChunked && bodyAllowed) { output.append("Transfer-Encoding: chunked\r\n") }
         ResponseHead.connection(keepAlive: keepAlive, into: &output)
-        for (header, value) in upstreamHead.headers {
-            switch header.lowercased() {
-            case "connection", "keep-alive", "transfer-encoding", "server", "date", "content-type", "content-length",
-                 "last-modified", "location", "status":
-                continue
-            default:
-                output.append(header); output.append(": "); output.append(value); output.append("\r\n")
-            }
+        for header in upstreamHead.headers {
+            let skip = named(header, "connection") || named(header, "keep-alive") || named(header, "transfer-encoding")
+                || named(header, "server") || named(header, "date") || named(header, "content-type")
+                || named(header, "content-length") || named(header, "last-modified") || named(header, "location")
+            if !skip { copy(header) }
         }
         output.append("\r\n")
         exchange.mayRead = exchange.mayRead || !exchange.finished
+    }
+
+    /// After the head: what came with it is relayed, then the rest as it arrives.
+    private func relayAfterHead(_ exchange: UpstreamExchange) {
         relayBuffered(exchange)
         relayToClient()
     }

@@ -11,17 +11,30 @@ enum ResponseHead {
     }()
 
     /// `HTTP/1.1 STATUS REASON`, then `Server` and `Date`.
-    static func begin(_ status: Int, reason: String? = nil, signature: [UInt8], clock: LogClock, into out: inout ByteArray) {
-        if reason == nil, let line = statusLines[status] {
+    static func begin(_ status: Int, signature: [UInt8], clock: LogClock, into out: inout ByteArray) {
+        if let line = statusLines[status] {
             out.append(line)
         } else {
             out.append("HTTP/1.1 ")
             out.append(decimal: status)
             out.append(" ")
-            out.append(reason ?? ErrorPage.reason(status))
+            out.append(ErrorPage.reason(status))
             out.append("\r\n")
         }
         out.append("Server: ")
+        out.append(signature)
+        out.append("\r\nDate: ")
+        out.append(clock.httpDate)
+        out.append("\r\n")
+    }
+
+    /// An upstream's status line, its reason as the upstream gave it.
+    static func beginRaw(_ status: Int, reason: UnsafeRawBufferPointer, signature: [UInt8], clock: LogClock, into out: inout ByteArray) {
+        out.append("HTTP/1.1 ")
+        out.append(decimal: status)
+        out.append(" ")
+        out.append(reason)
+        out.append("\r\nServer: ")
         out.append(signature)
         out.append("\r\nDate: ")
         out.append(clock.httpDate)

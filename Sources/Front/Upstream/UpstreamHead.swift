@@ -1,13 +1,19 @@
 import Foundation
 
 /// The raw HTTP head a uwsgi app answers with (`HTTP/1.1 200 OK` or CGI-style `Status: 200 OK`), read as nginx's
-/// uwsgi module reads it: the front's own header validation is off, so this parse is the only thing between an
-/// app's bytes and the client's header block. It also settles the body's framing: one Content-Length (two that
-/// differ, or a bad one, is an invalid head, 502), none for 1xx/204/304.
+/// uwsgi module reads it, in place: fields are byte ranges into the bytes received. The front's own header
+/// validation is off, so this parse is the only thing between an app's bytes and the client's header block. It
+/// also settles the body's framing: one Content-Length (two that differ, or a bad one, is an invalid head, 502),
+/// none for 1xx/204/304.
 struct UpstreamHead {
+    struct Header {
+        var name: Range<Int>
+        var value: Range<Int>
+    }
+
     var status: Int
-    var reason: String
-    var headers: [(String, String)]
+    var reason: Range<Int>
+    var headers: [Header]
     /// The body's length when the upstream declared one.
     var contentLength: Int?
     var isChunked: Bool
@@ -20,53 +26,70 @@ struct UpstreamHead {
         !(isHead || status < 200 || status == 204 || status == 304)
     }
 
-    static func parse(_ text: String) -> UpstreamHead? {
+    /// Parses the head in `bytes` (through its blank line); nil when it is not one nginx would pass on.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> UpstreamHead? {
         // A CR, LF or NUL left inside a line would split or end the client's header block: refused, as nginx does.
-        guard !text.utf8.contains(0) else { return nil }
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)[...]
-        guard !lines.contains(where: { $0.utf8.contains(13) || $0.utf8.contains(10) }) else { return nil }
-        guard let first = lines.popFirst() else { return nil }
-        var status: Int?
-        var reason = ""
-        var headers: [(String, String)] = []
-        var length: Int?
-        var chunked = false
-        if first.hasPrefix("HTTP/") {
-            let parts = first.split(separator: " ", maxSplits: 2)
-            guard parts.count >= 2, let code = Int(parts[1]), (100...999).contains(code) else { return nil }
-            status = code
-            reason = parts.count > 2 ? String(parts[2]) : ""
-        } else {
-            lines.insert(first, at: lines.startIndex)
-        }
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
-                  !line[..<colon].contains(where: { $0 == " " || $0 == "\t" }) else { return nil }
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            switch name.lowercased() {
-            case "status" where status == nil:
-                let parts = value.split(separator: " ", maxSplits: 1)
-                guard let code = parts.first.flatMap({ Int($0) }), (100...999).contains(code) else { return nil }
-                status = code
-                reason = parts.count > 1 ? String(parts[1]) : ""
+        var head = UpstreamHead(status: 0, reason: 0..<0, headers: [], contentLength: nil, isChunked: false)
+        var statusSeen = false
+        var start = 0
+        var first = true
+        while start < bytes.count {
+            guard let lineEnd = crlf(bytes, from: start) else { return nil }
+            defer { start = lineEnd + 2 }
+            if lineEnd == start { break }  // the blank line
+            let line = start..<lineEnd
+            for index in line where bytes[index] == 0 || bytes[index] == 13 || bytes[index] == 10 { return nil }
+            if first, UnsafeRawBufferPointer(rebasing: bytes[line]).starts(with: "HTTP/".utf8) {
+                first = false
+                guard let (status, reason) = statusAndReason(bytes, after: line.firstIndex { bytes[$0] == 0x20 }, end: lineEnd) else { return nil }
+                (head.status, head.reason, statusSeen) = (status, reason, true)
                 continue
-            case "content-length":
-                guard let declared = Int(value), declared >= 0, value.allSatisfy(\.isASCIIDigit), length == nil || length == declared else { return nil }
-                if length != nil { continue }  // the same length twice: passed on once
-                length = declared
-            case "transfer-encoding":
-                chunked = value.lowercased() == "chunked"
-            default: break
             }
-            headers.append((name, value))
+            first = false
+            guard let colon = line.first(where: { bytes[$0] == 0x3A }), colon > line.lowerBound else { return nil }
+            for index in line.lowerBound..<colon where bytes[index] == 0x20 || bytes[index] == 0x09 { return nil }
+            var valueStart = colon + 1, valueEnd = lineEnd
+            while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            let name = UnsafeRawBufferPointer(rebasing: bytes[line.lowerBound..<colon])
+            let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
+            if name.equalsIgnoringCase("status"), !statusSeen {
+                guard let (status, reason) = statusAndReason(bytes, after: valueStart - 1, end: valueEnd) else { return nil }
+                (head.status, head.reason, statusSeen) = (status, reason, true)
+                continue
+            }
+            if name.equalsIgnoringCase("content-length") {
+                guard let declared = value.decimalValue, head.contentLength == nil || head.contentLength == declared else { return nil }
+                if head.contentLength != nil { continue }  // the same length twice: passed on once
+                head.contentLength = declared
+            } else if name.equalsIgnoringCase("transfer-encoding") {
+                head.isChunked = value.equalsIgnoringCase("chunked")
+            }
+            head.headers.append(Header(name: line.lowerBound..<colon, value: valueStart..<valueEnd))
         }
-        guard let status else { return nil }
-        if chunked { length = nil }
-        return UpstreamHead(status: status, reason: reason, headers: headers, contentLength: length, isChunked: chunked)
+        guard statusSeen else { return nil }
+        if head.isChunked { head.contentLength = nil }
+        return head
     }
-}
 
-private extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    /// `CODE[ REASON]` after the space at `space`: a three-digit code, then the rest of the line.
+    private static func statusAndReason(_ bytes: UnsafeRawBufferPointer, after space: Int?, end: Int) -> (Int, Range<Int>)? {
+        guard var index = space else { return nil }
+        while index < end, bytes[index] == 0x20 { index += 1 }
+        var codeEnd = index
+        while codeEnd < end, bytes[codeEnd] != 0x20 { codeEnd += 1 }
+        guard let code = UnsafeRawBufferPointer(rebasing: bytes[index..<codeEnd]).decimalValue, (100...999).contains(code) else { return nil }
+        let reasonStart = min(end, codeEnd + 1)
+        return (code, reasonStart..<end)
+    }
+
+    private static func crlf(_ bytes: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var index = from
+        while index + 1 < bytes.count {
+            if bytes[index] == 13, bytes[index + 1] == 10 { return index }
+            if bytes[index] == 10 { return nil }  // a bare LF inside the head
+            index += 1
+        }
+        return nil
+    }
 }
