@@ -156,10 +156,6 @@ struct RequestHead {
         UnsafeRawBufferPointer(rebasing: bytes[headers[index].value])
     }
 
-    func name(_ index: Int, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: bytes[headers[index].name])
-    }
-
     /// The first header called `name` (lower case, `-` or `_` matching either, as nginx's `$http_` variables).
     func first(_ name: UnsafeRawBufferPointer, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         for header in headers where header.name.count == name.count {
