@@ -5,13 +5,18 @@
 # `include uwsgi_params`, the pool on core 1 too). Rounds interleave the servers. Per run: req/s, p99, the
 # server's CPU per request from /proc (the front's own, without the pool) and wrk's CPU share of its core; a run
 # whose client was over 90% busy is void and left out of the ratios. Then medians and stackbench/nginx ratios.
-#   CONNECTIONS=64 DURATION=5 ROUNDS=3 CASES="static-1k static-1k-log static-100k uwsgi-pass" scripts/bench-front.sh
+# At 100 KiB no client here out-runs either server (wrk alone spends 97-99% of its core copying the bodies), so
+# that case is offered a fixed rate instead (`stackbench load --rate`, RATE_100K per second, below what the client
+# and both servers can do): req/s then says whether each server kept up, and CPU per request is the comparison.
+#   CONNECTIONS=64 DURATION=5 ROUNDS=3 RATE_100K=15000 CASES="static-1k static-1k-log static-100k uwsgi-pass" \
+#       scripts/bench-front.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${CONNECTIONS:-64}
 seconds=${DURATION:-5}
 rounds=${ROUNDS:-3}
 cases=${CASES:-static-1k static-1k-log static-100k uwsgi-pass}
+rate_100k=${RATE_100K:-15000}
 scripts/install-deps.sh wrk
 swift build -c release --product stackbench >/dev/null
 binary=${STACKBENCH:-$(swift build -c release --show-bin-path)/stackbench}
@@ -104,12 +109,33 @@ url() {  # NAME CASE
         uwsgi-pass) echo "http://127.0.0.1:${port[$1-proxy]}/hello" ;;
     esac
 }
-run() {  # NAME CASE ROUND PID
-    local before after server=$1
+run() {  # NAME CASE ROUND PID: one client run, printed as a row of the table
+    local before after server=$1 target
     [[ $1 == ours ]] && server=stackbench
+    target=$(url "$1" "$2")
     before=$(process_ticks "$4")
+    if [[ $2 == static-100k ]]; then
+        taskset -c 0 "$binary" load --rate "$rate_100k" -c"$connections" -d"${seconds}s" --json "$work/load.json" \
+            "$target" > /dev/null 2> "$work/load.err" || { cat "$work/load.err" >&2; exit 1; }
+        after=$(process_ticks "$4")
+        python3 - "$work/load.json" "$server" "$2" "$3" "$before" "$after" "$ticks" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))
+name, case, rnd = sys.argv[2:5]
+before, after, ticks = map(int, sys.argv[5:8])
+summary = result["summary"]
+if summary["errors"] or summary["non2xx3xx"]:
+    sys.exit(f"{name} {case}: failed requests: the comparison is void\n{json.dumps(result['errors'])}")
+client = result["clientCPU"]["shareOfCores"]
+verdict = "void(client>90%)" if client > 0.90 else "ok"
+cpu = (after - before) / ticks * 1e6 / summary["responses"]
+print(f"{name} {case} {rnd} {summary['requestsPerSecond']:.1f} {result['latency']['percentiles']['99'] / 1000:.3f} "
+      f"{cpu:.2f} {client * 100:.0f}% {verdict}")
+PY
+        return
+    fi
     TIMEFORMAT='%R %U %S'
-    { time taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$(url "$1" "$2")" > "$work/wrk.out"; } 2> "$work/wrk.time"
+    { time taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$target" > "$work/wrk.out"; } 2> "$work/wrk.time"
     after=$(process_ticks "$4")
     python3 - "$work/wrk.out" "$work/wrk.time" "$server" "$2" "$3" "$before" "$after" "$ticks" <<'PY'
 import re, sys
@@ -133,6 +159,7 @@ PY
 }
 
 echo "one worker each on core 1 (the pool too), wrk -t1 -c$connections on core 0, ${seconds}s, $rounds rounds per case"
+echo "(static-100k: stackbench load -c$connections at a fixed $rate_100k req/s on core 0)"
 echo "server case round req/s p99_ms server_cpu_us/req client_cpu verdict"
 : > "$work/runs"
 for case in $cases; do

@@ -61,40 +61,17 @@ public final class FrontServer: @unchecked Sendable {
 
     private static func bind(_ address: NginxListen.Address, backlog: Int32) throws -> CInt {
         let failure = { (code: Int32) in FrontStartError(problem: "bind() to \(describe(address)) failed (\(code): \(String(cString: strerror(code))))") }
-        var descriptor: CInt
-        var result: Int32
+        let target: SocketAddress
         switch address {
-        case .tcp(let host, let port):
-            let isIPv6 = host.contains(":")
-            descriptor = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { throw failure(errno) }
-            var one: Int32 = 1
-            setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-            if isIPv6 {
-                setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
-                var socketAddress = sockaddr_in6()
-                socketAddress.sin6_family = sa_family_t(AF_INET6)
-                socketAddress.sin6_port = in_port_t(UInt16(port).bigEndian)
-                inet_pton(AF_INET6, host, &socketAddress.sin6_addr)
-                result = withUnsafePointer(to: &socketAddress) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-            } else {
-                var socketAddress = sockaddr_in()
-                socketAddress.sin_family = sa_family_t(AF_INET)
-                socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
-                inet_pton(AF_INET, host, &socketAddress.sin_addr)
-                result = withUnsafePointer(to: &socketAddress) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            }
-        case .unix(let path):
-            unlink(path)
-            descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { throw failure(errno) }
-            var socketAddress = sockaddr_un()
-            socketAddress.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            guard bytes.count < MemoryLayout.size(ofValue: socketAddress.sun_path) else { close(descriptor); throw failure(ENAMETOOLONG) }
-            withUnsafeMutableBytes(of: &socketAddress.sun_path) { $0.copyBytes(from: bytes) }
-            result = withUnsafePointer(to: &socketAddress) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        case .tcp(let host, let port): target = .tcp(host: host, port: port)
+        case .unix(let path): target = .unix(path: path); unlink(path)
         }
+        let descriptor = target.makeSocket()
+        guard descriptor >= 0 else { throw failure(errno) }
+        var one: Int32 = 1
+        if case .tcp = target { setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        if target.isIPv6 { setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        let result = target.withSockaddr { Foundation.bind(descriptor, $0, $1) }
         guard result == 0, listen(descriptor, backlog) == 0 else {
             let code = errno
             close(descriptor)

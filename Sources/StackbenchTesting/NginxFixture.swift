@@ -72,6 +72,12 @@ public func freePort() throws -> Int {
     return port!
 }
 
+/// A socket listening at `path` (a stale file replaced), for a test to play the upstream: accepted by the kernel's
+/// backlog whether or not the test ever calls accept.
+public func listeningUnixSocket(_ path: String) throws -> Int32 {
+    try FixtureHTTPServer.listen(unixSocket: path).0
+}
+
 /// Waits until something accepts connections on 127.0.0.1:`port`.
 public func waitForPort(_ port: Int, timeout: Double) throws {
     let deadline = Date().addingTimeInterval(timeout)

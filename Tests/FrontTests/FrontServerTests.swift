@@ -168,14 +168,8 @@ import Testing
     }
 
     @Test func anUpstreamThatNeverAnswersIs504AfterTheReadTimeout() throws {
-        let path = folder.file("silent.sock")
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = try listeningUnixSocket(folder.file("silent.sock"))  // connected by the backlog, never answered
         defer { close(listener) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-        listen(listener, 8)  // accepted by the kernel's backlog, never read or answered
         let started = Date()
         let answer = try get("/silent")
         #expect(Self.status(answer) == 504, "\(answer.prefix(120))")

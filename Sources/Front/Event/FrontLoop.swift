@@ -141,12 +141,12 @@ final class FrontLoop {
     /// most every 10 ms (a deadline is a field write per request, so scans are how they are found).
     private func expireTimers() {
         var earliest = Int.max
-        for connection in clients.reversed() {
-            let deadline = connection.deadline
-            guard deadline != 0 else { continue }
-            if deadline <= now { connection.timedOut() } else { earliest = min(earliest, deadline) }
+        for connection in clients.reversed() {  // (a copy: a connection that times out may leave `clients`)
+            guard connection.deadline != 0 else { continue }
+            if connection.deadline <= now { connection.timedOut() }
+            // A connection that timed out may run a new timer (an error page's send_timeout, lingering close).
+            if connection.deadline != 0 { earliest = min(earliest, connection.deadline) }
         }
-        for connection in clients where connection.deadline != 0 { earliest = min(earliest, connection.deadline) }
         earliestDeadline = earliest == Int.max ? Int.max : max(earliest, now + 10)
     }
 

@@ -54,45 +54,19 @@ final class UpstreamExchange {
     /// Opens a non-blocking socket and starts connecting: nil when it is connected or in progress, else the
     /// failure (a unix socket whose backlog is full fails at once with EAGAIN, as nginx reports it).
     func connect() -> UpstreamFailure? {
+        let target: SocketAddress
         switch upstream {
-        case .unix(let path):
-            descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { return failure(errno) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return .connect(code: ENAMETOOLONG, reason: String(cString: strerror(ENAMETOOLONG))) }
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            return result == 0 || errno == EINPROGRESS ? nil : failure(errno)
-        case .tcp(let host, let port):
-            let isIPv6 = host.contains(":")
-            descriptor = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { return failure(errno) }
+        case .unix(let path): target = .unix(path: path)
+        case .tcp(let host, let port): target = .tcp(host: host, port: port)
+        }
+        descriptor = target.makeSocket()
+        guard descriptor >= 0 else { return failure(errno) }
+        if case .tcp = target {
             var one: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let result: Int32
-            if isIPv6 {
-                var address = sockaddr_in6()
-                address.sin6_family = sa_family_t(AF_INET6)
-                address.sin6_port = in_port_t(UInt16(port).bigEndian)
-                inet_pton(AF_INET6, host, &address.sin6_addr)
-                result = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                }
-            } else {
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                inet_pton(AF_INET, host, &address.sin_addr)
-                result = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-            }
-            return result == 0 || errno == EINPROGRESS ? nil : failure(errno)
         }
+        let result = target.withSockaddr { Foundation.connect(descriptor, $0, $1) }
+        return result == 0 || errno == EINPROGRESS ? nil : failure(errno)
     }
 
     /// The result of a non-blocking connect, once the socket is writable.
