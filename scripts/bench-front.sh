@@ -8,7 +8,7 @@
 # At 100 KiB no client here out-runs either server (wrk alone spends 97-99% of its core copying the bodies), so
 # that case is offered a fixed rate instead (`stackbench load --rate`, RATE_100K per second, below what the client
 # and both servers can do): req/s then says whether each server kept up, and CPU per request is the comparison.
-#   CONNECTIONS=64 DURATION=5 ROUNDS=3 RATE_100K=15000 CASES="static-1k static-1k-log static-100k uwsgi-pass" \
+#   CONNECTIONS=64 DURATION=5 ROUNDS=3 RATE_100K=12000 CASES="static-1k static-1k-log static-100k uwsgi-pass" \
 #       scripts/bench-front.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ connections=${CONNECTIONS:-64}
 seconds=${DURATION:-5}
 rounds=${ROUNDS:-3}
 cases=${CASES:-static-1k static-1k-log static-100k uwsgi-pass}
-rate_100k=${RATE_100K:-15000}
+rate_100k=${RATE_100K:-12000}
 scripts/install-deps.sh wrk
 swift build -c release --product stackbench >/dev/null
 binary=${STACKBENCH:-$(swift build -c release --show-bin-path)/stackbench}
@@ -115,7 +115,7 @@ run() {  # NAME CASE ROUND PID: one client run, printed as a row of the table
     target=$(url "$1" "$2")
     before=$(process_ticks "$4")
     if [[ $2 == static-100k ]]; then
-        taskset -c 0 "$binary" load --rate "$rate_100k" -c"$connections" -d"${seconds}s" --json "$work/load.json" \
+        taskset -c 0 "$binary" load --rate "$rate_100k" -c "$connections" -d "${seconds}s" --json "$work/load.json" \
             "$target" > /dev/null 2> "$work/load.err" || { cat "$work/load.err" >&2; exit 1; }
         after=$(process_ticks "$4")
         python3 - "$work/load.json" "$server" "$2" "$3" "$before" "$after" "$ticks" <<'PY'

@@ -27,7 +27,7 @@ extension NginxConfig.Loader {
     /// one warning each.
     static let ignored: Set<String> = [
         "user", "daemon", "master_process", "worker_rlimit_nofile", "worker_cpu_affinity", "pcre_jit",
-        "tcp_nopush", "tcp_nodelay", "types_hash_max_size", "types_hash_bucket_size", "server_names_hash_bucket_size",
+        "tcp_nopush", "types_hash_max_size", "types_hash_bucket_size", "server_names_hash_bucket_size",
         "server_names_hash_max_size", "gzip", "gzip_vary", "gzip_proxied", "gzip_comp_level", "gzip_types",
         "gzip_min_length", "open_file_cache", "open_file_cache_valid", "open_file_cache_errors", "reset_timedout_connection",
         "client_body_buffer_size", "client_body_temp_path", "uwsgi_temp_path", "uwsgi_buffers", "uwsgi_busy_buffers_size",
@@ -54,6 +54,7 @@ extension NginxConfig.Loader {
             scope.charsetTypes = Set(d.arguments)
         },
         "sendfile": flag(\.sendfile),
+        "tcp_nodelay": flag(\.tcpNodelay),
         "server_tokens": flag(\.serverTokens),
         "etag": flag(\.etag),
         "uwsgi_pass_request_headers": flag(\.uwsgiPassRequestHeaders),

@@ -131,6 +131,8 @@ public struct NginxScope: Sendable {
     public var charsetTypes: Set<String> = ["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
                                            "application/javascript", "application/rss+xml"]
     public var sendfile = false
+    /// `tcp_nodelay`: TCP_NODELAY on a connection kept alive, which also pushes out a response's last segment.
+    public var tcpNodelay = true
     /// Milliseconds; 0 disables keep-alive.
     public var keepaliveTimeout = 75_000
     public var keepaliveRequests = 1000
