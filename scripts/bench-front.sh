@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): Debian's nginx against `stackbench front`, from the same config, one worker each on
 # core 1, wrk (the cheapest client here) on core 0. Cases: a 1 KiB file without an access log, the same with the
-# seed's `access_log ... main`, a 100 KiB file (sendfile), and uwsgi_pass to the same stackbench pool (/hello,
+# seed's `access_log ... main`, the same with `open_file_cache max=1000`, a 100 KiB file (sendfile), and uwsgi_pass to the same stackbench pool (/hello,
 # `include uwsgi_params`, the pool on core 1 too). Rounds interleave the servers. Per run: req/s, p99, the
 # server's CPU per request from /proc (the front's own, without the pool) and wrk's CPU share of its core; a run
 # whose client was over 90% busy is void and left out of the ratios. Then medians and stackbench/nginx ratios.
-# At 100 KiB no client here out-runs either server (wrk alone spends 97-99% of its core copying the bodies), so
-# that case is offered a fixed rate instead (`stackbench load --rate`, RATE_100K per second, below what the client
-# and both servers can do): req/s then says whether each server kept up, and CPU per request is the comparison.
-#   CONNECTIONS=64 DURATION=5 ROUNDS=3 RATE_100K=12000 CASES="static-1k static-1k-log static-100k uwsgi-pass" \
-#       scripts/bench-front.sh
+# Where no client here out-runs either server — 100 KiB (wrk alone spends 97-99% of its core copying the bodies)
+# and the cached 1 KiB file (both servers past 90k req/s) — the case is offered a fixed rate instead (`stackbench
+# load --rate`, RATE_100K and RATE_CACHED per second, below what the client and both servers can do): req/s then
+# says whether each server kept up, and CPU per request is the comparison.
+#   CONNECTIONS=64 DURATION=5 ROUNDS=3 RATE_100K=12000 RATE_CACHED=20000 \
+#       CASES="static-1k static-1k-log static-1k-cached static-100k uwsgi-pass" scripts/bench-front.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${CONNECTIONS:-64}
 seconds=${DURATION:-5}
 rounds=${ROUNDS:-3}
-cases=${CASES:-static-1k static-1k-log static-100k uwsgi-pass}
-rate_100k=${RATE_100K:-12000}
+cases=${CASES:-static-1k static-1k-log static-1k-cached static-100k uwsgi-pass}
+declare -A fixed_rate=([static-100k]=${RATE_100K:-12000} [static-1k-cached]=${RATE_CACHED:-20000})
 scripts/install-deps.sh wrk
 swift build -c release --product stackbench >/dev/null
 binary=${STACKBENCH:-$(swift build -c release --show-bin-path)/stackbench}
@@ -51,7 +52,7 @@ taskset -c 1 "$binary" uwsgi --ini "$work/pool.ini" & pids+=($!)
 
 declare -A port
 for name in nginx ours; do
-    for case in static static-log proxy; do port[$name-$case]=$(free_port); done
+    for case in static static-log static-cached proxy; do port[$name-$case]=$(free_port); done
 done
 config() {  # NAME: the same config for both servers, one server block per case
     cat <<CONF
@@ -76,6 +77,11 @@ http {
     server {
         listen 127.0.0.1:${port[$1-static-log]};
         access_log $work/$1-access.log main;
+        location /static/ { alias $work/www/static/; }
+    }
+    server {
+        listen 127.0.0.1:${port[$1-static-cached]};
+        open_file_cache max=1000;
         location /static/ { alias $work/www/static/; }
     }
     server {
@@ -105,6 +111,7 @@ url() {  # NAME CASE
     case $2 in
         static-1k) echo "http://127.0.0.1:${port[$1-static]}/static/one-k.bin" ;;
         static-1k-log) echo "http://127.0.0.1:${port[$1-static-log]}/static/one-k.bin" ;;
+        static-1k-cached) echo "http://127.0.0.1:${port[$1-static-cached]}/static/one-k.bin" ;;
         static-100k) echo "http://127.0.0.1:${port[$1-static]}/static/hundred-k.bin" ;;
         uwsgi-pass) echo "http://127.0.0.1:${port[$1-proxy]}/hello" ;;
     esac
@@ -114,8 +121,8 @@ run() {  # NAME CASE ROUND PID: one client run, printed as a row of the table
     [[ $1 == ours ]] && server=stackbench
     target=$(url "$1" "$2")
     before=$(process_ticks "$4")
-    if [[ $2 == static-100k ]]; then
-        taskset -c 0 "$binary" load --rate "$rate_100k" -c "$connections" -d "${seconds}s" --json "$work/load.json" \
+    if [[ -n ${fixed_rate[$2]:-} ]]; then
+        taskset -c 0 "$binary" load --rate "${fixed_rate[$2]}" -c "$connections" -d "${seconds}s" --json "$work/load.json" \
             "$target" > /dev/null 2> "$work/load.err" || { cat "$work/load.err" >&2; exit 1; }
         after=$(process_ticks "$4")
         python3 - "$work/load.json" "$server" "$2" "$3" "$before" "$after" "$ticks" <<'PY'
@@ -159,7 +166,9 @@ PY
 }
 
 echo "one worker each on core 1 (the pool too), wrk -t1 -c$connections on core 0, ${seconds}s, $rounds rounds per case"
-echo "(static-100k: stackbench load -c$connections at a fixed $rate_100k req/s on core 0)"
+for case in "${!fixed_rate[@]}"; do
+    echo "($case: stackbench load -c$connections at a fixed ${fixed_rate[$case]} req/s on core 0)"
+done
 echo "server case round req/s p99_ms server_cpu_us/req client_cpu verdict"
 : > "$work/runs"
 for case in $cases; do

@@ -11,11 +11,11 @@ final class FrontRoutes: Sendable {
         let locations: [Route]
         /// `$server_name`, as bytes.
         let nameBytes: StableBytes
-        init(_ server: NginxServer, logs: (NginxScope) -> [AccessLogTarget]) {
+        init(_ server: NginxServer, loops: Int, logs: (NginxScope) -> [AccessLogTarget]) {
             names = server.names
             nameBytes = StableBytes(server.names.first ?? "")
-            scope = Route(match: .prefix, uri: "", scope: server.scope, children: [], logs: logs)
-            locations = server.locations.map { Route($0, logs: logs) }
+            scope = Route(match: .prefix, uri: "", scope: server.scope, children: [], loops: loops, logs: logs)
+            locations = server.locations.map { Route($0, loops: loops, logs: logs) }
         }
         var name: String { names.first ?? "" }
     }
@@ -40,8 +40,11 @@ final class FrontRoutes: Sendable {
         let uwsgiParamNames: [[UInt8]]
         /// The upstream's `$upstream_addr`, as bytes.
         let upstreamAddress: [UInt8]
+        /// open_file_cache: one per event loop (none when off).
+        private let fileCaches: [OpenFileCache]
 
-        init(match: NginxLocation.Match, uri: String, scope: NginxScope, children: [Route], logs: (NginxScope) -> [AccessLogTarget]) {
+        init(match: NginxLocation.Match, uri: String, scope: NginxScope, children: [Route], loops: Int,
+             logs: (NginxScope) -> [AccessLogTarget]) {
             self.match = match
             self.uri = Array(uri.utf8)
             self.scope = scope
@@ -58,12 +61,16 @@ final class FrontRoutes: Sendable {
             uwsgiParams = scope.uwsgiParams.map { (Array($0.name.utf8), AccessLogFormat($0.value), $0.ifNotEmpty) }
             uwsgiParamNames = scope.uwsgiParams.map { Array($0.name.utf8) }.filter { $0.starts(with: Array("HTTP_".utf8)) }
             upstreamAddress = Array((scope.uwsgiPass?.address ?? "").utf8)
+            fileCaches = scope.openFileCache.map { settings in (0..<loops).map { _ in OpenFileCache(settings, scope: scope) } } ?? []
         }
 
-        convenience init(_ location: NginxLocation, logs: (NginxScope) -> [AccessLogTarget]) {
+        convenience init(_ location: NginxLocation, loops: Int, logs: (NginxScope) -> [AccessLogTarget]) {
             self.init(match: location.match, uri: location.uri, scope: location.scope,
-                      children: location.locations.map { Route($0, logs: logs) }, logs: logs)
+                      children: location.locations.map { Route($0, loops: loops, logs: logs) }, loops: loops, logs: logs)
         }
+
+        /// The open_file_cache of loop `loop`, nil when the location has none.
+        func openFileCache(loop: Int) -> OpenFileCache? { fileCaches.isEmpty ? nil : fileCaches[loop] }
 
         /// Content-Type from the last extension of `path` (case-insensitive), else default_type.
         func contentType(for path: UnsafeRawBufferPointer) -> [UInt8] {
@@ -87,7 +94,7 @@ final class FrontRoutes: Sendable {
     init(_ config: NginxConfig, logs: (NginxScope) -> [AccessLogTarget]) {
         var byListen: [NginxListen.Address: [Server]] = [:]
         for server in config.servers {
-            let built = Server(server, logs: logs)
+            let built = Server(server, loops: config.workerProcesses, logs: logs)
             for listen in server.listens {
                 if listen.defaultServer { byListen[listen.address, default: []].insert(built, at: 0) } else { byListen[listen.address, default: []].append(built) }
             }

@@ -29,7 +29,7 @@ extension NginxConfig.Loader {
         "user", "daemon", "master_process", "worker_rlimit_nofile", "worker_cpu_affinity", "pcre_jit",
         "tcp_nopush", "types_hash_max_size", "types_hash_bucket_size", "server_names_hash_bucket_size",
         "server_names_hash_max_size", "gzip", "gzip_vary", "gzip_proxied", "gzip_comp_level", "gzip_types",
-        "gzip_min_length", "open_file_cache", "open_file_cache_valid", "open_file_cache_errors", "reset_timedout_connection",
+        "gzip_min_length", "reset_timedout_connection",
         "client_body_buffer_size", "client_body_temp_path", "uwsgi_temp_path", "uwsgi_buffers", "uwsgi_busy_buffers_size",
         "uwsgi_buffer_size", "uwsgi_buffering", "uwsgi_request_buffering", "output_buffers", "postpone_output",
         "ssl_protocols", "ssl_prefer_server_ciphers", "access_log_buffer", "lingering_close", "lingering_time",
@@ -55,6 +55,10 @@ extension NginxConfig.Loader {
         },
         "sendfile": flag(\.sendfile),
         "tcp_nodelay": flag(\.tcpNodelay),
+        "open_file_cache": ScopeRule(contexts: everywhere, arguments: 1...3) { scope, d, _ in scope.openFileCache = try openFileCache(d) },
+        "open_file_cache_valid": time(\.openFileCacheValid),
+        "open_file_cache_min_uses": ScopeRule(contexts: everywhere) { scope, d, _ in scope.openFileCacheMinUses = try number(d) },
+        "open_file_cache_errors": flag(\.openFileCacheErrors),
         "server_tokens": flag(\.serverTokens),
         "etag": flag(\.etag),
         "uwsgi_pass_request_headers": flag(\.uwsgiPassRequestHeaders),
@@ -112,6 +116,30 @@ extension NginxConfig.Loader {
         },
         "error_log": ScopeRule(contexts: everywhere, arguments: 1...2) { scope, d, loader in scope.errorLog = try loader.errorLog(d) },
     ]
+
+    /// `open_file_cache off | max=N [inactive=TIME]`, with nginx's words for a bad parameter; `off` anywhere wins.
+    static func openFileCache(_ d: NginxDirective) throws -> NginxOpenFileCache? {
+        var max: Int?
+        var inactive = 60_000
+        var off = false
+        for parameter in d.arguments {
+            let invalid = NginxConfigError(d, "invalid \"open_file_cache\" parameter \"\(parameter)\"")
+            if parameter.hasPrefix("max=") {
+                guard let value = Int(parameter.dropFirst(4)), value > 0 else { throw invalid }
+                max = value
+            } else if parameter.hasPrefix("inactive=") {
+                guard let value = try? milliseconds(d, String(parameter.dropFirst(9))) else { throw invalid }
+                inactive = value
+            } else if parameter == "off" {
+                off = true
+            } else {
+                throw invalid
+            }
+        }
+        if off { return nil }
+        guard let max else { throw NginxConfigError(d, "\"open_file_cache\" must have the \"max\" parameter") }
+        return NginxOpenFileCache(max: max, inactive: inactive)
+    }
 
     static func flag(_ key: WritableKeyPath<NginxScope, Bool>) -> ScopeRule {
         ScopeRule(contexts: everywhere) { scope, d, _ in

@@ -117,6 +117,17 @@ public struct NginxUwsgiParam: Sendable {
     public var ifNotEmpty: Bool
 }
 
+/// `open_file_cache max=N inactive=TIME`.
+public struct NginxOpenFileCache: Sendable, Equatable {
+    public var max: Int
+    /// Milliseconds without use after which an entry is dropped.
+    public var inactive = 60_000
+    public init(max: Int, inactive: Int = 60_000) {
+        self.max = max
+        self.inactive = inactive
+    }
+}
+
 /// The settings that inherit from http to server to location, effective at one place.
 public struct NginxScope: Sendable {
     /// `root` (resolved against the prefix) or, in a location, `alias`.
@@ -131,6 +142,12 @@ public struct NginxScope: Sendable {
     public var charsetTypes: Set<String> = ["text/html", "text/xml", "text/plain", "text/vnd.wap.wml",
                                            "application/javascript", "application/rss+xml"]
     public var sendfile = false
+    /// `open_file_cache max=N [inactive=TIME]`; nil = off (nginx's default).
+    public var openFileCache: NginxOpenFileCache?
+    /// Milliseconds an entry is trusted before it is looked up again.
+    public var openFileCacheValid = 60_000
+    public var openFileCacheMinUses = 1
+    public var openFileCacheErrors = false
     /// `tcp_nodelay`: TCP_NODELAY on a connection kept alive, which also pushes out a response's last segment.
     public var tcpNodelay = true
     /// Milliseconds; 0 disables keep-alive.

@@ -59,6 +59,10 @@ struct NginxConfigTests {
         ("events { worker_connections lots; } http { server { } }", "invalid number \"lots\" in \"worker_connections\" directive in FILE:1"),
         ("http { server { listen 99999; } }", "invalid port in \"99999\" of the \"listen\" directive in FILE:1"),
         ("server { }", "\"server\" directive is not allowed here in FILE:1"),
+        ("http { open_file_cache foo; }", "invalid \"open_file_cache\" parameter \"foo\" in FILE:1"),
+        ("http { open_file_cache max=0; }", "invalid \"open_file_cache\" parameter \"max=0\" in FILE:1"),
+        ("http { open_file_cache max=10 inactive=x; }", "invalid \"open_file_cache\" parameter \"inactive=x\" in FILE:1"),
+        ("http { open_file_cache inactive=20s; }", "\"open_file_cache\" must have the \"max\" parameter in FILE:1"),
     ])
     func badConfigsSayWhereAndWhat(text: String, expected: String) throws {
         let folder = try TemporaryFolder()

@@ -18,11 +18,12 @@ extension Connection {
             conditions = StaticFiles.Conditions(ifNoneMatch: text("if_none_match"), ifModifiedSince: text("if_modified_since"),
                                                 ifMatch: text("if_match"), range: text("range"), ifRange: text("if_range"))
         }
-        switch StaticFiles.serve(path.bytes, route: route, method: kind, conditions) {
+        switch StaticFiles.serve(path.bytes, route: route, method: kind, conditions,
+                                 cache: route.openFileCache(loop: loop.index), now: loop.now) {
         case .file(let file):
             send(file)
         case .notModified(let file):
-            Foundation.close(file.descriptor)
+            file.release()
             status = 304
             ResponseHead.begin(304, signature: context.signature, clock: loop.clock, into: &output)
             ResponseHead.header("Last-Modified", loop.clock.lastModified(file.modified), into: &output)
@@ -90,11 +91,11 @@ extension Connection {
             output.append("Accept-Ranges: bytes\r\n\r\n")
         }
         if isHead || range.isEmpty {
-            Foundation.close(file.descriptor)
+            file.release()
         } else if range.count <= Self.inMemoryFileLimit {
             output.reserve(range.count)
             let read = pread(file.descriptor, output.tail, range.count, off_t(range.lowerBound))
-            Foundation.close(file.descriptor)
+            file.release()
             guard read == range.count else {  // the file shrank between fstat and read
                 output.removeAll()
                 answerError(500)
@@ -104,6 +105,7 @@ extension Connection {
             bodyBytesSent = range.count
         } else {
             self.file = file.descriptor
+            fileOwner = file.owner
             fileOffset = range.lowerBound
             fileEnd = range.upperBound
         }

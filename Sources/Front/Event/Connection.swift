@@ -48,6 +48,8 @@ final class Connection {
     var startMilliseconds = 0
     /// A file being sent by sendfile after the head: descriptor, next offset, end.
     var file: CInt = -1
+    /// The open_file_cache entry that owns `file` (nil: the connection closes it).
+    var fileOwner: OpenFileCache.Entry?
     var fileOffset = 0
     var fileEnd = 0
     var upstream: UpstreamExchange?
@@ -326,9 +328,14 @@ final class Connection {
             fail()
             return false
         }
-        Foundation.close(file)
-        file = -1
+        releaseFile()
         return true
+    }
+
+    private func releaseFile() {
+        if fileOwner == nil { Foundation.close(file) }
+        fileOwner = nil
+        file = -1
     }
 
     /// The response is complete: log it, then keep the connection for the next request or close it.
@@ -423,7 +430,7 @@ final class Connection {
         guard !closedOnce else { return }
         closedOnce = true
         if let upstream { upstream.close(loop); self.upstream = nil }
-        if file >= 0 { Foundation.close(file); file = -1 }
+        if file >= 0 { releaseFile() }
         phase = .closed
         deadline = 0
         lingerUntil = 0

@@ -13,13 +13,18 @@ import StackConfig
 /// request is answered 404, as for a missing file. It is opened non-blocking, so a FIFO cannot hold the loop (it is
 /// then refused as not a regular file, 404, as nginx does).
 enum StaticFiles {
-    /// A file to send: open descriptor (the caller closes it), what the headers say, and the byte range.
+    /// A file to send: open descriptor (the caller releases it), what the headers say, and the byte range.
     struct File {
         var descriptor: CInt
+        /// The open_file_cache entry that owns the descriptor, or nil when the caller does.
+        var owner: OpenFileCache.Entry?
         var size: Int
         var modified: Int
         var contentType: [UInt8]
         var range: Range<Int>?
+
+        /// Done with the descriptor: closed unless the cache keeps it.
+        func release() { if owner == nil { close(descriptor) } }
     }
 
     enum Outcome {
@@ -45,7 +50,9 @@ enum StaticFiles {
         var isEmpty: Bool { ifNoneMatch == nil && ifModifiedSince == nil && ifMatch == nil && range == nil }
     }
 
-    static func serve(_ path: UnsafeRawBufferPointer, route: FrontRoutes.Route, method: Method, _ conditions: Conditions) -> Outcome {
+    /// `cache`: the location's open_file_cache in the calling loop (nil when off); `now` in monotonic milliseconds.
+    static func serve(_ path: UnsafeRawBufferPointer, route: FrontRoutes.Route, method: Method, _ conditions: Conditions,
+                      cache: OpenFileCache?, now: Int) -> Outcome {
         let scope = route.scope
         guard method != .other else { return .error(405, log: nil) }
         var mapped = scope.alias != nil ? UnsafeRawBufferPointer(rebasing: path[min(route.uri.count, path.count)...]) : path
@@ -56,17 +63,18 @@ enum StaticFiles {
         guard let directory = route.directory.descriptor() else {
             return .error(404, log: "open() \"\(display())\" failed (2: No such file or directory)")
         }
-        let descriptor = open(beneath: directory, relative)
-        guard descriptor >= 0 else {
-            let code = errno
+        let descriptor: CInt, status: stat, owner: OpenFileCache.Entry?
+        switch cache?.lookup(relative, beneath: directory, now: now, open: open(beneath:_:)) ?? openAndStat(relative, beneath: directory) {
+        case .failed(let code):
             if code == EACCES { return .error(403, log: "open() \"\(display())\" failed (13: Permission denied)") }
             return .error(404, log: "open() \"\(display())\" failed (\(code == EXDEV ? 2 : code): \(code == EXDEV ? "No such file or directory" : String(cString: strerror(code))))")
+        case .opened(let opened, let found, let entry):
+            (descriptor, status, owner) = (opened, found, entry)
         }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { close(descriptor); return .error(500, log: nil) }
+        func release() { if owner == nil { close(descriptor) } }
         let endsInSlash = path.last == UInt8(ascii: "/")
         if status.st_mode & S_IFMT == S_IFDIR {
-            close(descriptor)
+            release()
             guard endsInSlash else { return .addSlash }
             for name in scope.index {
                 let candidate = Array(relative) + Array(name.utf8)
@@ -76,17 +84,17 @@ enum StaticFiles {
             return .error(403, log: "directory index of \"\(display())\" is forbidden")
         }
         if endsInSlash || status.st_mode & S_IFMT != S_IFREG {
-            close(descriptor)
+            release()
             return .error(404, log: "open() \"\(display())\" failed (20: Not a directory)")
         }
-        if method == .post { close(descriptor); return .error(405, log: nil) }
+        if method == .post { release(); return .error(405, log: nil) }
         let size = Int(status.st_size)
         let modified = Int(status.st_mtim.tv_sec)
-        var file = File(descriptor: descriptor, size: size, modified: modified, contentType: route.contentType(for: path))
+        var file = File(descriptor: descriptor, owner: owner, size: size, modified: modified, contentType: route.contentType(for: path))
         guard !conditions.isEmpty else { return .file(file) }
         let etag = scope.etag ? "\"\(String(modified, radix: 16))-\(String(size, radix: 16))\"" : nil
         if let ifMatch = conditions.ifMatch, !matches(ifMatch, etag) {
-            close(descriptor)
+            release()
             return .error(412, log: nil)
         }
         if let ifNoneMatch = conditions.ifNoneMatch {
@@ -99,11 +107,20 @@ enum StaticFiles {
         if let header = conditions.range, rangeStillApplies(conditions.ifRange, etag: etag, modified: modified) {
             switch byteRange(header, size: size) {
             case .none: break
-            case .some(nil): close(descriptor); return .rangeNotSatisfiable(size: size)
+            case .some(nil): release(); return .rangeNotSatisfiable(size: size)
             case .some(let range?): file.range = range
             }
         }
         return .file(file)
+    }
+
+    /// Without a cache: opened and stat'ed for this request alone.
+    private static func openAndStat(_ relative: UnsafeRawBufferPointer, beneath directory: CInt) -> OpenFileCache.Lookup {
+        let descriptor = open(beneath: directory, relative)
+        guard descriptor >= 0 else { return .failed(errno) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { let code = errno; close(descriptor); return .failed(code) }
+        return .opened(descriptor: descriptor, status: status, entry: nil)
     }
 
     /// openat2 RESOLVE_BENEATH of `relative` (empty = the directory itself) under `directory`.
