@@ -69,18 +69,22 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
-        // Scenarios: reading, matrix, config rewriting, running cells, results.
-        .target(name: "Scenario", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "CLinux", "CCurl",
+        // What a run writes and everything after it reads: the result.json schema, run folders, the shared names.
+        .target(name: "Results", dependencies: ["BenchSupport", "LoadEngine"]),
+        // Reading results for people: Markdown, self-contained HTML with SVG charts, the terminal table.
+        .target(name: "Reports", dependencies: ["BenchSupport", "Results", "LoadEngine"]),
+        // The harness: scenario files and matrix, standing the stack up per cell, measuring windows, the run.
+        .target(name: "Scenario", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "CLinux", "CCurl", "Results", "Reports",
                                                 .product(name: "Yams", package: "Yams")]),
-        // stackbench compare and the CI gate: matching runs, significance, formats.
-        .target(name: "Compare", dependencies: ["BenchSupport", "Scenario"]),
+        // stackbench compare and the CI gate: matching runs, significance, formats. Reads results, never the harness.
+        .target(name: "Compare", dependencies: ["BenchSupport", "Results", "Reports"]),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
         .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "Front", "ServerCore", "CLinux", "Scenario", "Compare",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "Front", "ServerCore", "CLinux", "Scenario", "Results", "Reports", "Compare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,8 +98,8 @@ let package = Package(
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "FrontTests", dependencies: ["Front", "StackConfig", "StackbenchTesting"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "StackConfig", "StackbenchTesting", "BenchSupport"]),
-        .testTarget(name: "CompareTests", dependencies: ["Compare", "Scenario", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "StackConfig", "StackbenchTesting", "BenchSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Results", "Reports", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),
     ],
     swiftLanguageModes: [.v5]

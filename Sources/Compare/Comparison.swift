@@ -1,6 +1,7 @@
 import BenchSupport
 import Foundation
-import Scenario
+import Results
+import Reports
 
 /// Runs side by side: their cells and targets matched by name (the cell's settings label and the target's
 /// name), and per metric each run's median and spread over its repetitions, with each later run's change
@@ -9,7 +10,7 @@ import Scenario
 public struct Comparison: Sendable {
     public var runs: [LoadedRun]
     public var alpha: Double
-    public var metrics: [Threshold.Metric]
+    public var metrics: [Metric]
     /// Every cell·target of any run, in the baseline's order, then the others' new ones.
     public var keys: [Key]
     /// Per metric, per key.
@@ -18,7 +19,7 @@ public struct Comparison: Sendable {
     public var allFlagged: [AllFlagged]
 
     /// The metrics shown by default.
-    public static let defaultMetrics: [Threshold.Metric] = [.rps, .p50, .p99, .p999, .errors, .cpuPerRequest, .rss]
+    public static let defaultMetrics: [Metric] = [.rps, .p50, .p99, .p999, .errors, .cpuPerRequest, .rss]
 
     public struct Key: Hashable, Sendable, Codable {
         public var cell: String
@@ -78,7 +79,7 @@ public struct Comparison: Sendable {
     }
 
     /// `runs[0]` is the baseline.
-    public init(runs: [LoadedRun], alpha: Double = 0.05, metrics: [Threshold.Metric] = Comparison.defaultMetrics) {
+    public init(runs: [LoadedRun], alpha: Double = 0.05, metrics: [Metric] = Comparison.defaultMetrics) {
         self.runs = runs
         self.alpha = alpha
         self.metrics = metrics
@@ -139,7 +140,7 @@ public struct Comparison: Sendable {
         }
     }
 
-    static func delta(from base: Sample, to current: Sample, run: Int, metric: Threshold.Metric, alpha: Double) -> Delta {
+    static func delta(from base: Sample, to current: Sample, run: Int, metric: Metric, alpha: Double) -> Delta {
         let absolute = current.median - base.median
         let percent: Double? = base.median != 0 ? absolute / abs(base.median) * 100 : (absolute == 0 ? 0 : nil)
         let p = Statistics.mannWhitneyP(base.values, current.values)
@@ -151,5 +152,5 @@ public struct Comparison: Sendable {
     }
 
     /// The rows of one metric, in key order.
-    public func rows(of metric: Threshold.Metric) -> [Row] { rows.filter { $0.metric == metric.rawValue } }
+    public func rows(of metric: Metric) -> [Row] { rows.filter { $0.metric == metric.rawValue } }
 }

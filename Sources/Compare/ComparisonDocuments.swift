@@ -1,6 +1,7 @@
 import BenchSupport
 import Foundation
-import Scenario
+import Results
+import Reports
 
 /// The comparison for programs (`--format json`, schema `stackbench.compare/1`) and for people in a browser
 /// (`--format html`: one self-contained page, the tables with improvements green and regressions red, and per

@@ -1,6 +1,7 @@
 import BenchSupport
 import Foundation
-import Scenario
+import Results
+import Reports
 
 /// The comparison as tables, benchstat's way: one table per metric, a row per cell · target, each run's median
 /// ± spread over its repetitions (with n), then per later run its change against the baseline with the p-value,
@@ -19,7 +20,7 @@ extension Comparison {
     }
 
     /// Header and rows of one metric's table, as plain cells.
-    func table(of metric: Threshold.Metric) -> (header: [String], rows: [[String]]) {
+    func table(of metric: Metric) -> (header: [String], rows: [[String]]) {
         let header = [metric.rawValue + " (\(Self.unit(metric)))"] + runs.indices.map { Self.letter($0) }
             + runs.indices.dropFirst().map { "\(Self.letter($0)) vs \(Self.letter(0))" }
         let rows = rows(of: metric).map { row -> [String] in
@@ -32,7 +33,7 @@ extension Comparison {
         return (header, rows)
     }
 
-    static func unit(_ metric: Threshold.Metric) -> String {
+    static func unit(_ metric: Metric) -> String {
         switch metric {
         case .rps: "req/s"
         case .capacity: "req/s within the search's limits"
@@ -43,7 +44,7 @@ extension Comparison {
         }
     }
 
-    static func describe(_ sample: Sample, _ metric: Threshold.Metric) -> String {
+    static func describe(_ sample: Sample, _ metric: Metric) -> String {
         let spread = sample.values.count < 2 ? "" : sample.spread.map { String(format: " ±%.0f%%", $0 * 100) } ?? " ±∞"
         return format(sample.median, metric) + spread + " (n=\(sample.values.count)" + (sample.flagged > 0 ? ", \(sample.flagged) flagged left out" : "") + ")"
     }

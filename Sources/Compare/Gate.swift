@@ -1,6 +1,7 @@
 import BenchSupport
 import Foundation
-import Scenario
+import Results
+import Reports
 
 /// The CI gate: `--fail-on 'rps:-5%,p99:+10%,errors:+0'`. A limit fails when a later run is worse than the
 /// baseline by more than it, in a cell·target both measured, and the difference is significant — noise never
@@ -9,7 +10,7 @@ import Scenario
 /// When the repetitions are too few for any difference to be significant, the gate cannot judge: it says so and
 /// the command exits 2 instead of passing silently.
 public struct GateLimit: Sendable, Equatable {
-    public var metric: Threshold.Metric
+    public var metric: Metric
     /// Percent when `relative`, else the metric's own unit (µs for latencies, a count for errors).
     public var limit: Double
     public var relative: Bool
@@ -23,12 +24,12 @@ public struct GateLimit: Sendable, Equatable {
     }
 
     private static func parseOne(_ item: String) throws -> GateLimit {
-        let names = Threshold.Metric.allCases.map(\.rawValue)
+        let names = Metric.allCases.map(\.rawValue)
         guard let colon = item.firstIndex(of: ":") else {
             throw FlagError("--fail-on", "\"\(item)\" is not METRIC:LIMIT (rps:-5%, p99:+10%, errors:+0)")
         }
         let name = String(item[..<colon]), limitText = item[item.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        guard let metric = Threshold.Metric(rawValue: name) else {
+        guard let metric = Metric(rawValue: name) else {
             throw FlagError("--fail-on", "\"\(item)\": unknown metric \"\(name)\"" + Suggestion.hint(for: name, in: names)
                             + " (one of \(names.joined(separator: ", ")))")
         }
@@ -122,7 +123,7 @@ extension Comparison {
     }
 
     /// A value in its metric's unit, for people.
-    static func format(_ value: Double, _ metric: Threshold.Metric) -> String {
+    static func format(_ value: Double, _ metric: Metric) -> String {
         switch metric {
         case .rps, .capacity: Units.formatCount(value)
         case .p50, .p75, .p90, .p99, .p999: Units.formatMicroseconds(value)

@@ -4,7 +4,8 @@
 /// Must not: run anything or change a run folder; read result.json other than through `RunFolder`.
 import BenchSupport
 import Foundation
-import Scenario
+import Results
+import Reports
 
 /// One run to compare: its result and how the user named it.
 public struct LoadedRun: Sendable {

@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 import LoadEngine
 
 /// One matrix cell, start to end: write its configs, start the processes its targets need (pool, front,
@@ -64,7 +65,7 @@ final class CellRunner {
 
     // MARK: start
 
-    private var kinds: Set<Scenario.TargetKind> { Set(scenario.targets.map(\.kind)) }
+    private var kinds: Set<TargetKind> { Set(scenario.targets.map(\.kind)) }
 
     /// Starts what the targets need, as the cell's stack variant says (Swift or Debian's programs); returns each
     /// target's base URL.
@@ -74,7 +75,7 @@ final class CellRunner {
         let cpus = scenario.load.serverCPUs
         let variant = cell.variant(default: scenario.stack.variant)
         let appProject = variant.pool == .uwsgi ? layout.django : layout.project
-        var bases: [Scenario.TargetKind: String] = [:]
+        var bases: [TargetKind: String] = [:]
         if needsPool {
             let httpPort = kinds.contains(.poolDirect) ? try FreePort.next() : nil
             notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort,

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Results
 
 /// One blocking request with libcurl's easy interface, body kept: how the runner waits for a stack to be ready
 /// and verifies each target's checks before measuring it.

@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 import StackConfig
 
 /// The settings a scenario sweeps, expanded into cells. Keys are the options' own names: a uWSGI ini option
@@ -7,19 +8,10 @@ import StackConfig
 /// (`worker_processes`, `keepalive_timeout`, ...) into the front's config. Written either as a mapping of key to
 /// value or list of values (the full cross product, first key slowest), or as `cells:`, a list of combinations.
 public struct Matrix: Sendable {
+    public typealias Setting = CellSetting
+    public typealias Component = CellSetting.Component
+
     public var cells: [Cell]
-
-    public enum Component: String, Sendable, Codable {
-        /// The `stack` key: which front and pool (StackVariant).
-        case stack
-        case uwsgi, nginx
-    }
-
-    public struct Setting: Sendable, Equatable, Codable {
-        public var name: String
-        public var value: String
-        public var component: Component
-    }
 
     public struct Cell: Sendable {
         /// 1-based.

@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 import LoadEngine
 
 /// One measured window of one target: the load (warm-up, then the window) on the client CPUs, while a sampler on

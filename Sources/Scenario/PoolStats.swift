@@ -1,4 +1,5 @@
 import Foundation
+import Results
 
 /// The pool's stats server (uWSGI's `stats` option, which the run points at `cNN/stats.sock`), read before and
 /// after each measured window: per worker its pid, requests, respawns, harakiri kills and average response time.

@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 
 /// `stackbench run --replay RESULT`: the same measurement again, from what a run recorded (ScenarioResult
 /// .Reproduction): its scenario text, resolved against the folder it came from, with the user's uwsgi.ini and

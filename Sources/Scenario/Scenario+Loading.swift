@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 import StackConfig
 
 extension Scenario {

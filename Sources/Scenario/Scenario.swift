@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 
 /// A declarative benchmark, as read from a scenario YAML file (docs/scenarios.md): the stack to stand up (project
 /// settings, uwsgi.ini, nginx.conf), the settings to sweep (`matrix`), the paths to drive (`targets`), how hard and
@@ -32,30 +33,6 @@ public struct Scenario: Sendable {
     /// Every stack variant some cell runs.
     public var variants: Set<StackVariant> { Set(matrix.cells.map { $0.variant(default: stack.variant) }) }
 
-    /// What a target drives.
-    public enum TargetKind: String, Sendable, CaseIterable {
-        /// `stackbench runserver`, straight.
-        case devServer = "dev-server"
-        /// The front serving a file from the alias or root.
-        case proxiedStatic = "proxied-static"
-        /// The front passing to the pool, which calls the app.
-        case proxiedDynamic = "proxied-dynamic"
-        /// The pool's own http-socket, no front.
-        case poolDirect = "pool-direct"
-        /// Any URL, stood up by someone else.
-        case external
-
-        /// The stack processes that do the work for this kind of target.
-        var servingRoles: Set<String> {
-            switch self {
-            case .devServer: ["runserver"]
-            case .proxiedStatic: ["front"]
-            case .proxiedDynamic: ["front", "pool"]
-            case .poolDirect: ["pool"]
-            case .external: []
-            }
-        }
-    }
 
     public struct Target: Sendable {
         public var name: String
@@ -151,24 +128,3 @@ extension Scenario {
     }
 }
 
-extension ScenarioRun.Outcome {
-    /// The compact table printed at the end: per cell and target, req/s, p99, errors.
-    public var summaryTable: String {
-        func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
-        func right(_ text: String, _ width: Int) -> String { text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text }
-        let width = max(20, (result.cells.map(\.label.count).max() ?? 0) + 2)
-        var lines = [pad("cell", width) + pad("target", 18) + right("req/s", 10) + right("p99", 10) + right("errors", 8)]
-        for cell in result.cells {
-            if cell.status != "ok" {
-                lines.append(pad(cell.label, width) + cell.status + ": " + (cell.failure ?? ""))
-                continue
-            }
-            for target in cell.targets {
-                guard let median = target.median else { continue }
-                lines.append(pad(cell.label, width) + pad(target.name, 18) + right(String(format: "%.0f", median.rps), 10)
-                             + right(Units.formatMicroseconds(median.p99), 10) + right(String(Int(median.errors)), 8))
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-}

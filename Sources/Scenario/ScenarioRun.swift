@@ -1,5 +1,7 @@
 import BenchSupport
 import Foundation
+import Reports
+import Results
 import LoadEngine
 
 /// A whole `stackbench run`: a work folder under /tmp (project copy, collectstatic once), every cell in turn,
@@ -98,7 +100,7 @@ public final class ScenarioRun: @unchecked Sendable {
                 keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index))
             }
         }
-        result.cells = cells.compactMap { measured[$0.index] }.map { $0.withMedians(of: scenario.targets, noiseLimit: scenario.load.noise) }
+        result.cells = cells.compactMap { measured[$0.index] }.map { $0.withMedians(of: scenario.targets.map(\.name), noiseLimit: scenario.load.noise) }
         result.interrupted = stopFlag.value
         result.thresholds = checkThresholds(result.cells)
         result.finishedAt = ISO8601DateFormatter().string(from: Date())
@@ -216,24 +218,3 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 }
 
-/// The version this binary reports, and the git commit of the source tree it was built from when that is known.
-public enum StackbenchVersion {
-    public static let text = "0.1.0"
-
-    /// HEAD of the repository the sources live in, read at run time (nil outside a checkout).
-    public static var gitSha: String? {
-        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for _ in 0..<4 {
-            folder = folder.deletingLastPathComponent()
-            let head = folder.appendingPathComponent(".git/HEAD").path
-            guard let text = try? String(contentsOfFile: head, encoding: .utf8) else { continue }
-            let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard line.hasPrefix("ref: ") else { return line }
-            let ref = folder.appendingPathComponent(".git/" + line.dropFirst(5)).path
-            if let sha = try? String(contentsOfFile: ref, encoding: .utf8) { return sha.trimmingCharacters(in: .whitespacesAndNewlines) }
-            let packed = (try? String(contentsOfFile: folder.appendingPathComponent(".git/packed-refs").path, encoding: .utf8)) ?? ""
-            return packed.split(separator: "\n").first { $0.hasSuffix(" " + line.dropFirst(5)) }.map { String($0.prefix(40)) }
-        }
-        return nil
-    }
-}

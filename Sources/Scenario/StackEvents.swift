@@ -1,22 +1,7 @@
 import BenchSupport
 import Foundation
+import Results
 import LoadEngine
-
-extension ScenarioResult {
-    /// What an event did during a window, and what it cost.
-    public struct EventRecord: Codable, Sendable, Equatable {
-        public var action: String
-        /// Scheduled, seconds into the window.
-        public var at: Double
-        /// When it was carried out, seconds into the window.
-        public var startedAt: Double
-        /// What was done to which process, and how it went.
-        public var detail: String
-        /// Failed requests (transport errors and non-2xx/3xx answers) from this event's second until the next
-        /// event or the window's end, less the failure rate of the seconds before the first event.
-        public var failedRequests: Int
-    }
-}
 
 /// The events of one measured window, each carried out at its time on a thread of its own: signals by pid to the
 /// pool's master, one of its workers or the front; the pool stopped and started again; a request that trips

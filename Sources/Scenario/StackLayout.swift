@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 import StackConfig
 
 /// Where one cell's stack lives and the configs it runs from: the user's uwsgi.ini and nginx.conf rewritten so
@@ -78,7 +79,7 @@ public struct StackLayout: Sendable {
 
     /// The pool's ini for this cell; `httpPort` adds an http-socket (pool-direct). For uWSGI (`pool: .uwsgi`)
     /// chdir is the Django project copy and the Python 3 plugin is loaded first, as Debian's uWSGI needs.
-    public func writeUwsgiIni(from original: String, settings: [Matrix.Setting], httpPort: Int?,
+    public func writeUwsgiIni(from original: String, settings: [CellSetting], httpPort: Int?,
                               pool: StackVariant.Pool = .swift) throws -> [String] {
         var notes: [String] = []
         let options = try UwsgiIniReader.read(original, environment: ProcessInfo.processInfo.environment) { notes.append($0) }
@@ -124,7 +125,7 @@ public struct StackLayout: Sendable {
     /// into `appProject` (the copy the cell's pool serves). For Debian's nginx (`front: .nginx`) it stays in the
     /// foreground (`daemon off`, supervised by the run) and, run as root, its workers stay root as our front does
     /// (`user root`), so both read the same files and reach the same socket.
-    public func writeNginxConf(from original: String, originalProject: String?, settings: [Matrix.Setting], port: Int,
+    public func writeNginxConf(from original: String, originalProject: String?, settings: [CellSetting], port: Int,
                                front: StackVariant.Front = .swift, appProject: String? = nil) throws {
         var directives = try NginxConfigParser.parse(file: original)
         let swept = Set(settings.map(\.name))
@@ -193,7 +194,7 @@ public struct StackLayout: Sendable {
 
     /// Puts a swept directive where it belongs: worker_processes at the main level, worker_connections in events,
     /// everything else at the http level.
-    private func place(_ setting: Matrix.Setting, in directives: [NginxDirective]) -> [NginxDirective] {
+    private func place(_ setting: CellSetting, in directives: [NginxDirective]) -> [NginxDirective] {
         let directive = NginxDirective(setting.name, setting.value.split(separator: " ").map(String.init))
         var directives = directives
         switch setting.name {

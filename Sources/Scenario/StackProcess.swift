@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 
 /// One process of a stack the runner started (pool master, front, runserver): spawned pinned to the server
 /// CPUs with its output in a log file, told to die with the runner (PR_SET_PDEATHSIG, so even a runner killed

@@ -1,4 +1,5 @@
 import Foundation
+import Results
 
 /// Which programs play the front and the pool in a cell: the Swift ones stackbench carries (`swift`), the real
 /// Debian ones (`reference`: nginx and uWSGI with Django), or a mix that isolates one component

@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 
 /// One line of `thresholds:`: `proxied-static.rps > 5000`, `proxied-dynamic.p99 < 50ms`, `errors == 0`, or a ratio
 /// of two targets, `proxied-static.rps / dev-server.rps > 1.5`. A metric without a target applies to every target.
@@ -19,19 +20,6 @@ public struct Threshold: Sendable, Equatable {
         public var metric: Metric
     }
 
-    public enum Metric: String, Sendable, CaseIterable {
-        case rps, p50, p75, p90, p99, p999 = "p99.9", errors, non2xx, cpuPerRequest = "cpu-per-request", rss
-        /// The highest rate a capacity search found within its limits (load.search).
-        case capacity
-
-        public var isLatency: Bool { [.p50, .p75, .p90, .p99, .p999].contains(self) }
-
-        /// The key of a latency percentile in a load result ("99.9"); empty for the other metrics.
-        var percentileKey: String { isLatency ? String(rawValue.dropFirst()) : "" }
-
-        /// Whether a larger value is better (req/s) or worse (latency, errors, CPU, memory).
-        public var higherIsBetter: Bool { self == .rps || self == .capacity }
-    }
 
     public enum Comparison: String, Sendable, CaseIterable {
         case greaterOrEqual = ">=", lessOrEqual = "<=", equal = "==", notEqual = "!=", greater = ">", less = "<"

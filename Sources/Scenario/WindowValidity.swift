@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 import LoadEngine
 
 /// Whether a measured window can be trusted, recorded beside its numbers so reports and `compare` can say so:
@@ -7,41 +8,7 @@ import LoadEngine
 /// - under-delivered: in the open model the achieved rate fell under 95% of the intended one;
 /// - disturbed: a stack process ended or a new one started during the window (a crash, a respawned worker, a
 ///   restart) when the scenario scheduled no event that would explain it.
-/// And across repetitions, `noise`: the distribution-free 95% interval of the median req/s (order statistics of the
-/// binomial), flagged when wider than the scenario's share (`load.noise`, 10% by default).
-extension ScenarioResult {
-    public struct WindowFlag: Codable, Sendable, Equatable {
-        public enum Kind: String, Codable, Sendable, CaseIterable {
-            case clientBound = "client-bound", underDelivered = "under-delivered", disturbed
-        }
-
-        public var kind: Kind
-        public var detail: String
-    }
-
-    /// A process of the stack that ended or appeared during a window, seconds into it.
-    public struct ProcessChange: Codable, Sendable, Equatable {
-        public var role: String
-        public var pid: Int32
-        /// "ended" or "started".
-        public var change: String
-        public var at: Double
-    }
-
-    public struct NoiseCheck: Codable, Sendable, Equatable {
-        public var repetitions: Int
-        /// The interval of the median req/s.
-        public var low: Double
-        public var high: Double
-        /// Its coverage: 0.95 or more from 6 repetitions on; fewer give the full range, covering less.
-        public var coverage: Double
-        /// (high - low) / median.
-        public var share: Double
-        public var limit: Double
-        public var noisy: Bool
-    }
-}
-
+/// (Across repetitions, the noise check is Results' `Noise`.)
 enum WindowValidity {
     /// The flags of one window. `eventsScheduled`: the scenario asked for something to happen in this window, so
     /// process changes are expected.
@@ -75,35 +42,5 @@ enum WindowValidity {
         }
         return flags
     }
-
-    /// The noise check of req/s over `values`; nil with fewer than 2 repetitions.
-    static func noise(of values: [Double], limit: Double) -> ScenarioResult.NoiseCheck? {
-        let n = values.count
-        guard n >= 2 else { return nil }
-        let sorted = values.sorted()
-        // Largest k with P(k <= B <= n-k) >= 0.95, B ~ Binomial(n, 1/2): [x(k), x(n-k+1)] then covers the median.
-        func lowerTail(_ k: Int) -> Double {  // P(B <= k - 1)
-            (0..<k).reduce(0.0) { $0 + binomial(n, $1) } / pow(2, Double(n))
-        }
-        var k = 1
-        while k + 1 <= n / 2, 1 - 2 * lowerTail(k + 1) >= 0.95 { k += 1 }
-        let coverage = 1 - 2 * lowerTail(k)
-        let (low, high) = (sorted[k - 1], sorted[n - k])
-        let median = Statistics.median(values)
-        let share = median > 0 ? (high - low) / median : 0
-        return .init(repetitions: n, low: low, high: high, coverage: coverage, share: share, limit: limit, noisy: share > limit)
-    }
-
-    private static func binomial(_ n: Int, _ k: Int) -> Double {
-        var result = 1.0
-        for i in 0..<k { result = result * Double(n - i) / Double(i + 1) }
-        return result
-    }
 }
 
-extension ScenarioResult.Repetition {
-    /// The window's flags (none in results written before they were recorded).
-    public var windowFlags: [ScenarioResult.WindowFlag] { flags ?? [] }
-    /// Neither client-bound, under-delivered nor disturbed.
-    public var isValid: Bool { windowFlags.isEmpty }
-}

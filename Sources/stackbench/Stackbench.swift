@@ -4,7 +4,6 @@
 import ArgumentParser
 import BenchSupport
 import Foundation
-import Scenario
 
 @main
 struct Stackbench: ParsableCommand {

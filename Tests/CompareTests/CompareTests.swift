@@ -1,7 +1,7 @@
 import BenchSupport
 @testable import Compare
 import Foundation
-import Scenario
+import Results
 import StackbenchTesting
 import Testing
 

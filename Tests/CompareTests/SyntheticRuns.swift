@@ -1,6 +1,6 @@
 import Foundation
 @testable import LoadEngine
-@testable import Scenario
+import Results
 import StackbenchTesting
 
 /// Run folders written as `stackbench run` writes them, with chosen req/s and p99 per repetition, so a test

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Scenario
+import Results
 import StackConfig
 import StackbenchTesting
 import Testing
@@ -168,7 +169,7 @@ import Testing
 
     @Test func thresholdsJudgeMediansAndRatios() throws {
         let targets = ["a", "b"]
-        let values: [String: [Threshold.Metric: Double]] = ["a": [.rps: 3000, .p99: 40_000, .errors: 0], "b": [.rps: 1000, .errors: 2]]
+        let values: [String: [Metric: Double]] = ["a": [.rps: 3000, .p99: 40_000, .errors: 0], "b": [.rps: 1000, .errors: 2]]
         func check(_ text: String) throws -> [Bool] {
             try Threshold.parse(text, line: 1, targets: targets).check(targets: targets) { values[$0]?[$1] }.map(\.passed)
         }
@@ -200,13 +201,13 @@ import Testing
 /// The spread check over repetitions: the distribution-free interval of the median and its coverage.
 @Suite struct NoiseCheckTests {
     @Test func theIntervalOfTheMedianCoversNinetyFivePercentFromSixRepetitions() throws {
-        let six = try #require(WindowValidity.noise(of: [100, 101, 99, 102, 98, 100], limit: 0.10))
+        let six = try #require(Noise.check(of: [100, 101, 99, 102, 98, 100], limit: 0.10))
         #expect(six.coverage >= 0.95 && six.low == 98 && six.high == 102 && !six.noisy)
-        let noisy = try #require(WindowValidity.noise(of: [100, 130, 80, 115, 90], limit: 0.10))
+        let noisy = try #require(Noise.check(of: [100, 130, 80, 115, 90], limit: 0.10))
         #expect(noisy.noisy && noisy.low == 80 && noisy.high == 130 && noisy.coverage < 0.95, "five cover 93.75%")
-        let many = try #require(WindowValidity.noise(of: (1...20).map(Double.init), limit: 1))
+        let many = try #require(Noise.check(of: (1...20).map(Double.init), limit: 1))
         #expect(many.low == 6 && many.high == 15 && many.coverage >= 0.95, "\(many)")
-        #expect(WindowValidity.noise(of: [100], limit: 0.1) == nil)
+        #expect(Noise.check(of: [100], limit: 0.1) == nil)
     }
 }
 

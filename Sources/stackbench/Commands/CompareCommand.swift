@@ -2,7 +2,7 @@ import ArgumentParser
 import BenchSupport
 import Compare
 import Foundation
-import Scenario
+import Results
 
 /// `stackbench compare PATH...`: runs side by side with significance, and the CI gate (`--fail-on`). Exit 0, or 1
 /// when the gate found a significant regression beyond a limit, 2 on bad input or when the gate cannot judge.
@@ -68,11 +68,11 @@ struct CompareCommand: ParsableCommand {
         if verdict.verdict.exitStatus != 0 { throw ExitCode(verdict.verdict.exitStatus) }
     }
 
-    static func metricList(_ text: String) throws -> [Threshold.Metric] {
-        let names = Threshold.Metric.allCases.map(\.rawValue)
+    static func metricList(_ text: String) throws -> [Metric] {
+        let names = Metric.allCases.map(\.rawValue)
         return try text.split(separator: ",").map { item in
             let name = item.trimmingCharacters(in: .whitespaces)
-            guard let metric = Threshold.Metric(rawValue: name) else {
+            guard let metric = Metric(rawValue: name) else {
                 throw FlagError("--metrics", "unknown metric \"\(name)\"" + Suggestion.hint(for: name, in: names) + " (one of \(names.joined(separator: ", ")))")
             }
             return metric

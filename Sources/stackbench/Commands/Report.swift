@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchSupport
-import Scenario
+import Reports
+import Results
 
 /// `stackbench report RUN`: writes report.md and report.html again from a run's result.json (after an upgrade,
 /// or for a result.json copied from another machine).

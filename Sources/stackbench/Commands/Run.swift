@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchSupport
 import Foundation
 import Scenario
+import Results
 
 /// `stackbench run SCENARIO.yml`: stands the stack up per matrix cell, measures every target, writes the run
 /// folder, and exits 1 when a threshold fails or a cell failed (after writing), 2 on a bad scenario, 130 on Ctrl-C.
@@ -71,7 +72,7 @@ struct Run: ParsableCommand {
         }
         watcher.start()
         let outcome = try runner.run()
-        print(outcome.summaryTable)
+        print(outcome.result.summaryTable)
         print("results: \(outcome.folder)/result.json, reports: \(outcome.folder)/report.md, \(outcome.folder)/report.html")
         if outcome.result.interrupted { Foundation.exit(130) }
         if !outcome.failedThresholds.isEmpty || outcome.failedCells > 0 {

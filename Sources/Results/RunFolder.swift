@@ -1,8 +1,8 @@
 import BenchSupport
 import Foundation
 
-/// A run folder on disk: reading its result.json back (with the schema checked and decoding failures told in
-/// one line) and writing result.json and the two reports, each atomically, so a folder never holds a half file.
+/// A run folder on disk: reading its result.json back, with the schema checked and decoding failures told in
+/// one line. (Writing it, with the reports, is in Reports.)
 public enum RunFolder {
     /// The result.json of `path`, a run folder or the file itself. Errors name the file and exit 2.
     public static func read(_ path: String) throws -> (result: ScenarioResult, folder: String) {
@@ -23,25 +23,6 @@ public enum RunFolder {
             return (try JSONDecoder().decode(ScenarioResult.self, from: data), (file as NSString).deletingLastPathComponent)
         } catch let error as DecodingError {
             throw FileError(path: file, problem: "not a complete \(ScenarioResult.currentSchema) result: \(describe(error))")
-        }
-    }
-
-    /// result.json, report.md and report.html into `folder`.
-    public static func write(_ result: ScenarioResult, to folder: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try write(try encoder.encode(result), named: "result.json", in: folder)
-        try writeReports(result, to: folder)
-    }
-
-    public static func writeReports(_ result: ScenarioResult, to folder: String) throws {
-        try write(Data(MarkdownReport(result: result).text.utf8), named: "report.md", in: folder)
-        try write(Data(HTMLReport(result: result).text.utf8), named: "report.html", in: folder)
-    }
-
-    private static func write(_ data: Data, named name: String, in folder: String) throws {
-        if let problem = FileSystem.writeAtomically(data, to: folder + "/" + name) {
-            throw FileError(path: folder + "/" + name, problem: problem, exitStatus: .runFailed)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Results
 
 /// Inline SVG charts for report.html: grouped bars and lines, on linear or log axes, with ticks, gridlines, axis
 /// titles and a hover title on every mark. Pure functions from numbers to markup: no script, no font or file

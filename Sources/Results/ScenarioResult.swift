@@ -25,6 +25,19 @@ public struct ScenarioResult: Codable, Sendable {
     /// Everything `stackbench run --replay` needs to measure the same again (nil in older results).
     public var reproduction: Reproduction? = nil
 
+    public init(scenario: ScenarioInfo, machine: Machine, stackbench: Build, startedAt: String, finishedAt: String? = nil, load: LoadInfo, cells: [Cell] = [], thresholds: [ThresholdOutcome] = [], order: [OrderEntry]? = [], reproduction: Reproduction? = nil) {
+        self.scenario = scenario
+        self.machine = machine
+        self.stackbench = stackbench
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.load = load
+        self.cells = cells
+        self.thresholds = thresholds
+        self.order = order
+        self.reproduction = reproduction
+    }
+
     public struct Reproduction: Codable, Sendable {
         /// The scenario as written, and the folder its relative paths resolve against.
         public var scenarioText: String
@@ -39,6 +52,17 @@ public struct ScenarioResult: Codable, Sendable {
         public var randomness: String
         /// Versions of the programs besides stackbench that served (nginx, uWSGI, Python and Django).
         public var programs: [String: String]
+
+        public init(scenarioText: String, scenarioFolder: String, stackFiles: [String: String], quick: Bool, rounds: Int, command: String, randomness: String, programs: [String: String]) {
+            self.scenarioText = scenarioText
+            self.scenarioFolder = scenarioFolder
+            self.stackFiles = stackFiles
+            self.quick = quick
+            self.rounds = rounds
+            self.command = command
+            self.randomness = randomness
+            self.programs = programs
+        }
     }
 
     public struct OrderEntry: Codable, Sendable, Equatable {
@@ -46,12 +70,25 @@ public struct ScenarioResult: Codable, Sendable {
         public var cell: String
         public var target: String
         public var repetition: Int
+
+        public init(round: Int, cell: String, target: String, repetition: Int) {
+            self.round = round
+            self.cell = cell
+            self.target = target
+            self.repetition = repetition
+        }
     }
 
     public struct ScenarioInfo: Codable, Sendable {
         public var name: String
         public var file: String
         public var stack: [String: String]
+
+        public init(name: String, file: String, stack: [String: String]) {
+            self.name = name
+            self.file = file
+            self.stack = stack
+        }
     }
 
     public struct Machine: Codable, Sendable {
@@ -61,7 +98,14 @@ public struct ScenarioResult: Codable, Sendable {
         /// MemTotal of /proc/meminfo.
         public var memoryKiB: Int? = nil
 
-        static func current() -> Machine {
+        public init(cpuModel: String, cores: Int, kernel: String, memoryKiB: Int? = nil) {
+            self.cpuModel = cpuModel
+            self.cores = cores
+            self.kernel = kernel
+            self.memoryKiB = memoryKiB
+        }
+
+        public static func current() -> Machine {
             let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
             let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
                 .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
@@ -78,6 +122,11 @@ public struct ScenarioResult: Codable, Sendable {
     public struct Build: Codable, Sendable {
         public var version: String
         public var gitSha: String?
+
+        public init(version: String, gitSha: String? = nil) {
+            self.version = version
+            self.gitSha = gitSha
+        }
     }
 
     public struct LoadInfo: Codable, Sendable {
@@ -95,12 +144,27 @@ public struct ScenarioResult: Codable, Sendable {
         public var rounds: Int?
         /// A capacity search's limits, when the load searched (load.search).
         public var search: String? = nil
+
+        public init(connections: Int, threads: Int, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, rate: Double? = nil, repetitions: Int, keepAlive: Bool, clientCPUs: String? = nil, serverCPUs: String? = nil, rounds: Int? = nil, search: String? = nil) {
+            self.connections = connections
+            self.threads = threads
+            self.durationSeconds = durationSeconds
+            self.count = count
+            self.warmupSeconds = warmupSeconds
+            self.rate = rate
+            self.repetitions = repetitions
+            self.keepAlive = keepAlive
+            self.clientCPUs = clientCPUs
+            self.serverCPUs = serverCPUs
+            self.rounds = rounds
+            self.search = search
+        }
     }
 
     public struct Cell: Codable, Sendable {
         public var index: Int
         public var label: String
-        public var settings: [Matrix.Setting]
+        public var settings: [CellSetting]
         /// "ok", or "failed" with the reason and the failing process's log tail.
         public var status: String
         public var failure: String?
@@ -110,6 +174,18 @@ public struct ScenarioResult: Codable, Sendable {
         public var targets: [Target]
         /// The configs the cell's stack ran from (file name → text).
         public var configs: [String: String]? = nil
+
+        public init(index: Int, label: String, settings: [CellSetting], status: String, failure: String? = nil, logTail: String? = nil, notes: [String], targets: [Target], configs: [String: String]? = nil) {
+            self.index = index
+            self.label = label
+            self.settings = settings
+            self.status = status
+            self.failure = failure
+            self.logTail = logTail
+            self.notes = notes
+            self.targets = targets
+            self.configs = configs
+        }
     }
 
     public struct Target: Codable, Sendable {
@@ -123,11 +199,21 @@ public struct ScenarioResult: Codable, Sendable {
         /// One capacity search per repetition (load.search); each repetition is then the window at capacity.
         public var searches: [SearchResult]? = nil
 
+        public init(name: String, kind: String, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil) {
+            self.name = name
+            self.kind = kind
+            self.url = url
+            self.repetitions = repetitions
+            self.median = median
+            self.noise = noise
+            self.searches = searches
+        }
+
         /// `metric` in each repetition, in order. Server CPU per request and memory count only the processes that
         /// serve this kind of target (front and pool for proxied-dynamic); the others idle meanwhile.
-        public func values(_ metric: Threshold.Metric) -> [Double] {
+        public func values(_ metric: Metric) -> [Double] {
             if metric == .capacity { return capacities }
-            let roles = Scenario.TargetKind(rawValue: kind)?.servingRoles ?? []
+            let roles = TargetKind(rawValue: kind)?.servingRoles ?? []
             return repetitions.map { repetition in
                 let load = repetition.load
                 switch metric {
@@ -161,6 +247,16 @@ public struct ScenarioResult: Codable, Sendable {
         public var processChanges: [ProcessChange]? = nil
         /// The target's events, as carried out in this window.
         public var events: [EventRecord]? = nil
+
+        public init(load: RunResult, processes: [ProcessUsage], pool: PoolWindow? = nil, clientCoresBusy: Double? = nil, flags: [WindowFlag]? = nil, processChanges: [ProcessChange]? = nil, events: [EventRecord]? = nil) {
+            self.load = load
+            self.processes = processes
+            self.pool = pool
+            self.clientCoresBusy = clientCoresBusy
+            self.flags = flags
+            self.processChanges = processChanges
+            self.events = events
+        }
     }
 
     /// The pool's own counters over one measured window, per worker.
@@ -173,10 +269,24 @@ public struct ScenarioResult: Codable, Sendable {
             public var harakiris: Int
             /// uWSGI's avg_rt at the end of the window (its running average), µs.
             public var averageResponseMicros: Int
+
+            public init(id: Int, pid: Int, requests: Int, respawns: Int, harakiris: Int, averageResponseMicros: Int) {
+                self.id = id
+                self.pid = pid
+                self.requests = requests
+                self.respawns = respawns
+                self.harakiris = harakiris
+                self.averageResponseMicros = averageResponseMicros
+            }
         }
 
         public var workers: [Worker]
         public var listenQueueErrors: Int
+
+        public init(workers: [Worker], listenQueueErrors: Int) {
+            self.workers = workers
+            self.listenQueueErrors = listenQueueErrors
+        }
     }
 
     public struct ProcessUsage: Codable, Sendable {
@@ -185,6 +295,14 @@ public struct ScenarioResult: Codable, Sendable {
         public var cpuMicrosecondsPerRequest: Double
         public var rssKiB: Int
         public var processes: Int
+
+        public init(role: String, cpuSeconds: Double, cpuMicrosecondsPerRequest: Double, rssKiB: Int, processes: Int) {
+            self.role = role
+            self.cpuSeconds = cpuSeconds
+            self.cpuMicrosecondsPerRequest = cpuMicrosecondsPerRequest
+            self.rssKiB = rssKiB
+            self.processes = processes
+        }
     }
 
     /// Medians over the repetitions; latencies in microseconds.
@@ -204,10 +322,24 @@ public struct ScenarioResult: Codable, Sendable {
         /// Median capacity found by the searches, req/s (nil without a search).
         public var capacity: Double? = nil
 
-        /// What settings are ranked by: the capacity when a search ran, else req/s.
-        var rankingValue: Double { capacity ?? rps }
+        public init(rps: Double, p50: Double, p75: Double, p90: Double, p99: Double, p999: Double, errors: Double, non2xx: Double, cpuPerRequest: Double, rss: Double, capacity: Double? = nil) {
+            self.rps = rps
+            self.p50 = p50
+            self.p75 = p75
+            self.p90 = p90
+            self.p99 = p99
+            self.p999 = p999
+            self.errors = errors
+            self.non2xx = non2xx
+            self.cpuPerRequest = cpuPerRequest
+            self.rss = rss
+            self.capacity = capacity
+        }
 
-        func value(_ metric: Threshold.Metric) -> Double {
+        /// What settings are ranked by: the capacity when a search ran, else req/s.
+        public var rankingValue: Double { capacity ?? rps }
+
+        public func value(_ metric: Metric) -> Double {
             switch metric {
             case .rps: rps
             case .p50: p50
@@ -224,9 +356,9 @@ public struct ScenarioResult: Codable, Sendable {
         }
 
         /// Medians of every metric over the target's repetitions.
-        static func median(of target: Target) -> Summary? {
+        public static func median(of target: Target) -> Summary? {
             guard !target.repetitions.isEmpty else { return nil }
-            func med(_ metric: Threshold.Metric) -> Double { Statistics.median(target.values(metric)) }
+            func med(_ metric: Metric) -> Double { Statistics.median(target.values(metric)) }
             return Summary(rps: med(.rps), p50: med(.p50), p75: med(.p75), p90: med(.p90), p99: med(.p99), p999: med(.p999),
                            errors: med(.errors), non2xx: med(.non2xx), cpuPerRequest: med(.cpuPerRequest), rss: med(.rss),
                            capacity: target.searches == nil ? nil : med(.capacity))
@@ -240,13 +372,22 @@ public struct ScenarioResult: Codable, Sendable {
         public var target: String
         public var value: Double?
         public var passed: Bool
+
+        public init(threshold: String, line: Int? = nil, cell: String, target: String, value: Double? = nil, passed: Bool) {
+            self.threshold = threshold
+            self.line = line
+            self.cell = cell
+            self.target = target
+            self.value = value
+            self.passed = passed
+        }
     }
 }
 
 extension ScenarioResult.Cell {
     /// This cell with a later round's measurements added: repetitions appended per target; a failed round fails
     /// the cell (its reason kept, prefixed with the round).
-    func merging(_ later: ScenarioResult.Cell, round: Int) -> ScenarioResult.Cell {
+    public func merging(_ later: ScenarioResult.Cell, round: Int) -> ScenarioResult.Cell {
         var merged = self
         if later.status != "ok" {
             merged.status = later.status
@@ -265,12 +406,12 @@ extension ScenarioResult.Cell {
     }
 
     /// Medians over every repetition of each target, in the scenario's target order.
-    func withMedians(of targets: [Scenario.Target], noiseLimit: Double) -> ScenarioResult.Cell {
+    public func withMedians(of targetNames: [String], noiseLimit: Double) -> ScenarioResult.Cell {
         var cell = self
-        cell.targets = targets.compactMap { scenarioTarget in
-            guard var target = self.targets.first(where: { $0.name == scenarioTarget.name }) else { return nil }
+        cell.targets = targetNames.compactMap { name in
+            guard var target = self.targets.first(where: { $0.name == name }) else { return nil }
             target.median = ScenarioResult.Summary.median(of: target)
-            target.noise = WindowValidity.noise(of: target.values(.rps), limit: noiseLimit)
+            target.noise = Noise.check(of: target.values(.rps), limit: noiseLimit)
             return target
         }
         return cell

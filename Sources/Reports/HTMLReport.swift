@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 
 /// report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched) that shows what
 /// report.md tabulates: throughput by setting per path, ratios between paths, per target the latency percentile

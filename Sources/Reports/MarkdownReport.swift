@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Results
 
 /// report.md: per target, a table over the matrix cells (req/s, latency percentiles, errors, server CPU per
 /// request, memory) with the best cell marked; the ratios between paths per cell; failed cells and thresholds.

@@ -1,0 +1,50 @@
+import Foundation
+
+extension ScenarioResult {
+    /// A capacity search of one target in one cell (one per repetition).
+    public struct SearchResult: Codable, Sendable {
+        public var criteria: String
+        /// The latency limits, µs, by percentile key ("99").
+        public var latencyLimits: [String: Double]
+        /// The highest rate that met the limits in a valid window, req/s; nil when even the first step failed.
+        public var capacity: Double?
+        /// Every step in the order run.
+        public var steps: [Step]
+        /// Why the search ended.
+        public var ended: String
+
+        public init(criteria: String, latencyLimits: [String: Double], capacity: Double? = nil, steps: [Step], ended: String) {
+            self.criteria = criteria
+            self.latencyLimits = latencyLimits
+            self.capacity = capacity
+            self.steps = steps
+            self.ended = ended
+        }
+
+        public struct Step: Codable, Sendable {
+            public var offered: Double
+            public var achieved: Double
+            public var p50: Double
+            public var p99: Double
+            public var p999: Double
+            public var failed: Int
+            public var passed: Bool
+            /// What broke the limits, or why the window does not count.
+            public var reason: String?
+            public var flags: [WindowFlag]
+
+            public init(offered: Double, achieved: Double, p50: Double, p99: Double, p999: Double, failed: Int, passed: Bool, reason: String? = nil, flags: [WindowFlag]) {
+                self.offered = offered
+                self.achieved = achieved
+                self.p50 = p50
+                self.p99 = p99
+                self.p999 = p999
+                self.failed = failed
+                self.passed = passed
+                self.reason = reason
+                self.flags = flags
+            }
+        }
+    }
+}
+

@@ -1,0 +1,63 @@
+import Foundation
+
+// The names a result is written in, shared by the harness that records them and the reports and `compare` that
+// read them: what a target drives, the metrics, and one setting of a matrix cell.
+
+/// What a target drives.
+public enum TargetKind: String, Sendable, CaseIterable {
+    /// `stackbench runserver`, straight.
+    case devServer = "dev-server"
+    /// The front serving a file from the alias or root.
+    case proxiedStatic = "proxied-static"
+    /// The front passing to the pool, which calls the app.
+    case proxiedDynamic = "proxied-dynamic"
+    /// The pool's own http-socket, no front.
+    case poolDirect = "pool-direct"
+    /// Any URL, stood up by someone else.
+    case external
+
+    /// The stack processes that do the work for this kind of target.
+    public var servingRoles: Set<String> {
+        switch self {
+        case .devServer: ["runserver"]
+        case .proxiedStatic: ["front"]
+        case .proxiedDynamic: ["front", "pool"]
+        case .poolDirect: ["pool"]
+        case .external: []
+        }
+    }
+}
+
+/// A measured quantity of a target, as thresholds, reports and `compare` name it.
+public enum Metric: String, Sendable, CaseIterable {
+    case rps, p50, p75, p90, p99, p999 = "p99.9", errors, non2xx, cpuPerRequest = "cpu-per-request", rss
+    /// The highest rate a capacity search found within its limits (load.search).
+    case capacity
+
+    public var isLatency: Bool { [.p50, .p75, .p90, .p99, .p999].contains(self) }
+
+    /// The key of a latency percentile in a load result ("99.9"); empty for the other metrics.
+    public var percentileKey: String { isLatency ? String(rawValue.dropFirst()) : "" }
+
+    /// Whether a larger value is better (req/s) or worse (latency, errors, CPU, memory).
+    public var higherIsBetter: Bool { self == .rps || self == .capacity }
+}
+
+/// One key of a matrix cell and its value, and whose file it changes.
+public struct CellSetting: Sendable, Equatable, Codable {
+    public var name: String
+    public var value: String
+    public var component: Component
+
+    public init(name: String, value: String, component: Component) {
+        self.name = name
+        self.value = value
+        self.component = component
+    }
+
+    public enum Component: String, Sendable, Codable {
+        /// The `stack` key: which front and pool (StackVariant).
+        case stack
+        case uwsgi, nginx
+    }
+}
