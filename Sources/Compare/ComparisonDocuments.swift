@@ -46,7 +46,7 @@ extension Comparison {
     }
 
     public func html(gate: (limits: [GateLimit], verdict: GateVerdict)? = nil) -> String {
-        func esc(_ text: String) -> String { SVGChart.escape(text) }
+        func esc(_ text: String) -> String { HTMLPage.escape(text) }
         var body = "<h1>stackbench compare</h1><ul class=\"meta\">"
             + legendLines.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
         if let gate {
@@ -89,7 +89,7 @@ extension Comparison {
             let series = runs.indices.map { index in
                 (name: Self.letter(index), values: targetRows.map { $0.samples[index]?.median })
             }
-            html += "<h3>\(SVGChart.escape(target)): req/s by cell</h3>"
+            html += "<h3>\(HTMLPage.escape(target)): req/s by cell</h3>"
                 + SVGChart.bars(categories: targetRows.map(\.key.cell), series: series,
                                 yAxis: .init(title: "req/s (median)", format: { Units.formatCount($0) }))
                 + SVGChart.legend(runs.indices.map { ("\(Self.letter($0)) \(runs[$0].name)", SVGChart.color($0).color, false) })

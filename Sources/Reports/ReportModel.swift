@@ -1,0 +1,150 @@
+import BenchSupport
+import Foundation
+import Results
+
+// The report model: what report.md, report.html and the terminal say the same way, computed once from a result —
+// the run and load descriptions, the finished cells and their medians, the best cell, the pairs of targets and their
+// ratios, stacks side by side, the windows not to trust and the events. The writers only lay it out.
+
+/// What both reports say the same way.
+extension ScenarioResult {
+    var runDescription: String {
+        "Run \(startedAt) on \(machine.cpuModel), \(machine.cores) cores, Linux \(machine.kernel); "
+            + "stackbench \(stackbench.version)\(stackbench.gitSha.map { " (\($0.prefix(12)))" } ?? "")."
+    }
+
+    var loadDescription: String {
+        if let search = load.search {
+            return "Load: \(load.connections) connections, \(load.threads) client thread(s), a capacity search (\(search)) after \(load.warmupSeconds) s warm-up "
+                + "per step, \(load.repetitions) search(es) per target; client CPUs \(load.clientCPUs ?? "any"), server CPUs \(load.serverCPUs ?? "any")."
+        }
+        return "Load: \(load.connections) connections, \(load.threads) client thread(s), "
+            + (load.durationSeconds.map { "\($0) s" } ?? "\(load.count ?? 0) requests") + " after \(load.warmupSeconds) s warm-up, "
+            + (load.rate.map { "open model at \($0) req/s" } ?? "closed model") + ", \(load.repetitions) repetition(s)"
+            + (load.rounds.map { $0 > 1 ? " in each of \($0) interleaved rounds" : "" } ?? "") + " (medians); "
+            + "client CPUs \(load.clientCPUs ?? "any"), server CPUs \(load.serverCPUs ?? "any")."
+    }
+
+    var okCells: [Cell] { cells.filter { $0.status == "ok" } }
+
+    /// The targets, in the scenario's order, as the first cell that finished measured them.
+    var targetNames: [String] { okCells.first?.targets.map(\.name) ?? [] }
+
+    /// (cell label, medians) of `target` over the cells that measured it.
+    func medians(of target: String) -> [(label: String, median: Summary)] {
+        cells.compactMap { cell in cell.targets.first { $0.name == target }.flatMap { t in t.median.map { (cell.label, $0) } } }
+    }
+
+    /// The label of the cell with the highest capacity for `target` when a search ran, else the highest median req/s.
+    func bestCell(of target: String) -> String? {
+        medians(of: target).max { $0.median.rankingValue < $1.median.rankingValue }?.label
+    }
+
+    /// Every pair of names, the later over the earlier: (b, a), (c, a), (c, b) — so the scenario's first target
+    /// (the dev server in the shipped one) is the baseline the others are divided by.
+    static func pairs(_ names: [String]) -> [(String, String)] {
+        names.indices.flatMap { i in names.indices.filter { $0 > i }.map { j in (names[j], names[i]) } }
+    }
+}
+
+extension ScenarioResult.Cell {
+    /// Median req/s of `a` over that of `b` in this cell.
+    func rpsRatio(_ a: String, _ b: String) -> Double? {
+        guard let x = targets.first(where: { $0.name == a })?.median?.rps,
+              let y = targets.first(where: { $0.name == b })?.median?.rps, y > 0 else { return nil }
+        return x / y
+    }
+}
+
+extension ScenarioResult.ThresholdOutcome {
+    public var valueText: String { value.map { String(format: "%.4g", $0) } ?? "not measured" }
+}
+
+/// Stacks side by side, when the matrix sweeps `stack`: per target and per the other settings, each stack's median
+/// and each stack's req/s over the reference stack's (over the first stack's when there is no reference).
+extension ScenarioResult {
+    /// The stack names of the finished cells, in cell order; empty when the matrix does not sweep `stack`.
+    var stackNames: [String] {
+        okCells.compactMap { $0.stackName }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    /// The stack every other is divided by: `reference` when present, else the first.
+    var baselineStack: String? { stackNames.contains("reference") ? "reference" : stackNames.first }
+
+    /// One target under one combination of the other settings: each stack's medians.
+    struct StackGroup {
+        var settings: String
+        var byStack: [String: Summary]
+
+        /// `stack`'s req/s over `baseline`'s.
+        func ratio(_ stack: String, over baseline: String) -> Double? {
+            guard let a = byStack[stack]?.rps, let b = byStack[baseline]?.rps, b > 0 else { return nil }
+            return a / b
+        }
+    }
+
+    /// Per target (in order), per the settings other than the stack: each stack's medians.
+    func sideBySide() -> [(target: String, groups: [StackGroup])] {
+        guard stackNames.count > 1 else { return [] }
+        return targetNames.map { target in
+            var groups: [StackGroup] = []
+            for cell in okCells {
+                guard let stack = cell.stackName, let median = cell.targets.first(where: { $0.name == target })?.median else { continue }
+                let settings = cell.labelWithoutStack
+                if let index = groups.firstIndex(where: { $0.settings == settings }) {
+                    groups[index].byStack[stack] = median
+                } else {
+                    groups.append(StackGroup(settings: settings, byStack: [stack: median]))
+                }
+            }
+            return (target, groups)
+        }
+    }
+}
+
+extension ScenarioResult.Cell {
+    var stackName: String? { settings.last { $0.component == .stack }?.value }
+
+    var labelWithoutStack: String {
+        let others = settings.filter { $0.component != .stack }
+        return others.isEmpty ? "defaults" : others.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    }
+}
+
+/// Validity and events, as both reports list them.
+extension ScenarioResult {
+    /// Every flagged window and every noisy target, one line each: "cell · target: rep 2: client-bound (...)".
+    var validityLines: [String] {
+        var lines: [String] = []
+        for cell in okCells {
+            for target in cell.targets {
+                for (index, repetition) in target.repetitions.enumerated() {
+                    for flag in repetition.windowFlags {
+                        lines.append("\(cell.label) · \(target.name), window \(index + 1): \(flag.kind.rawValue) — \(flag.detail)")
+                    }
+                }
+                if let noise = target.noise, noise.noisy {
+                    lines.append(String(format: "%@ · %@: noisy — the %.0f%% interval of the median req/s (%.0f to %.0f over %d repetitions) spans %.0f%% of it, over the %.0f%% limit; add repetitions",
+                                        cell.label, target.name, noise.coverage * 100, noise.low, noise.high, noise.repetitions, noise.share * 100, noise.limit * 100))
+                }
+            }
+        }
+        return lines
+    }
+
+    /// Whether any window of `target` in `cell` is flagged, or the target is noisy.
+    func isFlagged(_ target: Target) -> Bool {
+        target.repetitions.contains { !$0.isValid } || target.noise?.noisy == true
+    }
+
+    /// (cell, target, window number, event) for every event carried out.
+    var eventRows: [(cell: String, target: String, window: Int, event: EventRecord)] {
+        okCells.flatMap { cell in
+            cell.targets.flatMap { target in
+                target.repetitions.enumerated().flatMap { index, repetition in
+                    (repetition.events ?? []).map { (cell.label, target.name, index + 1, $0) }
+                }
+            }
+        }
+    }
+}
