@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
-        .testTarget(name: "FrontTests", dependencies: ["Front", "StackConfig", "StackbenchTesting"]),
+        .testTarget(name: "FrontTests", dependencies: ["Front", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Results", "Reports", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),

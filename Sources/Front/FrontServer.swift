@@ -60,32 +60,21 @@ public final class FrontServer: @unchecked Sendable {
     }
 
     private static func bind(_ address: NginxListen.Address, backlog: Int32) throws -> CInt {
-        let failure = { (code: Int32) in FrontStartError(problem: "bind() to \(describe(address)) failed (\(code): \(String(cString: strerror(code))))") }
-        let target: SocketAddress
-        switch address {
-        case .tcp(let host, let port): target = .tcp(host: host, port: port)
-        case .unix(let path): target = .unix(path: path); unlink(path)
+        do {
+            return try Sockets.listen(socketAddress(address), backlog: backlog, flags: Int32(SOCK_NONBLOCK.rawValue), v6Only: true).descriptor
+        } catch {
+            throw FrontStartError(problem: "bind() to \(describe(address)) failed (\(error.code): \(String(cString: strerror(error.code))))")
         }
-        let descriptor = target.makeSocket()
-        guard descriptor >= 0 else { throw failure(errno) }
-        var one: Int32 = 1
-        if case .tcp = target { setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        if target.isIPv6 { setsockopt(descriptor, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        let result = target.withSockaddr { Foundation.bind(descriptor, $0, $1) }
-        guard result == 0, listen(descriptor, backlog) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw failure(code)
-        }
-        return descriptor
     }
 
-    static func describe(_ address: NginxListen.Address) -> String {
+    static func socketAddress(_ address: NginxListen.Address) -> SocketAddress {
         switch address {
-        case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        case .unix(let path): return "unix:\(path)"
+        case .tcp(let host, let port): .tcp(host: host, port: port)
+        case .unix(let path): .unix(path: path)
         }
     }
+
+    static func describe(_ address: NginxListen.Address) -> String { socketAddress(address).description }
 
     /// The addresses bound, as `host:port` / `unix:path` (port 0 resolved).
     public var boundAddresses: [String] {

@@ -77,7 +77,7 @@ final class CellRunner {
         let appProject = variant.pool == .uwsgi ? layout.django : layout.project
         var bases: [TargetKind: String] = [:]
         if needsPool {
-            let httpPort = kinds.contains(.poolDirect) ? try FreePort.next() : nil
+            let httpPort = kinds.contains(.poolDirect) ? try freePort() : nil
             notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort,
                                               pool: variant.pool)
             let command = variant.pool == .uwsgi ? [ExternalPrograms.uwsgi, "--ini", layout.uwsgiIni] : [executable, "uwsgi", "--ini", layout.uwsgiIni]
@@ -87,7 +87,7 @@ final class CellRunner {
             if let httpPort { bases[.poolDirect] = "http://127.0.0.1:\(httpPort)" }
         }
         if needsFront {
-            let port = try FreePort.next()
+            let port = try freePort()
             try layout.writeNginxConf(from: scenario.stack.nginxConf, originalProject: StackLayout.originalProjectFolder(of: scenario.stack.uwsgiIni),
                                       settings: cell.settings(for: .nginx), port: port, front: variant.front, appProject: appProject)
             let command = variant.front == .nginx ? [ExternalPrograms.nginx, "-c", layout.nginxConf, "-p", layout.cell + "/"]
@@ -99,7 +99,7 @@ final class CellRunner {
             bases[.proxiedDynamic] = "http://127.0.0.1:\(port)"
         }
         if kinds.contains(.devServer) {
-            let port = try FreePort.next()
+            let port = try freePort()
             let command = variant.pool == .uwsgi
                 ? [ExternalPrograms.python, "manage.py", "runserver", "127.0.0.1:\(port)", "--noreload"]
                 : [executable, "runserver", "127.0.0.1:\(port)", "--settings", layout.settingsFile]
@@ -257,39 +257,20 @@ final class CellRunner {
 
     // MARK: readiness probes
 
-    static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    static func accepts(port: Int) -> Bool { accepts(.tcp(host: "127.0.0.1", port: port)) }
+
+    /// A free TCP port on 127.0.0.1 for a process of the stack.
+    private func freePort() throws -> Int {
+        do { return try Sockets.freePort() } catch {
+            throw FileError(path: "127.0.0.1", problem: "no free port: \(String(cString: strerror(error.code)))", exitStatus: .runFailed)
         }
     }
 
-    static func accepts(unixPath: String) -> Bool {
-        guard let fd = UnixSocket.connect(unixPath) else { return false }
+    static func accepts(unixPath: String) -> Bool { accepts(.unix(path: unixPath)) }
+
+    private static func accepts(_ address: SocketAddress) -> Bool {
+        guard let fd = Sockets.connect(address) else { return false }
         close(fd)
         return true
-    }
-}
-
-/// A free TCP port on 127.0.0.1, from the kernel (bind to port 0).
-enum FreePort {
-    static func next() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw FileError(path: "127.0.0.1", problem: "no free port: \(String(cString: strerror(errno)))", exitStatus: .runFailed) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Results
 
@@ -22,7 +23,7 @@ struct PoolStats: Sendable {
 
     /// One reading of the stats socket at `path`; nil when it does not answer within a second or says no JSON.
     static func read(unixPath path: String) -> PoolStats? {
-        guard let fd = UnixSocket.connect(path) else { return nil }
+        guard let fd = Sockets.connect(.unix(path: path)) else { return nil }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -56,25 +57,5 @@ struct PoolStats: Sendable {
                          averageResponseMicros: worker.averageResponseMicros)
         }
         return .init(workers: workers, listenQueueErrors: max(0, after.listenQueueErrors - before.listenQueueErrors))
-    }
-}
-
-/// A blocking AF_UNIX stream connection, for the readiness probe and the stats socket.
-enum UnixSocket {
-    /// A connected descriptor, or nil (no such socket, refused, or a path too long for sun_path).
-    static func connect(_ path: String) -> Int32? {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { close(fd); return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
-        if connected { return fd }
-        close(fd)
-        return nil
     }
 }

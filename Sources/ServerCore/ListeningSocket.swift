@@ -1,3 +1,4 @@
+import BenchSupport
 import CLinux
 import Foundation
 
@@ -30,32 +31,19 @@ public final class ListeningSocket: @unchecked Sendable {
     /// Binds and listens. A unix socket path that exists is replaced, as uWSGI does.
     public init(address: ListenAddress, backlog: Int32 = 128) throws {
         self.address = address
+        let target: SocketAddress
         switch address {
-        case .unix(let path):
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else { throw SocketError("socket") }
-            var socketAddress = sockaddr_un()
-            socketAddress.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            guard bytes.count < MemoryLayout.size(ofValue: socketAddress.sun_path) else {
-                Glibc.close(fd)
-                throw SocketError("bind \(path)", code: ENAMETOOLONG)
+        case .unix(let path): target = .unix(path: path)
+        case .tcp(let host, let port): target = .tcp(host: host, port: port)
+        }
+        do {
+            (descriptor, boundPort) = try Sockets.listen(target, backlog: backlog)
+        } catch {
+            if case .unix(let path) = address, error.code == ENAMETOOLONG { throw SocketError("bind \(path)", code: ENAMETOOLONG) }
+            if case .tcp(let host, _) = address, error.code == EADDRNOTAVAIL, target.resolved() == nil {
+                throw SocketError("resolve \(host)", code: EADDRNOTAVAIL)
             }
-            withUnsafeMutableBytes(of: &socketAddress.sun_path) { $0.copyBytes(from: bytes) }
-            unlink(path)
-            let status = withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            try Self.finish(fd, bound: status, backlog: backlog)
-            descriptor = fd
-            boundPort = nil
-        case .tcp(let host, let port):
-            let (fd, bound) = try Self.bindTCP(host: host, port: port)
-            try Self.finish(fd, bound: 0, backlog: backlog)
-            descriptor = fd
-            boundPort = bound
+            throw SocketError(error.call, code: error.code)
         }
     }
 
@@ -101,45 +89,6 @@ public final class ListeningSocket: @unchecked Sendable {
     public func close(removeFile: Bool = false) {
         Glibc.close(descriptor)
         if removeFile, case .unix(let path) = address { unlink(path) }
-    }
-
-    private static func finish(_ fd: Int32, bound status: Int32, backlog: Int32) throws {
-        guard status == 0 else {
-            let error = SocketError("bind")
-            Glibc.close(fd)
-            throw error
-        }
-        guard listen(fd, backlog) == 0 else {
-            let error = SocketError("listen")
-            Glibc.close(fd)
-            throw error
-        }
-    }
-
-    private static func bindTCP(host: String, port: Int) throws -> (Int32, Int) {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0, let first = list else { throw SocketError("resolve \(host)", code: EADDRNOTAVAIL) }
-        defer { freeaddrinfo(list) }
-        let info = first.pointee
-        let fd = socket(info.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw SocketError("socket") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        guard bind(fd, info.ai_addr, info.ai_addrlen) == 0 else {
-            let error = SocketError("bind")
-            Glibc.close(fd)
-            throw error
-        }
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return (fd, PeerAddress(storage).port)
     }
 }
 

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// Debian's real nginx serving a folder on a free 127.0.0.1 port and a unix socket, one process
@@ -92,39 +93,7 @@ public func waitForPort(_ port: Int, timeout: Double) throws {
 }
 
 /// A TCP connection to 127.0.0.1:`port`, or nil when nothing accepts there.
-public func connectToLoopback(port: Int) -> Int32? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    let status = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard status == 0 else {
-        close(fd)
-        return nil
-    }
-    return fd
-}
+public func connectToLoopback(port: Int) -> Int32? { Sockets.connect(.tcp(host: "127.0.0.1", port: port)) }
 
 /// A connection to the unix socket at `path`, or nil when nothing accepts there.
-public func connectToUnixSocket(_ path: String) -> Int32? {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-        close(fd)
-        return nil
-    }
-    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-    let status = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    }
-    guard status == 0 else {
-        close(fd)
-        return nil
-    }
-    return fd
-}
+public func connectToUnixSocket(_ path: String) -> Int32? { Sockets.connect(.unix(path: path)) }

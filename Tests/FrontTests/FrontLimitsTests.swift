@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Front
 import StackConfig
@@ -55,16 +56,12 @@ import Testing
         var text: String { String(decoding: received, as: UTF8.self) }
 
         init(port: Int, receiveBuffer: Int32? = nil) throws {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let target = try #require(SocketAddress.tcp(host: "127.0.0.1", port: port).resolved())
+            fd = target.makeSocket()
             if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(port).bigEndian
-            let status = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            guard target.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 else {
+                throw FixtureHTTPServer.ListenError(description: "connect to \(port) failed")
             }
-            guard status == 0 else { throw FixtureHTTPServer.ListenError(description: "connect to \(port) failed") }
             var wait = timeval(tv_sec: 0, tv_usec: 100_000)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import StackConfig
 
@@ -54,14 +55,15 @@ final class UpstreamExchange {
     /// Opens a non-blocking socket and starts connecting: nil when it is connected or in progress, else the
     /// failure (a unix socket whose backlog is full fails at once with EAGAIN, as nginx reports it).
     func connect() -> UpstreamFailure? {
-        let target: SocketAddress
+        let address: SocketAddress
         switch upstream {
-        case .unix(let path): target = .unix(path: path)
-        case .tcp(let host, let port): target = .tcp(host: host, port: port)
+        case .unix(let path): address = .unix(path: path)
+        case .tcp(let host, let port): address = .tcp(host: host, port: port)
         }
-        descriptor = target.makeSocket()
+        guard let target = address.resolved() else { return failure(errno) }
+        descriptor = target.makeSocket(flags: Int32(SOCK_NONBLOCK.rawValue))
         guard descriptor >= 0 else { return failure(errno) }
-        if case .tcp = target {
+        if target.family != AF_UNIX {
             var one: Int32 = 1
             setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         }
