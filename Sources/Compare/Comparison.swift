@@ -91,8 +91,8 @@ public struct Comparison: Sendable {
             var measured: [Key: ScenarioResult.Target] = [:]
             var failed: [String: String] = [:]
             for cell in run.result.cells {
-                if cell.status != "ok" { failed[cell.label] = cell.failure ?? cell.status }
-                for target in cell.targets where cell.status == "ok" && !target.repetitions.isEmpty {
+                if cell.status != .ok { failed[cell.label] = cell.failure ?? cell.status.rawValue }
+                for target in cell.targets where cell.status == .ok && !target.repetitions.isEmpty {
                     let key = Key(cell: cell.label, target: target.name)
                     measured[key] = target
                     if seen.insert(key).inserted { keys.append(key) }

@@ -39,9 +39,9 @@ struct HTMLReport {
 
     private func thresholdsAndFailures() -> String {
         var html = ""
-        let failed = result.cells.filter { $0.status != "ok" }
+        let failed = result.cells.filter { $0.status != .ok }
         if !failed.isEmpty {
-            html += "<h2>Failed or skipped cells</h2><ul>" + failed.map { "<li class=\"bad\">\(esc($0.label)) (\(esc($0.status))): \(esc($0.failure ?? ""))</li>" }.joined() + "</ul>"
+            html += "<h2>Failed or skipped cells</h2><ul>" + failed.map { "<li class=\"bad\">\(esc($0.label)) (\(esc($0.status.rawValue))): \(esc($0.failure ?? ""))</li>" }.joined() + "</ul>"
         }
         if !result.thresholds.isEmpty {
             let failedOnes = result.thresholds.filter { !$0.passed }

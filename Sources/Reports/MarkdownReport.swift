@@ -41,14 +41,14 @@ struct MarkdownReport {
         if !pairs.isEmpty {
             lines += ["", "## Ratios of req/s between paths", "", "| cell | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
                       "|---|" + pairs.map { _ in "---:" }.joined(separator: "|") + "|"]
-            for cell in result.cells where cell.status == "ok" {
+            for cell in result.cells where cell.status == .ok {
                 lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatio($0, $1).map { String(format: "%.2fx", $0) } ?? "-" }.joined(separator: " | ") + " |")
             }
         }
         lines += poolLines()
         lines += capacityLines
         lines += validityAndEventLines
-        let failed = result.cells.filter { $0.status != "ok" }
+        let failed = result.cells.filter { $0.status != .ok }
         if !failed.isEmpty {
             lines += ["", "## Failed or skipped cells", ""]
             for cell in failed { lines.append("- \(cell.label) (\(cell.status)): \(cell.failure ?? "")") }

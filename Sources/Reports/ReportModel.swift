@@ -25,7 +25,7 @@ extension ScenarioResult {
             + "client CPUs \(load.clientCPUs ?? "any"), server CPUs \(load.serverCPUs ?? "any")."
     }
 
-    var okCells: [Cell] { cells.filter { $0.status == "ok" } }
+    var okCells: [Cell] { cells.filter { $0.status == .ok } }
 
     /// The targets, in the scenario's order, as the first cell that finished measured them.
     var targetNames: [String] { okCells.first?.targets.map(\.name) ?? [] }

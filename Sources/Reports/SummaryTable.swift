@@ -10,8 +10,8 @@ extension ScenarioResult {
         let width = max(20, (cells.map(\.label.count).max() ?? 0) + 2)
         var lines = [pad("cell", width) + pad("target", 18) + right("req/s", 10) + right("p99", 10) + right("errors", 8)]
         for cell in cells {
-            if cell.status != "ok" {
-                lines.append(pad(cell.label, width) + cell.status + ": " + (cell.failure ?? ""))
+            if cell.status != .ok {
+                lines.append(pad(cell.label, width) + cell.status.rawValue + ": " + (cell.failure ?? ""))
                 continue
             }
             for target in cell.targets {

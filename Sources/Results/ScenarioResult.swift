@@ -165,8 +165,8 @@ public struct ScenarioResult: Codable, Sendable {
         public var index: Int
         public var label: String
         public var settings: [CellSetting]
-        /// "ok", or "failed" with the reason and the failing process's log tail.
-        public var status: String
+        /// With `failed` or `skipped`, the reason (and for a failure the failing process's log tail).
+        public var status: CellStatus
         public var failure: String?
         public var logTail: String?
         /// Rewrites the run made to the user's files, and anything left behind at stop.
@@ -175,7 +175,7 @@ public struct ScenarioResult: Codable, Sendable {
         /// The configs the cell's stack ran from (file name → text).
         public var configs: [String: String]? = nil
 
-        public init(index: Int, label: String, settings: [CellSetting], status: String, failure: String? = nil, logTail: String? = nil, notes: [String], targets: [Target], configs: [String: String]? = nil) {
+        public init(index: Int, label: String, settings: [CellSetting], status: CellStatus, failure: String? = nil, logTail: String? = nil, notes: [String], targets: [Target], configs: [String: String]? = nil) {
             self.index = index
             self.label = label
             self.settings = settings
@@ -290,13 +290,13 @@ public struct ScenarioResult: Codable, Sendable {
     }
 
     public struct ProcessUsage: Codable, Sendable {
-        public var role: String
+        public var role: StackRole
         public var cpuSeconds: Double
         public var cpuMicrosecondsPerRequest: Double
         public var rssKiB: Int
         public var processes: Int
 
-        public init(role: String, cpuSeconds: Double, cpuMicrosecondsPerRequest: Double, rssKiB: Int, processes: Int) {
+        public init(role: StackRole, cpuSeconds: Double, cpuMicrosecondsPerRequest: Double, rssKiB: Int, processes: Int) {
             self.role = role
             self.cpuSeconds = cpuSeconds
             self.cpuMicrosecondsPerRequest = cpuMicrosecondsPerRequest
@@ -389,7 +389,7 @@ extension ScenarioResult.Cell {
     /// the cell (its reason kept, prefixed with the round).
     public func merging(_ later: ScenarioResult.Cell, round: Int) -> ScenarioResult.Cell {
         var merged = self
-        if later.status != "ok" {
+        if later.status != .ok {
             merged.status = later.status
             merged.failure = [failure, "round \(round): " + (later.failure ?? "")].compactMap { $0 }.joined(separator: "; ")
             merged.logTail = later.logTail

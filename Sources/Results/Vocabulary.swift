@@ -17,15 +17,33 @@ public enum TargetKind: String, Sendable, CaseIterable {
     case external
 
     /// The stack processes that do the work for this kind of target.
-    public var servingRoles: Set<String> {
+    public var servingRoles: Set<StackRole> {
         switch self {
-        case .devServer: ["runserver"]
-        case .proxiedStatic: ["front"]
-        case .proxiedDynamic: ["front", "pool"]
-        case .poolDirect: ["pool"]
+        case .devServer: [.runserver]
+        case .proxiedStatic: [.front]
+        case .proxiedDynamic: [.front, .pool]
+        case .poolDirect: [.pool]
         case .external: []
         }
     }
+}
+
+/// What a process of the stack is: the dev server, the front, the pool (master and workers counted together), or
+/// the collectstatic run before them.
+public enum StackRole: String, Codable, Sendable, CustomStringConvertible {
+    case runserver, front, pool, collectstatic
+    public var description: String { rawValue }
+}
+
+/// How a cell of the matrix ended.
+public enum CellStatus: String, Codable, Sendable, CustomStringConvertible {
+    /// Measured: its targets carry repetitions.
+    case ok
+    /// Its stack failed to start or died; the cell's failure and log tail say why.
+    case failed
+    /// Not run: a program its stack variant needs is not installed (the failure names it).
+    case skipped
+    public var description: String { rawValue }
 }
 
 /// A measured quantity of a target, as thresholds, reports and `compare` name it.

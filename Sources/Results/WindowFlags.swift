@@ -22,13 +22,17 @@ extension ScenarioResult {
 
     /// A process of the stack that ended or appeared during a window, seconds into it.
     public struct ProcessChange: Codable, Sendable, Equatable {
-        public var role: String
+        public var role: StackRole
         public var pid: Int32
-        /// "ended" or "started".
-        public var change: String
+        public var change: Kind
         public var at: Double
 
-        public init(role: String, pid: Int32, change: String, at: Double) {
+        public enum Kind: String, Codable, Sendable, CustomStringConvertible {
+            case ended, started
+            public var description: String { rawValue }
+        }
+
+        public init(role: StackRole, pid: Int32, change: Kind, at: Double) {
             self.role = role
             self.pid = pid
             self.change = change

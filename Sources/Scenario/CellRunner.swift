@@ -45,17 +45,17 @@ final class CellRunner {
     }
 
     func run() -> ScenarioResult.Cell {
-        var result = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: "ok",
+        var result = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .ok,
                                          failure: nil, logTail: nil, notes: [], targets: [])
         do {
             let urls = try start()
             result.targets = try measure(urls)
         } catch let failure as Failure {
-            result.status = "failed"
+            result.status = .failed
             result.failure = failure.reason
             result.logTail = failure.logTail
         } catch {
-            result.status = "failed"
+            result.status = .failed
             result.failure = "\(error)"
         }
         stopAll()
@@ -81,7 +81,7 @@ final class CellRunner {
             notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort,
                                               pool: variant.pool)
             let command = variant.pool == .uwsgi ? [ExternalPrograms.uwsgi, "--ini", layout.uwsgiIni] : [executable, "uwsgi", "--ini", layout.uwsgiIni]
-            let pool = try StackProcess(role: "pool", arguments: command, cpus: cpus, log: layout.cell + "/pool-console.log", directory: layout.cell)
+            let pool = try StackProcess(role: .pool, arguments: command, cpus: cpus, log: layout.cell + "/pool-console.log", directory: layout.cell)
             stack.add(pool)
             try waitFor(pool, logs: [layout.uwsgiLog, pool.log]) { Self.accepts(unixPath: layout.uwsgiSocket) }
             if let httpPort { bases[.poolDirect] = "http://127.0.0.1:\(httpPort)" }
@@ -92,7 +92,7 @@ final class CellRunner {
                                       settings: cell.settings(for: .nginx), port: port, front: variant.front, appProject: appProject)
             let command = variant.front == .nginx ? [ExternalPrograms.nginx, "-c", layout.nginxConf, "-p", layout.cell + "/"]
                 : [executable, "front", "-c", layout.nginxConf, "-p", layout.cell]
-            let front = try StackProcess(role: "front", arguments: command, cpus: cpus, log: layout.cell + "/front-console.log", directory: layout.cell)
+            let front = try StackProcess(role: .front, arguments: command, cpus: cpus, log: layout.cell + "/front-console.log", directory: layout.cell)
             stack.add(front)
             try waitFor(front, logs: [front.log, layout.frontErrorLog]) { Self.accepts(port: port) }
             bases[.proxiedStatic] = "http://127.0.0.1:\(port)"
@@ -103,7 +103,7 @@ final class CellRunner {
             let command = variant.pool == .uwsgi
                 ? [ExternalPrograms.python, "manage.py", "runserver", "127.0.0.1:\(port)", "--noreload"]
                 : [executable, "runserver", "127.0.0.1:\(port)", "--settings", layout.settingsFile]
-            let runserver = try StackProcess(role: "runserver", arguments: command, cpus: cpus, log: layout.runserverLog, directory: appProject)
+            let runserver = try StackProcess(role: .runserver, arguments: command, cpus: cpus, log: layout.runserverLog, directory: appProject)
             stack.add(runserver)
             try waitFor(runserver, logs: [runserver.log]) { Self.accepts(port: port) }
             bases[.devServer] = "http://127.0.0.1:\(port)"
@@ -232,7 +232,7 @@ final class CellRunner {
     /// SIGINT); then the pidfiles and sockets must be gone (removed here and noted when they are not).
     private func stopAll() {
         for process in stack.takeAll().reversed() {
-            let signal: Int32 = process.role == "front" ? SIGQUIT : SIGINT
+            let signal: Int32 = process.role == .front ? SIGQUIT : SIGINT
             let descendants = ProcessSample.tree(process.pid).dropFirst()  // taken before: a stopped parent lists none
             if !process.stop(signal) { notes.append("\(process.role) (pid \(process.pid)) did not stop within 10 s: killed") }
             var leftovers = descendants.filter { kill($0, 0) == 0 }

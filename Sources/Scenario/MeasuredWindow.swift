@@ -26,7 +26,7 @@ struct MeasuredWindow {
 
     /// CPU seconds per role across the window, also for a process replaced meanwhile (stop-pool).
     private final class CPUAccount: @unchecked Sendable {
-        private let state = Locked<(base: [ObjectIdentifier: Double], spent: [String: Double])>(([:], [:]))
+        private let state = Locked<(base: [ObjectIdentifier: Double], spent: [StackRole: Double])>(([:], [:]))
 
         func open(_ process: StackProcess, cpu: Double) { state.withLock { $0.base[ObjectIdentifier(process)] = cpu } }
 
@@ -37,7 +37,7 @@ struct MeasuredWindow {
             }
         }
 
-        func spent(_ role: String) -> Double { state.value.spent[role] ?? 0 }
+        func spent(_ role: StackRole) -> Double { state.value.spent[role] ?? 0 }
     }
 
     func measure() throws -> ScenarioResult.Repetition {
@@ -49,14 +49,14 @@ struct MeasuredWindow {
         let coresBefore = plan.cpus.flatMap(CPUTimes.now)
         let account = CPUAccount()
         var known: [ObjectIdentifier: (process: StackProcess, pids: Set<pid_t>)] = [:]
-        var peakRSS: [String: Int] = [:]
+        var peakRSS: [StackRole: Int] = [:]
         for process in stack.processes {
             let usage = ProcessSample.usage(of: process.pid)
             account.open(process, cpu: usage.cpuSeconds)
             known[ObjectIdentifier(process)] = (process, Set(usage.pids))
             peakRSS[process.role] = usage.rssKiB
         }
-        let poolBefore = target.kind.servingRoles.contains("pool") ? stack.poolStats() : nil
+        let poolBefore = target.kind.servingRoles.contains(.pool) ? stack.poolStats() : nil
         let events = StackEvents(events: target.events, stack: stack, baseURL: baseURL, harakiriSeconds: harakiriSeconds,
                                  elapsed: { run.elapsedSeconds }, stopped: { [interrupted] in interrupted() || run.isStopRequested })
         events.start()
@@ -85,11 +85,11 @@ struct MeasuredWindow {
                         let id = ObjectIdentifier(process)
                         let now = Set(usage.pids)
                         if let previous = state.known[id]?.pids {
-                            state.changes += previous.subtracting(now).sorted().map { .init(role: process.role, pid: $0, change: "ended", at: at) }
-                            state.changes += now.subtracting(previous).sorted().map { .init(role: process.role, pid: $0, change: "started", at: at) }
+                            state.changes += previous.subtracting(now).sorted().map { .init(role: process.role, pid: $0, change: .ended, at: at) }
+                            state.changes += now.subtracting(previous).sorted().map { .init(role: process.role, pid: $0, change: .started, at: at) }
                         } else {
                             account.open(process, cpu: 0)  // started during the window: all its CPU counts
-                            state.changes.append(.init(role: process.role, pid: process.pid, change: "started", at: at))
+                            state.changes.append(.init(role: process.role, pid: process.pid, change: .started, at: at))
                         }
                         state.known[id] = (process, now)
                         state.peakRSS[process.role] = max(state.peakRSS[process.role] ?? 0, usage.rssKiB)

@@ -16,7 +16,7 @@ final class RunningStack: @unchecked Sendable {
 
     func add(_ process: StackProcess) { list.withLock { $0.append(process) } }
 
-    func process(role: String) -> StackProcess? { list.value.first { $0.role == role } }
+    func process(role: StackRole) -> StackProcess? { list.value.first { $0.role == role } }
 
     /// Takes `process` out of the list (its death is then no failure), or puts `replacement` in its place.
     func remove(_ process: StackProcess) { list.withLock { $0.removeAll { $0 === process } } }
@@ -26,7 +26,7 @@ final class RunningStack: @unchecked Sendable {
 
     /// The pool's stats, when a pool runs.
     func poolStats() -> PoolStats? {
-        process(role: "pool") != nil ? PoolStats.read(unixPath: layout.statsSocket) : nil
+        process(role: .pool) != nil ? PoolStats.read(unixPath: layout.statsSocket) : nil
     }
 
     func logTails() -> String {

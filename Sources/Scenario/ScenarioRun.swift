@@ -75,7 +75,7 @@ public final class ScenarioRun: @unchecked Sendable {
                 if let reason = skipped[cell.variant(default: scenario.stack.variant)] {
                     if round == 1 {
                         say("cell \(cell.index)/\(cells.count): \(cell.label): skipped: \(reason)")
-                        measured[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: "skipped",
+                        measured[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .skipped,
                                                                    failure: reason, logTail: nil, notes: [], targets: [])
                     }
                     continue
@@ -88,13 +88,13 @@ public final class ScenarioRun: @unchecked Sendable {
                                         position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
                                         targetOrder: order, interrupted: { [stopFlag] in stopFlag.value }, say: say, live: live)
                 var cellResult = runner.run()
-                if stopFlag.value && cellResult.status != "ok" { break rounds }  // the interrupted cell is not recorded
-                if cellResult.status != "ok" {
+                if stopFlag.value && cellResult.status != .ok { break rounds }  // the interrupted cell is not recorded
+                if cellResult.status != .ok {
                     say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
                 }
                 cellResult.configs = Self.configs(in: layout.cell)
                 measured[cell.index] = measured[cell.index].map { $0.merging(cellResult, round: round) } ?? cellResult
-                for repetition in 1...scenario.load.repetitions where cellResult.status == "ok" {
+                for repetition in 1...scenario.load.repetitions where cellResult.status == .ok {
                     result.order = (result.order ?? []) + order.map { .init(round: round, cell: cell.label, target: scenario.targets[$0].name, repetition: repetition) }
                 }
                 keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index))
@@ -110,7 +110,7 @@ public final class ScenarioRun: @unchecked Sendable {
         }
         published = true
         return Outcome(folder: folder, result: result, failedThresholds: result.thresholds.filter { !$0.passed },
-                       failedCells: result.cells.filter { $0.status == "failed" }.count)
+                       failedCells: result.cells.filter { $0.status == .failed }.count)
     }
 
     /// The project copies in `work`, with collectstatic run on each once for the whole run: `stackbench
@@ -127,7 +127,7 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 
     private func collect(_ command: [String], in folder: String, source: String) throws {
-        let process = try StackProcess(role: "collectstatic", arguments: command, cpus: nil, log: folder + "/../collectstatic.log", directory: folder)
+        let process = try StackProcess(role: .collectstatic, arguments: command, cpus: nil, log: folder + "/../collectstatic.log", directory: folder)
         while process.isRunning { usleep(20_000) }
         guard process.endDescription == "exited with status 0" else {
             throw FileError(path: source, problem: "collectstatic failed: \(process.logTail(5))", exitStatus: .runFailed)
@@ -187,7 +187,7 @@ public final class ScenarioRun: @unchecked Sendable {
     private func checkThresholds(_ cells: [ScenarioResult.Cell]) -> [ScenarioResult.ThresholdOutcome] {
         var outcomes: [ScenarioResult.ThresholdOutcome] = []
         let names = scenario.targets.map(\.name)
-        for cell in cells where cell.status == "ok" {
+        for cell in cells where cell.status == .ok {
             for threshold in scenario.thresholds {
                 let verdicts = threshold.check(targets: names) { target, metric in
                     cell.targets.first { $0.name == target }?.median?.value(metric)

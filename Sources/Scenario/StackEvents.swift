@@ -66,11 +66,11 @@ final class StackEvents: @unchecked Sendable {
     private func perform(_ event: Scenario.Event) -> String {
         switch event.action {
         case .reloadPool:
-            guard let pool = stack.process(role: "pool") else { return "no pool running" }
+            guard let pool = stack.process(role: .pool) else { return "no pool running" }
             kill(pool.pid, SIGHUP)
             return "SIGHUP to the pool's master (pid \(pool.pid)): graceful reload"
         case .killWorker:
-            guard let pool = stack.process(role: "pool") else { return "no pool running" }
+            guard let pool = stack.process(role: .pool) else { return "no pool running" }
             let worker = stack.poolStats()?.workers.first { $0.pid > 0 }.map { pid_t($0.pid) }
                 ?? ProcessSample.tree(pool.pid).dropFirst().first
             guard let worker else { return "the pool has no worker to kill" }
@@ -79,7 +79,7 @@ final class StackEvents: @unchecked Sendable {
         case .stopPool:
             return stopPool(for: Double(event.duration ?? 0) / 1e9)
         case .reloadFront:
-            guard let front = stack.process(role: "front") else { return "no front running" }
+            guard let front = stack.process(role: .front) else { return "no front running" }
             kill(front.pid, SIGHUP)
             return "SIGHUP to the front (pid \(front.pid)): graceful reload"
         case .harakiri:
@@ -88,7 +88,7 @@ final class StackEvents: @unchecked Sendable {
     }
 
     private func stopPool(for seconds: Double) -> String {
-        guard let pool = stack.process(role: "pool") else { return "no pool running" }
+        guard let pool = stack.process(role: .pool) else { return "no pool running" }
         let start = elapsed()
         stack.remove(pool)
         let graceful = pool.stop(SIGINT)

@@ -6,7 +6,7 @@ import Results
 /// CPUs with its output in a log file, told to die with the runner (PR_SET_PDEATHSIG, so even a runner killed
 /// outright leaves no server behind), sampled from /proc, and stopped by its own pid only.
 final class StackProcess: @unchecked Sendable {
-    let role: String
+    let role: StackRole
     let pid: pid_t
     let log: String
     /// The command it was started with, for a restart (stop-pool).
@@ -18,7 +18,7 @@ final class StackProcess: @unchecked Sendable {
 
     /// Starts `arguments` (the executable first) through setpriv (die with the runner, SIGINT) and taskset
     /// (the CPUs); both exec, so the pid is the program's own.
-    init(role: String, arguments: [String], cpus: CPUSet?, log: String, directory: String) throws {
+    init(role: StackRole, arguments: [String], cpus: CPUSet?, log: String, directory: String) throws {
         self.role = role
         self.log = log
         self.arguments = arguments

@@ -33,7 +33,7 @@ enum WindowValidity {
             }
         }
         if !eventsScheduled {
-            var causes = changes.map { String(format: "%@ pid %d %@ at %.1f s", $0.role, $0.pid, $0.change, $0.at) }
+            var causes = changes.map { String(format: "%@ pid %d %@ at %.1f s", $0.role.rawValue, $0.pid, $0.change.rawValue, $0.at) }
             let respawns = pool?.workers.filter { $0.respawns > 0 } ?? []
             if causes.isEmpty && !respawns.isEmpty {
                 causes = respawns.map { "pool worker \($0.id) respawned \($0.respawns) time(s)" }

@@ -23,7 +23,7 @@ enum SyntheticRuns {
             load: .init(connections: 4, threads: 1, durationSeconds: 1, count: nil, warmupSeconds: 0, rate: nil, repetitions: 5,
                         keepAlive: true, clientCPUs: nil, serverCPUs: nil))
         for (index, (label, targets)) in cells.enumerated() {
-            var cell = ScenarioResult.Cell(index: index + 1, label: label, settings: [], status: targets == nil ? "failed" : "ok",
+            var cell = ScenarioResult.Cell(index: index + 1, label: label, settings: [], status: targets == nil ? .failed : .ok,
                                            failure: targets == nil ? "pool killed by signal 9" : nil, logTail: nil, notes: [], targets: [])
             for (name, values) in targets ?? [] {
                 var target = ScenarioResult.Target(name: name, kind: "proxied-dynamic", url: "http://127.0.0.1:1", repetitions: [], median: nil)
@@ -31,7 +31,7 @@ enum SyntheticRuns {
                     let p99 = values.p99?[repetition] ?? 1000
                     let errors = values.errors?[repetition] ?? 0
                     target.repetitions.append(.init(load: loadResult(rps: rps, p99: p99, errors: errors),
-                                                    processes: [.init(role: "front", cpuSeconds: 1, cpuMicrosecondsPerRequest: 50, rssKiB: 1000, processes: 1)],
+                                                    processes: [.init(role: .front, cpuSeconds: 1, cpuMicrosecondsPerRequest: 50, rssKiB: 1000, processes: 1)],
                                                     pool: nil,
                                                     flags: values.clientBound?[repetition] == true
                                                         ? [.init(kind: .clientBound, detail: "the client's core was 97% busy")] : []))
