@@ -8,15 +8,8 @@ public struct NginxTemplate: Sendable, Equatable {
     }
     public var parts: [Part]
 
-    /// The variables the front can produce (shared/spec/nginx-subset.md §9, §8), besides `http_*` headers.
-    public static let knownVariables: Set<String> = [
-        "uri", "document_uri", "request_uri", "args", "query_string", "is_args", "host", "server_name",
-        "server_port", "server_addr", "server_protocol", "remote_addr", "remote_port", "remote_user", "scheme",
-        "https", "request_method", "content_type", "content_length", "document_root", "request", "status",
-        "body_bytes_sent", "bytes_sent", "request_length", "request_time", "time_local", "time_iso8601", "msec",
-        "connection", "connection_requests", "upstream_response_time", "upstream_connect_time",
-        "upstream_addr", "upstream_status", "pid", "nginx_version", "request_filename",
-    ]
+    /// The variables the front can produce, besides `http_*` headers.
+    public static let knownVariables = Set(NginxVariable.allCases.map(\.rawValue))
 
     /// Splits `text`; `$name` runs over letters, digits and `_`; `${name}` ends at the brace.
     public init(parsing text: String) throws(TemplateError) {

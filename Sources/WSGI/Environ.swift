@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// The CGI/WSGI variables of one request, in the order the server delivered them.
 ///
 /// nginx's `uwsgi_params` may send a variable twice (one HTTP_* per repeated header); the list keeps every entry,
@@ -115,8 +117,8 @@ public enum PercentDecoding {
         var index = 0
         while index < source.count {
             let byte = source[index]
-            if byte == UInt8(ascii: "%"), index + 2 < source.count, let high = hexValue(source[index + 1]),
-               let low = hexValue(source[index + 2]) {
+            if byte == UInt8(ascii: "%"), index + 2 < source.count, let high = Hex.value(source[index + 1]),
+               let low = Hex.value(source[index + 2]) {
                 bytes.append(high << 4 | low)
                 index += 3
                 continue
@@ -125,14 +127,5 @@ public enum PercentDecoding {
             index += 1
         }
         return String(validating: bytes, as: UTF8.self) ?? String(bytes.map { Character(Unicode.Scalar($0)) })
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

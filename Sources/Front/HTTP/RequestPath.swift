@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// nginx's URI normalisation (shared/spec/nginx-subset.md §4), done once per request before any matching: the path
 /// is percent-decoded, `//` merged, `.` dropped and `..` resolved; a `..` above `/` or a decoded NUL is a 400. The
 /// query string is kept as sent. The path is written into a buffer the connection reuses (a decoded path need not
@@ -35,7 +37,7 @@ enum RequestPath {
                 byte = target[index]
                 if byte == UInt8(ascii: "%") {
                     guard index + 2 < pathEnd,
-                          let high = hexValue(target[index + 1]), let low = hexValue(target[index + 2]) else { return .failure(.badRequest) }
+                          let high = Hex.value(target[index + 1]), let low = Hex.value(target[index + 2]) else { return .failure(.badRequest) }
                     byte = high << 4 | low
                     guard byte != 0 else { return .failure(.badRequest) }
                     index += 2
@@ -73,14 +75,5 @@ enum RequestPath {
             }
         }
         return nil
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

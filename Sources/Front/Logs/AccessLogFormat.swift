@@ -78,22 +78,50 @@ struct AccessLogFormat: Sendable {
     }
 
     private static func operation(_ name: String) -> Operation {
-        let table: [String: Operation] = [
-            "remote_addr": .remoteAddress, "remote_port": .remotePort, "remote_user": .remoteUser,
-            "time_local": .timeLocal, "time_iso8601": .timeISO8601, "msec": .msec, "request": .request,
-            "request_method": .requestMethod, "request_uri": .requestURI, "uri": .uri, "document_uri": .uri,
-            "args": .args, "query_string": .args, "is_args": .isArgs, "status": .status,
-            "body_bytes_sent": .bodyBytesSent, "bytes_sent": .bytesSent, "request_length": .requestLength,
-            "request_time": .requestTime, "server_name": .serverName, "server_port": .serverPort,
-            "server_protocol": .serverProtocol, "document_root": .documentRoot, "scheme": .scheme, "https": .https,
-            "connection": .connection, "connection_requests": .connectionRequests, "host": .host, "pid": .pid,
-            "nginx_version": .nginxVersion, "upstream_addr": .upstreamAddress, "upstream_status": .upstreamStatus,
-            "upstream_response_time": .upstreamResponseTime, "upstream_connect_time": .upstreamConnectTime,
-            "content_type": .header(Array("content_type".utf8)), "content_length": .header(Array("content_length".utf8)),
-        ]
-        if let known = table[name] { return known }
+        if let variable = NginxVariable(rawValue: name) { return operation(variable) }
         if name.hasPrefix("http_") { return .header(Array(name.dropFirst(5).utf8)) }
         return .unset
+    }
+
+    private static func operation(_ variable: NginxVariable) -> Operation {
+        switch variable {
+        case .remoteAddr: .remoteAddress
+        case .remotePort: .remotePort
+        case .remoteUser: .remoteUser
+        case .timeLocal: .timeLocal
+        case .timeIso8601: .timeISO8601
+        case .msec: .msec
+        case .request: .request
+        case .requestMethod: .requestMethod
+        case .requestUri: .requestURI
+        case .uri, .documentUri: .uri
+        case .args, .queryString: .args
+        case .isArgs: .isArgs
+        case .status: .status
+        case .bodyBytesSent: .bodyBytesSent
+        case .bytesSent: .bytesSent
+        case .requestLength: .requestLength
+        case .requestTime: .requestTime
+        case .serverName: .serverName
+        case .serverPort: .serverPort
+        case .serverProtocol: .serverProtocol
+        case .documentRoot: .documentRoot
+        case .scheme: .scheme
+        case .https: .https
+        case .connection: .connection
+        case .connectionRequests: .connectionRequests
+        case .host: .host
+        case .pid: .pid
+        case .nginxVersion: .nginxVersion
+        case .upstreamAddr: .upstreamAddress
+        case .upstreamStatus: .upstreamStatus
+        case .upstreamResponseTime: .upstreamResponseTime
+        case .upstreamConnectTime: .upstreamConnectTime
+        case .contentType: .header(Array("content_type".utf8))
+        case .contentLength: .header(Array("content_length".utf8))
+        // Not produced yet: logged as "-" (nginx gives the connection's local address and the mapped file name).
+        case .serverAddr, .requestFilename: .unset
+        }
     }
 
     /// Appends the line for `facts` (with its newline when `newline`), escaped as the format says: by default

@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// A chunked request body decoded as it arrives (RFC 9112 §7.1), for a body that goes upstream with a length:
 /// hex size (extensions ignored), CRLF, data, CRLF; a zero size and the trailer section end it. A malformed size
 /// line is a 400, as nginx answers it.
@@ -19,7 +21,7 @@ struct ChunkedBody {
             let byte = bytes[index]
             switch state {
             case .size:
-                if let digit = RequestPath.hexValue(byte) {
+                if let digit = Hex.value(byte) {
                     guard digits < 15 else { throw .malformed }
                     size = size << 4 | Int(digit)
                     digits += 1
