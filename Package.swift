@@ -33,7 +33,7 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
-        // Readers of the files users hand over: project settings (and later uwsgi.ini, nginx.conf).
+        // Readers of the files users hand over: project settings, uwsgi.ini, nginx.conf.
         .target(
             name: "StackConfig",
             dependencies: ["BenchSupport", .product(name: "Yams", package: "Yams")]

@@ -1,12 +1,23 @@
+// Scenario: the harness behind `stackbench run`.
+//
+// Owns: scenario files read and checked with every mistake named by line and key (`Model/`: `Scenario`, its YAML
+// reading, the matrix, thresholds, stack variants, `--replay`), standing each cell's stack up from rewritten copies
+// of the user's files and taking it down again (`Stack/`: the layout of a run folder, child processes, readiness
+// probes, the pool's stats, events under load, the Debian programs of the reference stack), measuring windows and
+// judging them (`Measure/`: CPU and memory per process over a window, window flags, capacity searches), and the run
+// itself (`ScenarioRun`: rounds, interleaving, interruption, the run folder written once at the end).
+// Must not: lay results out (Reports does) or be needed by anything that only reads results (Results, Compare).
+// Mirrors: nothing one program does; the conventions are wrk's (the load), benchstat's (the repetitions) and CI
+// tools' (the exit status).
+
 import BenchSupport
 import Foundation
 import Results
 
 /// A declarative benchmark, as read from a scenario YAML file (docs/scenarios.md): the stack to stand up (project
 /// settings, uwsgi.ini, nginx.conf), the settings to sweep (`matrix`), the paths to drive (`targets`), how hard and
-/// how long (`load`), and what must hold (`thresholds`). This module owns reading and validating scenarios,
-/// expanding the matrix, rewriting the user's files into a run folder, running each cell and writing results;
-/// the `stackbench run` command only wires it to the terminal.
+/// how long (`load`), and what must hold (`thresholds`). The `stackbench run` command only wires the run to the
+/// terminal.
 public struct Scenario: Sendable {
     /// The scenario file as named by the user.
     public var file: String
