@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "Compare", dependencies: ["BenchSupport", "Results", "Reports"]),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
-        .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig"]),
+        .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "Results", "Reports"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [
@@ -99,8 +99,9 @@ let package = Package(
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "FrontTests", dependencies: ["Front", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "StackConfig", "StackbenchTesting", "BenchSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "StackbenchTesting"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Results", "Reports", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport", "Compare", "Results"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -28,6 +28,22 @@ public struct RunResult: Codable, Sendable {
     /// Things a reader must know before trusting the numbers, one sentence each.
     public var warnings: [String]
 
+    public init(startedAt: String, config: Config, summary: Summary, latency: LatencySummary, uncorrectedLatency: LatencySummary? = nil, statusCodes: [String: Int], statusClasses: [String: Int], errors: ErrorCounts, clientCPU: ClientCPU, perSecond: [SecondSample], histogram: EncodedHistogram, uncorrectedHistogram: EncodedHistogram? = nil, warnings: [String]) {
+        self.startedAt = startedAt
+        self.config = config
+        self.summary = summary
+        self.latency = latency
+        self.uncorrectedLatency = uncorrectedLatency
+        self.statusCodes = statusCodes
+        self.statusClasses = statusClasses
+        self.errors = errors
+        self.clientCPU = clientCPU
+        self.perSecond = perSecond
+        self.histogram = histogram
+        self.uncorrectedHistogram = uncorrectedHistogram
+        self.warnings = warnings
+    }
+
     /// The load as it was asked for.
     public struct Config: Codable, Sendable {
         public var requests: [Request]
@@ -45,6 +61,21 @@ public struct RunResult: Codable, Sendable {
         public var keepAlive: Bool
         /// Client CPUs as a `taskset -c` list, or nil when unpinned.
         public var cpus: String?
+
+        public init(requests: [Request], unixSocket: String? = nil, connections: Int, threads: Int, model: String, rate: Double? = nil, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, timeoutSeconds: Double, keepAlive: Bool, cpus: String? = nil) {
+            self.requests = requests
+            self.unixSocket = unixSocket
+            self.connections = connections
+            self.threads = threads
+            self.model = model
+            self.rate = rate
+            self.durationSeconds = durationSeconds
+            self.count = count
+            self.warmupSeconds = warmupSeconds
+            self.timeoutSeconds = timeoutSeconds
+            self.keepAlive = keepAlive
+            self.cpus = cpus
+        }
     }
 
     /// A request of the mix, without its body (only its size).
@@ -54,6 +85,14 @@ public struct RunResult: Codable, Sendable {
         public var headers: [String]
         public var bodyBytes: Int
         public var weight: Double
+
+        public init(method: String, url: String, headers: [String], bodyBytes: Int, weight: Double) {
+            self.method = method
+            self.url = url
+            self.headers = headers
+            self.bodyBytes = bodyBytes
+            self.weight = weight
+        }
     }
 
     public struct Summary: Codable, Sendable {
@@ -74,6 +113,19 @@ public struct RunResult: Codable, Sendable {
         public var bytesPerSecond: Double
         /// Open model: requests the schedule intended to send inside the window.
         public var intended: Int?
+
+        public init(requests: Int, responses: Int, errors: Int, non2xx3xx: Int, unfinished: Int, elapsedSeconds: Double, requestsPerSecond: Double, bytes: Int, bytesPerSecond: Double, intended: Int? = nil) {
+            self.requests = requests
+            self.responses = responses
+            self.errors = errors
+            self.non2xx3xx = non2xx3xx
+            self.unfinished = unfinished
+            self.elapsedSeconds = elapsedSeconds
+            self.requestsPerSecond = requestsPerSecond
+            self.bytes = bytes
+            self.bytesPerSecond = bytesPerSecond
+            self.intended = intended
+        }
     }
 
     public struct LatencySummary: Codable, Sendable {
@@ -83,6 +135,14 @@ public struct RunResult: Codable, Sendable {
         public var max: Double
         /// Keys "50", "75", "90", "99", "99.9", "99.99".
         public var percentiles: [String: Double]
+
+        public init(min: Double, mean: Double, stdev: Double, max: Double, percentiles: [String: Double]) {
+            self.min = min
+            self.mean = mean
+            self.stdev = stdev
+            self.max = max
+            self.percentiles = percentiles
+        }
     }
 
     public struct ErrorCounts: Codable, Sendable {
@@ -92,6 +152,12 @@ public struct RunResult: Codable, Sendable {
         public var byCurlCode: [String: Int]
         /// libcurl's text for each code seen.
         public var curlMessages: [String: String]
+
+        public init(byCategory: [String: Int], byCurlCode: [String: Int], curlMessages: [String: String]) {
+            self.byCategory = byCategory
+            self.byCurlCode = byCurlCode
+            self.curlMessages = curlMessages
+        }
     }
 
     public struct ClientCPU: Codable, Sendable {
@@ -104,6 +170,15 @@ public struct RunResult: Codable, Sendable {
         public var microsecondsPerRequest: Double
         /// More than 90% busy over a window of at least 0.5 s: the numbers measure the client, not the server.
         public var saturated: Bool
+
+        public init(userSeconds: Double, systemSeconds: Double, cores: Int, shareOfCores: Double, microsecondsPerRequest: Double, saturated: Bool) {
+            self.userSeconds = userSeconds
+            self.systemSeconds = systemSeconds
+            self.cores = cores
+            self.shareOfCores = shareOfCores
+            self.microsecondsPerRequest = microsecondsPerRequest
+            self.saturated = saturated
+        }
     }
 
     public struct SecondSample: Codable, Sendable {
@@ -114,6 +189,15 @@ public struct RunResult: Codable, Sendable {
         public var non2xx3xx: Int?
         public var p50: Double
         public var p99: Double
+
+        public init(second: Int, requests: Int, errors: Int, non2xx3xx: Int? = nil, p50: Double, p99: Double) {
+            self.second = second
+            self.requests = requests
+            self.errors = errors
+            self.non2xx3xx = non2xx3xx
+            self.p50 = p50
+            self.p99 = p99
+        }
     }
 
     /// The percentiles every summary reports, as keys and as numbers.

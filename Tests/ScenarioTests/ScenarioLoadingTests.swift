@@ -5,8 +5,7 @@ import StackConfig
 import StackbenchTesting
 import Testing
 
-/// Reading scenarios: every kind of mistake names file, line and key before anything starts; the matrix expands as
-/// a cross product or a list; thresholds parse and judge.
+/// Reading scenarios: every kind of mistake names file, line and key before anything starts.
 @Suite struct ScenarioLoadingTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let shipped = repository + "/scenarios/static-vs-dynamic.yml"
@@ -21,7 +20,9 @@ import Testing
             requests: [/static/css/app.css]
         """
 
-    func load(_ text: String) throws -> Scenario {
+    func load(_ text: String) throws -> Scenario { try Self.load(text) }
+
+    static func load(_ text: String) throws -> Scenario {
         let folder = try TemporaryFolder()
         let file = folder.file("s.yml")
         try text.write(toFile: file, atomically: true, encoding: .utf8)
@@ -154,47 +155,6 @@ import Testing
                 #expect(error.line != nil, "\(error)")
             }
         }
-    }
-
-    @Test func theMatrixIsACrossProductOrAList() throws {
-        let cross = try load(Self.good + "\nmatrix:\n  workers: [1, 2]\n  threads: 4\n  worker_processes: [1, 2]\n").matrix
-        #expect(cross.cells.map(\.label) == ["workers=1 threads=4 worker_processes=1", "workers=1 threads=4 worker_processes=2",
-                                              "workers=2 threads=4 worker_processes=1", "workers=2 threads=4 worker_processes=2"])
-        #expect(cross.cells[0].settings(for: .nginx).map(\.name) == ["worker_processes"])
-        let list = try load(Self.good + "\nmatrix:\n  cells:\n    - {workers: 1}\n    - {workers: 2, thunder-lock: true}\n").matrix
-        #expect(list.cells.map(\.label) == ["workers=1", "workers=2 thunder-lock=true"])
-        #expect(try load(Self.good).matrix.cells.map(\.label) == ["defaults"])
-        #expect(throws: ConfigError.self) { try load(Self.good + "\nmatrix:\n  socket: [/tmp/x.sock]\n") }
-    }
-
-    @Test func thresholdsJudgeMediansAndRatios() throws {
-        let targets = ["a", "b"]
-        let values: [String: [Metric: Double]] = ["a": [.rps: 3000, .p99: 40_000, .errors: 0], "b": [.rps: 1000, .errors: 2]]
-        func check(_ text: String) throws -> [Bool] {
-            try Threshold.parse(text, line: 1, targets: targets).check(targets: targets) { values[$0]?[$1] }.map(\.passed)
-        }
-        #expect(try check("a.rps > 2500") == [true])
-        #expect(try check("a.p99 < 50ms") == [true])
-        #expect(try check("a.p99 < 30ms") == [false])
-        #expect(try check("errors == 0") == [true, false])
-        #expect(try check("a.rps / b.rps >= 3") == [true])
-        #expect(try check("a.rps / b.rps > 3.5") == [false])
-        #expect(try check("b.p99 < 1s") == [false], "not measured fails")
-    }
-
-    @Test func sweptOptionsReplaceTheirAliasesInTheRewrittenIni() throws {
-        let folder = try TemporaryFolder()
-        let ini = folder.file("u.ini")
-        try "[uwsgi]\nchdir = /opt/project/teacher/\nprocesses = 3\nT = true\nsocket = /opt/x.sock\ndaemonize = /opt/u.log\n"
-            .write(toFile: ini, atomically: true, encoding: .utf8)
-        let layout = StackLayout(work: folder.path, cellIndex: 1, settingsFile: folder.file("settings.yml"))
-        _ = try layout.writeUwsgiIni(from: ini, settings: [.init(name: "workers", value: "2", component: .uwsgi),
-                                                           .init(name: "threads", value: "4", component: .uwsgi)], httpPort: nil)
-        let lines = try String(contentsOfFile: layout.uwsgiIni, encoding: .utf8).split(separator: "\n").map(String.init)
-        #expect(!lines.contains("processes = 3") && lines.contains("workers = 2"), "\(lines)")
-        #expect(lines.contains("T = true"), "T is enable-threads, not an alias of threads: \(lines)")
-        #expect(!lines.contains { $0.contains("/opt/") }, "\(lines)")
-        #expect(lines.contains("socket = \(layout.uwsgiSocket)") && lines.contains("logto = \(layout.uwsgiLog)"))
     }
 }
 

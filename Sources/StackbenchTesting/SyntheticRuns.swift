@@ -1,21 +1,29 @@
 import Foundation
-@testable import LoadEngine
+import LoadEngine
+import Reports
 import Results
 import StackbenchTesting
 
 /// Run folders written as `stackbench run` writes them, with chosen req/s and p99 per repetition, so a test
 /// decides exactly what `compare` sees.
-enum SyntheticRuns {
-    struct TargetValues {
-        var rps: [Double]
-        var p99: [Double]? = nil
-        var errors: [Int]? = nil
+public enum SyntheticRuns {
+    public struct TargetValues {
+        public var rps: [Double]
+        public var p99: [Double]?
+        public var errors: [Int]?
         /// Windows flagged client-bound.
-        var clientBound: [Bool]? = nil
+        public var clientBound: [Bool]?
+
+        public init(rps: [Double], p99: [Double]? = nil, errors: [Int]? = nil, clientBound: [Bool]? = nil) {
+            self.rps = rps
+            self.p99 = p99
+            self.errors = errors
+            self.clientBound = clientBound
+        }
     }
 
     /// `cells`: label → target name → its values; a label mapped to nil is a failed cell.
-    static func write(in folder: TemporaryFolder, name: String, cells: [(String, [(String, TargetValues)]?)]) throws -> String {
+    public static func write(in folder: TemporaryFolder, name: String, cells: [(String, [(String, TargetValues)]?)]) throws -> String {
         var result = ScenarioResult(
             scenario: .init(name: "synthetic", file: "synthetic.yml", stack: [:]),
             machine: .init(cpuModel: "test", cores: 2, kernel: "test"), stackbench: .init(version: "0.1.0", gitSha: nil),
@@ -47,12 +55,12 @@ enum SyntheticRuns {
         return runFolder
     }
 
-    static func histogram(_ value: Double) -> EncodedHistogram {
+    public static func histogram(_ value: Double) -> EncodedHistogram {
         let json = "{\"lowest\":1,\"highest\":60000000,\"significantDigits\":3,\"counts\":[[\(Int(value)),1]]}"
         return try! JSONDecoder().decode(EncodedHistogram.self, from: Data(json.utf8))
     }
 
-    static func loadResult(rps: Double, p99: Double, errors: Int) -> RunResult {
+    public static func loadResult(rps: Double, p99: Double, errors: Int) -> RunResult {
         let requests = Int(rps)
         let latency = RunResult.LatencySummary(min: 10, mean: p99 / 2, stdev: 1, max: p99 * 2,
                                                percentiles: ["50": p99 / 3, "75": p99 / 2, "90": p99 / 1.5, "99": p99, "99.9": p99 * 1.5, "99.99": p99 * 2])

@@ -8,7 +8,7 @@ import Testing
 /// `stackbench compare` and the gate on synthetic run folders whose repetitions the test chooses: identical
 /// distributions are "~", a 20% drop with little noise is significant and fails the gate, a 3% drop inside heavy
 /// noise is not, too few repetitions make the gate say it cannot judge, and bad files exit 2 with the reason.
-@Suite struct CompareTests {
+@Suite struct CompareCommandTests {
     typealias Values = SyntheticRuns.TargetValues
 
     static let steady: [Double] = [1000, 1008, 994, 1003, 997]

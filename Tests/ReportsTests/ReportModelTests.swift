@@ -1,0 +1,55 @@
+import Foundation
+import Results
+@testable import Reports
+import StackbenchTesting
+import Testing
+
+/// The report model both report.md and report.html are laid out from, on synthetic results: which cells count,
+/// the best cell, the order of the ratios, stacks side by side, and what is listed as not to trust.
+@Suite struct ReportModelTests {
+    typealias Values = SyntheticRuns.TargetValues
+
+    static func result(_ cells: [(String, [(String, Values)]?)]) throws -> ScenarioResult {
+        let folder = try TemporaryFolder()
+        return try RunFolder.read(try SyntheticRuns.write(in: folder, name: "run", cells: cells)).result
+    }
+
+    @Test func failedCellsAreLeftOutAndTheBestCellHasTheHighestMedian() throws {
+        let result = try Self.result([
+            ("workers=1", [("dev-server", Values(rps: [900, 1000, 1100]))]),
+            ("workers=2", [("dev-server", Values(rps: [1900, 2000, 2100]))]),
+            ("workers=4", nil),
+        ])
+        #expect(result.okCells.map(\.label) == ["workers=1", "workers=2"])
+        #expect(result.targetNames == ["dev-server"])
+        #expect(result.bestCell(of: "dev-server") == "workers=2")
+        #expect(result.medians(of: "dev-server").map(\.median.rps) == [1000, 2000])
+    }
+
+    @Test func ratiosDivideEachLaterTargetByEachEarlierOne() {
+        #expect(ScenarioResult.pairs(["dev", "static", "dynamic"]).map { "\($0.0)/\($0.1)" } == ["static/dev", "dynamic/dev", "dynamic/static"])
+        #expect(ScenarioResult.pairs(["only"]).isEmpty)
+    }
+
+    @Test func stacksSideBySideGroupTheOtherSettings() throws {
+        var result = try Self.result([
+            ("stack=swift workers=2", [("proxied-dynamic", Values(rps: [3000]))]),
+            ("stack=reference workers=2", [("proxied-dynamic", Values(rps: [1500]))]),
+        ])
+        for index in result.cells.indices {
+            let stack = index == 0 ? "swift" : "reference"
+            result.cells[index].settings = [.init(name: "stack", value: stack, component: .stack), .init(name: "workers", value: "2", component: .uwsgi)]
+        }
+        #expect(result.stackNames == ["swift", "reference"] && result.baselineStack == "reference")
+        let sides = result.sideBySide()
+        let group = try #require(sides.first?.groups.first)
+        #expect(sides.count == 1 && group.settings == "workers=2")
+        #expect(group.ratio("swift", over: "reference") == 2)
+    }
+
+    @Test func flaggedWindowsAreListedNotToTrust() throws {
+        let result = try Self.result([("workers=2", [("proxied-static", Values(rps: [60000, 61000], clientBound: [true, false]))])])
+        #expect(result.validityLines == ["workers=2 · proxied-static, window 1: client-bound — the client's core was 97% busy"])
+        #expect(result.isFlagged(result.cells[0].targets[0]))
+    }
+}
