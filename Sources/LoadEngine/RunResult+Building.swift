@@ -109,8 +109,8 @@ extension RunResult.LatencySummary {
         mean = empty ? 0 : histogram.mean
         stdev = empty ? 0 : histogram.stdDeviation
         max = empty ? 0 : Double(histogram.maxRecorded)
-        percentiles = Dictionary(uniqueKeysWithValues: RunResult.reportedPercentiles.map {
-            ($0.key, empty ? 0 : Double(histogram.valueAtPercentile($0.value)))
+        percentiles = Dictionary(uniqueKeysWithValues: Percentile.allCases.map {
+            ($0.rawValue, empty ? 0 : Double(histogram.valueAtPercentile($0.value)))
         })
     }
 }

@@ -200,7 +200,18 @@ public struct RunResult: Codable, Sendable {
         }
     }
 
-    /// The percentiles every summary reports, as keys and as numbers.
-    public static let reportedPercentiles: [(key: String, value: Double)] =
-        [("50", 50), ("75", 75), ("90", 90), ("99", 99), ("99.9", 99.9), ("99.99", 99.99)]
+}
+
+/// A latency percentile every summary reports; its raw value is its key in `LatencySummary.percentiles` (and in
+/// the JSON), "99.9".
+public enum Percentile: String, CaseIterable, Sendable {
+    case p50 = "50", p75 = "75", p90 = "90", p99 = "99", p999 = "99.9", p9999 = "99.99"
+
+    /// As a number, 99.9.
+    public var value: Double { Double(rawValue)! }
+}
+
+extension RunResult.LatencySummary {
+    /// The percentile's latency, µs (0 when a result lacks it).
+    public subscript(_ percentile: Percentile) -> Double { percentiles[percentile.rawValue] ?? 0 }
 }

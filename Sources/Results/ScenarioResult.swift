@@ -218,7 +218,7 @@ public struct ScenarioResult: Codable, Sendable {
                 let load = repetition.load
                 switch metric {
                 case .rps: return load.summary.requestsPerSecond
-                case .p50, .p75, .p90, .p99, .p999: return load.latency.percentiles[metric.percentileKey] ?? 0
+                case .p50, .p75, .p90, .p99, .p999: return metric.percentile.map { load.latency[$0] } ?? 0
                 case .errors: return Double(load.summary.errors)
                 case .non2xx: return Double(load.summary.non2xx3xx)
                 case .cpuPerRequest:

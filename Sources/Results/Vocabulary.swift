@@ -1,4 +1,5 @@
 import Foundation
+import LoadEngine
 
 // The names a result is written in, shared by the harness that records them and the reports and `compare` that
 // read them: what a target drives, the metrics, and one setting of a matrix cell.
@@ -54,8 +55,8 @@ public enum Metric: String, Sendable, CaseIterable {
 
     public var isLatency: Bool { [.p50, .p75, .p90, .p99, .p999].contains(self) }
 
-    /// The key of a latency percentile in a load result ("99.9"); empty for the other metrics.
-    public var percentileKey: String { isLatency ? String(rawValue.dropFirst()) : "" }
+    /// The latency percentile this metric is, nil for the other metrics.
+    public var percentile: Percentile? { isLatency ? Percentile(rawValue: String(rawValue.dropFirst())) : nil }
 
     /// Whether a larger value is better (req/s) or worse (latency, errors, CPU, memory).
     public var higherIsBetter: Bool { self == .rps || self == .capacity }

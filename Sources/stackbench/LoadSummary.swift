@@ -40,8 +40,8 @@ struct LoadSummary {
     private func latencyLines(_ title: String, _ latency: RunResult.LatencySummary) -> [String] {
         let stats = [("min", latency.min), ("mean", latency.mean), ("stdev", latency.stdev), ("max", latency.max)]
             .map { "\($0.0) \(Units.formatMicroseconds($0.1))" }.joined(separator: "  ")
-        let percentiles = RunResult.reportedPercentiles
-            .map { "\($0.key)% \(Units.formatMicroseconds(latency.percentiles[$0.key] ?? 0))" }
+        let percentiles = Percentile.allCases
+            .map { "\($0.rawValue)% \(Units.formatMicroseconds(latency[$0]))" }
             .joined(separator: "  ")
         return ["  \(title):", "    \(stats)", "    \(percentiles)"]
     }

@@ -86,8 +86,8 @@ struct CapacitySearch {
             if value > limit { reasons.append("p\(key) \(Units.formatMicroseconds(value)) > \(Units.formatMicroseconds(limit))") }
         }
         if failures > search.errors { reasons.append("\(failures) failed requests > \(search.errors)") }
-        return .init(offered: offered, achieved: achieved, p50: load.latency.percentiles["50"] ?? 0, p99: load.latency.percentiles["99"] ?? 0,
-                     p999: load.latency.percentiles["99.9"] ?? 0, failed: failures, passed: reasons.isEmpty,
+        return .init(offered: offered, achieved: achieved, p50: load.latency[.p50], p99: load.latency[.p99],
+                     p999: load.latency[.p999], failed: failures, passed: reasons.isEmpty,
                      reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "), flags: window.windowFlags)
     }
 }
