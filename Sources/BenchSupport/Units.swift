@@ -32,6 +32,12 @@ public enum Units {
         return value * scale
     }
 
+    /// A whole number of something (req/s, requests), rounded: `1234`.
+    public static func formatWhole(_ value: Double) -> String { String(format: "%.0f", value) }
+
+    /// A ratio of two rates: `2.56x`.
+    public static func formatRatio(_ ratio: Double) -> String { String(format: "%.2fx", ratio) }
+
     /// Formats microseconds for a person: `850.00us`, `12.35ms`, `1.20s`, `2.00m`.
     public static func formatMicroseconds(_ micros: Double) -> String {
         switch micros {
@@ -51,13 +57,13 @@ public enum Units {
             value /= 1024
             index += 1
         }
-        return index == 0 ? String(format: "%.0f", value) + units[0] : String(format: "%.2f", value) + units[index]
+        return index == 0 ? formatWhole(value) + units[0] : String(format: "%.2f", value) + units[index]
     }
 
     /// Formats a count with a k/M suffix: `950`, `12.35k`, `1.20M`.
     public static func formatCount(_ count: Double) -> String {
         switch count {
-        case ..<10_000: return String(format: "%.0f", count)
+        case ..<10_000: return formatWhole(count)
         case ..<10_000_000: return String(format: "%.2fk", count / 1e3)
         default: return String(format: "%.2fM", count / 1e6)
         }

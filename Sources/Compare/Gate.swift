@@ -127,7 +127,7 @@ extension Comparison {
         switch metric {
         case .rps, .capacity: Units.formatCount(value)
         case .p50, .p75, .p90, .p99, .p999: Units.formatMicroseconds(value)
-        case .errors, .non2xx: String(format: "%.0f", value)
+        case .errors, .non2xx: Units.formatWhole(value)
         case .cpuPerRequest: String(format: "%.1f µs", value)
         case .rss: Units.formatBytes(value * 1024)
         }

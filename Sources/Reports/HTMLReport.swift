@@ -95,7 +95,7 @@ struct HTMLReport {
             html += "<tr><td>\(esc(category))</td>" + stacks.map { stack in
                 "<td class=\"num\">\(row.group.byStack[stack].map { esc(Units.formatCount($0.rps) + " · " + Units.formatMicroseconds($0.p99)) } ?? "-")</td>"
             }.joined() + others.map { stack in
-                "<td class=\"num\">\(row.group.ratio(stack, over: baseline).map { String(format: "%.2fx", $0) } ?? "-")</td>"
+                "<td class=\"num\">\(row.group.ratio(stack, over: baseline).map(Units.formatRatio) ?? "-")</td>"
             }.joined() + "</tr>"
         }
         return html + "</table>"
@@ -161,12 +161,12 @@ struct HTMLReport {
                         SVGChart.Series(name: "failed/s", color: SVGChart.color(2).color,
                                         points: seconds.map { (x: Double($0.second) + 0.5, y: Double($0.errors + ($0.non2xx3xx ?? 0))) }),
                     ]
-                    html += SVGChart.lines(series: counts, xAxis: .init(title: "seconds into the window", format: { String(format: "%.0f", $0) }),
+                    html += SVGChart.lines(series: counts, xAxis: .init(title: "seconds into the window", format: { Units.formatWhole($0) }),
                                            yAxis: .init(title: "per second", format: { Units.formatCount($0) }), height: 240, markers: markers)
                         + SVGChart.legend(counts.map { ($0.name, $0.color, false) })
                     let p99 = SVGChart.Series(name: "p99", color: SVGChart.color(1).color,
                                               points: seconds.filter { $0.requests > 0 }.map { (x: Double($0.second) + 0.5, y: max($0.p99, 1)) })
-                    html += SVGChart.lines(series: [p99], xAxis: .init(title: "seconds into the window", format: { String(format: "%.0f", $0) }),
+                    html += SVGChart.lines(series: [p99], xAxis: .init(title: "seconds into the window", format: { Units.formatWhole($0) }),
                                            yAxis: .init(title: "p99", scale: .log, format: { Units.formatMicroseconds($0) }), height: 200, markers: markers)
                 }
             }
@@ -179,7 +179,7 @@ struct HTMLReport {
         guard !pairs.isEmpty else { return "" }
         return "<h2>Ratios of req/s between paths</h2><table><tr><th>cell</th>" + pairs.map { "<th>\(esc($0)) / \(esc($1))</th>" }.joined() + "</tr>"
             + result.okCells.map { cell in
-                "<tr><td>\(esc(cell.label))</td>" + pairs.map { "<td class=\"num\">\(cell.rpsRatio($0, $1).map { String(format: "%.2fx", $0) } ?? "-")</td>" }.joined() + "</tr>"
+                "<tr><td>\(esc(cell.label))</td>" + pairs.map { "<td class=\"num\">\(cell.rpsRatio($0, $1).map(Units.formatRatio) ?? "-")</td>" }.joined() + "</tr>"
             }.joined() + "</table>"
     }
 

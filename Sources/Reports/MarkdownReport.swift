@@ -18,7 +18,7 @@ struct MarkdownReport {
                 guard let best = rows.max(by: { $0.median.rankingValue < $1.median.rankingValue }),
                       let worst = rows.min(by: { $0.median.rankingValue < $1.median.rankingValue }) else { continue }
                 let (top, bottom) = (best.median.rankingValue, worst.median.rankingValue)
-                lines.append("- **\(target)**: \(best.label) — \(String(format: "%.0f", top)) \(best.median.capacity != nil ? "req/s capacity" : "req/s"), "
+                lines.append("- **\(target)**: \(best.label) — \(Units.formatWhole(top)) \(best.median.capacity != nil ? "req/s capacity" : "req/s"), "
                              + "p99 \(Units.formatMicroseconds(best.median.p99))"
                              + (bottom > 0 ? String(format: "; %.2fx the lowest (%@)", top / bottom, worst.label) : ""))
             }
@@ -30,7 +30,7 @@ struct MarkdownReport {
             let best = result.bestCell(of: target)
             for (label, median) in rows {
                 let flagged = result.cells.first { $0.label == label }?.targets.first { $0.name == target }.map(result.isFlagged) ?? false
-                lines.append("| \(label)\(label == best ? " **best**" : "") | \(String(format: "%.0f", median.rps))\(flagged ? " ⚠" : "") | "
+                lines.append("| \(label)\(label == best ? " **best**" : "") | \(Units.formatWhole(median.rps))\(flagged ? " ⚠" : "") | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
                              + "\(Int(median.errors)) | \(Int(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
                              + "\(Units.formatBytes(median.rss * 1024)) |")
@@ -42,7 +42,7 @@ struct MarkdownReport {
             lines += ["", "## Ratios of req/s between paths", "", "| cell | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
                       "|---|" + pairs.map { _ in "---:" }.joined(separator: "|") + "|"]
             for cell in result.cells where cell.status == .ok {
-                lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatio($0, $1).map { String(format: "%.2fx", $0) } ?? "-" }.joined(separator: " | ") + " |")
+                lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatio($0, $1).map(Units.formatRatio) ?? "-" }.joined(separator: " | ") + " |")
             }
         }
         lines += poolLines()
@@ -95,9 +95,9 @@ extension MarkdownReport {
         for (target, groups) in sides {
             for group in groups {
                 let values = stacks.map { stack in
-                    group.byStack[stack].map { "\(String(format: "%.0f", $0.rps)) · \(Units.formatMicroseconds($0.p99))" } ?? "-"
+                    group.byStack[stack].map { "\(Units.formatWhole($0.rps)) · \(Units.formatMicroseconds($0.p99))" } ?? "-"
                 }
-                let ratios = others.map { group.ratio($0, over: baseline).map { String(format: "%.2fx", $0) } ?? "-" }
+                let ratios = others.map { group.ratio($0, over: baseline).map(Units.formatRatio) ?? "-" }
                 lines.append("| \(target) | \(group.settings) | " + values.joined(separator: " | ") + " | " + ratios.joined(separator: " | ") + " |")
             }
         }
@@ -138,7 +138,7 @@ extension MarkdownReport {
         for (cell, target, searches) in searched {
             for search in searches {
                 let steps = search.steps.map { "\(Units.formatCount($0.offered)) → \(Units.formatMicroseconds($0.p99)) \($0.passed ? "✓" : "✗")" }.joined(separator: ", ")
-                lines.append("| \(cell) | \(target) | \(search.capacity.map { String(format: "%.0f", $0) } ?? "none") | \(steps) | \(search.ended) |")
+                lines.append("| \(cell) | \(target) | \(search.capacity.map { Units.formatWhole($0) } ?? "none") | \(steps) | \(search.ended) |")
             }
         }
         return lines

@@ -16,7 +16,7 @@ extension ScenarioResult {
             }
             for target in cell.targets {
                 guard let median = target.median else { continue }
-                lines.append(pad(cell.label, width) + pad(target.name, 18) + right(String(format: "%.0f", median.rps), 10)
+                lines.append(pad(cell.label, width) + pad(target.name, 18) + right(Units.formatWhole(median.rps), 10)
                              + right(Units.formatMicroseconds(median.p99), 10) + right(String(Int(median.errors)), 8))
             }
         }
