@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "TeacherAppTests", dependencies: ["TeacherApp", "WSGI", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "FrontTests", dependencies: ["Front", "StackConfig", "StackbenchTesting", "BenchSupport"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "StackConfig", "StackbenchTesting", "BenchSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "LoadEngine", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "StackbenchTesting"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Results", "Reports", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport", "Compare", "Results"]),

@@ -33,7 +33,7 @@ public struct Comparison: Sendable {
         public var median: Double
         /// Largest distance from the median as a share of it; nil when the median is 0 and a value is not.
         public var spread: Double?
-        /// Windows left out because they were flagged (client-bound, under-delivered, disturbed).
+        /// Windows left out because they were flagged (client-bound, under-delivered, disturbed, latency-bound).
         public var flagged: Int
     }
 

@@ -136,7 +136,7 @@ struct HTMLReport {
         var html = ""
         let validity = result.validityLines
         if !validity.isEmpty {
-            html += "<h2>Windows not to trust</h2><p class=\"meta\">Client-bound, under-delivered or disturbed windows, and noisy targets; "
+            html += "<h2>Windows not to trust</h2><p class=\"meta\">Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets; "
                 + "<code>stackbench compare</code> leaves flagged windows out.</p><ul>" + validity.map { "<li class=\"bad\">\(esc($0))</li>" }.joined() + "</ul>"
         }
         let rows = result.eventRows

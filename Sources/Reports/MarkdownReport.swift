@@ -110,7 +110,7 @@ extension MarkdownReport {
         var lines: [String] = []
         let validity = result.validityLines
         if !validity.isEmpty {
-            lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered or disturbed windows, and noisy targets (`compare` leaves flagged windows out):", ""]
+            lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets (`compare` leaves flagged windows out):", ""]
             lines += validity.map { "- " + $0 }
         }
         let events = result.eventRows

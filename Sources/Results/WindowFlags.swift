@@ -1,7 +1,7 @@
 import BenchSupport
 import Foundation
 
-/// What a result records about the trust a window deserves: its flags (client-bound, under-delivered, disturbed;
+/// What a result records about the trust a window deserves: its flags (client-bound, under-delivered, disturbed, latency-bound;
 /// decided by the harness's WindowValidity while it measures), the processes that changed during it, and across
 /// repetitions the noise check of the median req/s (the distribution-free 95% interval from order statistics of
 /// the binomial), which both the run and `compare` compute.
@@ -9,6 +9,9 @@ extension ScenarioResult {
     public struct WindowFlag: Codable, Sendable, Equatable {
         public enum Kind: String, Codable, Sendable, CaseIterable {
             case clientBound = "client-bound", underDelivered = "under-delivered", disturbed
+            /// The serving processes mostly idle while every request waited on a fixed floor (a delayed-ACK stall,
+            /// a sleep in the app): the window measured the wait, not what the server can do.
+            case latencyBound = "latency-bound"
         }
 
         public var kind: Kind
@@ -67,7 +70,7 @@ extension ScenarioResult {
 extension ScenarioResult.Repetition {
     /// The window's flags (none in results written before they were recorded).
     public var windowFlags: [ScenarioResult.WindowFlag] { flags ?? [] }
-    /// Neither client-bound, under-delivered nor disturbed.
+    /// Neither client-bound, under-delivered, disturbed nor latency-bound.
     public var isValid: Bool { windowFlags.isEmpty }
 }
 

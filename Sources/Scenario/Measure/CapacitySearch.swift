@@ -80,7 +80,7 @@ struct CapacitySearch {
         let load = window.load
         let achieved = Double(load.summary.requests) / max(load.summary.elapsedSeconds, 1e-9)
         let failures = load.summary.errors + load.summary.non2xx3xx
-        var reasons = window.windowFlags.filter { $0.kind != .disturbed }.map { "\($0.kind.rawValue): \($0.detail)" }
+        var reasons = window.windowFlags.filter { $0.kind != .disturbed && $0.kind != .latencyBound }.map { "\($0.kind.rawValue): \($0.detail)" }
         for (key, limit) in search.latency.sorted(by: { $0.key < $1.key }) {
             let value = load.latency.percentiles[key] ?? 0
             if value > limit { reasons.append("p\(key) \(Units.formatMicroseconds(value)) > \(Units.formatMicroseconds(limit))") }

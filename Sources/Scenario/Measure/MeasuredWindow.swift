@@ -123,8 +123,10 @@ struct MeasuredWindow {
             return ScenarioResult.ProcessUsage(role: process.role, cpuSeconds: cpu, cpuMicrosecondsPerRequest: cpu * 1e6 / requests,
                                                rssKiB: max(state.peakRSS[process.role] ?? 0, now.rssKiB), processes: now.processes)
         }
+        let serving = target.kind.servingRoles
+        let servingCPU = serving.isEmpty ? nil : usage.filter { serving.contains($0.role) }.reduce(0) { $0 + $1.cpuSeconds }
         let flags = WindowValidity.flags(load: result, clientCoresBusy: coresBusy, changes: state.changes,
-                                         eventsScheduled: !target.events.isEmpty, pool: pool)
+                                         eventsScheduled: !target.events.isEmpty, pool: pool, servingCPUSeconds: servingCPU)
         return ScenarioResult.Repetition(load: result, processes: usage, pool: pool, clientCoresBusy: coresBusy, flags: flags,
                                          processChanges: state.changes.isEmpty ? nil : state.changes,
                                          events: eventRecords.isEmpty ? nil : eventRecords)

@@ -14,8 +14,10 @@ enum WindowValidity {
     /// process changes are expected.
     /// `clientCoresBusy`: how busy the client's pinned cores were over the window, whoever used them (nil when
     /// the client is not pinned: then only its own CPU share counts, as `stackbench load` judges it).
+    /// `servingCPUSeconds`: CPU time of the processes that serve the target over the window (nil for an external
+    /// target, whose server is not ours to watch).
     static func flags(load: RunResult, clientCoresBusy: Double?, changes: [ScenarioResult.ProcessChange], eventsScheduled: Bool,
-                      pool: ScenarioResult.PoolWindow?) -> [ScenarioResult.WindowFlag] {
+                      pool: ScenarioResult.PoolWindow?, servingCPUSeconds: Double? = nil) -> [ScenarioResult.WindowFlag] {
         var flags: [ScenarioResult.WindowFlag] = []
         let cpu = load.clientCPU
         if let busy = clientCoresBusy, busy > 0.9, load.summary.elapsedSeconds >= 0.5 {
@@ -32,6 +34,7 @@ enum WindowValidity {
                 flags.append(.init(kind: .underDelivered, detail: String(format: "%.0f req/s achieved of %.0f intended (%.0f%%)", achieved, rate, achieved / rate * 100)))
             }
         }
+        if let flag = latencyBound(load: load, servingCPUSeconds: servingCPUSeconds) { flags.append(flag) }
         if !eventsScheduled {
             var causes = changes.map { String(format: "%@ pid %d %@ at %.1f s", $0.role.rawValue, $0.pid, $0.change.rawValue, $0.at) }
             let respawns = pool?.workers.filter { $0.respawns > 0 } ?? []
@@ -41,6 +44,21 @@ enum WindowValidity {
             if !causes.isEmpty { flags.append(.init(kind: .disturbed, detail: causes.joined(separator: "; "))) }
         }
         return flags
+    }
+
+    /// latency-bound: in the closed model, the serving processes used under a third of one core while even the
+    /// fastest request waited at least 10 ms and at least 80% of the median — every request sat on the same floor,
+    /// so req/s is connections over that wait, not the server's capacity. Runserver's 44 ms p50 at 1 ms of CPU a
+    /// request (Nagle's algorithm against the client's delayed ACK) is the case this names.
+    static func latencyBound(load: RunResult, servingCPUSeconds: Double?) -> ScenarioResult.WindowFlag? {
+        guard load.config.rate == nil, let cpu = servingCPUSeconds, load.summary.elapsedSeconds >= 0.5, load.summary.responses > 0 else { return nil }
+        let share = cpu / load.summary.elapsedSeconds
+        let (floor, median) = (load.latency.min, load.latency[.p50])
+        guard share < 1.0 / 3, floor >= 10_000, floor >= 0.8 * median else { return nil }
+        return .init(kind: .latencyBound, detail: String(format: "the serving processes used %.0f%% of a core while every request waited at least %@ (p50 %@)",
+                                                         share * 100, Units.formatMicroseconds(floor), Units.formatMicroseconds(median))
+                     + ": req/s here is connections over that wait, not what the server can do — a fixed stall such as a delayed ACK "
+                     + "(40 ms) or a sleep in the app; try keepalive: false or more connections")
     }
 }
 

@@ -1,0 +1,39 @@
+import Foundation
+import LoadEngine
+import Results
+@testable import Scenario
+import StackbenchTesting
+import Testing
+
+/// The latency-bound flag: an idle server with every request on the same floor (runserver's 40 ms delayed-ACK
+/// stall) is flagged; a busy server, a fast one, a spread of latencies or an open-model window is not.
+@Suite struct WindowValidityTests {
+    /// A 2 s closed-model window at `rps` whose fastest request took `floor` µs and the median `median` µs.
+    static func window(rps: Double, floor: Double, median: Double, rate: Double? = nil) -> RunResult {
+        var load = SyntheticRuns.loadResult(rps: rps, p99: median * 1.1, errors: 0)
+        load.summary.elapsedSeconds = 2
+        load.latency.min = floor
+        load.latency.percentiles["50"] = median
+        load.config.rate = rate
+        return load
+    }
+
+    static func kinds(_ load: RunResult, cpu: Double?) -> [ScenarioResult.WindowFlag.Kind] {
+        WindowValidity.flags(load: load, clientCoresBusy: 0.3, changes: [], eventsScheduled: false, pool: nil, servingCPUSeconds: cpu).map(\.kind)
+    }
+
+    @Test func anIdleServerWithEveryRequestOnAFortyMillisecondFloorIsLatencyBound() throws {
+        let stalled = Self.window(rps: 727, floor: 40_200, median: 44_030)
+        #expect(Self.kinds(stalled, cpu: 0.08) == [.latencyBound])
+        let flag = try #require(WindowValidity.latencyBound(load: stalled, servingCPUSeconds: 0.08))
+        #expect(flag.detail.contains("4% of a core") && flag.detail.contains("40.20ms"), "\(flag.detail)")
+    }
+
+    @Test func busyFastSpreadOrOpenModelWindowsAreNot() {
+        #expect(Self.kinds(Self.window(rps: 727, floor: 40_200, median: 44_030), cpu: 1.9).isEmpty, "the server was busy")
+        #expect(Self.kinds(Self.window(rps: 9000, floor: 900, median: 3_500), cpu: 0.2).isEmpty, "fast requests")
+        #expect(Self.kinds(Self.window(rps: 700, floor: 12_000, median: 45_000), cpu: 0.2).isEmpty, "no common floor")
+        #expect(Self.kinds(Self.window(rps: 700, floor: 40_200, median: 44_030, rate: 350), cpu: 0.08).isEmpty, "open model: the rate was chosen")
+        #expect(Self.kinds(Self.window(rps: 700, floor: 40_200, median: 44_030), cpu: nil).isEmpty, "an external server is not watched")
+    }
+}
