@@ -19,7 +19,7 @@ public struct Comparison: Sendable {
     public var allFlagged: [AllFlagged]
 
     /// The metrics shown by default.
-    public static let defaultMetrics: [Metric] = [.rps, .p50, .p99, .p999, .errors, .cpuPerRequest, .rss]
+    public static let defaultMetrics: [Metric] = [.rps, .p50, .p99, .p999, .errors, .cpuPerRequest, .pss]
 
     public struct Key: Hashable, Sendable, Codable {
         public var cell: String

@@ -41,6 +41,7 @@ extension Comparison {
         case .errors, .non2xx: "count"
         case .cpuPerRequest: "server CPU µs/req"
         case .rss: "server RSS"
+        case .pss: "server PSS"
         }
     }
 

@@ -129,7 +129,7 @@ extension Comparison {
         case .p50, .p75, .p90, .p99, .p999: Units.formatMicroseconds(value)
         case .errors, .non2xx: Units.formatWhole(value)
         case .cpuPerRequest: String(format: "%.1f µs", value)
-        case .rss: Units.formatBytes(value * 1024)
+        case .rss, .pss: Units.formatBytes(value * 1024)
         }
     }
 }

@@ -29,8 +29,16 @@ struct HTMLReport {
             body += section("Server CPU per request", "CPU time of the processes serving each path (front and pool for proxied-dynamic) "
                             + "over the measured window, divided by the requests.",
                             groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request") { $0.cpuPerRequest })
-            body += section("Server memory", "Peak RSS of the processes serving each path, summed over their process trees.",
-                            groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "peak RSS, MiB") { $0.rss / 1024 })
+            if result.okCells.allSatisfy({ $0.targets.allSatisfy { $0.median?.pss != nil } }) {
+                body += section("Server memory", "PSS of the processes serving each path at the end of the window: pages shared by "
+                                + "several processes (the binary, libraries, a pool's forked workers) are divided among them, so the "
+                                + "figure adds up as RSS does not.",
+                                groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "PSS, MiB") { ($0.pss ?? 0) / 1024 })
+            } else {
+                body += section("Server memory", "Peak RSS of the processes serving each path, summed over their process trees "
+                                + "(this result predates PSS: shared pages are counted once per process).",
+                                groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "peak RSS, MiB") { $0.rss / 1024 })
+            }
         }
         return page(body)
     }
@@ -189,14 +197,14 @@ struct HTMLReport {
         var html = "<h2 id=\"t\(index)\">\(esc(name))</h2>"
         if let first = measured.first?.1 { html += "<p class=\"meta\">\(esc(first.kind)), \(esc(first.url))</p>" }
         html += "<table><tr><th>cell</th><th>req/s</th><th>p50</th><th>p99</th><th>p99.9</th><th>errors</th><th>non-2xx/3xx</th>"
-            + "<th>server CPU µs/req</th><th>RSS</th><th>client CPU</th></tr>"
+            + "<th>server CPU µs/req</th><th>memory (PSS)</th><th>client CPU</th></tr>"
         for (label, target) in measured {
             guard let median = target.median else { continue }
             let clientShare = target.repetitions.map(\.load.clientCPU.shareOfCores).max() ?? 0
             html += "<tr\(label == best ? " class=\"best\"" : "")><td>\(esc(label))\(label == best ? " (best)" : "")</td>"
                 + [Units.formatCount(median.rps), Units.formatMicroseconds(median.p50), Units.formatMicroseconds(median.p99),
                    Units.formatMicroseconds(median.p999), String(Int(median.errors)), String(Int(median.non2xx)),
-                   String(format: "%.1f", median.cpuPerRequest), Units.formatBytes(median.rss * 1024)].map { "<td class=\"num\">\(esc($0))</td>" }.joined()
+                   String(format: "%.1f", median.cpuPerRequest), median.memoryText].map { "<td class=\"num\">\(esc($0))</td>" }.joined()
                 + "<td class=\"num\(clientShare > 0.9 ? " bad" : "")\">\(String(format: "%.0f%%", clientShare * 100))</td></tr>"
         }
         html += "</table>"

@@ -24,7 +24,7 @@ struct MarkdownReport {
             }
         }
         for target in targets {
-            lines += ["", "## \(target)", "", "| cell | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | RSS |",
+            lines += ["", "## \(target)", "", "| cell | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | memory (PSS) |",
                       "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
             let rows = result.medians(of: target)
             let best = result.bestCell(of: target)
@@ -33,7 +33,7 @@ struct MarkdownReport {
                 lines.append("| \(label)\(label == best ? " **best**" : "") | \(Units.formatWhole(median.rps))\(flagged ? " ⚠" : "") | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
                              + "\(Int(median.errors)) | \(Int(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
-                             + "\(Units.formatBytes(median.rss * 1024)) |")
+                             + "\(median.memoryText) |")
             }
         }
         lines += sideBySideLines

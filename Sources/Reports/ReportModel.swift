@@ -148,3 +148,9 @@ extension ScenarioResult {
         }
     }
 }
+
+extension ScenarioResult.Summary {
+    /// The memory column: PSS (shared pages divided among the processes sharing them, so it adds up across a pool
+    /// of workers); results written before PSS was measured show their summed RSS, said as such.
+    var memoryText: String { pss.map { Units.formatBytes($0 * 1024) } ?? "RSS " + Units.formatBytes(rss * 1024) }
+}

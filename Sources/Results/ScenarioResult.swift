@@ -214,6 +214,9 @@ public struct ScenarioResult: Codable, Sendable {
         public func values(_ metric: Metric) -> [Double] {
             if metric == .capacity { return capacities }
             let roles = TargetKind(rawValue: kind)?.servingRoles ?? []
+            if metric == .pss, !repetitions.allSatisfy({ $0.processes.filter { roles.contains($0.role) }.allSatisfy { $0.pssKiB != nil } }) {
+                return []  // written before PSS was measured: not comparable
+            }
             return repetitions.map { repetition in
                 let load = repetition.load
                 switch metric {
@@ -224,6 +227,7 @@ public struct ScenarioResult: Codable, Sendable {
                 case .cpuPerRequest:
                     return repetition.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.cpuMicrosecondsPerRequest }
                 case .rss: return Double(repetition.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.rssKiB })
+                case .pss: return Double(repetition.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + ($1.pssKiB ?? 0) })
                 case .capacity: return 0  // replaced below
                 }
             }
@@ -293,10 +297,21 @@ public struct ScenarioResult: Codable, Sendable {
         public var role: StackRole
         public var cpuSeconds: Double
         public var cpuMicrosecondsPerRequest: Double
+        /// Peak RSS summed over the process tree, KiB: counts the shared binary and libraries once per process, so
+        /// it overstates a pool of many processes; kept for reference, never added across roles.
         public var rssKiB: Int
+        /// Proportional set size at the window's end, summed over the tree (shared pages split among their users,
+        /// so sums are honest), KiB; nil in results written before it was measured or where smaps_rollup is not
+        /// readable.
+        public var pssKiB: Int? = nil
+        /// Unique set size (private pages only) at the window's end, summed over the tree, KiB.
+        public var ussKiB: Int? = nil
         public var processes: Int
 
-        public init(role: StackRole, cpuSeconds: Double, cpuMicrosecondsPerRequest: Double, rssKiB: Int, processes: Int) {
+        public init(role: StackRole, cpuSeconds: Double, cpuMicrosecondsPerRequest: Double, rssKiB: Int, pssKiB: Int? = nil,
+                    ussKiB: Int? = nil, processes: Int) {
+            self.pssKiB = pssKiB
+            self.ussKiB = ussKiB
             self.role = role
             self.cpuSeconds = cpuSeconds
             self.cpuMicrosecondsPerRequest = cpuMicrosecondsPerRequest
@@ -319,10 +334,13 @@ public struct ScenarioResult: Codable, Sendable {
         public var cpuPerRequest: Double
         /// Peak memory of the processes serving the target, KiB.
         public var rss: Double
+        /// Memory of the processes serving the target as PSS, KiB (nil when no repetition measured it).
+        public var pss: Double? = nil
         /// Median capacity found by the searches, req/s (nil without a search).
         public var capacity: Double? = nil
 
-        public init(rps: Double, p50: Double, p75: Double, p90: Double, p99: Double, p999: Double, errors: Double, non2xx: Double, cpuPerRequest: Double, rss: Double, capacity: Double? = nil) {
+        public init(rps: Double, p50: Double, p75: Double, p90: Double, p99: Double, p999: Double, errors: Double, non2xx: Double, cpuPerRequest: Double, rss: Double, pss: Double? = nil, capacity: Double? = nil) {
+            self.pss = pss
             self.rps = rps
             self.p50 = p50
             self.p75 = p75
@@ -351,6 +369,7 @@ public struct ScenarioResult: Codable, Sendable {
             case .non2xx: non2xx
             case .cpuPerRequest: cpuPerRequest
             case .rss: rss
+            case .pss: pss ?? 0
             case .capacity: capacity ?? 0
             }
         }
@@ -361,6 +380,7 @@ public struct ScenarioResult: Codable, Sendable {
             func med(_ metric: Metric) -> Double { Statistics.median(target.values(metric)) }
             return Summary(rps: med(.rps), p50: med(.p50), p75: med(.p75), p90: med(.p90), p99: med(.p99), p999: med(.p999),
                            errors: med(.errors), non2xx: med(.non2xx), cpuPerRequest: med(.cpuPerRequest), rss: med(.rss),
+                           pss: target.values(.pss).isEmpty ? nil : med(.pss),
                            capacity: target.searches == nil ? nil : med(.capacity))
         }
     }

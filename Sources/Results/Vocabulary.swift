@@ -50,6 +50,8 @@ public enum CellStatus: String, Codable, Sendable, CustomStringConvertible {
 /// A measured quantity of a target, as thresholds, reports and `compare` name it.
 public enum Metric: String, Sendable, CaseIterable {
     case rps, p50, p75, p90, p99, p999 = "p99.9", errors, non2xx, cpuPerRequest = "cpu-per-request", rss
+    /// Memory of the serving processes as PSS (shared pages divided among the processes sharing them).
+    case pss
     /// The highest rate a capacity search found within its limits (load.search).
     case capacity
 

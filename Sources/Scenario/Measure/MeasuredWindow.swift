@@ -120,8 +120,10 @@ struct MeasuredWindow {
         let requests = Double(max(result.summary.requests, 1))
         let usage = finals.map { process, now in
             let cpu = account.spent(process.role)
+            let memory = ProcessSample.memory(of: now.pids)
             return ScenarioResult.ProcessUsage(role: process.role, cpuSeconds: cpu, cpuMicrosecondsPerRequest: cpu * 1e6 / requests,
-                                               rssKiB: max(state.peakRSS[process.role] ?? 0, now.rssKiB), processes: now.processes)
+                                               rssKiB: max(state.peakRSS[process.role] ?? 0, now.rssKiB), pssKiB: memory?.pssKiB,
+                                               ussKiB: memory?.ussKiB, processes: now.processes)
         }
         let serving = target.kind.servingRoles
         let servingCPU = serving.isEmpty ? nil : usage.filter { serving.contains($0.role) }.reduce(0) { $0 + $1.cpuSeconds }

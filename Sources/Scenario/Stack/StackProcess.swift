@@ -115,6 +115,24 @@ enum ProcessSample {
         var pids: [pid_t]
     }
 
+    /// PSS and USS of `pids` summed, KiB, from /proc/PID/smaps_rollup; nil when a process's is unreadable.
+    static func memory(of pids: [pid_t]) -> (pssKiB: Int, ussKiB: Int)? {
+        var pss = 0, uss = 0
+        for pid in pids {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8) else { return nil }
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count >= 2, let kib = Int(fields[1]) else { continue }
+                switch fields[0] {
+                case "Pss:": pss += kib
+                case "Private_Clean:", "Private_Dirty:": uss += kib
+                default: break
+                }
+            }
+        }
+        return (pss, uss)
+    }
+
     /// The process and every descendant, now.
     static func tree(_ root: pid_t) -> [pid_t] {
         var all = [root]
