@@ -14,13 +14,21 @@ struct MarkdownReport {
         if result.okCells.count > 1 {
             lines += ["", "## Best setting per target", ""]
             for target in targets {
-                let rows = result.medians(of: target)
-                guard let best = rows.max(by: { $0.median.rankingValue < $1.median.rankingValue }),
-                      let worst = rows.min(by: { $0.median.rankingValue < $1.median.rankingValue }) else { continue }
-                let (top, bottom) = (best.median.rankingValue, worst.median.rankingValue)
-                lines.append("- **\(target)**: \(best.label) — \(Units.formatWhole(top)) \(best.median.capacity != nil ? "req/s capacity" : "req/s"), "
-                             + "p99 \(Units.formatMicroseconds(best.median.p99))"
-                             + (bottom > 0 ? String(format: "; %.2fx the lowest (%@)", top / bottom, worst.label) : ""))
+                guard let best = result.bestSetting(of: target) else { continue }
+                let unit = best.median.capacity != nil ? "req/s capacity" : "req/s"
+                let top = best.median.rankingValue
+                let range = "\(Units.formatWhole(best.lowest.value))–\(Units.formatWhole(top)) \(unit) over the cells"
+                if best.significant {
+                    lines.append("- **\(target)**: \(best.label) — \(Units.formatWhole(top)) \(unit), p99 \(Units.formatMicroseconds(best.median.p99)); "
+                                 + String(format: "better than the runner-up (%@) at p=%.3f", best.runnerUp, best.pValue)
+                                 + (best.lowest.value > 0 ? "; " + Units.formatRatio(top / best.lowest.value) + " the lowest (\(best.lowest.label))" : ""))
+                } else if best.testable {
+                    lines.append("- **\(target)**: no setting is significantly better among \(best.cells) (\(range); "
+                                 + String(format: "the top two, %@ and %@, differ at p=%.2f)", best.label, best.runnerUp, best.pValue))
+                } else {
+                    lines.append("- **\(target)**: no setting can be called better among \(best.cells) (\(range)): "
+                                 + "too few repetitions to tell a difference from noise (4 or more per cell are needed)")
+                }
             }
         }
         for target in targets {

@@ -35,9 +35,40 @@ extension ScenarioResult {
         cells.compactMap { cell in cell.targets.first { $0.name == target }.flatMap { t in t.median.map { (cell.label, $0) } } }
     }
 
-    /// The label of the cell with the highest capacity for `target` when a search ran, else the highest median req/s.
+    /// Which cell is best for `target`, if any can be called: the highest capacity when a search ran, else the
+    /// highest median req/s, and only when its windows beat the runner-up's by the test `compare` uses (two-sided
+    /// Mann-Whitney U over the repetitions, p < 0.05). With too few repetitions, or a lead inside the noise, there is
+    /// no best: a tie is a tie.
+    func bestSetting(of target: String) -> BestSetting? {
+        let ranked = cells.compactMap { cell -> (label: String, median: Summary, values: [Double])? in
+            guard cell.status == .ok, let measured = cell.targets.first(where: { $0.name == target }), let median = measured.median else { return nil }
+            let values = measured.searches != nil ? measured.capacities : measured.values(.rps)
+            return (cell.label, median, values)
+        }.sorted { $0.median.rankingValue > $1.median.rankingValue }
+        guard ranked.count > 1, let top = ranked.first, let bottom = ranked.last else { return nil }
+        let runnerUp = ranked[1]
+        let p = Statistics.mannWhitneyP(top.values, runnerUp.values)
+        let testable = Statistics.smallestMannWhitneyP(top.values.count, runnerUp.values.count) < 0.05
+        return BestSetting(label: top.label, median: top.median, runnerUp: runnerUp.label, pValue: p,
+                           significant: testable && p < 0.05, testable: testable, cells: ranked.count,
+                           lowest: (bottom.label, bottom.median.rankingValue))
+    }
+
+    /// The cell called best for `target`, nil when none is significantly better than the runner-up.
     func bestCell(of target: String) -> String? {
-        medians(of: target).max { $0.median.rankingValue < $1.median.rankingValue }?.label
+        bestSetting(of: target).flatMap { $0.significant ? $0.label : nil }
+    }
+
+    struct BestSetting {
+        var label: String
+        var median: Summary
+        var runnerUp: String
+        var pValue: Double
+        var significant: Bool
+        /// Enough repetitions on both sides for any p under 0.05 (4 + 4).
+        var testable: Bool
+        var cells: Int
+        var lowest: (label: String, value: Double)
     }
 
     /// Every pair of names, the later over the earlier: (b, a), (c, a), (c, b) — so the scenario's first target

@@ -14,16 +14,32 @@ import Testing
         return try RunFolder.read(try SyntheticRuns.write(in: folder, name: "run", cells: cells)).result
     }
 
-    @Test func failedCellsAreLeftOutAndTheBestCellHasTheHighestMedian() throws {
+    @Test func failedCellsAreLeftOutAndTheBestCellMustBeatTheRunnerUp() throws {
         let result = try Self.result([
-            ("workers=1", [("dev-server", Values(rps: [900, 1000, 1100]))]),
-            ("workers=2", [("dev-server", Values(rps: [1900, 2000, 2100]))]),
+            ("workers=1", [("dev-server", Values(rps: [900, 1000, 1100, 950, 1050]))]),
+            ("workers=2", [("dev-server", Values(rps: [1900, 2000, 2100, 1950, 2050]))]),
             ("workers=4", nil),
         ])
         #expect(result.okCells.map(\.label) == ["workers=1", "workers=2"])
         #expect(result.targetNames == ["dev-server"])
-        #expect(result.bestCell(of: "dev-server") == "workers=2")
         #expect(result.medians(of: "dev-server").map(\.median.rps) == [1000, 2000])
+        let best = try #require(result.bestSetting(of: "dev-server"))
+        #expect(best.significant && best.label == "workers=2" && best.runnerUp == "workers=1" && best.pValue < 0.05)
+        #expect(result.bestCell(of: "dev-server") == "workers=2")
+        #expect(MarkdownReport(result: result).text.contains("better than the runner-up (workers=1) at p=0.008"))
+    }
+
+    @Test func aLeadInsideTheNoiseOrFromTooFewRepetitionsIsNoBest() throws {
+        let tie = try Self.result([
+            ("workers=1", [("dev-server", Values(rps: [1297, 1350, 1250, 1310, 1280]))]),
+            ("workers=2", [("dev-server", Values(rps: [1309, 1260, 1340, 1290, 1300]))]),
+        ])
+        #expect(tie.bestCell(of: "dev-server") == nil, "1309 against 1297, both noisy: a tie")
+        #expect(MarkdownReport(result: tie).text.contains("no setting is significantly better among 2"))
+        let once = try Self.result([("a", [("dev-server", Values(rps: [1000]))]), ("b", [("dev-server", Values(rps: [1900]))])])
+        #expect(once.bestCell(of: "dev-server") == nil)
+        #expect(MarkdownReport(result: once).text.contains("too few repetitions"))
+        #expect(!MarkdownReport(result: once).text.contains("**best**"))
     }
 
     @Test func ratiosDivideEachLaterTargetByEachEarlierOne() {
