@@ -35,8 +35,17 @@ public enum Units {
     /// A whole number of something (req/s, requests), rounded: `1234`.
     public static func formatWhole(_ value: Double) -> String { String(format: "%.0f", value) }
 
-    /// A ratio of two rates: `2.56x`.
-    public static func formatRatio(_ ratio: Double) -> String { String(format: "%.2fx", ratio) }
+    /// A ratio of two rates: `2.56x`; under 0.1, two significant digits (`0.0052x`), never `0.00x`.
+    public static func formatRatio(_ ratio: Double) -> String {
+        ratio > 0 && ratio < 0.1 ? String(format: "%.2gx", ratio).replacingOccurrences(of: "e-0", with: "e-") : String(format: "%.2fx", ratio)
+    }
+
+    /// A ratio with its uncertainty: `2.56x ± 0.12`, the ± in the ratio's own digits.
+    public static func formatRatio(_ ratio: Double, plusMinus: Double?) -> String {
+        guard let plusMinus else { return formatRatio(ratio) }
+        let digits = ratio > 0 && ratio < 0.1 ? max(2, Int((-log10(ratio)).rounded(.up)) + 1) : 2
+        return formatRatio(ratio) + " ± " + String(format: "%.\(digits)f", plusMinus)
+    }
 
     /// Formats microseconds for a person: `850.00us`, `12.35ms`, `1.20s`, `2.00m`.
     public static func formatMicroseconds(_ micros: Double) -> String {

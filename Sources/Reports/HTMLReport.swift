@@ -187,7 +187,7 @@ struct HTMLReport {
         guard !pairs.isEmpty else { return "" }
         return "<h2>Ratios of req/s between paths</h2><table><tr><th>cell</th>" + pairs.map { "<th>\(esc($0)) / \(esc($1))</th>" }.joined() + "</tr>"
             + result.okCells.map { cell in
-                "<tr><td>\(esc(cell.label))</td>" + pairs.map { "<td class=\"num\">\(cell.rpsRatio($0, $1).map(Units.formatRatio) ?? "-")</td>" }.joined() + "</tr>"
+                "<tr><td>\(esc(cell.label))</td>" + pairs.map { "<td class=\"num\">\(esc(cell.rpsRatioText($0, $1)))</td>" }.joined() + "</tr>"
             }.joined() + "</table>"
     }
 

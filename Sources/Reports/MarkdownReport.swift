@@ -50,7 +50,7 @@ struct MarkdownReport {
             lines += ["", "## Ratios of req/s between paths", "", "| cell | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
                       "|---|" + pairs.map { _ in "---:" }.joined(separator: "|") + "|"]
             for cell in result.cells where cell.status == .ok {
-                lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatio($0, $1).map(Units.formatRatio) ?? "-" }.joined(separator: " | ") + " |")
+                lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatioText($0, $1) }.joined(separator: " | ") + " |")
             }
         }
         lines += poolLines()

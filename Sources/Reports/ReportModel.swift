@@ -85,6 +85,22 @@ extension ScenarioResult.Cell {
               let y = targets.first(where: { $0.name == b })?.median?.rps, y > 0 else { return nil }
         return x / y
     }
+
+    /// The ratio as text with its uncertainty from the repetitions, as hyperfine gives it: the ratio times the
+    /// root of the summed squares of each side's relative standard deviation (`2.56x ± 0.12`); the ratio alone
+    /// when either side has a single repetition.
+    func rpsRatioText(_ a: String, _ b: String) -> String {
+        guard let ratio = rpsRatio(a, b) else { return "-" }
+        func relativeDeviation(_ name: String) -> Double? {
+            guard let values = targets.first(where: { $0.name == name })?.values(.rps), values.count > 1 else { return nil }
+            let mean = values.reduce(0, +) / Double(values.count)
+            guard mean > 0 else { return nil }
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+            return variance.squareRoot() / mean
+        }
+        guard let x = relativeDeviation(a), let y = relativeDeviation(b) else { return Units.formatRatio(ratio) }
+        return Units.formatRatio(ratio, plusMinus: ratio * (x * x + y * y).squareRoot())
+    }
 }
 
 extension ScenarioResult.ThresholdOutcome {

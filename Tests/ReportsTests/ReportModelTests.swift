@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Results
 @testable import Reports
@@ -67,5 +68,15 @@ import Testing
         let result = try Self.result([("workers=2", [("proxied-static", Values(rps: [60000, 61000], clientBound: [true, false]))])])
         #expect(result.validityLines == ["workers=2 · proxied-static, window 1: client-bound — the client's core was 97% busy"])
         #expect(result.isFlagged(result.cells[0].targets[0]))
+    }
+
+    @Test func ratiosCarryTheirUncertaintyAndNeverRoundToZero() throws {
+        let result = try Self.result([("workers=2", [("dev-server", Values(rps: [1000, 1100, 900])), ("proxied-static", Values(rps: [2600, 2500, 2700]))])])
+        // 2600 / 1000 with relative deviations 0.1 and 0.0385: ± 2.6 × 0.1072 = 0.28
+        #expect(result.cells[0].rpsRatioText("proxied-static", "dev-server") == "2.60x ± 0.28")
+        let once = try Self.result([("c", [("dev-server", Values(rps: [10_000])), ("slow", Values(rps: [52]))])])
+        #expect(once.cells[0].rpsRatioText("slow", "dev-server") == "0.0052x", "one repetition: no ±, and not 0.01x")
+        #expect(Units.formatRatio(0.0052, plusMinus: 0.0004) == "0.0052x ± 0.0004")
+        #expect(Units.formatRatio(1.5) == "1.50x")
     }
 }
