@@ -10,7 +10,21 @@ import Results
 extension ScenarioResult {
     var runDescription: String {
         "Run \(startedAt) on \(machine.cpuModel), \(machine.cores) cores, Linux \(machine.kernel); "
-            + "stackbench \(stackbench.version)\(stackbench.gitSha.map { " (\($0.prefix(12)))" } ?? "")."
+            + "stackbench \(stackbench.version)\(stackbench.gitSha.map { " (\($0.prefix(12)))" } ?? "")." + stackDescription
+    }
+
+    /// " Stack: reference, swift; uWSGI 2.0.21, nginx/1.22.1, Python … Django …." — the variants that ran and the versions of the programs besides
+    /// stackbench that served (empty for results that did not record them).
+    var stackDescription: String {
+        guard let variants = scenario.stack["variants"], !variants.isEmpty else { return "" }
+        let programs = (reproduction?.programs ?? [:]).sorted { $0.key > $1.key }.map { key, value in
+            switch key {
+            case "nginx": value.replacingOccurrences(of: "nginx version: ", with: "")  // nginx/1.22.1
+            case "uwsgi": "uWSGI " + value
+            default: value  // Python 3.11.2 Django 3.2.19
+            }
+        }
+        return " Stack: \(variants)" + (programs.isEmpty ? "" : "; " + programs.joined(separator: ", ")) + "."
     }
 
     var loadDescription: String {

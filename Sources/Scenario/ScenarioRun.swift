@@ -62,7 +62,8 @@ public final class ScenarioRun: @unchecked Sendable {
         let work = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var result = ScenarioResult(scenario: .init(name: scenario.name, file: scenario.file,
-                                                    stack: ["project": scenario.stack.project, "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf]),
+                                                    stack: ["project": scenario.stack.project, "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf,
+                                                            "variants": scenario.variants.map(\.name).sorted().joined(separator: ", ")]),
                                     machine: .current(), stackbench: .init(version: StackbenchVersion.text, gitSha: StackbenchVersion.gitSha),
                                     startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
         result.reproduction = reproduction()
