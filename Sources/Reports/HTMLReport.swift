@@ -16,7 +16,9 @@ struct HTMLReport {
         if result.interrupted { body += "<p class=\"bad\">Interrupted: only the cells below finished.</p>" }
         body += thresholdsAndFailures()
         if targets.isEmpty { return page(body + "<p>No cell finished, so there is nothing to chart.</p>") }
-        body += section("Throughput by setting", "Median req/s per matrix cell, one bar per path.", throughputChart(targets))
+        let throughput = throughputChart(targets)
+        body += section("Throughput by setting", "Median req/s per matrix cell, one bar per path"
+                        + (throughput.log ? " (log axis: the paths differ by more than 20 times)." : "."), throughput.svg)
         body += sideBySide()
         body += ratiosTable(targets)
         for (index, target) in targets.enumerated() {
@@ -68,18 +70,21 @@ struct HTMLReport {
                 }.joined() + "</table>"
     }
 
-    private func throughputChart(_ targets: [String]) -> String {
-        groupedBars(targets, format: { Units.formatCount($0) }, title: "req/s") { $0.rps }
+    /// On a log axis when the paths differ by more than 20 times, so that 300 req/s stays visible beside 57k.
+    private func throughputChart(_ targets: [String]) -> (svg: String, log: Bool) {
+        let rates = result.okCells.flatMap { $0.targets.compactMap { $0.median?.rps } }.filter { $0 > 0 }
+        let log = (rates.max() ?? 0) > 20 * (rates.min() ?? .infinity)
+        return (groupedBars(targets, format: { Units.formatCount($0) }, title: "req/s", scale: log ? .log : .linear) { $0.rps }, log)
     }
 
     /// One group per finished cell, one bar per target.
     private func groupedBars(_ targets: [String], format: @escaping (Double) -> String, title: String,
-                             _ metric: (ScenarioResult.Summary) -> Double) -> String {
+                             scale: SVGChart.Scale = .linear, _ metric: (ScenarioResult.Summary) -> Double) -> String {
         let cells = result.okCells
         let series = targets.map { name in
             (name: name, values: cells.map { cell in cell.targets.first { $0.name == name }?.median.map(metric) })
         }
-        return SVGChart.bars(categories: cells.map(\.label), series: series, yAxis: .init(title: title, format: format))
+        return SVGChart.bars(categories: cells.map(\.label), series: series, yAxis: .init(title: title, scale: scale, format: format))
             + SVGChart.legend(targets.enumerated().map { ($1, SVGChart.color($0).color, false) })
     }
 
@@ -142,10 +147,15 @@ struct HTMLReport {
     /// Windows not to trust, and per window with events its per-second req/s, failures and p99 with the events marked.
     private func validityAndEvents() -> String {
         var html = ""
-        let validity = result.validityLines
+        let validity = result.validityRows
         if !validity.isEmpty {
             html += "<h2>Windows not to trust</h2><p class=\"meta\">Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets; "
-                + "<code>stackbench compare</code> leaves flagged windows out.</p><ul>" + validity.map { "<li class=\"bad\">\(esc($0))</li>" }.joined() + "</ul>"
+                + "<code>stackbench compare</code> leaves flagged windows out.</p>"
+                + "<table><tr><th>cell</th><th>target</th><th>window</th><th>flag</th><th>why</th></tr>"
+                + validity.map { row in
+                    "<tr><td>\(esc(row.cell))</td><td>\(esc(row.target))</td><td class=\"num\">\(row.window.map(String.init) ?? "all")</td>"
+                        + "<td class=\"bad\">\(esc(row.kind))</td><td>\(esc(row.detail))</td></tr>"
+                }.joined() + "</table>"
         }
         let rows = result.eventRows
         guard !rows.isEmpty else { return html }
@@ -210,7 +220,10 @@ struct HTMLReport {
         html += "</table>"
         let legend = SVGChart.legend(measured.enumerated().map { i, item in (item.0, SVGChart.color(i).color, SVGChart.color(i).dashed) })
         html += "<h3>Latency by percentile</h3>" + latencyCurves(measured.map(\.1)) + legend
-        html += "<h3>Requests per second over the measured window</h3>" + rateOverTime(measured.map(\.1)) + legend
+        // A per-second series of a window under 3 s is two or three dots: not a chart.
+        if measured.contains(where: { $0.1.repetitions.contains { $0.load.summary.elapsedSeconds >= 3 } }) {
+            html += "<h3>Requests per second over the measured window</h3>" + rateOverTime(measured.map(\.1)) + legend
+        }
         return html
     }
 

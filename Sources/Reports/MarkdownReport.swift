@@ -116,10 +116,11 @@ extension MarkdownReport {
 extension MarkdownReport {
     var validityAndEventLines: [String] {
         var lines: [String] = []
-        let validity = result.validityLines
+        let validity = result.validityRows
         if !validity.isEmpty {
-            lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets (`compare` leaves flagged windows out):", ""]
-            lines += validity.map { "- " + $0 }
+            lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets (`compare` leaves flagged windows out):", "",
+                      "| cell | target | window | flag | why |", "|---|---|---:|---|---|"]
+            lines += validity.map { "| \($0.cell) | \($0.target) | \($0.window.map(String.init) ?? "all") | \($0.kind) | \($0.detail) |" }
         }
         let events = result.eventRows
         if !events.isEmpty {

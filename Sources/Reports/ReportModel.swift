@@ -174,23 +174,33 @@ extension ScenarioResult.Cell {
 
 /// Validity and events, as both reports list them.
 extension ScenarioResult {
-    /// Every flagged window and every noisy target, one line each: "cell · target: rep 2: client-bound (...)".
-    var validityLines: [String] {
-        var lines: [String] = []
+    /// One flagged window, or one noisy target (window nil), as the reports' table lists them.
+    struct ValidityRow: Equatable {
+        var cell: String
+        var target: String
+        var window: Int?
+        var kind: String
+        var detail: String
+    }
+
+    /// Every flagged window and every noisy target, in cell and target order.
+    var validityRows: [ValidityRow] {
+        var rows: [ValidityRow] = []
         for cell in okCells {
             for target in cell.targets {
                 for (index, repetition) in target.repetitions.enumerated() {
                     for flag in repetition.windowFlags {
-                        lines.append("\(cell.label) · \(target.name), window \(index + 1): \(flag.kind.rawValue) — \(flag.detail)")
+                        rows.append(.init(cell: cell.label, target: target.name, window: index + 1, kind: flag.kind.rawValue, detail: flag.detail))
                     }
                 }
                 if let noise = target.noise, noise.noisy {
-                    lines.append(String(format: "%@ · %@: noisy — the %.0f%% interval of the median req/s (%.0f to %.0f over %d repetitions) spans %.0f%% of it, over the %.0f%% limit; add repetitions",
-                                        cell.label, target.name, noise.coverage * 100, noise.low, noise.high, noise.repetitions, noise.share * 100, noise.limit * 100))
+                    rows.append(.init(cell: cell.label, target: target.name, window: nil, kind: "noisy",
+                                      detail: String(format: "the %.0f%% interval of the median req/s (%.0f to %.0f over %d repetitions) spans %.0f%% of it, over the %.0f%% limit; add repetitions",
+                                                     noise.coverage * 100, noise.low, noise.high, noise.repetitions, noise.share * 100, noise.limit * 100)))
                 }
             }
         }
-        return lines
+        return rows
     }
 
     /// Whether any window of `target` in `cell` is flagged, or the target is noisy.

@@ -146,8 +146,9 @@ import Testing
         #expect(kill["action"] as? String == "kill-worker")
         let failed = (kill["failedRequests"] as? Int) ?? 0
         #expect(failed >= 1, "the request in the killed worker failed: \(kill)")
-        // Both windows had an event scheduled, so the respawn does not flag them disturbed.
-        #expect(Self.flagKinds(reloadTarget).isEmpty)
+        // Both windows had an event scheduled, so the respawn does not flag them disturbed (a busy machine may still
+        // flag one client-bound, which is a measurement, not what this checks).
+        #expect(!Self.flagKinds(reloadTarget).contains("disturbed"), "\(Self.flagKinds(reloadTarget))")
     }
 
     static func runFolder(_ folder: TemporaryFolder) throws -> String {

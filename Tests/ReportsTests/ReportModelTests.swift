@@ -66,7 +66,9 @@ import Testing
 
     @Test func flaggedWindowsAreListedNotToTrust() throws {
         let result = try Self.result([("workers=2", [("proxied-static", Values(rps: [60000, 61000], clientBound: [true, false]))])])
-        #expect(result.validityLines == ["workers=2 · proxied-static, window 1: client-bound — the client's core was 97% busy"])
+        #expect(result.validityRows == [.init(cell: "workers=2", target: "proxied-static", window: 1, kind: "client-bound",
+                                              detail: "the client's core was 97% busy")])
+        #expect(MarkdownReport(result: result).text.contains("| workers=2 | proxied-static | 1 | client-bound | the client's core was 97% busy |"))
         #expect(result.isFlagged(result.cells[0].targets[0]))
     }
 
