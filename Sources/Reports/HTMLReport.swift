@@ -14,6 +14,12 @@ struct HTMLReport {
         let targets = result.targetNames
         var body = "<h1>\(esc(result.scenario.name))</h1><p class=\"meta\">\(esc(result.runDescription))<br>\(esc(result.loadDescription))</p>"
         if result.interrupted { body += "<p class=\"bad\">Interrupted: only the cells below finished.</p>" }
+        if let answers = result.answers {
+            body += "<h2>Answers</h2><ul>" + answers.findings.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
+            if !answers.caveats.isEmpty {
+                body += "<p class=\"meta\">Read with care:</p><ul>" + answers.caveats.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
+            }
+        }
         body += thresholdsAndFailures()
         if targets.isEmpty { return page(body + "<p>No cell finished, so there is nothing to chart.</p>") }
         let throughput = throughputChart(targets)

@@ -10,6 +10,10 @@ struct MarkdownReport {
     var text: String {
         var lines = ["# \(result.scenario.name)", "", result.runDescription, result.loadDescription]
         if result.interrupted { lines += ["", "**Interrupted**: only the cells below finished."] }
+        if let answers = result.answers {
+            lines += ["", "## Answers", ""] + answers.findings.map { "- " + $0 }
+            if !answers.caveats.isEmpty { lines += ["", "Read with care:", ""] + answers.caveats.map { "- " + $0 } }
+        }
         let targets = result.targetNames
         if result.okCells.count > 1 {
             lines += ["", "## Best setting per target", ""]

@@ -225,3 +225,79 @@ extension ScenarioResult.Summary {
     /// of workers); results written before PSS was measured show their summed RSS, said as such.
     var memoryText: String { pss.map { Units.formatBytes($0 * 1024) } ?? "RSS " + Units.formatBytes(rss * 1024) }
 }
+
+/// The Answers section at the top of both reports: what the run says about the questions stackbench is for — the
+/// front against the dev server, dynamic against static, which settings matter — each with its uncertainty, and
+/// the caveats that change how to read them.
+extension ScenarioResult {
+    struct Answers {
+        var findings: [String]
+        var caveats: [String]
+    }
+
+    var answers: Answers? {
+        let questions: [(TargetKind, TargetKind, String)] = [
+            (.proxiedStatic, .devServer, "The front serving static files, over the dev server"),
+            (.proxiedDynamic, .devServer, "The dynamic path (front and pool), over the dev server"),
+            (.proxiedDynamic, .proxiedStatic, "The dynamic path, over static files through the front"),
+        ]
+        func target(of kind: TargetKind) -> String? {
+            okCells.lazy.flatMap(\.targets).first { $0.kind == kind.rawValue }?.name
+        }
+        var findings: [String] = []
+        for (upper, lower, question) in questions {
+            guard let a = target(of: upper), let b = target(of: lower) else { continue }
+            let ratios = okCells.compactMap { cell in cell.rpsRatio(a, b).map { (cell, $0) } }
+            guard let first = ratios.first else { continue }
+            if ratios.count == 1 {
+                findings.append("\(question): \(first.0.rpsRatioText(a, b)) (\(a) / \(b) req/s)")
+            } else {
+                let values = ratios.map(\.1).sorted()
+                findings.append("\(question): \(Units.formatRatio(Statistics.median(values))) at the median of \(values.count) cells, "
+                                + "\(Units.formatRatio(values.first!)) to \(Units.formatRatio(values.last!)) (\(a) / \(b) req/s)")
+            }
+        }
+        if okCells.count > 1 {
+            for name in targetNames {
+                guard let best = bestSetting(of: name) else { continue }
+                findings.append(best.significant
+                    ? "Settings for \(name): \(best.label) is best, better than the runner-up (\(best.runnerUp)) at p=\(String(format: "%.3f", best.pValue))"
+                    : best.testable ? "Settings for \(name): none is significantly better among \(best.cells)"
+                    : "Settings for \(name): the \(best.cells) cannot be told apart with these repetitions")
+            }
+        }
+        guard !findings.isEmpty else { return nil }
+        return Answers(findings: findings, caveats: caveats)
+    }
+
+    /// What changes the reading: flagged windows, repetitions too few to tell settings apart, workers beyond the
+    /// server's cores.
+    private var caveats: [String] {
+        var caveats: [String] = []
+        let flags = okCells.flatMap { $0.targets.flatMap { $0.repetitions.flatMap(\.windowFlags) } }
+        let clientBound = flags.filter { $0.kind == .clientBound }.count
+        if clientBound > 0 {
+            caveats.append("\(clientBound) window(s) were client-bound: their req/s is what the load generator could ask for, a floor "
+                           + "for the server, and every ratio built on them is too")
+        }
+        let latencyBound = flags.filter { $0.kind == .latencyBound }.count
+        if latencyBound > 0 {
+            caveats.append("\(latencyBound) window(s) were latency-bound: every request waited on the same floor with the server mostly "
+                           + "idle, so their req/s measures the wait")
+        }
+        if okCells.count > 1, load.repetitions < 4 {
+            caveats.append("\(load.repetitions) repetition(s) per cell: too few for any difference between settings to be significant "
+                           + "(use load.repetitions of 5 or more)")
+        }
+        if let text = load.serverCPUs, let cores = try? CPUSet(parsing: text).cpus.count {
+            let crowded = okCells.filter { cell in
+                cell.settings.contains { ["workers", "processes"].contains($0.name) && (Int($0.value) ?? 0) > cores }
+            }.map(\.label)
+            if !crowded.isEmpty {
+                caveats.append("more pool workers than the \(cores) server core(s) in \(crowded.count) cell(s) (\(crowded.prefix(3).joined(separator: "; "))"
+                               + (crowded.count > 3 ? "; …" : "") + "): the extra workers take turns on the same core(s)")
+            }
+        }
+        return caveats
+    }
+}

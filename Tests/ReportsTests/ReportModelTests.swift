@@ -81,4 +81,19 @@ import Testing
         #expect(Units.formatRatio(0.0052, plusMinus: 0.0004) == "0.0052x ± 0.0004")
         #expect(Units.formatRatio(1.5) == "1.50x")
     }
+
+    @Test func theAnswersGiveEachRatioWithItsUncertaintyAndTheCaveats() throws {
+        var result = try Self.result([("workers=4", [("dev-server", Values(rps: [1000, 1100, 900])),
+                                                     ("proxied-static", Values(rps: [2600, 2500, 2700], clientBound: [true, false, false]))])])
+        result.cells[0].targets[0].kind = "dev-server"
+        result.cells[0].targets[1].kind = "proxied-static"
+        result.cells[0].settings = [.init(name: "workers", value: "4", component: .uwsgi)]
+        result.load.serverCPUs = "1"
+        let answers = try #require(result.answers)
+        #expect(answers.findings == ["The front serving static files, over the dev server: 2.60x ± 0.28 (proxied-static / dev-server req/s)"])
+        #expect(answers.caveats.contains { $0.hasPrefix("1 window(s) were client-bound") })
+        #expect(answers.caveats.contains { $0.hasPrefix("more pool workers than the 1 server core(s) in 1 cell(s) (workers=4)") })
+        let text = MarkdownReport(result: result).text
+        #expect(text.range(of: "## Answers")!.lowerBound < text.range(of: "## dev-server")!.lowerBound, "the answers open the report")
+    }
 }
