@@ -14,7 +14,8 @@ final class FrontContext: Sendable {
     let signature: [UInt8]
     let signatureText: String
 
-    init(config: NginxConfig) throws {
+    /// `loops`: how many event loops run (the started server's, which a reload does not change).
+    init(config: NginxConfig, loops: Int) throws {
         self.config = config
         var files: [String: LogFile] = [:]
         func scopes(_ locations: [NginxLocation]) -> [NginxScope] {
@@ -39,7 +40,7 @@ final class FrontContext: Sendable {
             policies.append(AccessLogBuffers.Policy(file: files[log.path]!, buffer: log.buffer, flushMilliseconds: log.flush))
         }
         logPolicies = policies
-        routes = FrontRoutes(config) { scope in
+        routes = FrontRoutes(config, loops: loops) { scope in
             scope.accessLogs.map { AccessLogTarget(slot: slots[$0.path]!, format: AccessLogFormat($0.format)) }
         }
     }

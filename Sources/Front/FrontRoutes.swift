@@ -91,10 +91,11 @@ final class FrontRoutes: Sendable {
     /// Servers per listening address, in config order; the default server first in each list.
     let byListen: [NginxListen.Address: [Server]]
 
-    init(_ config: NginxConfig, logs: (NginxScope) -> [AccessLogTarget]) {
+    /// `loops`: the event loops that will read these routes (each gets its own open_file_cache).
+    init(_ config: NginxConfig, loops: Int, logs: (NginxScope) -> [AccessLogTarget]) {
         var byListen: [NginxListen.Address: [Server]] = [:]
         for server in config.servers {
-            let built = Server(server, loops: config.workerProcesses, logs: logs)
+            let built = Server(server, loops: loops, logs: logs)
             for listen in server.listens {
                 if listen.defaultServer { byListen[listen.address, default: []].insert(built, at: 0) } else { byListen[listen.address, default: []].append(built) }
             }

@@ -27,7 +27,7 @@ public final class FrontServer: @unchecked Sendable {
     public init(config: NginxConfig) throws {
         signal(SIGPIPE, SIG_IGN)
         self.config = config
-        let context = try FrontContext(config: config)
+        let context = try FrontContext(config: config, loops: config.workerProcesses)
         var bound: [FrontLoop.Listener] = []
         do {
             for address in Set(config.servers.flatMap { $0.listens.map(\.address) }).sorted(by: { "\($0)" < "\($1)" }) {
@@ -97,7 +97,7 @@ public final class FrontServer: @unchecked Sendable {
                 shared.context.errorLog.write(.alert, connection: nil, "reload refused: the listen addresses changed; restart to move them")
                 return
             }
-            let context = try FrontContext(config: fresh)
+            let context = try FrontContext(config: fresh, loops: shared.loopCount)
             shared.context = context
             context.errorLog.write(.notice, connection: nil, "reconfiguring")
         } catch {

@@ -27,7 +27,7 @@ import Testing
                 server { listen 127.0.0.1:8002; server_name only.test; }
             }
             """.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
-        return FrontRoutes(try NginxConfig.load(file: folder.file("nginx.conf")).config) { _ in [] }
+        return FrontRoutes(try NginxConfig.load(file: folder.file("nginx.conf")).config, loops: 1) { _ in [] }
     }
 
     static func location(_ path: String, in routes: FrontRoutes) -> String? {

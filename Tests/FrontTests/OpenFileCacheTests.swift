@@ -65,4 +65,15 @@ import Testing
         for name in ["a", "b", "c", "a", "b", "c"] { #expect(try Self.status(front, "/static/\(name).txt") == (200, name)) }
         #expect(Self.openSiteFiles(front) == 0, "taking turns among more paths than max: each dropped before its second use")
     }
+
+    /// A reload keeps the running loops (worker_processes takes a restart, as the listen addresses do): a config
+    /// with fewer workers must not leave a loop without its cache.
+    @Test func aReloadToFewerWorkerProcessesKeepsEveryLoopServing() throws {
+        let front = try RunningFront(http: "open_file_cache max=10;", workerProcesses: 2)
+        let text = try String(contentsOfFile: front.folder.file("nginx.conf"), encoding: .utf8)
+        try text.replacingOccurrences(of: "worker_processes 2;", with: "worker_processes 1;")
+            .write(toFile: front.folder.file("nginx.conf"), atomically: true, encoding: .utf8)
+        front.server.reload(from: front.folder.file("nginx.conf"), prefix: nil)
+        for _ in 0..<20 { #expect(try Self.status(front, "/static/small.txt") == (200, "small\n")) }
+    }
 }
