@@ -93,23 +93,29 @@ public enum Sockets {
 
     /// A socket bound and listening at `address` (a unix path that exists is replaced, as nginx and uWSGI do;
     /// SO_REUSEADDR on TCP; IPV6_V6ONLY on IPv6 when `v6Only`, as nginx sets it) and the TCP port bound (port 0
-    /// resolved), nil for unix. `flags` as for `makeSocket`. On failure, the call that failed and its errno.
+    /// resolved), nil for unix. `flags` as for `makeSocket`. On failure, the call that failed (`bind PATH` for a unix
+    /// path too long, `resolve HOST` for a name that does not resolve) and its errno.
     public static func listen(_ address: SocketAddress, backlog: Int32, flags: Int32 = 0,
-                              v6Only: Bool = false) throws(ListenFailure) -> (descriptor: Int32, port: Int?) {
-        guard let target = address.resolved() else { throw ListenFailure(call: "bind", code: errno) }
+                              v6Only: Bool = false) throws(SocketError) -> (descriptor: Int32, port: Int?) {
+        guard let target = address.resolved() else {
+            switch address {
+            case .unix(let path): throw SocketError("bind \(path)", code: ENAMETOOLONG)
+            case .tcp(let host, _): throw SocketError("resolve \(host)", code: EADDRNOTAVAIL)
+            }
+        }
         if case .unix(let path) = address { unlink(path) }
         let fd = target.makeSocket(flags: flags)
-        guard fd >= 0 else { throw ListenFailure(call: "socket", code: errno) }
+        guard fd >= 0 else { throw SocketError("socket") }
         var one: Int32 = 1
         if target.family != AF_UNIX { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
         if v6Only, target.family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        guard target.withSockaddr({ bind(fd, $0, $1) }) == 0 else { let code = errno; close(fd); throw ListenFailure(call: "bind", code: code) }
-        guard Glibc.listen(fd, backlog) == 0 else { let code = errno; close(fd); throw ListenFailure(call: "listen", code: code) }
+        guard target.withSockaddr({ bind(fd, $0, $1) }) == 0 else { let error = SocketError("bind"); close(fd); throw error }
+        guard Glibc.listen(fd, backlog) == 0 else { let error = SocketError("listen"); close(fd); throw error }
         return (fd, target.family == AF_UNIX ? nil : boundPort(fd))
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice for port 0).
-    public static func freePort() throws(ListenFailure) -> Int {
+    public static func freePort() throws(SocketError) -> Int {
         let (fd, port) = try listen(.tcp(host: "127.0.0.1", port: 0), backlog: 1)
         close(fd)
         return port ?? 0
@@ -130,13 +136,19 @@ public enum Sockets {
     }
 }
 
-/// A listening socket could not be set up: the call and its errno.
-public struct ListenFailure: Error, CustomStringConvertible {
+/// A socket could not be set up or used; the message reads like the real servers' (`That port is already in
+/// use.` is runserver's wording and is left to it).
+public struct SocketError: Error, CustomStringConvertible {
+    /// The failed call, e.g. `bind`.
     public let call: String
+    /// errno after the call.
     public let code: Int32
-    public init(call: String, code: Int32) {
+
+    /// Captures errno for `call`.
+    public init(_ call: String, code: Int32 = errno) {
         self.call = call
         self.code = code
     }
+
     public var description: String { "\(call): \(String(cString: strerror(code)))" }
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import CLinux
 import Foundation
 import ServerCore

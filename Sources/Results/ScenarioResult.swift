@@ -378,9 +378,10 @@ public struct ScenarioResult: Codable, Sendable {
         public static func median(of target: Target) -> Summary? {
             guard !target.repetitions.isEmpty else { return nil }
             func med(_ metric: Metric) -> Double { Statistics.median(target.values(metric)) }
+            let pss = target.values(.pss)
             return Summary(rps: med(.rps), p50: med(.p50), p75: med(.p75), p90: med(.p90), p99: med(.p99), p999: med(.p999),
                            errors: med(.errors), non2xx: med(.non2xx), cpuPerRequest: med(.cpuPerRequest), rss: med(.rss),
-                           pss: target.values(.pss).isEmpty ? nil : med(.pss),
+                           pss: pss.isEmpty ? nil : Statistics.median(pss),
                            capacity: target.searches == nil ? nil : med(.capacity))
         }
     }

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// One accepted connection: blocking reads, gathered writes, sendfile. Closed when released.

@@ -2,23 +2,6 @@ import BenchSupport
 import CLinux
 import Foundation
 
-/// A socket could not be set up or used; the message reads like the real servers' (`That port is already in
-/// use.` is runserver's wording and is left to it).
-public struct SocketError: Error, CustomStringConvertible {
-    /// The failed call, e.g. `bind`.
-    public let call: String
-    /// errno after the call.
-    public let code: Int32
-
-    /// Captures errno for `call`.
-    public init(_ call: String, code: Int32 = errno) {
-        self.call = call
-        self.code = code
-    }
-
-    public var description: String { "\(call): \(String(cString: strerror(code)))" }
-}
-
 /// A bound, listening socket (TCP or unix), blocking, close-on-exec.
 public final class ListeningSocket: @unchecked Sendable {
     /// The descriptor.
@@ -36,15 +19,7 @@ public final class ListeningSocket: @unchecked Sendable {
         case .unix(let path): target = .unix(path: path)
         case .tcp(let host, let port): target = .tcp(host: host, port: port)
         }
-        do {
-            (descriptor, boundPort) = try Sockets.listen(target, backlog: backlog)
-        } catch {
-            if case .unix(let path) = address, error.code == ENAMETOOLONG { throw SocketError("bind \(path)", code: ENAMETOOLONG) }
-            if case .tcp(let host, _) = address, error.code == EADDRNOTAVAIL, target.resolved() == nil {
-                throw SocketError("resolve \(host)", code: EADDRNOTAVAIL)
-            }
-            throw SocketError(error.call, code: error.code)
-        }
+        (descriptor, boundPort) = try Sockets.listen(target, backlog: backlog)
     }
 
     /// Adopts a listening socket inherited from a parent process (a pool worker's), making it non-blocking so

@@ -64,9 +64,10 @@ final class OpenFileCache: @unchecked Sendable {  // each instance is used by on
         while let entry = oldest { remove(entry) }  // breaks the links so that each entry is freed
     }
 
-    /// `relative` opened beneath `directory` by `open`, through the cache; `now` in monotonic milliseconds.
+    /// `relative` opened beneath `directory` through the cache, by `open` (open and stat) on a miss; `now` in
+    /// monotonic milliseconds.
     func lookup(_ relative: UnsafeRawBufferPointer, beneath directory: CInt, now: Int,
-                open: (CInt, UnsafeRawBufferPointer) -> CInt) -> Lookup {
+                open: (UnsafeRawBufferPointer, CInt) -> Lookup) -> Lookup {
         expire(now: now)
         let hash = Self.hash(relative)
         var entry = find(relative, hash: hash)
@@ -81,21 +82,20 @@ final class OpenFileCache: @unchecked Sendable {  // each instance is used by on
             if entry.error != 0 { return .failed(entry.error) }
             if entry.descriptor >= 0 { return .opened(descriptor: entry.descriptor, status: entry.status, entry: entry) }
         }
-        let descriptor = open(directory, relative)
-        var status = stat()
-        let failure: Int32 = descriptor < 0 ? errno : fstat(descriptor, &status) == 0 ? 0 : errno
-        if failure != 0, descriptor >= 0 { close(descriptor) }
-        let record = entry ?? insert(relative, hash: hash, now: now)
-        if entry == nil { record.uses = 1; record.lastUse = now }
-        if failure != 0 {
-            guard cachesErrors else { if entry == nil { remove(record) }; return .failed(failure) }
-            record.error = failure
-            return .failed(failure)
+        let fresh = open(relative, directory)
+        switch fresh {
+        case .failed(let code):
+            // Without open_file_cache_errors a miss is not kept (nor does it push another entry out).
+            guard cachesErrors else { return fresh }
+            (entry ?? insert(relative, hash: hash, now: now)).error = code
+            return fresh
+        case .opened(let descriptor, let status, _):
+            let record = entry ?? insert(relative, hash: hash, now: now)
+            guard record.uses >= minUses else { return fresh }
+            record.descriptor = descriptor
+            record.status = status
+            return .opened(descriptor: descriptor, status: status, entry: record)
         }
-        guard record.uses >= minUses else { return .opened(descriptor: descriptor, status: status, entry: nil) }
-        record.descriptor = descriptor
-        record.status = status
-        return .opened(descriptor: descriptor, status: status, entry: record)
     }
 
     // MARK: the table
@@ -113,6 +113,8 @@ final class OpenFileCache: @unchecked Sendable {  // each instance is used by on
         if count >= settings.max, let last = oldest { remove(last) }
         let entry = Entry(path: path, hash: hash)
         entry.checkedAt = now
+        entry.uses = 1
+        entry.lastUse = now
         entry.sameHash = byHash[hash]
         byHash[hash] = entry
         link(entry)

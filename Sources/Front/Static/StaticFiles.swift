@@ -64,7 +64,7 @@ enum StaticFiles {
             return .error(404, log: "open() \"\(display())\" failed (2: No such file or directory)")
         }
         let descriptor: CInt, status: stat, owner: OpenFileCache.Entry?
-        switch cache?.lookup(relative, beneath: directory, now: now, open: open(beneath:_:)) ?? openAndStat(relative, beneath: directory) {
+        switch cache?.lookup(relative, beneath: directory, now: now, open: openAndStat(_:beneath:)) ?? openAndStat(relative, beneath: directory) {
         case .failed(let code):
             if code == EACCES { return .error(403, log: "open() \"\(display())\" failed (13: Permission denied)") }
             return .error(404, log: "open() \"\(display())\" failed (\(code == EXDEV ? 2 : code): \(code == EXDEV ? "No such file or directory" : String(cString: strerror(code))))")
