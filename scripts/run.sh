@@ -3,7 +3,7 @@
 # main scenario, scenarios/static-vs-dynamic.yml: Django's dev server (`stackbench runserver`) against the front
 # serving /static/ from disk and the front passing the rest to the uWSGI-style pool, all stood up from the seed's
 # own uwsgi.ini and nginx.conf, sweeping workers {1,2,4} x threads {1,4} x post-buffering {0,1024}; the client on
-# core 0, the stack on core 1. About 6 minutes. Results: results/<UTC timestamp>-static-vs-dynamic/ (result.json,
+# core 0, the stack on core 1; 14 configurations x 5 interleaved rounds. About 8 minutes. Results: results/<UTC timestamp>-static-vs-dynamic/ (result.json,
 # report.md, report.html).
 #   scripts/run.sh                         the full scenario
 #   scripts/run.sh --quick                 a smoke run (under a minute)

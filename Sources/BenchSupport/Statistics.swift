@@ -1,7 +1,7 @@
 import Foundation
 
-/// The small statistics a benchmark comparison needs: the median, the spread of a few repetitions around it, and
-/// the two-sided Mann-Whitney U test, which asks whether two sets of repetitions come from the same distribution
+/// The small statistics a benchmark comparison needs: the median, the spread of a few repetitions around it,
+/// Student's t quantile for an interval of a mean, and the two-sided Mann-Whitney U test, which asks whether two sets of repetitions come from the same distribution
 /// without assuming that distribution is normal (benchstat's test). Exact for small samples without ties, the
 /// normal approximation with tie and continuity corrections otherwise (as SciPy's `mannwhitneyu`).
 public enum Statistics {
@@ -50,6 +50,16 @@ public enum Statistics {
         var combinations = 1.0
         for i in 0..<min(n1, n2) { combinations = combinations * Double(n1 + n2 - i) / Double(i + 1) }
         return min(1, 2 / combinations)
+    }
+
+    /// The 97.5th percentile of Student's t distribution: the half-width, in standard errors, of a two-sided 95%
+    /// interval with this many degrees of freedom (exact to three decimals up to 30, then 1.96 + 2.5/df, within
+    /// 0.002 of the true value).
+    public static func studentT975(degreesOfFreedom df: Int) -> Double {
+        let table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                     2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        guard df >= 1 else { return .infinity }
+        return df <= table.count ? table[df - 1] : 1.96 + 2.5 / Double(df)
     }
 
     // MARK: pieces

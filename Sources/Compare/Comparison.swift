@@ -3,8 +3,8 @@ import Foundation
 import Results
 import Reports
 
-/// Runs side by side: their cells and targets matched by name (the cell's settings label and the target's
-/// name), and per metric each run's median and spread over its repetitions, with each later run's change
+/// Runs side by side: their cells and targets matched by name (the settings label of the target's configuration
+/// — the cell's label less the keys the target does not read — and the target's name), and per metric each run's median and spread over its repetitions, with each later run's change
 /// against the first (the baseline) and whether that change is significant (Mann-Whitney U, p < alpha). A
 /// cell or target that some runs lack, or where a run's cell failed, is listed in `unmatched`, not dropped.
 public struct Comparison: Sendable {
@@ -93,7 +93,9 @@ public struct Comparison: Sendable {
             for cell in run.result.cells {
                 if cell.status != .ok { failed[cell.label] = cell.failure ?? cell.status.rawValue }
                 for target in cell.targets where cell.status == .ok && !target.repetitions.isEmpty {
-                    let key = Key(cell: cell.label, target: target.name)
+                    // Cells sharing a target's configuration carry the same windows: one row for them all.
+                    let key = Key(cell: cell.configurationLabel(of: target), target: target.name)
+                    guard measured[key] == nil else { continue }
                     measured[key] = target
                     if seen.insert(key).inserted { keys.append(key) }
                 }

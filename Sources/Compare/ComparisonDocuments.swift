@@ -89,9 +89,15 @@ extension Comparison {
             let series = runs.indices.map { index in
                 (name: Self.letter(index), values: targetRows.map { $0.samples[index]?.median })
             }
+            let ranges = runs.indices.map { index in
+                targetRows.map { row -> ClosedRange<Double>? in
+                    guard let values = row.samples[index]?.values, values.count > 1, let low = values.min(), let high = values.max() else { return nil }
+                    return low...high
+                }
+            }
             html += "<h3>\(HTMLPage.escape(target)): req/s by cell</h3>"
                 + SVGChart.bars(categories: targetRows.map(\.key.cell), series: series,
-                                yAxis: .init(title: "req/s (median)", format: { Units.formatCount($0) }))
+                                yAxis: .init(title: "req/s (median; whiskers: the repetitions' range)", format: { Units.formatCount($0) }), ranges: ranges)
                 + SVGChart.legend(runs.indices.map { ("\(Self.letter($0)) \(runs[$0].name)", SVGChart.color($0).color, false) })
         }
         return html.isEmpty ? "" : "<h2>Throughput</h2>" + html

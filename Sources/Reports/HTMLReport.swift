@@ -23,8 +23,10 @@ struct HTMLReport {
         body += thresholdsAndFailures()
         if targets.isEmpty { return page(body + "<p>No cell finished, so there is nothing to chart.</p>") }
         let throughput = throughputChart(targets)
-        body += section("Throughput by setting", "Median req/s per matrix cell, one bar per path"
-                        + (throughput.log ? " (log axis: the paths differ by more than 20 times)." : "."), throughput.svg)
+        body += section("Throughput by setting", "Median req/s per path and configuration (a path that does not read the swept "
+                        + "keys is one bar), the whiskers the range over the repetitions"
+                        + (throughput.log ? "; log axis: the paths differ by more than 20 times." : "."), throughput.svg)
+        body += effectsTable()
         body += sideBySide()
         body += ratiosTable(targets)
         for (index, target) in targets.enumerated() {
@@ -36,7 +38,7 @@ struct HTMLReport {
         if result.okCells.contains(where: { $0.targets.contains { ($0.median?.cpuPerRequest ?? 0) > 0 } }) {
             body += section("Server CPU per request", "CPU time of the processes serving each path (front and pool for proxied-dynamic) "
                             + "over the measured window, divided by the requests.",
-                            groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request") { $0.cpuPerRequest })
+                            groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request", windows: .cpuPerRequest) { $0.cpuPerRequest })
             if result.okCells.allSatisfy({ $0.targets.allSatisfy { $0.median?.pss != nil } }) {
                 body += section("Server memory", "PSS of the processes serving each path at the end of the window: pages shared by "
                                 + "several processes (the binary, libraries, a pool's forked workers) are divided among them, so the "
@@ -80,17 +82,30 @@ struct HTMLReport {
     private func throughputChart(_ targets: [String]) -> (svg: String, log: Bool) {
         let rates = result.okCells.flatMap { $0.targets.compactMap { $0.median?.rps } }.filter { $0 > 0 }
         let log = (rates.max() ?? 0) > 20 * (rates.min() ?? .infinity)
-        return (groupedBars(targets, format: { Units.formatCount($0) }, title: "req/s", scale: log ? .log : .linear) { $0.rps }, log)
+        return (groupedBars(targets, format: { Units.formatCount($0) }, title: "req/s", scale: log ? .log : .linear, windows: .rps) { $0.rps }, log)
     }
 
-    /// One group per finished cell, one bar per target.
+    /// One bar per target and configuration (a target its cells share is one bar, named by the target; a target
+    /// with several configurations has one bar per configuration, named by its settings), coloured by target, with
+    /// a whisker over the range of the repetitions of `windows` when there are several.
     private func groupedBars(_ targets: [String], format: @escaping (Double) -> String, title: String,
-                             scale: SVGChart.Scale = .linear, _ metric: (ScenarioResult.Summary) -> Double) -> String {
-        let cells = result.okCells
-        let series = targets.map { name in
-            (name: name, values: cells.map { cell in cell.targets.first { $0.name == name }?.median.map(metric) })
+                             scale: SVGChart.Scale = .linear, windows: Metric? = nil, _ metric: (ScenarioResult.Summary) -> Double) -> String {
+        let columns = targets.enumerated().flatMap { index, name in
+            let configurations = result.configurations(of: name)
+            return configurations.map { (series: index, label: configurations.count == 1 && $0.label == "every cell" ? name : $0.label, target: $0.target) }
         }
-        return SVGChart.bars(categories: cells.map(\.label), series: series, yAxis: .init(title: title, scale: scale, format: format))
+        let series = targets.indices.map { index in
+            (name: targets[index], values: columns.map { $0.series == index ? $0.target.median.map(metric) : nil })
+        }
+        let ranges = targets.indices.map { index in
+            columns.map { column -> ClosedRange<Double>? in
+                guard column.series == index, let windows else { return nil }
+                let values = column.target.values(windows)
+                guard values.count > 1, let low = values.min(), let high = values.max() else { return nil }
+                return low...high
+            }
+        }
+        return SVGChart.bars(categories: columns.map(\.label), series: series, yAxis: .init(title: title, scale: scale, format: format), ranges: ranges)
             + SVGChart.legend(targets.enumerated().map { ($1, SVGChart.color($0).color, false) })
     }
 
@@ -114,10 +129,16 @@ struct HTMLReport {
             html += "<tr><td>\(esc(category))</td>" + stacks.map { stack in
                 "<td class=\"num\">\(row.group.byStack[stack].map { esc(Units.formatCount($0.rps) + " · " + Units.formatMicroseconds($0.p99)) } ?? "-")</td>"
             }.joined() + others.map { stack in
-                "<td class=\"num\">\(row.group.ratio(stack, over: baseline).map(Units.formatRatio) ?? "-")</td>"
+                "<td class=\"num\">\(esc(row.group.ratioText(stack, over: baseline)))</td>"
             }.joined() + "</tr>"
         }
-        return html + "</table>"
+        html += "</table>"
+        let memory = result.stackMemory
+        if !memory.isEmpty {
+            html += "<p class=\"meta\">Memory of each stack's front and pool together, as PSS (shared pages divided among the processes "
+                + "sharing them, so the processes add up): " + esc(memory.map { "\($0.stack) \(Units.formatBytes($0.pssKiB * 1024))" }.joined(separator: ", ")) + ".</p>"
+        }
+        return html
     }
 
     /// Per target searched: latency against offered load, one curve per cell, the limit and each capacity marked.
@@ -198,21 +219,38 @@ struct HTMLReport {
         return html
     }
 
+    /// What each key does per target (SettingEffects): ratio over the key's first value, interval, `~`.
+    private func effectsTable() -> String {
+        let effects = result.settingEffects
+        guard !effects.isEmpty else { return "" }
+        return "<h2>What each setting does</h2><p class=\"meta\">Per key: one value over the key's first, as the geometric mean over the pairs "
+            + "of configurations that differ only in that key, with its 95% interval (round by round: a paired t-test over the interleaved "
+            + "rounds); ~ marks a change that is not significant "
+            + "(the interval holds 1, or fewer than 4 windows a side).</p>"
+            + "<table><tr><th>key</th><th>change</th><th>target</th><th>pairs</th><th>req/s</th><th>p99</th></tr>"
+            + effects.map { effect in
+                "<tr><td>\(esc(effect.key))</td><td>\(esc(effect.from)) → \(esc(effect.to))</td><td>\(esc(effect.target))</td>"
+                    + "<td class=\"num\">\(effect.pairs)</td>"
+                    + [effect.rps, effect.p99].map { $0.significant ? "<td class=\"num\"><strong>\(esc($0.text))</strong></td>" : "<td class=\"num\">\(esc($0.text))</td>" }.joined() + "</tr>"
+            }.joined() + "</table>"
+    }
+
     private func ratiosTable(_ targets: [String]) -> String {
         let pairs = ScenarioResult.pairs(targets)
         guard !pairs.isEmpty else { return "" }
-        return "<h2>Ratios of req/s between paths</h2><table><tr><th>cell</th>" + pairs.map { "<th>\(esc($0)) / \(esc($1))</th>" }.joined() + "</tr>"
-            + result.okCells.map { cell in
-                "<tr><td>\(esc(cell.label))</td>" + pairs.map { "<td class=\"num\">\(esc(cell.rpsRatioText($0, $1)))</td>" }.joined() + "</tr>"
+        return "<h2>Ratios of req/s between paths</h2><table><tr><th>settings</th>" + pairs.map { "<th>\(esc($0)) / \(esc($1))</th>" }.joined() + "</tr>"
+            + result.distinctCells.map { label, cell in
+                "<tr><td>\(esc(label))</td>" + pairs.map { "<td class=\"num\">\(esc(cell.rpsRatioText($0, $1)))</td>" }.joined() + "</tr>"
             }.joined() + "</table>"
     }
 
     private func targetSection(_ name: String, index: Int) -> String {
-        let measured = result.okCells.compactMap { cell in cell.targets.first { $0.name == name }.map { (cell.label, $0) } }
+        let measured = result.configurations(of: name).map { ($0.label, $0.target) }
         let best = result.bestCell(of: name)
         var html = "<h2 id=\"t\(index)\">\(esc(name))</h2>"
         if let first = measured.first?.1 { html += "<p class=\"meta\">\(esc(first.kind)), \(esc(first.url))</p>" }
-        html += "<table><tr><th>cell</th><th>req/s</th><th>p50</th><th>p99</th><th>p99.9</th><th>errors</th><th>non-2xx/3xx</th>"
+        if let note = result.sharingNote(of: name) { html += "<p class=\"meta\">\(esc(note))</p>" }
+        html += "<table><tr><th>settings</th><th>req/s</th><th>p50</th><th>p99</th><th>p99.9</th><th>errors</th><th>non-2xx/3xx</th>"
             + "<th>server CPU µs/req</th><th>memory (PSS)</th><th>client CPU</th></tr>"
         for (label, target) in measured {
             guard let median = target.median else { continue }

@@ -24,24 +24,28 @@ struct MarkdownReport {
                 let range = "\(Units.formatWhole(best.lowest.value))–\(Units.formatWhole(top)) \(unit) over the cells"
                 if best.significant {
                     lines.append("- **\(target)**: \(best.label) — \(Units.formatWhole(top)) \(unit), p99 \(Units.formatMicroseconds(best.median.p99)); "
-                                 + String(format: "better than the runner-up (%@) at p=%.3f", best.runnerUp, best.pValue)
+                                 + "better than the runner-up (\(best.runnerUp)) \(best.leadText)"
                                  + (best.lowest.value > 0 ? "; " + Units.formatRatio(top / best.lowest.value) + " the lowest (\(best.lowest.label))" : ""))
                 } else if best.testable {
                     lines.append("- **\(target)**: no setting is significantly better among \(best.cells) (\(range); "
-                                 + String(format: "the top two, %@ and %@, differ at p=%.2f)", best.label, best.runnerUp, best.pValue))
+                                 + "the top two, \(best.label) and \(best.runnerUp), differ "
+                                 + (best.lead.map { "by \($0.text) round by round)" } ?? String(format: "at p=%.2f)", best.pValue)))
                 } else {
                     lines.append("- **\(target)**: no setting can be called better among \(best.cells) (\(range)): "
                                  + "too few repetitions to tell a difference from noise (4 or more per cell are needed)")
                 }
             }
         }
+        lines += effectLines
         for target in targets {
-            lines += ["", "## \(target)", "", "| cell | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | memory (PSS) |",
-                      "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-            let rows = result.medians(of: target)
+            lines += ["", "## \(target)", ""] + (result.sharingNote(of: target).map { [$0, ""] } ?? [])
+                + ["| settings | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | memory (PSS) |",
+                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
             let best = result.bestCell(of: target)
-            for (label, median) in rows {
-                let flagged = result.cells.first { $0.label == label }?.targets.first { $0.name == target }.map(result.isFlagged) ?? false
+            for configuration in result.configurations(of: target) {
+                guard let median = configuration.target.median else { continue }
+                let label = configuration.label
+                let flagged = result.isFlagged(configuration.target)
                 lines.append("| \(label)\(label == best ? " **best**" : "") | \(Units.formatWhole(median.rps))\(flagged ? " ⚠" : "") | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
                              + "\(Int(median.errors)) | \(Int(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
@@ -51,10 +55,10 @@ struct MarkdownReport {
         lines += sideBySideLines
         let pairs = ScenarioResult.pairs(targets)
         if !pairs.isEmpty {
-            lines += ["", "## Ratios of req/s between paths", "", "| cell | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
+            lines += ["", "## Ratios of req/s between paths", "", "| settings | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
                       "|---|" + pairs.map { _ in "---:" }.joined(separator: "|") + "|"]
-            for cell in result.cells where cell.status == .ok {
-                lines.append("| \(cell.label) | " + pairs.map { cell.rpsRatioText($0, $1) }.joined(separator: " | ") + " |")
+            for (label, cell) in result.distinctCells {
+                lines.append("| \(label) | " + pairs.map { cell.rpsRatioText($0, $1) }.joined(separator: " | ") + " |")
             }
         }
         lines += poolLines()
@@ -78,23 +82,36 @@ struct MarkdownReport {
     /// the median repetition), and any respawn or harakiri kill during the windows.
     private func poolLines() -> [String] {
         var rows: [String] = []
-        for cell in result.okCells {
-            for target in cell.targets {
-                let windows = target.repetitions.compactMap(\.pool)
+        for name in result.targetNames {
+            for configuration in result.configurations(of: name) {
+                let windows = configuration.target.repetitions.compactMap(\.pool)
                 guard let window = windows.first, !window.workers.isEmpty else { continue }
                 let shares = window.workers.map { String($0.requests) }.joined(separator: " / ")
                 let respawns = windows.reduce(0) { $0 + $1.workers.reduce(0) { $0 + $1.respawns } }
                 let harakiris = windows.reduce(0) { $0 + $1.workers.reduce(0) { $0 + $1.harakiris } }
-                rows.append("| \(cell.label) | \(target.name) | \(shares) | \(respawns) | \(harakiris) |")
+                rows.append("| \(configuration.label) | \(name) | \(shares) | \(respawns) | \(harakiris) |")
             }
         }
         guard !rows.isEmpty else { return [] }
         return ["", "## Pool workers", "", "Requests each worker served in the first repetition's window, and respawns and harakiri kills over all "
-                + "of them, from the pool's stats server.", "", "| cell | target | requests per worker | respawns | harakiri |", "|---|---|---|---:|---:|"] + rows
+                + "of them, from the pool's stats server.", "", "| settings | target | requests per worker | respawns | harakiri |", "|---|---|---|---:|---:|"] + rows
     }
 }
 
 extension MarkdownReport {
+    /// The table a user reads to learn what a key does: per key, value and target, the ratio over the key's
+    /// first value with its interval (`~`: not significant).
+    var effectLines: [String] {
+        let effects = result.settingEffects
+        guard !effects.isEmpty else { return [] }
+        return ["", "## What each setting does", "",
+                "Per key: one value over the key's first, as the geometric mean over the pairs of configurations that differ only in that key, "
+                + "with its 95% interval (round by round: a paired t-test over the interleaved rounds); `~` marks a change that is not "
+                + "significant (the interval holds 1, or fewer than 4 windows a side).", "",
+                "| key | change | target | pairs | req/s | p99 |", "|---|---|---|---:|---:|---:|"]
+            + effects.map { "| \($0.key) | \($0.from) → \($0.to) | \($0.target) | \($0.pairs) | \($0.rps.text) | \($0.p99.text) |" }
+    }
+
     var sideBySideLines: [String] {
         let sides = result.sideBySide()
         guard !sides.isEmpty, let baseline = result.baselineStack else { return [] }
@@ -109,9 +126,14 @@ extension MarkdownReport {
                 let values = stacks.map { stack in
                     group.byStack[stack].map { "\(Units.formatWhole($0.rps)) · \(Units.formatMicroseconds($0.p99))" } ?? "-"
                 }
-                let ratios = others.map { group.ratio($0, over: baseline).map(Units.formatRatio) ?? "-" }
+                let ratios = others.map { group.ratioText($0, over: baseline) }
                 lines.append("| \(target) | \(group.settings) | " + values.joined(separator: " | ") + " | " + ratios.joined(separator: " | ") + " |")
             }
+        }
+        let memory = result.stackMemory
+        if !memory.isEmpty {
+            lines += ["", "Memory of each stack's front and pool together, as PSS (shared pages divided among the processes sharing them, "
+                      + "so the processes add up): " + memory.map { "\($0.stack) \(Units.formatBytes($0.pssKiB * 1024))" }.joined(separator: ", ") + "."]
         }
         return lines
     }

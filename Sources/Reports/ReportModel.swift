@@ -44,33 +44,94 @@ extension ScenarioResult {
     /// The targets, in the scenario's order, as the first cell that finished measured them.
     var targetNames: [String] { okCells.first?.targets.map(\.name) ?? [] }
 
-    /// (cell label, medians) of `target` over the cells that measured it.
-    func medians(of target: String) -> [(label: String, median: Summary)] {
-        cells.compactMap { cell in cell.targets.first { $0.name == target }.flatMap { t in t.median.map { (cell.label, $0) } } }
+    /// One configuration of a target: the cells that share it (they differ only in keys the target ignores) and
+    /// its windows. Without a planned result (older files) every cell is its own configuration.
+    struct Configuration {
+        var label: String
+        var cells: [String]
+        var target: Target
     }
 
-    /// Which cell is best for `target`, if any can be called: the highest capacity when a search ran, else the
-    /// highest median req/s, and only when its windows beat the runner-up's by the test `compare` uses (two-sided
-    /// Mann-Whitney U over the repetitions, p < 0.05). With too few repetitions, or a lead inside the noise, there is
-    /// no best: a tie is a tie.
+    /// The configurations of `target` over the finished cells, in cell order.
+    func configurations(of target: String) -> [Configuration] {
+        var configurations: [Configuration] = []
+        for cell in okCells {
+            guard let measured = cell.targets.first(where: { $0.name == target }), measured.median != nil else { continue }
+            let label = cell.configurationLabel(of: measured)
+            if let index = configurations.firstIndex(where: { $0.label == label }) {
+                configurations[index].cells.append(cell.label)
+            } else {
+                configurations.append(Configuration(label: label, cells: [cell.label], target: measured))
+            }
+        }
+        return configurations
+    }
+
+    /// (configuration label, medians) of `target`, one row per configuration measured.
+    func medians(of target: String) -> [(label: String, median: Summary)] {
+        configurations(of: target).compactMap { configuration in configuration.target.median.map { (configuration.label, $0) } }
+    }
+
+    /// Which configuration is best for `target`, if any can be called: the highest capacity when a search ran,
+    /// else the highest median req/s, and only when its lead over the runner-up is significant — round by round
+    /// when the rounds are recorded (RatioEstimate: the 95% interval of the ratio above 1, 4 or more shared
+    /// rounds), else by the test `compare` uses (two-sided Mann-Whitney U over the repetitions, p < 0.05). With too
+    /// few repetitions, or a lead inside the noise, there is no best: a tie is a tie. Nil with a single
+    /// configuration (nothing to choose from).
     func bestSetting(of target: String) -> BestSetting? {
-        let ranked = cells.compactMap { cell -> (label: String, median: Summary, values: [Double])? in
-            guard cell.status == .ok, let measured = cell.targets.first(where: { $0.name == target }), let median = measured.median else { return nil }
-            let values = measured.searches != nil ? measured.capacities : measured.values(.rps)
-            return (cell.label, median, values)
+        let ranked = configurations(of: target).compactMap { configuration -> (label: String, median: Summary, target: Target)? in
+            configuration.target.median.map { (configuration.label, $0, configuration.target) }
         }.sorted { $0.median.rankingValue > $1.median.rankingValue }
         guard ranked.count > 1, let top = ranked.first, let bottom = ranked.last else { return nil }
         let runnerUp = ranked[1]
-        let p = Statistics.mannWhitneyP(top.values, runnerUp.values)
-        let testable = Statistics.smallestMannWhitneyP(top.values.count, runnerUp.values.count) < 0.05
-        return BestSetting(label: top.label, median: top.median, runnerUp: runnerUp.label, pValue: p,
-                           significant: testable && p < 0.05, testable: testable, cells: ranked.count,
+        let metric: Metric = top.target.searches != nil ? .capacity : .rps
+        let (a, b) = (top.target.values(metric), runnerUp.target.values(metric))
+        let p = Statistics.mannWhitneyP(a, b)
+        let lead = RatioEstimate([(runnerUp.target, top.target)], metric: metric)
+        let roundByRound = lead.paired ? lead : nil
+        let testable = roundByRound?.testable ?? (Statistics.smallestMannWhitneyP(a.count, b.count) < 0.05)
+        let significant = roundByRound.map { $0.testable && $0.interval.lowerBound > 1 } ?? (testable && p < 0.05)
+        return BestSetting(label: top.label, median: top.median, runnerUp: runnerUp.label, pValue: p, lead: roundByRound,
+                           significant: significant, testable: testable, cells: ranked.count,
                            lowest: (bottom.label, bottom.median.rankingValue))
     }
 
-    /// The cell called best for `target`, nil when none is significantly better than the runner-up.
+    /// The configuration called best for `target`, nil when none is significantly better than the runner-up.
     func bestCell(of target: String) -> String? {
         bestSetting(of: target).flatMap { $0.significant ? $0.label : nil }
+    }
+
+    /// The matrix keys no target reads (every target ignores them): cells that differ only in those share every
+    /// measurement.
+    var keysNoTargetReads: [String] {
+        let ignores = okCells.flatMap(\.targets).map { Set($0.ignores ?? []) }
+        guard let first = ignores.first else { return [] }
+        let common = ignores.dropFirst().reduce(first) { $0.intersection($1) }
+        return (okCells.first?.settings ?? []).map(\.name).filter(common.contains)
+    }
+
+    /// The finished cells, one per distinct set of measurements (cells that differ only in keys no target reads
+    /// are one row), each labelled by the keys some target reads.
+    var distinctCells: [(label: String, cell: Cell)] {
+        let unread = keysNoTargetReads
+        var seen = Set<String>()
+        return okCells.compactMap { cell in
+            let read = cell.settings.filter { !unread.contains($0.name) }
+            let label = read.isEmpty ? cell.label : read.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+            return seen.insert(label).inserted ? (label, cell) : nil
+        }
+    }
+
+    /// "not affected by workers, threads: one configuration for all 12 cells" — what the planner shared for
+    /// `target`; nil when it reads every key.
+    func sharingNote(of target: String) -> String? {
+        let configurations = configurations(of: target)
+        guard let ignored = configurations.first?.target.ignores, !ignored.isEmpty else { return nil }
+        if configurations.count == 1 {
+            return "Not affected by \(ignored.joined(separator: ", ")): one configuration, its windows shared by all \(okCells.count) cells."
+        }
+        return "Not affected by \(ignored.joined(separator: ", ")): \(configurations.count) configurations, each measured once per round "
+            + "and shared by the cells that differ only in those keys."
     }
 
     struct BestSetting {
@@ -78,9 +139,17 @@ extension ScenarioResult {
         var median: Summary
         var runnerUp: String
         var pValue: Double
+        /// The top's lead over the runner-up round by round, when the rounds are recorded; then it decides.
+        var lead: RatioEstimate?
         var significant: Bool
-        /// Enough repetitions on both sides for any p under 0.05 (4 + 4).
+        /// Enough repetitions (or shared rounds) on both sides for a difference to be called (4 + 4).
         var testable: Bool
+
+        /// "by 1.12x [1.05x, 1.20x] round by round" or "at p=0.008".
+        var leadText: String {
+            lead.map { "by \(Units.formatRatio($0.ratio)) [\(Units.formatRatio($0.interval.lowerBound)), \(Units.formatRatio($0.interval.upperBound))] round by round" }
+                ?? String(format: "at p=%.3f", pValue)
+        }
         var cells: Int
         var lowest: (label: String, value: Double)
     }
@@ -104,16 +173,28 @@ extension ScenarioResult.Cell {
     /// root of the summed squares of each side's relative standard deviation (`2.56x ± 0.12`); the ratio alone
     /// when either side has a single repetition.
     func rpsRatioText(_ a: String, _ b: String) -> String {
-        guard let ratio = rpsRatio(a, b) else { return "-" }
-        func relativeDeviation(_ name: String) -> Double? {
-            guard let values = targets.first(where: { $0.name == name })?.values(.rps), values.count > 1 else { return nil }
+        guard let x = targets.first(where: { $0.name == a }), let y = targets.first(where: { $0.name == b }) else { return "-" }
+        return ScenarioResult.rpsRatioText(x, over: y)
+    }
+}
+
+extension ScenarioResult {
+    /// Median req/s of `a` over `b`'s, with hyperfine's ± (the ratio times the root of the summed squares of each
+    /// side's relative standard deviation over its repetitions); the ratio alone when a side has one repetition,
+    /// `-` when either has no median.
+    static func rpsRatioText(_ a: Target, over b: Target) -> String {
+        guard let x = a.median?.rps, let y = b.median?.rps, y > 0 else { return "-" }
+        let ratio = x / y
+        func relativeDeviation(_ target: Target) -> Double? {
+            let values = target.values(.rps)
+            guard values.count > 1 else { return nil }
             let mean = values.reduce(0, +) / Double(values.count)
             guard mean > 0 else { return nil }
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
             return variance.squareRoot() / mean
         }
-        guard let x = relativeDeviation(a), let y = relativeDeviation(b) else { return Units.formatRatio(ratio) }
-        return Units.formatRatio(ratio, plusMinus: ratio * (x * x + y * y).squareRoot())
+        guard let dx = relativeDeviation(a), let dy = relativeDeviation(b) else { return Units.formatRatio(ratio) }
+        return Units.formatRatio(ratio, plusMinus: ratio * (dx * dx + dy * dy).squareRoot())
     }
 }
 
@@ -132,15 +213,34 @@ extension ScenarioResult {
     /// The stack every other is divided by: `reference` when present, else the first.
     var baselineStack: String? { stackNames.contains("reference") ? "reference" : stackNames.first }
 
-    /// One target under one combination of the other settings: each stack's medians.
+    /// One target under one combination of the other settings: each stack's measurement of it.
     struct StackGroup {
         var settings: String
-        var byStack: [String: Summary]
+        var targets: [String: Target]
+
+        /// Each stack's medians.
+        var byStack: [String: Summary] { targets.compactMapValues(\.median) }
 
         /// `stack`'s req/s over `baseline`'s.
         func ratio(_ stack: String, over baseline: String) -> Double? {
             guard let a = byStack[stack]?.rps, let b = byStack[baseline]?.rps, b > 0 else { return nil }
             return a / b
+        }
+
+        /// The ratio with its ± from both sides' repetitions (`1.52x ± 0.08`), `-` where a stack did not measure it.
+        func ratioText(_ stack: String, over baseline: String) -> String {
+            guard let a = targets[stack], let b = targets[baseline] else { return "-" }
+            return ScenarioResult.rpsRatioText(a, over: b)
+        }
+    }
+
+    /// Per stack, the memory of its front and pool together as PSS (the median over the windows of the first
+    /// proxied-dynamic target), in stack order; empty when no such target measured PSS.
+    var stackMemory: [(stack: String, pssKiB: Double)] {
+        stackNames.compactMap { stack in
+            okCells.lazy.filter { $0.stackName == stack }.compactMap { cell in
+                cell.targets.first { $0.kind == TargetKind.proxiedDynamic.rawValue }?.median?.pss
+            }.first.map { (stack, $0) }
         }
     }
 
@@ -150,12 +250,12 @@ extension ScenarioResult {
         return targetNames.map { target in
             var groups: [StackGroup] = []
             for cell in okCells {
-                guard let stack = cell.stackName, let median = cell.targets.first(where: { $0.name == target })?.median else { continue }
-                let settings = cell.labelWithoutStack
+                guard let stack = cell.stackName, let measured = cell.targets.first(where: { $0.name == target }), measured.median != nil else { continue }
+                let settings = cell.labelWithoutStack(ignoring: measured.ignores ?? [])
                 if let index = groups.firstIndex(where: { $0.settings == settings }) {
-                    groups[index].byStack[stack] = median
+                    groups[index].targets[stack] = measured
                 } else {
-                    groups.append(StackGroup(settings: settings, byStack: [stack: median]))
+                    groups.append(StackGroup(settings: settings, targets: [stack: measured]))
                 }
             }
             return (target, groups)
@@ -166,9 +266,13 @@ extension ScenarioResult {
 extension ScenarioResult.Cell {
     var stackName: String? { settings.last { $0.component == .stack }?.value }
 
-    var labelWithoutStack: String {
+    /// The settings other than the stack that a target reads (`ignored`: the keys it does not): `every cell` when
+    /// it reads none of the swept ones, `defaults` when only the stack is swept.
+    func labelWithoutStack(ignoring ignored: [String] = []) -> String {
         let others = settings.filter { $0.component != .stack }
-        return others.isEmpty ? "defaults" : others.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+        let read = others.filter { !ignored.contains($0.name) }
+        if read.isEmpty { return others.isEmpty ? "defaults" : "every cell" }
+        return read.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
     }
 }
 
@@ -183,18 +287,20 @@ extension ScenarioResult {
         var detail: String
     }
 
-    /// Every flagged window and every noisy target, in cell and target order.
+    /// Every flagged window and every noisy target, per target and configuration (a window shared by several
+    /// cells is listed once, under its configuration's label).
     var validityRows: [ValidityRow] {
         var rows: [ValidityRow] = []
-        for cell in okCells {
-            for target in cell.targets {
+        for name in targetNames {
+            for configuration in configurations(of: name) {
+                let target = configuration.target
                 for (index, repetition) in target.repetitions.enumerated() {
                     for flag in repetition.windowFlags {
-                        rows.append(.init(cell: cell.label, target: target.name, window: index + 1, kind: flag.kind.rawValue, detail: flag.detail))
+                        rows.append(.init(cell: configuration.label, target: name, window: index + 1, kind: flag.kind.rawValue, detail: flag.detail))
                     }
                 }
                 if let noise = target.noise, noise.noisy {
-                    rows.append(.init(cell: cell.label, target: target.name, window: nil, kind: "noisy",
+                    rows.append(.init(cell: configuration.label, target: name, window: nil, kind: "noisy",
                                       detail: String(format: "the %.0f%% interval of the median req/s (%.0f to %.0f over %d repetitions) spans %.0f%% of it, over the %.0f%% limit; add repetitions",
                                                      noise.coverage * 100, noise.low, noise.high, noise.repetitions, noise.share * 100, noise.limit * 100)))
                 }
@@ -247,21 +353,39 @@ extension ScenarioResult {
         var findings: [String] = []
         for (upper, lower, question) in questions {
             guard let a = target(of: upper), let b = target(of: lower) else { continue }
-            let ratios = okCells.compactMap { cell in cell.rpsRatio(a, b).map { (cell, $0) } }
+            // One ratio per distinct pair of configurations: cells sharing both say the same thing once.
+            var pairsSeen = Set<String>()
+            let ratios = okCells.compactMap { cell -> (Cell, Double)? in
+                guard let ratio = cell.rpsRatio(a, b), let x = cell.targets.first(where: { $0.name == a }),
+                      let y = cell.targets.first(where: { $0.name == b }),
+                      pairsSeen.insert(cell.configurationLabel(of: x) + "\n" + cell.configurationLabel(of: y)).inserted else { return nil }
+                return (cell, ratio)
+            }
             guard let first = ratios.first else { continue }
-            if ratios.count == 1 {
-                findings.append("\(question): \(first.0.rpsRatioText(a, b)) (\(a) / \(b) req/s)")
+            if ratios.count == 1, let x = first.0.targets.first(where: { $0.name == a }), let y = first.0.targets.first(where: { $0.name == b }) {
+                // Round by round where both were measured in the same rounds: the interval of the paired ratio.
+                let estimate = RatioEstimate([(y, x)], metric: .rps)
+                let text = estimate.paired && estimate.testable
+                    ? "\(Units.formatRatio(estimate.ratio)) [\(Units.formatRatio(estimate.interval.lowerBound)), \(Units.formatRatio(estimate.interval.upperBound))], "
+                        + "95% interval round by round" : first.0.rpsRatioText(a, b)
+                findings.append("\(question): \(text) (\(a) / \(b) req/s)")
             } else {
                 let values = ratios.map(\.1).sorted()
-                findings.append("\(question): \(Units.formatRatio(Statistics.median(values))) at the median of \(values.count) cells, "
+                findings.append("\(question): \(Units.formatRatio(Statistics.median(values))) at the median of \(values.count) settings, "
                                 + "\(Units.formatRatio(values.first!)) to \(Units.formatRatio(values.last!)) (\(a) / \(b) req/s)")
             }
+        }
+        findings += effectFindings
+        let unread = keysNoTargetReads
+        if !unread.isEmpty {
+            findings.append("No target reads \(unread.joined(separator: ", ")): the cells that differ only in \(unread.count == 1 ? "it" : "them") "
+                            + "share every measurement, so \(unread.count == 1 ? "it makes" : "they make") no difference here")
         }
         if okCells.count > 1 {
             for name in targetNames {
                 guard let best = bestSetting(of: name) else { continue }
                 findings.append(best.significant
-                    ? "Settings for \(name): \(best.label) is best, better than the runner-up (\(best.runnerUp)) at p=\(String(format: "%.3f", best.pValue))"
+                    ? "Settings for \(name): \(best.label) is best, better than the runner-up (\(best.runnerUp)) \(best.leadText)"
                     : best.testable ? "Settings for \(name): none is significantly better among \(best.cells)"
                     : "Settings for \(name): the \(best.cells) cannot be told apart with these repetitions")
             }
@@ -274,20 +398,21 @@ extension ScenarioResult {
     /// server's cores.
     private var caveats: [String] {
         var caveats: [String] = []
-        let flags = okCells.flatMap { $0.targets.flatMap { $0.repetitions.flatMap(\.windowFlags) } }
-        let clientBound = flags.filter { $0.kind == .clientBound }.count
+        let flags = validityRows
+        let clientBound = flags.filter { $0.kind == WindowFlag.Kind.clientBound.rawValue }.count
         if clientBound > 0 {
             caveats.append("\(clientBound) window(s) were client-bound: their req/s is what the load generator could ask for, a floor "
                            + "for the server, and every ratio built on them is too")
         }
-        let latencyBound = flags.filter { $0.kind == .latencyBound }.count
+        let latencyBound = flags.filter { $0.kind == WindowFlag.Kind.latencyBound.rawValue }.count
         if latencyBound > 0 {
             caveats.append("\(latencyBound) window(s) were latency-bound: every request waited on the same floor with the server mostly "
                            + "idle, so their req/s measures the wait")
         }
-        if okCells.count > 1, load.repetitions < 4 {
-            caveats.append("\(load.repetitions) repetition(s) per cell: too few for any difference between settings to be significant "
-                           + "(use load.repetitions of 5 or more)")
+        let windows = load.repetitions * (load.rounds ?? 1)
+        if okCells.count > 1, windows < 4 {
+            caveats.append("\(windows) window(s) per configuration: too few for any difference between settings to be significant "
+                           + "(use load.rounds of 5 or more)")
         }
         if let text = load.serverCPUs, let cores = try? CPUSet(parsing: text).cpus.count {
             let crowded = okCells.filter { cell in

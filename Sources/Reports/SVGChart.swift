@@ -49,12 +49,14 @@ public enum SVGChart {
 
     // MARK: charts
 
-    /// One group of bars per category (a matrix cell), one bar per series (a target) in each group; a nil value
-    /// leaves its slot empty.
-    public static func bars(categories: [String], series: [(name: String, values: [Double?])], yAxis: Axis) -> String {
+    /// One group of bars per category (a matrix cell), one bar per series (a target) in each group; the bars of a
+    /// group share its width among the series that have a value there (a category with one value gets one wide
+    /// bar). `ranges`, aligned with `series`: a whisker per bar from low to high (the repetitions' range).
+    public static func bars(categories: [String], series: [(name: String, values: [Double?])], yAxis: Axis,
+                            ranges: [[ClosedRange<Double>?]] = []) -> String {
         let bottom = 24 + 3.4 * Double(min(40, categories.map(\.count).max() ?? 0))  // room for the slanted labels
         let height = 300 + bottom
-        let values = series.flatMap { $0.values.compactMap { $0 } }
+        let values = series.flatMap { $0.values.compactMap { $0 } } + ranges.flatMap { $0.flatMap { $0.map { [$0.lowerBound, $0.upperBound] } ?? [] } }
         let y = AxisMap(axis: yAxis, values: values + [0], from: height - bottom, to: plotTop)
         // The labels slant down to the right: the last one needs room past its group.
         let longest = Double(min(40, categories.last?.count ?? 0)) * 7 * cos(35 * Double.pi / 180)
@@ -62,15 +64,27 @@ public enum SVGChart {
         let right = max(plotRight, longest - slot * 0.5)
         slot = (width - plotLeft - right) / Double(max(categories.count, 1))
         var svg = open(height: height) + y.horizontalGrid(left: plotLeft, right: width - right)
-        let barWidth = slot * 0.8 / Double(max(series.count, 1))
         for (c, category) in categories.enumerated() {
             let groupLeft = plotLeft + Double(c) * slot + slot * 0.1
-            for (s, item) in series.enumerated() {
-                guard c < item.values.count, let value = item.values[c] else { continue }
+            let present = series.indices.filter { c < series[$0].values.count && series[$0].values[c] != nil }
+            let barWidth = slot * 0.8 / Double(max(present.count, 1))
+            for (position, s) in present.enumerated() {
+                let item = series[s]
+                guard let value = item.values[c] else { continue }
                 let top = y.position(value), base = y.position(y.lower)
-                svg += "<rect x=\"\(f(groupLeft + Double(s) * barWidth))\" y=\"\(f(min(top, base)))\" width=\"\(f(max(barWidth - 1, 1)))\" "
+                let left = groupLeft + Double(position) * barWidth
+                let range = s < ranges.count && c < ranges[s].count ? ranges[s][c] : nil
+                svg += "<rect x=\"\(f(left))\" y=\"\(f(min(top, base)))\" width=\"\(f(max(barWidth - 1, 1)))\" "
                     + "height=\"\(f(abs(base - top)))\" fill=\"\(color(s).color)\"><title>\(HTMLPage.escape(category)) · \(HTMLPage.escape(item.name)): "
-                    + "\(HTMLPage.escape(yAxis.format(value)))</title></rect>"
+                    + "\(HTMLPage.escape(yAxis.format(value)))"
+                    + (range.map { " (\(HTMLPage.escape(yAxis.format($0.lowerBound))) to \(HTMLPage.escape(yAxis.format($0.upperBound))))" } ?? "")
+                    + "</title></rect>"
+                if let range, range.upperBound > range.lowerBound {
+                    let middle = left + (barWidth - 1) / 2, low = y.position(range.lowerBound), high = y.position(range.upperBound)
+                    let cap = min(6, barWidth / 4)
+                    svg += "<path d=\"M\(f(middle)) \(f(low))V\(f(high))M\(f(middle - cap)) \(f(low))h\(f(2 * cap))M\(f(middle - cap)) \(f(high))h\(f(2 * cap))\" "
+                        + "stroke=\"#222\" stroke-width=\"1.2\" fill=\"none\"/>"
+                }
             }
             let labelX = groupLeft + slot * 0.4, labelY = height - bottom + 12
             svg += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" transform=\"rotate(35 \(f(labelX)) \(f(labelY)))\" class=\"tick\">\(HTMLPage.escape(category))</text>"

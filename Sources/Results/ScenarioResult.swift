@@ -198,8 +198,14 @@ public struct ScenarioResult: Codable, Sendable {
         public var noise: NoiseCheck? = nil
         /// One capacity search per repetition (load.search); each repetition is then the window at capacity.
         public var searches: [SearchResult]? = nil
+        /// The matrix keys this target does not read (the dev server ignores the pool's `workers`): every cell that
+        /// differs from this one only in them carries the same windows, measured once per round in one of them
+        /// (each window names its cell). Nil in results written before the run planned by dependency.
+        public var ignores: [String]? = nil
 
-        public init(name: String, kind: String, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil) {
+        public init(name: String, kind: String, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil,
+                    ignores: [String]? = nil) {
+            self.ignores = ignores
             self.name = name
             self.kind = kind
             self.url = url
@@ -235,6 +241,14 @@ public struct ScenarioResult: Codable, Sendable {
 
         /// Each search's capacity (0 where none was found); empty without a search.
         public var capacities: [Double] { (searches ?? []).map { $0.capacity ?? 0 } }
+
+        /// This target with a later measurement's windows (and searches) added after its own.
+        public func appending(_ later: Target) -> Target {
+            var merged = self
+            merged.repetitions += later.repetitions
+            if let searches = later.searches { merged.searches = (self.searches ?? []) + searches }
+            return merged
+        }
     }
 
     public struct Repetition: Codable, Sendable {
@@ -251,6 +265,9 @@ public struct ScenarioResult: Codable, Sendable {
         public var processChanges: [ProcessChange]? = nil
         /// The target's events, as carried out in this window.
         public var events: [EventRecord]? = nil
+        /// The cell whose stack served this window, and the round (1-based); nil in older results.
+        public var cell: String? = nil
+        public var round: Int? = nil
 
         public init(load: RunResult, processes: [ProcessUsage], pool: PoolWindow? = nil, clientCoresBusy: Double? = nil, flags: [WindowFlag]? = nil, processChanges: [ProcessChange]? = nil, events: [EventRecord]? = nil) {
             self.load = load
@@ -418,7 +435,7 @@ extension ScenarioResult.Cell {
         merged.notes += later.notes.filter { !notes.contains($0) }
         for target in later.targets {
             if let index = merged.targets.firstIndex(where: { $0.name == target.name }) {
-                merged.targets[index].repetitions += target.repetitions
+                merged.targets[index] = merged.targets[index].appending(target)
             } else {
                 merged.targets.append(target)
             }
@@ -436,5 +453,17 @@ extension ScenarioResult.Cell {
             return target
         }
         return cell
+    }
+}
+
+extension ScenarioResult.Cell {
+    /// The settings `target` reads in this cell, as a label: the cell's label without the keys the target ignores
+    /// (`workers=2` for the dynamic path of cell `workers=2 threads=4`... when it ignored threads); `every cell` when
+    /// it ignores all of them. Cells with the same label for a target carry the same windows of it.
+    public func configurationLabel(of target: ScenarioResult.Target) -> String {
+        guard let ignored = target.ignores, !ignored.isEmpty else { return label }
+        let read = settings.filter { !ignored.contains($0.name) }
+        if read.isEmpty { return settings.isEmpty ? label : "every cell" }
+        return read.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
     }
 }

@@ -69,21 +69,35 @@ public final class ScenarioRun: @unchecked Sendable {
         result.reproduction = reproduction()
         try collectStatic(into: work, variants: scenario.variants.filter { skipped[$0] == nil })
         let cells = scenario.matrix.cells
-        var measured: [Int: ScenarioResult.Cell] = [:]
+        let plan = ExperimentPlan(targets: scenario.targets, cells: cells.filter { skipped[$0.variant(default: scenario.stack.variant)] == nil })
+        for line in plan.summary(targetNames: scenario.targets.map(\.name)) { say("measured: " + line) }
+        var visited: [Int: ScenarioResult.Cell] = [:]  // per cell: how its own stack fared (status, failure, notes)
+        var stoodUp: Set<Int> = []
+        var windows: [String: ScenarioResult.Target] = [:]  // per target and configuration: every window, in time order
+        func configuration(_ target: Int, _ cell: Int) -> String { "\(target)|\(plan.cells(sharing: target, with: cell).first ?? cell)" }
         rounds: for round in 1...rounds {
             for cell in cells {
                 if stopFlag.value { break rounds }
                 if let reason = skipped[cell.variant(default: scenario.stack.variant)] {
                     if round == 1 {
                         say("cell \(cell.index)/\(cells.count): \(cell.label): skipped: \(reason)")
-                        measured[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .skipped,
-                                                                   failure: reason, logTail: nil, notes: [], targets: [])
+                        visited[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .skipped,
+                                                                  failure: reason, logTail: nil, notes: [], targets: [])
                     }
                     continue
                 }
-                say("cell \(cell.index)/\(cells.count)" + (rounds > 1 ? ", round \(round)/\(rounds)" : "") + ": \(cell.label)")
-                // Round r measures the targets rotated by r-1, so no target always follows the same one.
-                let order = Array(scenario.targets.indices.map { ($0 + round - 1) % scenario.targets.count })
+                // Round r measures the targets rotated by r-1, so no target always follows the same one; of them
+                // only those whose configuration this cell measures this round.
+                let planned = plan.targets(measuredIn: cell.index, round: round)
+                let order = scenario.targets.indices.map { ($0 + round - 1) % scenario.targets.count }.filter(planned.contains)
+                guard !order.isEmpty else {
+                    if visited[cell.index] == nil {
+                        visited[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .ok, notes: [], targets: [])
+                    }
+                    continue
+                }
+                say("cell \(cell.index)/\(cells.count)" + (rounds > 1 ? ", round \(round)/\(rounds)" : "") + ": \(cell.label)"
+                    + (order.count < scenario.targets.count ? " (" + order.map { scenario.targets[$0].name }.joined(separator: ", ") + ")" : ""))
                 let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: scenario.stack.project)
                 let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
                                         position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
@@ -93,15 +107,36 @@ public final class ScenarioRun: @unchecked Sendable {
                 if cellResult.status != .ok {
                     say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
                 }
+                for var target in cellResult.targets {
+                    guard let index = scenario.targets.firstIndex(where: { $0.name == target.name }) else { continue }
+                    for repetition in target.repetitions.indices {
+                        target.repetitions[repetition].cell = cell.label
+                        target.repetitions[repetition].round = round
+                    }
+                    windows[configuration(index, cell.index)] = windows[configuration(index, cell.index)].map { $0.appending(target) } ?? target
+                }
+                cellResult.targets = []
                 cellResult.configs = Self.configs(in: layout.cell)
-                measured[cell.index] = measured[cell.index].map { $0.merging(cellResult, round: round) } ?? cellResult
+                visited[cell.index] = stoodUp.contains(cell.index) ? visited[cell.index]!.merging(cellResult, round: round) : cellResult
+                stoodUp.insert(cell.index)
                 for repetition in 1...scenario.load.repetitions where cellResult.status == .ok {
                     result.order = (result.order ?? []) + order.map { .init(round: round, cell: cell.label, target: scenario.targets[$0].name, repetition: repetition) }
                 }
                 keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index))
             }
         }
-        result.cells = cells.compactMap { measured[$0.index] }.map { $0.withMedians(of: scenario.targets.map(\.name), noiseLimit: scenario.load.noise) }
+        // Every cell that ran carries the windows of each target's configuration it shares, wherever measured.
+        result.cells = cells.compactMap { visited[$0.index] }.map { cell in
+            var cell = cell
+            if cell.status != .skipped {
+                cell.targets = scenario.targets.indices.compactMap { index in
+                    guard var target = windows[configuration(index, cell.index)] else { return nil }
+                    target.ignores = plan.ignoredKeys[index]
+                    return target
+                }
+            }
+            return cell.withMedians(of: scenario.targets.map(\.name), noiseLimit: scenario.load.noise)
+        }
         result.interrupted = stopFlag.value
         result.thresholds = checkThresholds(result.cells)
         result.finishedAt = ISO8601DateFormatter().string(from: Date())

@@ -14,7 +14,7 @@ final class TeacherStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "teacher"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try Self.switchToWAL(db)
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -33,6 +33,22 @@ final class TeacherStore: Sendable {
                     for teacher in try seed() { _ = try Self.insert(teacher, into: db) }
                 }
                 return .commit
+            }
+        }
+    }
+
+    /// `PRAGMA journal_mode = WAL`, retried while another process holds the lock it needs: SQLite answers BUSY at
+    /// once there, without the busy timeout, when two processes open a new file together (seen with 4 at once).
+    /// A file already in WAL mode is left as it is.
+    private static func switchToWAL(_ db: Database) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                if try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() == "wal" { return }
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(5_000)
             }
         }
     }

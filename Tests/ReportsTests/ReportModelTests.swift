@@ -50,8 +50,8 @@ import Testing
 
     @Test func stacksSideBySideGroupTheOtherSettings() throws {
         var result = try Self.result([
-            ("stack=swift workers=2", [("proxied-dynamic", Values(rps: [3000]))]),
-            ("stack=reference workers=2", [("proxied-dynamic", Values(rps: [1500]))]),
+            ("stack=swift workers=2", [("proxied-dynamic", Values(rps: [3000, 3100, 2900]))]),
+            ("stack=reference workers=2", [("proxied-dynamic", Values(rps: [1500, 1550, 1450]))]),
         ])
         for index in result.cells.indices {
             let stack = index == 0 ? "swift" : "reference"
@@ -62,6 +62,7 @@ import Testing
         let group = try #require(sides.first?.groups.first)
         #expect(sides.count == 1 && group.settings == "workers=2")
         #expect(group.ratio("swift", over: "reference") == 2)
+        #expect(group.ratioText("swift", over: "reference") == "2.00x ± 0.09", "hyperfine's ±: 2 × √(2 × 0.0333²)")
     }
 
     @Test func flaggedWindowsAreListedNotToTrust() throws {

@@ -305,7 +305,7 @@ extension Scenario {
         }
         var sawDuration = false
         for (key, field) in try value.mapping(allowedKeys: ["connections", "threads", "duration", "count", "warmup", "rate",
-                                                            "repetitions", "keepalive", "client-cpus", "server-cpus", "noise", "search"]) {
+                                                            "repetitions", "rounds", "keepalive", "client-cpus", "server-cpus", "noise", "search"]) {
             switch key {
             case "connections": load.connections = try positive(field, maximum: 100_000)
             case "threads": load.threads = try positive(field, maximum: 1024)
@@ -323,6 +323,7 @@ extension Scenario {
                 }
                 load.rate = rate
             case "repetitions": load.repetitions = try positive(field, maximum: 100)
+            case "rounds": load.rounds = try positive(field, maximum: 100)
             case "search": load.search = try readSearch(field)
             case "noise":
                 let text = try field.string()

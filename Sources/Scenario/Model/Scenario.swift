@@ -105,7 +105,11 @@ public struct Scenario: Sendable {
         public var warmup: UInt64 = 1_000_000_000
         /// Open model, requests per second; nil: closed.
         public var rate: Double?
+        /// Windows per target and configuration in each round, back to back.
         public var repetitions = 1
+        /// Rounds: every cell stood up and measured once per round, rounds one after another, so each
+        /// configuration's windows are interleaved with the rest (`--repeat N` overrides).
+        public var rounds = 1
         public var keepAlive = true
         public var clientCPUs: CPUSet?
         public var serverCPUs: CPUSet?
@@ -118,7 +122,7 @@ public struct Scenario: Sendable {
 
 extension Scenario {
     /// `--quick`: 1 s per target after 0.3 s of warm-up (longer where a target's events need it: until 2 s after
-    /// the last one), one repetition, of the matrix only its first and last cells, and capacity searches with
+    /// the last one), one repetition in one round, of the matrix only its first and last cells, and capacity searches with
     /// 1 s steps and at most 8 of them — enough to see that everything stands up and answers.
     public mutating func shrinkForSmokeRun() {
         if load.count == nil, let duration = load.duration {
@@ -127,6 +131,7 @@ extension Scenario {
         }
         load.warmup = min(load.warmup, 300_000_000)
         load.repetitions = 1
+        load.rounds = 1
         if var search = load.search {
             search.step = min(search.step, 1_000_000_000)
             search.maximumSteps = min(search.maximumSteps, 8)

@@ -3,8 +3,8 @@ import Foundation
 import Results
 import LoadEngine
 
-/// One matrix cell, start to end: write its configs, start the processes its targets need (pool, front,
-/// runserver), wait until each target answers, verify every request's checks once, measure each target
+/// One matrix cell in one round, start to end: write its configs, start the processes the targets it measures
+/// need (pool, front, runserver), wait until each answers, verify every request's checks once, measure each
 /// (repetitions × targets), then stop everything and check that nothing is left. A process that dies fails the
 /// cell with its log tail; the run goes on with the next cell.
 final class CellRunner {
@@ -18,7 +18,8 @@ final class CellRunner {
     let live: ((String) -> Void)?
     /// "cell 3/12", for the live line.
     let position: String
-    /// The order the targets are measured in, as indices into the scenario's targets.
+    /// The targets this cell measures, in the order they are measured, as indices into the scenario's targets (the
+    /// others are measured in a cell sharing their configuration: ExperimentPlan).
     let targetOrder: [Int]
     private let stack: RunningStack
     private var notes: [String] = []
@@ -65,7 +66,10 @@ final class CellRunner {
 
     // MARK: start
 
-    private var kinds: Set<TargetKind> { Set(scenario.targets.map(\.kind)) }
+    /// The targets this cell measures (this round), in the order they are measured.
+    private var planned: [Scenario.Target] { targetOrder.map { scenario.targets[$0] } }
+
+    private var kinds: Set<TargetKind> { Set(planned.map(\.kind)) }
 
     /// Starts what the targets need, as the cell's stack variant says (Swift or Debian's programs); returns each
     /// target's base URL.
@@ -109,7 +113,7 @@ final class CellRunner {
             bases[.devServer] = "http://127.0.0.1:\(port)"
         }
         var urls: [String: String] = [:]
-        for target in scenario.targets {
+        for target in planned {
             urls[target.name] = target.baseURL ?? bases[target.kind]
         }
         try verify(urls)
@@ -133,7 +137,7 @@ final class CellRunner {
 
     /// Every request of every target once, against its checks; then the stack is known to serve what is measured.
     private func verify(_ urls: [String: String]) throws {
-        for target in scenario.targets {
+        for target in planned {
             guard let base = urls[target.name] else { throw Failure(reason: "\(target.name): no URL") }
             for request in target.requests {
                 let deadline = Date().addingTimeInterval(10)
@@ -193,7 +197,7 @@ final class CellRunner {
                     + (flags.isEmpty ? "" : " [" + flags.joined(separator: ", ") + "]"))
             }
         }
-        return results
+        return targetOrder.sorted().map { results[$0] }
     }
 
     /// One measured window of `target`; `label` heads the live line.

@@ -22,21 +22,23 @@ struct Run: ParsableCommand {
     @Flag(help: "Check the scenario and print the matrix cells, without running anything.") var check = false
     @Option(name: .customLong("repeat"), help: ArgumentHelp(
         "Rounds: stand up and measure every cell N times, round after round (interleaved, not back to back); "
-            + "each target gets N × repetitions windows.", valueName: "N"))
-    var rounds = 1
+            + "each configuration gets N × repetitions windows. Default: the scenario's load.rounds (1 when absent; 1 with --quick).", valueName: "N"))
+    var rounds: Int?
 
     func run() throws {
-        guard (1...100).contains(rounds) else { throw FlagError("--repeat", "must be 1 to 100, got \(rounds)") }
+        if let rounds, !(1...100).contains(rounds) { throw FlagError("--repeat", "must be 1 to 100, got \(rounds)") }
         var scenario: Scenario
-        var (quick, rounds) = (self.quick, self.rounds)
+        var quick = self.quick
+        var rounds = self.rounds ?? 1
         var replayFolder: String?
         defer { if let replayFolder { try? FileManager.default.removeItem(atPath: replayFolder) } }
         switch (self.scenario, replay) {
         case (let file?, nil):
             scenario = try Scenario.load(file: file)
             if quick { scenario.shrinkForSmokeRun() }
+            rounds = self.rounds ?? scenario.load.rounds
         case (nil, let recorded?):
-            guard !quick, self.rounds == 1 else { throw FlagError("--replay", "takes --quick and --repeat from the recorded run; leave them out") }
+            guard !quick, self.rounds == nil else { throw FlagError("--replay", "takes --quick and --repeat from the recorded run; leave them out") }
             let (result, _) = try RunFolder.read(recorded)
             replayFolder = try FileSystem.temporaryFolder()
             let replayed = try Replay(result, file: recorded, folder: replayFolder!)
@@ -49,6 +51,7 @@ struct Run: ParsableCommand {
             print("\(scenario.file): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)"
                   + (rounds > 1 ? " × \(rounds) rounds" : ""))
             for cell in scenario.matrix.cells { print("  \(cell.index): \(cell.label)") }
+            for line in scenario.planSummary { print("  measured: " + line) }
             return
         }
         let stopSignals = Signals.block([SIGINT, SIGTERM])
