@@ -6,11 +6,24 @@ import Glibc
 /// File operations whose failures read as one plain line with the system's reason (`Is a directory`,
 /// `Permission denied`), not Foundation's wrapped messages.
 public enum FileSystem {
-    /// The whole file as UTF-8 text; fails naming the path and the reason (exit status `usage`).
-    public static func readText(_ path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// The largest file `readText` takes by default: far more than any config, far less than /dev/zero.
+    public static let maximumTextBytes = 16 << 20
+
+    /// The whole file as UTF-8 text; fails naming the path and the reason (exit status `usage`). Opened without
+    /// blocking, so a FIFO or a socket is refused at once ("not a regular file") instead of waiting for a writer;
+    /// a device is read up to `maximumBytes` (`/dev/null` is empty text, `/dev/zero` too large).
+    public static func readText(_ path: String, maximumBytes: Int = maximumTextBytes) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw FileError(path: path, problem: "cannot read: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw FileError(path: path, problem: "cannot read: \(String(cString: strerror(errno)))") }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG, S_IFCHR: break
+        case S_IFDIR: throw FileError(path: path, problem: "cannot read: Is a directory")
+        case S_IFIFO: throw FileError(path: path, problem: "cannot read: a FIFO, not a regular file")
+        default: throw FileError(path: path, problem: "cannot read: not a regular file")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -20,6 +33,9 @@ public enum FileSystem {
                 throw FileError(path: path, problem: "cannot read: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
+            guard bytes.count + count <= maximumBytes else {
+                throw FileError(path: path, problem: "cannot read: larger than \(maximumBytes >> 20) MiB")
+            }
             bytes += chunk[0..<count]
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {

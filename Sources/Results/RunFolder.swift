@@ -20,7 +20,7 @@ public enum RunFolder {
             throw FileError(path: file, problem: "schema \(probe.schema.map { "\"\($0)\"" } ?? "missing"): this stackbench reads \"\(ScenarioResult.currentSchema)\"")
         }
         do {
-            return (try JSONDecoder().decode(ScenarioResult.self, from: data), (file as NSString).deletingLastPathComponent)
+            return (try JSONDecoder().decode(ScenarioResult.self, from: data).withSharedWindows(), (file as NSString).deletingLastPathComponent)
         } catch let error as DecodingError {
             throw FileError(path: file, problem: "not a complete \(ScenarioResult.currentSchema) result: \(describe(error))")
         }

@@ -202,6 +202,9 @@ public struct ScenarioResult: Codable, Sendable {
         /// differs from this one only in them carries the same windows, measured once per round in one of them
         /// (each window names its cell). Nil in results written before the run planned by dependency.
         public var ignores: [String]? = nil
+        /// In result.json only: the windows are those of this target in the cell with this label (shared, stored
+        /// once); `RunFolder.read` puts them back.
+        public var windowsIn: String? = nil
 
         public init(name: String, kind: String, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil,
                     ignores: [String]? = nil) {
@@ -465,5 +468,44 @@ extension ScenarioResult.Cell {
         let read = settings.filter { !ignored.contains($0.name) }
         if read.isEmpty { return settings.isEmpty ? label : "every cell" }
         return read.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    }
+}
+
+extension ScenarioResult {
+    /// For writing: the windows that cells share (one configuration of a target) kept in the first cell that has
+    /// them, the others pointing there (`windowsIn`), so result.json holds each window once.
+    public func sharingWindowsOnce() -> ScenarioResult {
+        var result = self
+        var first: [String: String] = [:]  // target and configuration -> the cell holding its windows
+        for c in result.cells.indices {
+            for t in result.cells[c].targets.indices where !(result.cells[c].targets[t].ignores ?? []).isEmpty {
+                let target = result.cells[c].targets[t]
+                let key = target.name + "\n" + result.cells[c].configurationLabel(of: target)
+                if let holder = first[key] {
+                    result.cells[c].targets[t].repetitions = []
+                    result.cells[c].targets[t].searches = nil
+                    result.cells[c].targets[t].windowsIn = holder
+                } else {
+                    first[key] = result.cells[c].label
+                }
+            }
+        }
+        return result
+    }
+
+    /// After reading: every cell's targets with their windows again (the reverse of `sharingWindowsOnce`).
+    public func withSharedWindows() -> ScenarioResult {
+        var result = self
+        for c in result.cells.indices {
+            for t in result.cells[c].targets.indices {
+                let target = result.cells[c].targets[t]
+                guard let holder = target.windowsIn,
+                      let source = cells.first(where: { $0.label == holder })?.targets.first(where: { $0.name == target.name }) else { continue }
+                result.cells[c].targets[t].repetitions = source.repetitions
+                result.cells[c].targets[t].searches = source.searches
+                result.cells[c].targets[t].windowsIn = nil
+            }
+        }
+        return result
     }
 }

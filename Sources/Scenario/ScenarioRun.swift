@@ -55,10 +55,13 @@ public final class ScenarioRun: @unchecked Sendable {
         let folder = resultsFolder + "/" + name
         // Everything is written into a hidden staging folder that becomes the run folder by one rename at the
         // end, so results/ never shows a half-written run, and a run that cannot start leaves nothing.
-        let staging = resultsFolder + "/." + name + ".partial"
+        // Named by this process too, so two runs started in the same second never share it.
+        let staging = resultsFolder + "/." + name + ".\(getpid()).partial"
+        try Self.prepareResultsFolder(resultsFolder)
         try FileSystem.createDirectories(staging)
         var published = false
-        defer { if !published { try? FileManager.default.removeItem(atPath: staging) } }
+        var measured = false  // from the first window on, a failure to write keeps the staging folder
+        defer { if !published && !measured { try? FileManager.default.removeItem(atPath: staging) } }
         let work = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var result = ScenarioResult(scenario: .init(name: scenario.name, file: scenario.file,
@@ -103,6 +106,7 @@ public final class ScenarioRun: @unchecked Sendable {
                                         position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
                                         targetOrder: order, interrupted: { [stopFlag] in stopFlag.value }, say: say, live: live)
                 var cellResult = runner.run()
+                measured = true
                 if stopFlag.value && cellResult.status != .ok { break rounds }  // the interrupted cell is not recorded
                 if cellResult.status != .ok {
                     say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
@@ -140,13 +144,52 @@ public final class ScenarioRun: @unchecked Sendable {
         result.interrupted = stopFlag.value
         result.thresholds = checkThresholds(result.cells)
         result.finishedAt = ISO8601DateFormatter().string(from: Date())
-        try writeFiles(result, to: staging)
-        do { try FileManager.default.moveItem(atPath: staging, toPath: folder) } catch {
-            throw FileError(path: folder, problem: "cannot move the finished run here: \(plainReason(error))", exitStatus: .runFailed)
+        do { try writeFiles(result, to: staging) } catch let error as FileError {
+            throw FileError(path: error.path, problem: error.problem + "; what was measured is kept in \(staging)", exitStatus: .runFailed)
         }
+        let finalFolder = try Self.publish(staging, as: folder)
         published = true
-        return Outcome(folder: folder, result: result, failedThresholds: result.thresholds.filter { !$0.passed },
+        return Outcome(folder: finalFolder, result: result, failedThresholds: result.thresholds.filter { !$0.passed },
                        failedCells: result.cells.filter { $0.status == .failed }.count)
+    }
+
+    /// The results folder exists or is made here — only its last component, as `mkdir` without `-p`: a typo in
+    /// `--results` should not build a tree at the root — and has room for a run (64 MiB), refused before anything
+    /// is measured.
+    static func prepareResultsFolder(_ folder: String) throws {
+        var status = stat()
+        if stat(folder, &status) != 0 {
+            guard mkdir(folder, 0o755) == 0 || errno == EEXIST else {
+                let reason = errno == ENOENT ? "its parent folder does not exist (create it first)" : String(cString: strerror(errno))
+                throw FileError(path: folder, problem: "cannot create the results folder: \(reason)")
+            }
+        } else if status.st_mode & S_IFMT != S_IFDIR {
+            throw FileError(path: folder, problem: "not a folder (--results names where run folders go)")
+        }
+        guard access(folder, W_OK) == 0 else { throw FileError(path: folder, problem: "cannot write here: \(String(cString: strerror(errno)))") }
+        var space = statvfs()
+        if statvfs(folder, &space) == 0 {
+            let free = Int(space.f_bavail) * Int(space.f_frsize)
+            if free < minimumFreeBytes {
+                throw FileError(path: folder, problem: "only \(Units.formatBytes(Double(free))) free; a run needs \(Units.formatBytes(Double(minimumFreeBytes))) for its results and logs")
+            }
+        }
+    }
+
+    static let minimumFreeBytes = 64 << 20
+
+    /// Renames the finished staging folder to `folder`, or to `folder-2`, `-3`, ... when a run that started in the
+    /// same second already took the name: a finished measurement is never lost to a clash.
+    static func publish(_ staging: String, as folder: String) throws -> String {
+        for attempt in 1...100 {
+            let candidate = attempt == 1 ? folder : folder + "-\(attempt)"
+            if rename(staging, candidate) == 0 { return candidate }
+            guard errno == EEXIST || errno == ENOTEMPTY else {
+                throw FileError(path: candidate, problem: "cannot move the finished run here: \(String(cString: strerror(errno))); it is kept in \(staging)",
+                                exitStatus: .runFailed)
+            }
+        }
+        throw FileError(path: folder, problem: "100 runs of this name in one second; the finished run is kept in \(staging)", exitStatus: .runFailed)
     }
 
     /// The project copies in `work`, with collectstatic run on each once for the whole run: `stackbench

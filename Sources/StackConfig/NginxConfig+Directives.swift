@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// The directive table of the front (shared/spec/nginx-subset.md §2): for each directive that sets an inheritable
@@ -177,7 +178,11 @@ extension NginxConfig.Loader {
             let unit = units.first { rest.hasPrefix($0.0) && !(rest.hasPrefix("ms") && $0.0 == "m") }
             let (multiplier, length) = unit.map { ($0.1, $0.0.count) } ?? (1000, 0)
             guard unit != nil || rest.isEmpty else { throw NginxConfigError(d, "\"\(d.name)\" directive invalid value") }
-            total += value * multiplier
+            // Past what fits, nginx says "invalid value" too (ngx_parse_time's overflow checks).
+            guard let part = CheckedArithmetic.product(value, multiplier), let sum = CheckedArithmetic.sum(total, part) else {
+                throw NginxConfigError(d, "\"\(d.name)\" directive invalid value")
+            }
+            total = sum
             rest = rest.dropFirst(length)
         }
         guard !text.isEmpty else { throw NginxConfigError(d, "\"\(d.name)\" directive invalid value") }
@@ -188,8 +193,10 @@ extension NginxConfig.Loader {
     static func bytes(_ d: NginxDirective, _ text: String) throws -> Int {
         let multipliers: [Character: Int] = ["k": 1 << 10, "K": 1 << 10, "m": 1 << 20, "M": 1 << 20, "g": 1 << 30, "G": 1 << 30]
         let (digits, multiplier) = text.last.flatMap { multipliers[$0] }.map { (text.dropLast(), $0) } ?? (Substring(text), 1)
-        guard let value = Int(digits), value >= 0 else { throw NginxConfigError(d, "\"\(d.name)\" directive invalid value") }
-        return value * multiplier
+        guard let value = Int(digits), value >= 0, let size = CheckedArithmetic.product(value, multiplier) else {
+            throw NginxConfigError(d, "\"\(d.name)\" directive invalid value")
+        }
+        return size
     }
 
     static func template(_ d: NginxDirective, _ text: String) throws -> NginxTemplate {

@@ -8,7 +8,12 @@ extension NginxConfig {
     /// file's directory). Directives nginx knows but the front does not implement are accepted with one warning
     /// each, returned in `warnings`; anything else unknown, misplaced or malformed throws nginx's message.
     public static func load(file: String, prefix: String? = nil) throws -> (config: NginxConfig, warnings: [String]) {
-        let directives = try NginxConfigParser.parse(file: file)
+        try load(directives: NginxConfigParser.parse(file: file), file: file, prefix: prefix)
+    }
+
+    /// A config from directives already parsed (and perhaps rewritten, as a run rewrites the user's file for a
+    /// cell): errors name each directive's own file and line.
+    public static func load(directives: [NginxDirective], file: String, prefix: String? = nil) throws -> (config: NginxConfig, warnings: [String]) {
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL.path
         var loader = Loader(config: NginxConfig(file: file, prefix: prefix.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? directory))
         loader.config.errorLog.path = loader.path("logs/error.log")  // nginx's default, under the prefix

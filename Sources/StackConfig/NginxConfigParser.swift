@@ -51,11 +51,15 @@ public enum NginxConfigParser {
     /// Parses `text` as if it were the file `file`; includes resolve against `directory`.
     public static func parse(text: String, file: String, directory: String, depth: Int = 0) throws -> [NginxDirective] {
         var tokens = Tokenizer(text: text, file: file)
-        let directives = try block(&tokens, closedByBrace: false)
+        let directives = try block(&tokens, closedByBrace: false, depth: 0)
         return try expandIncludes(directives, directory: directory, depth: depth)
     }
 
-    private static func block(_ tokens: inout Tokenizer, closedByBrace: Bool) throws -> [NginxDirective] {
+    /// Blocks nest at most this deep: far past any real config (nginx's contexts are 3 or 4 deep, locations inside
+    /// locations a few more), and well short of what the parser's recursion could take.
+    static let maximumNesting = 64
+
+    private static func block(_ tokens: inout Tokenizer, closedByBrace: Bool, depth: Int) throws -> [NginxDirective] {
         var directives: [NginxDirective] = []
         var words: [(text: String, line: Int)] = []
         while let token = try tokens.next() {
@@ -69,7 +73,8 @@ public enum NginxConfigParser {
                 words = []
             case .open:
                 guard let name = words.first else { throw tokens.error(token.line, "unexpected \"{\"") }
-                let inner = try block(&tokens, closedByBrace: true)
+                guard depth < maximumNesting else { throw tokens.error(token.line, "blocks nested more than \(maximumNesting) deep") }
+                let inner = try block(&tokens, closedByBrace: true, depth: depth + 1)
                 directives.append(NginxDirective(name: name.text, arguments: words.dropFirst().map(\.text),
                                                  file: tokens.file, line: name.line, block: inner))
                 words = []
@@ -81,6 +86,11 @@ public enum NginxConfigParser {
         }
         if !words.isEmpty || closedByBrace { throw tokens.error(tokens.line, "unexpected end of file, expecting \";\" or \"}\"") }
         return directives
+    }
+
+    /// `include`s in directives built or rewritten after parsing, expanded as `parse` expands them.
+    public static func expandIncludes(_ directives: [NginxDirective], directory: String) throws -> [NginxDirective] {
+        try expandIncludes(directives, directory: directory, depth: 0)
     }
 
     private static func expandIncludes(_ directives: [NginxDirective], directory: String, depth: Int) throws -> [NginxDirective] {
@@ -116,19 +126,16 @@ public enum NginxConfigParser {
         return [(full, try readConfig(full, includedFrom: directive))]
     }
 
+    /// The file's text (FileSystem.readText: a FIFO refused at once, a device or file past 16 MiB too large), a
+    /// failure in nginx's words: `open() "PATH" failed (REASON)`.
     private static func readConfig(_ path: String, includedFrom directive: NginxDirective?) throws -> String {
         do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw NginxConfigError(file: path, line: nil, "the file is not UTF-8 text")
-            }
-            return text
-        } catch let error as NginxConfigError {
-            throw error
-        } catch {
-            let reason = "open() \"\(path)\" failed (\(plainReason(error)))"
-            if let directive { throw NginxConfigError(directive, reason) }
-            throw NginxConfigError(file: path, line: nil, reason)
+            return try FileSystem.readText(path)
+        } catch let error as FileError {
+            let reason = error.problem.hasPrefix("cannot read: ") ? String(error.problem.dropFirst(13)) : error.problem
+            let text = reason == "not UTF-8 text" ? "the file is not UTF-8 text" : "open() \"\(path)\" failed (\(reason))"
+            if let directive { throw NginxConfigError(directive, text) }
+            throw NginxConfigError(file: path, line: nil, text)
         }
     }
 }

@@ -121,6 +121,8 @@ extension UwsgiConfig {
             throw problem(option, "invalid value \"\(option.value)\": must be a whole number\(hint)")
         }
         guard value >= minimum else { throw problem(option, "invalid value \"\(option.value)\": must be >= \(minimum)") }
+        // uWSGI reads its numbers into a C int: past 2147483647 it would wrap.
+        guard value <= Int(Int32.max) else { throw problem(option, "invalid value \"\(option.value)\": must be at most \(Int32.max)") }
         return value
     }
 

@@ -8,7 +8,7 @@ extension UwsgiIniReader {
     static func resolve(_ options: [UwsgiOption], environment: [String: String]) throws -> [UwsgiOption] {
         var expanded = options
         for index in expanded.indices {
-            expanded[index].value = replaceReferences(in: expanded[index].value, opening: "$(") { environment[$0] }
+            expanded[index].value = try replaceReferences(in: expanded[index], opening: "$(") { environment[$0] }
             expanded[index].value = try replaceFileReferences(in: expanded[index])
         }
         var placeholders: [String: String] = [:]
@@ -23,15 +23,47 @@ extension UwsgiIniReader {
             }
         }
         for index in expanded.indices {
-            expanded[index].value = replaceReferences(in: expanded[index].value, opening: "%(") { name in
-                name.contains(" ") ? arithmetic(name, placeholders) : placeholders[name]
+            let option = expanded[index]
+            expanded[index].value = try replaceReferences(in: option, opening: "%(") { name in
+                guard name.contains(" ") else { return placeholders[name] }
+                guard let value = arithmetic(name, placeholders) else {
+                    throw ConfigError(file: option.file, line: option.line, key: option.key, problem: "%(\(name)) overflows a 64-bit integer")
+                }
+                return value
             }
         }
         return expanded
     }
 
+    /// At most this many references replaced in one value, and at most this long a value: a placeholder that
+    /// names itself (`print = %(print)`), two that name each other, or forty that each double the last would
+    /// otherwise expand without end.
+    static let maximumReplacements = 1000
+    static let maximumValueBytes = 1 << 20
+
+    /// `replaceReferences` on an option's value, within the budget; past it, an error naming the option.
+    private static func replaceReferences(in option: UwsgiOption, opening: String, lookup: (String) throws -> String?) throws -> String {
+        var replacements = 0
+        var overBudget = false
+        let value = try replaceReferences(in: option.value, opening: opening) { name in
+            replacements += 1
+            guard replacements <= maximumReplacements else { overBudget = true; return nil }
+            return try lookup(name)
+        } grew: { length in
+            if length > maximumValueBytes { overBudget = true }
+            return !overBudget
+        }
+        if overBudget {
+            throw ConfigError(file: option.file, line: option.line, key: option.key,
+                              problem: "\(opening)...) references expand without end (more than \(maximumReplacements) replacements or \(maximumValueBytes >> 20) MiB; a placeholder that names itself?)")
+        }
+        return value
+    }
+
     /// Replaces each `OPEN name )`, innermost first, with `lookup(name)`; a nil lookup leaves the text in place.
-    static func replaceReferences(in text: String, opening: String, lookup: (String) -> String?) -> String {
+    /// `grew` sees the length after each replacement and stops the expansion by answering false.
+    static func replaceReferences(in text: String, opening: String, lookup: (String) throws -> String?,
+                                  grew: (Int) -> Bool = { _ in true }) rethrows -> String {
         var result = text
         var searchEnd = result.endIndex
         while let open = result.range(of: opening, options: .backwards, range: result.startIndex..<searchEnd) {
@@ -40,8 +72,9 @@ extension UwsgiIniReader {
                 continue
             }
             let name = String(result[open.upperBound..<close])
-            if let value = lookup(name) {
+            if let value = try lookup(name) {
                 result.replaceSubrange(open.lowerBound...close, with: value)
+                guard grew(result.utf8.count) else { return result }
                 searchEnd = result.endIndex
             } else {
                 searchEnd = open.lowerBound
@@ -50,22 +83,23 @@ extension UwsgiIniReader {
         return result
     }
 
+    /// `@(PATH)`: the file's text (one trailing newline dropped); a FIFO, a device past 16 MiB or a file that
+    /// cannot be read is an error naming the option and the reason.
     private static func replaceFileReferences(in option: UwsgiOption) throws -> String {
-        var failure: ConfigError?
-        let value = replaceReferences(in: option.value, opening: "@(") { path in
-            guard let text = try? FileSystem.readText(path) else {
-                failure = ConfigError(file: option.file, line: option.line, key: option.key, problem: "cannot read @(\(path))")
-                return ""
+        try replaceReferences(in: option, opening: "@(") { path in
+            do {
+                let text = try FileSystem.readText(path, maximumBytes: maximumValueBytes)
+                return text.hasSuffix("\n") ? String(text.dropLast()) : text
+            } catch let error as FileError {
+                throw ConfigError(file: option.file, line: option.line, key: option.key,
+                                  problem: "cannot read @(\(path)): " + error.problem.replacingOccurrences(of: "cannot read: ", with: ""))
             }
-            return text.hasSuffix("\n") ? String(text.dropLast()) : text
         }
-        if let failure { throw failure }
-        return value
     }
 
     /// `%(a + 1)`: numbers and keys joined by `+ - * /` (left to right, integer; division by zero gives 0), or by
-    /// nothing (concatenation).
-    static func arithmetic(_ expression: String, _ placeholders: [String: String]) -> String {
+    /// nothing (concatenation); nil when a step overflows a 64-bit integer (uWSGI's C arithmetic would wrap).
+    static func arithmetic(_ expression: String, _ placeholders: [String: String]) -> String? {
         let tokens = expression.split(separator: " ").map(String.init)
         func operand(_ token: String) -> String { placeholders[token] ?? token }
         var text = operand(tokens.first ?? "")
@@ -75,17 +109,20 @@ extension UwsgiIniReader {
             let token = tokens[index]
             if ["+", "-", "*", "/"].contains(token), index + 1 < tokens.count, let left = number,
                let right = Int(operand(tokens[index + 1])) {
-                switch token {
-                case "+": number = left + right
-                case "-": number = left - right
-                case "*": number = left * right
-                default: number = right == 0 ? 0 : left / right
+                let result: Int? = switch token {
+                case "+": CheckedArithmetic.sum(left, right)
+                case "-": CheckedArithmetic.difference(left, right)
+                case "*": CheckedArithmetic.product(left, right)
+                default: right == 0 ? 0 : CheckedArithmetic.quotient(left, right)
                 }
-                text = String(number!)
+                guard let result else { return nil }
+                number = result
+                text = String(result)
                 index += 2
             } else if token == "++" || token == "--", let left = number {
-                number = token == "++" ? left + 1 : left - 1
-                text = String(number!)
+                guard let result = token == "++" ? CheckedArithmetic.sum(left, 1) : CheckedArithmetic.difference(left, 1) else { return nil }
+                number = result
+                text = String(result)
                 index += 1
             } else {
                 text += operand(token)

@@ -17,6 +17,8 @@ struct LoadSummary {
         if let intended = s.intended, let rate = result.config.rate {
             lines.append(String(format: "  Intended:     %d at %.1f req/s, %d not finished in the window", intended, rate,
                                 s.unfinished))
+        } else if s.unfinished > 0 {
+            lines.append("  Unfinished:   \(s.unfinished) request(s) still waiting for an answer when the window ended")
         }
         let corrected = result.uncorrectedLatency == nil ? "Latency" : "Latency (corrected)"
         lines += latencyLines(corrected, result.latency)

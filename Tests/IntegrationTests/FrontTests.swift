@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import StackbenchTesting
 import Testing
@@ -58,6 +59,44 @@ import Testing
         deinit {
             if kill(front.pid, 0) == 0 { kill(front.pid, SIGKILL) }
         }
+    }
+
+    /// Connections past the front's descriptor limit (`prlimit --nofile=64`): accept pauses instead of spinning
+    /// on EMFILE, and the front serves again as soon as descriptors are free, as nginx does.
+    @Test func connectionsPastTheDescriptorLimitSpinNothingAndServiceResumes() throws {
+        let folder = try TemporaryFolder()
+        let port = try freePort()
+        try FileManager.default.createDirectory(atPath: folder.file("site"), withIntermediateDirectories: true)
+        try "small\n".write(toFile: folder.file("site/small.txt"), atomically: true, encoding: .utf8)
+        try """
+            pid \(folder.file("front.pid"));
+            error_log \(folder.file("error.log"));
+            events { worker_connections 1024; }
+            http { server { listen 127.0.0.1:\(port); access_log off; location / { root \(folder.file("site")); } } }
+            """.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
+        let front = try RunningProcess("/usr/bin/prlimit", ["--nofile=64:64", BuiltProducts.stackbench, "front", "-c", folder.file("nginx.conf")])
+        defer { if kill(front.pid, 0) == 0 { kill(front.pid, SIGKILL) } }
+        try waitForPort(port, timeout: 20)
+        var idle: [Int32] = []
+        defer { idle.forEach { close($0) } }
+        for _ in 0..<150 {
+            guard let fd = Sockets.connect(.tcp(host: "127.0.0.1", port: port)) else { break }
+            idle.append(fd)
+        }
+        #expect(idle.count == 150, "the kernel queues connections the front cannot take yet")
+        func cpuSeconds() -> Double {
+            let fields = ((try? String(contentsOfFile: "/proc/\(front.pid)/stat", encoding: .utf8)) ?? "").split(separator: ")").last?.split(separator: " ") ?? []
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return .infinity }
+            return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        let before = cpuSeconds()
+        usleep(1_500_000)
+        #expect(cpuSeconds() - before < 0.3, "an accept loop on EMFILE would spend the whole 1.5 s")
+        idle.prefix(100).forEach { close($0) }
+        idle.removeFirst(100)
+        let answer = try Self.curl(["http://127.0.0.1:\(port)/small.txt"])
+        #expect(answer == "small\n")
+        #expect((try? String(contentsOfFile: folder.file("error.log"), encoding: .utf8))?.contains("accept4() failed (24: Too many open files)") == true)
     }
 
     @Test func staticFilesFromTheSeedsAliasWithNginxsHeaders() throws {

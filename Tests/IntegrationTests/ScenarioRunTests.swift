@@ -96,6 +96,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.file("results")), "nothing was run")
     }
 
+    @Test func twoRunsInTheSameSecondBothKeepTheirResultsAndAMissingResultsParentIsRefused() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.twoCells(in: folder, targets: "  proxied-static: {requests: [/static/css/app.css]}", duration: "200ms")
+        let results = folder.file("results")
+        let runs = try (0..<2).map { _ in try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", results, "--quick"]) }
+        let outcomes = runs.map { $0.wait(timeout: 120) }
+        #expect(outcomes.allSatisfy { $0.status == 0 }, "\(outcomes.map(\.stderr))")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: results).sorted()
+        #expect(folders.count == 2 && folders.allSatisfy { $0.contains("-two") }, "both runs kept, the second renamed if they met: \(folders)")
+        #expect(!folders.contains { $0.hasPrefix(".") }, "no staging folder left")
+        let deep = folder.file("nonexistent/deep/dir")
+        let refused = try runCommand(BuiltProducts.stackbench, ["run", scenario, "--results", deep, "--quick"])
+        #expect(refused.status == 2 && refused.stderr.contains("\(deep): cannot create the results folder: its parent folder does not exist"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("nonexistent")), "nothing created")
+    }
+
     @Test func aBadScenarioExits2NamingTheLine() throws {
         let folder = try TemporaryFolder()
         let scenario = folder.file("bad.yml")

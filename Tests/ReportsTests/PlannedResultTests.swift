@@ -71,3 +71,22 @@ import Testing
         #expect(Statistics.studentT975(degreesOfFreedom: 0) == .infinity)
     }
 }
+
+extension PlannedResultTests {
+    @Test func resultJsonHoldsASharedWindowOnceAndReadingPutsItBack() throws {
+        let result = try Self.sweep()
+        let folder = try TemporaryFolder()
+        try RunFolder.write(result, to: folder.path)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.file("result.json")))) as? [String: Any]
+        let cells = json?["cells"] as? [[String: Any]] ?? []
+        let dev = cells.map { ($0["targets"] as? [[String: Any]] ?? [])[0] }
+        #expect(dev.map { ($0["repetitions"] as? [Any])?.count } == [5, 0, 0, 0])
+        #expect(dev.dropFirst().allSatisfy { $0["windowsIn"] as? String == "workers=1 threads=1" })
+        let text = try String(contentsOfFile: folder.file("result.json"), encoding: .utf8)
+        #expect(!text.contains("\\/"), "slashes unescaped")
+        let read = try RunFolder.read(folder.path).result
+        #expect(read.cells.map { $0.targets[0].repetitions.count } == [5, 5, 5, 5])
+        #expect(read.cells.allSatisfy { $0.targets[0].windowsIn == nil })
+        #expect(MarkdownReport(result: read).text == MarkdownReport(result: result).text)
+    }
+}

@@ -30,6 +30,7 @@ extension Connection {
             ResponseHead.connection(keepAlive: keepAlive, into: &output)
             if scope.etag { ResponseHead.etag(modified: file.modified, size: file.size, into: &output) }
             output.append("\r\n")
+            if head.simple { output.removeAll() }
         case .addSlash:
             answerError(301, location: redirectLocation())
         case .index(let name):
@@ -90,6 +91,7 @@ extension Connection {
         } else {
             output.append("Accept-Ranges: bytes\r\n\r\n")
         }
+        if head.simple { output.removeAll() }  // HTTP/0.9: the body alone
         if isHead || range.isEmpty {
             file.release()
         } else if range.count <= Self.inMemoryFileLimit {
@@ -131,6 +133,7 @@ extension Connection {
             output.append("\r\n")
         }
         output.append("\r\n")
+        if head.simple { output.removeAll() }
         if !isHead {
             output.append(page)
             bodyBytesSent = page.utf8.count

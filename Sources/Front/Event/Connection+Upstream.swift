@@ -23,11 +23,7 @@ extension Connection {
             return
         }
         if head.chunked { exchange.chunked = ChunkedBody() }
-        if let expect = head.expect, head.value(expect, in: input.bytes).equalsIgnoringCase("100-continue"),
-           input.count == headLength {
-            let line: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
-            _ = write(descriptor, line.utf8Start, line.utf8CodeUnitCount)
-        }
+        sendContinueIfExpected()
         move(.headWithBody)
         drive()
     }
@@ -203,6 +199,7 @@ extension Connection {
             if !skip { copy(header) }
         }
         output.append("\r\n")
+        if head.simple { output.removeAll() }  // HTTP/0.9: the body alone
         exchange.mayRead = exchange.mayRead || !exchange.finished
     }
 

@@ -1,3 +1,4 @@
+import BenchSupport
 import CLinux
 import Foundation
 import StackConfig
@@ -106,7 +107,7 @@ final class Connection {
     func setTimer() {
         guard let timer = phase.timeout(scope, writeBlocked: writeBlocked), timer.milliseconds > 0 else { deadline = 0; return }
         timerKind = timer.kind
-        deadline = loop.now + timer.milliseconds
+        deadline = CheckedArithmetic.sum(loop.now, timer.milliseconds) ?? Int.max  // `keepalive_timeout 9223372036854775807ms` is valid nginx
         loop.noteDeadline(deadline)
     }
 
@@ -283,6 +284,7 @@ final class Connection {
             answerError(code)
         case .serveStatic:
             move(.headAnswered)
+            if head.declaredLength > 0 || head.chunked { sendContinueIfExpected() }  // nginx too, before discarding the body
             serveStatic()
         case .proxy(let upstream):
             beginProxy(to: upstream)
@@ -290,6 +292,16 @@ final class Connection {
     }
 
     // MARK: writing
+
+    /// `HTTP/1.1 100 Continue` when the client sent `Expect: 100-continue` and none of its body has come yet, as
+    /// nginx answers it whether it then reads the body (uwsgi_pass) or discards it (a static file): a client that
+    /// waits for it would otherwise wait out its own timeout first.
+    func sendContinueIfExpected() {
+        guard let expect = head.expect, head.value(expect, in: input.bytes).equalsIgnoringCase("100-continue"),
+              input.count == headLength, head.isHTTP11 else { return }
+        let line: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
+        _ = write(descriptor, line.utf8Start, line.utf8CodeUnitCount)
+    }
 
     /// Writes what `output` holds; false while the client is not taking it (EPOLLOUT resumes).
     func flush() -> Bool {

@@ -3,7 +3,7 @@ import Foundation
 /// A client's request head, parsed in place: every field is a byte range into the connection's input buffer, so
 /// parsing allocates nothing (the header list keeps its capacity from request to request). The rules are nginx
 /// 1.22's (shared/spec/nginx-subset.md §4, §6): leading empty lines skipped, CRLF or bare LF, upper-case methods,
-/// HTTP/1.x (a higher major version is 505), token header names, no NUL or bare CR; a duplicate Host or
+/// HTTP/1.x (a higher major version is 505) or an HTTP/0.9 `GET /path` line, token header names, no NUL or bare CR; a duplicate Host or
 /// Content-Length, a bad Content-Length, or Content-Length with Transfer-Encoding is a 400.
 struct RequestHead {
     struct Header {
@@ -24,6 +24,8 @@ struct RequestHead {
     var method = 0..<0
     var target = 0..<0
     var minorVersion = 1
+    /// An HTTP/0.9 simple request (`GET /path` and nothing more): no headers, and the answer is its body alone.
+    var simple = false
     var headers: [Header] = []
     /// Indexes into `headers` of the ones the front acts on.
     var host: Int?
@@ -50,7 +52,7 @@ struct RequestHead {
 
     /// Parses the head at the start of `bytes`.
     mutating func parse(_ bytes: UnsafeRawBufferPointer, limits: Limits) -> Outcome {
-        line = 0..<0; method = 0..<0; target = 0..<0
+        line = 0..<0; method = 0..<0; target = 0..<0; simple = false
         headers.removeAll(keepingCapacity: true)
         host = nil; contentLength = nil; transferEncoding = nil; connection = nil; expect = nil; conditional = false
         declaredLength = 0; chunked = false
@@ -61,6 +63,7 @@ struct RequestHead {
         }
         guard lineEnd.content - start <= limits.line else { return .refused(414) }
         if let status = parseRequestLine(bytes, start..<lineEnd.content) { return .refused(status) }
+        if simple { return .complete(length: lineEnd.next) }
         var position = lineEnd.next
         while true {
             guard let end = Self.lineEnd(bytes, from: position) else {
@@ -96,6 +99,12 @@ struct RequestHead {
         guard !target.isEmpty else { return 400 }
         for position in target where bytes[position] < 0x21 || bytes[position] == 0x7F { return 400 }
         while index < range.upperBound, bytes[index] == 0x20 { index += 1 }
+        if index == range.upperBound {  // no version: HTTP/0.9, which nginx still serves, GET only
+            guard UnsafeRawBufferPointer(rebasing: bytes[method]).equals("GET") else { return 400 }
+            simple = true
+            minorVersion = 0
+            return nil
+        }
         let version = UnsafeRawBufferPointer(rebasing: bytes[index..<range.upperBound])
         // HTTP/MAJOR.MINOR, each up to three digits.
         guard version.count >= 8, version.count <= 12, version.starts(with: "HTTP/".utf8) else { return 400 }

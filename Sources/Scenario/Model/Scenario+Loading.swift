@@ -115,6 +115,11 @@ extension Scenario {
                     }
                 } else if isFolder.boolValue {
                     throw entry.error("\"\(path)\" is a folder; name the file")
+                } else {
+                    var status = stat()
+                    if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {  // a FIFO would block the run's readers
+                        throw entry.error("\"\(path)\" is not a regular file")
+                    }
                 }
                 files[key] = path
             }

@@ -127,6 +127,18 @@ public struct StackLayout: Sendable {
     /// (`user root`), so both read the same files and reach the same socket.
     public func writeNginxConf(from original: String, originalProject: String?, settings: [CellSetting], port: Int,
                                front: StackVariant.Front = .swift, appProject: String? = nil) throws {
+        let directives = try nginxDirectives(from: original, originalProject: originalProject, settings: settings, port: port,
+                                             front: front, appProject: appProject)
+        try FileManager.default.createDirectory(atPath: cell, withIntermediateDirectories: true)
+        for name in ["mime.types", "uwsgi_params"] {
+            if let text = NginxConfigText.stockFile(name) { try write(text, to: cell + "/" + name) }
+        }
+        try write("# written by stackbench from \(original)\n" + NginxConfigText.text(directives), to: nginxConf)
+    }
+
+    /// The directives `writeNginxConf` writes, each keeping the file and line it came from.
+    func nginxDirectives(from original: String, originalProject: String?, settings: [CellSetting], port: Int,
+                         front: StackVariant.Front = .swift, appProject: String? = nil) throws -> [NginxDirective] {
         var directives = try NginxConfigParser.parse(file: original)
         let swept = Set(settings.map(\.name))
         directives = rewrite(directives, swept: swept, port: port, originalProject: originalProject, appProject: appProject ?? project)
@@ -151,11 +163,7 @@ public struct StackLayout: Sendable {
         for setting in settings where setting.component == .nginx {
             directives = place(setting, in: directives)
         }
-        try FileManager.default.createDirectory(atPath: cell, withIntermediateDirectories: true)
-        for name in ["mime.types", "uwsgi_params"] {
-            if let text = NginxConfigText.stockFile(name) { try write(text, to: cell + "/" + name) }
-        }
-        try write("# written by stackbench from \(original)\n" + NginxConfigText.text(directives), to: nginxConf)
+        return directives
     }
 
     static let mainLevel: Set<String> = ["worker_processes", "pid", "error_log", "user", "daemon", "master_process",

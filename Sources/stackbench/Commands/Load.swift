@@ -43,6 +43,13 @@ struct Load: ParsableCommand {
             try ResultFile.write(result, to: json)
         }
         print(LoadSummary(result).text, terminator: "")
+        if result.summary.responses == 0 {
+            // Nothing to measure: a server that never answers is not a server at 0 latency (exit 1, as a failed run).
+            fflush(stdout)
+            FileHandle.standardError.write(Data(("stackbench: no request completed (\(result.summary.unfinished) unfinished, "
+                                                 + "\(result.summary.errors) failed); the figures above measure nothing\n").utf8))
+            Foundation.exit(1)
+        }
     }
 
     private func describeStop(_ stop: StopCondition) -> String {

@@ -47,6 +47,7 @@ struct Run: ParsableCommand {
         case (nil, nil): throw FlagError("SCENARIO", "missing: name a scenario file, or --replay RUN")
         case (_?, _?): throw FlagError("--replay", "runs a recorded scenario; leave the SCENARIO argument out")
         }
+        try scenario.checkStackFiles()
         if check {
             print("\(scenario.file): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)"
                   + (rounds > 1 ? " × \(rounds) rounds" : ""))

@@ -1,0 +1,43 @@
+import BenchSupport
+import Foundation
+import Results
+import StackConfig
+
+extension Scenario {
+    /// Reads every file a run will read, as the run will read it, before anything starts (`--check`, and the start
+    /// of every run): the project's settings, the uwsgi.ini (with its includes and placeholders; for our pool
+    /// every option as the pool takes it), and the nginx.conf as each stack variant's first cell rewrites it (for
+    /// our front every directive as the front takes it; Debian's nginx gets the parse only). Errors are the
+    /// readers' own, naming the user's file, line and key.
+    public func checkStackFiles() throws {
+        do {
+            try readStackFiles()
+        } catch let error as NginxConfigError {
+            // nginx's own words, as a scenario's error (exit 2, not the front's 1): `FILE:LINE: error: nginx: ...`.
+            throw ConfigError(file: error.file, line: error.line, key: "nginx", problem: error.problem)
+        }
+    }
+
+    private func readStackFiles() throws {
+        _ = try ProjectSettings.load(path: stack.project)
+        let environment = ProcessInfo.processInfo.environment
+        let work = try FileSystem.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var checked = Set<StackVariant>()
+        for cell in matrix.cells {
+            let variant = cell.variant(default: stack.variant)
+            guard checked.insert(variant).inserted else { continue }
+            if variant.pool == .swift {
+                _ = try UwsgiConfig.load(stack.uwsgiIni, environment: environment) { _ in }
+            } else {
+                _ = try UwsgiIniReader.read(stack.uwsgiIni, environment: environment) { _ in }
+            }
+            let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: stack.project)
+            let directives = try layout.nginxDirectives(from: stack.nginxConf, originalProject: StackLayout.originalProjectFolder(of: stack.uwsgiIni),
+                                                        settings: cell.settings(for: .nginx), port: 9, front: variant.front)
+            if variant.front == .swift {
+                _ = try NginxConfig.load(directives: NginxConfigParser.expandIncludes(directives, directory: work), file: stack.nginxConf, prefix: work)
+            }
+        }
+    }
+}
