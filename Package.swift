@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "stackbench", targets: ["stackbench"]),
+        // The readers of untrusted input, for the libFuzzer targets in Fuzz/ (scripts/fuzz.sh); nothing else uses it.
+        .library(name: "StackbenchReaders", targets: ["StackConfig", "UwsgiProtocol", "Front", "Scenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,4 +1,5 @@
 import Foundation
+import StackConfig
 
 extension Master {
     /// The master loop: wakes on a signal or once a second (uWSGI's master-interval) to reap and respawn, enforce
@@ -94,7 +95,17 @@ extension Master {
 
     /// SIGHUP: each worker finishes its requests in progress and exits, and is replaced as it goes (the sockets
     /// stay bound, so no connection is refused meanwhile). SIGTERM without die-on-term: the same, brutally.
+    ///
+    /// The workers read the ini again as they start, so it is read here first: an ini that no longer loads (a
+    /// typo, a placeholder that overflows) refuses the reload, and the running workers keep serving, where uWSGI
+    /// would exec itself into the error and leave nothing running.
     private func reload(graceful: Bool) {
+        do {
+            _ = try UwsgiConfig.load(workerIni, environment: ProcessInfo.processInfo.environment) { _ in }
+        } catch {
+            PoolLog.write("reload refused, the workers keep running: \(error)")
+            return
+        }
         PoolLog.write(graceful ? "...gracefully killing workers..." : "...brutally killing workers...")
         for (id, pid) in workerPids.sorted(by: { $0.key < $1.key }) where cursed[id] == nil {
             if graceful { PoolLog.write("Gracefully killing worker \(id) (pid: \(pid))...") }

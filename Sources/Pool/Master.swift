@@ -199,11 +199,14 @@ public final class Master {
         PoolLog.write("set\(key)() to \(id)")
     }
 
+    /// The ini each worker reads at its start (with the section when not `uwsgi`).
+    var workerIni: String { config.section == "uwsgi" ? iniReference : "\(iniReference):\(config.section)" }
+
     func spawn(_ id: Int) throws {
         var environment = ProcessInfo.processInfo.environment
         environment[WorkerEnvironment.id] = String(id)
         environment[WorkerEnvironment.master] = String(getpid())
-        environment[WorkerEnvironment.ini] = config.section == "uwsgi" ? iniReference : "\(iniReference):\(config.section)"
+        environment[WorkerEnvironment.ini] = workerIni
         environment[WorkerEnvironment.listeners] = sockets.map(\.proto.rawValue).joined(separator: ",")
         let pid = try Spawn.start(executable, arguments: arguments, environment: environment,
                                   inheriting: [scoreboard.descriptor] + sockets.map(\.socket.descriptor))

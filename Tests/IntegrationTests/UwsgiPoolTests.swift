@@ -230,6 +230,30 @@ import Testing
         #expect(pool.log.components(separatedBy: "Respawned uWSGI worker").count - 1 == 2, "both workers replaced")
     }
 
+    /// A reload after the ini went bad (here a placeholder that overflows) is refused with the reason, and the
+    /// workers keep serving; once the ini is mended, the next reload replaces them.
+    @Test func aReloadWithAnIniThatNoLongerLoadsIsRefusedAndTheWorkersKeepServing() throws {
+        let pool = try Pool("master = true\nworkers = 2\n")
+        // The workers read the ini as they start (they are exec'd, not forked): let them start before it goes bad.
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n")
+        usleep(500_000)
+        let good = try String(contentsOfFile: pool.ini, encoding: .utf8)
+        try (good + "x = %(9223372036854775807 + 1)\n").write(toFile: pool.ini, atomically: true, encoding: .utf8)
+        let pids = pool.workerPids
+        #expect(try runCommand(BuiltProducts.stackbench, ["uwsgi", "--reload", pool.pidfile]).status == 0)
+        let deadline = Date().addingTimeInterval(5)
+        while !pool.log.contains("reload refused"), Date() < deadline { usleep(20_000) }
+        #expect(pool.log.contains("reload refused, the workers keep running: ") && pool.log.contains("overflows a 64-bit integer"), "\(pool.log)")
+        usleep(500_000)
+        #expect(pool.workerPids == pids && !pool.log.contains("DAMN"), "no worker killed, none crash-looping")
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n")
+        try good.write(toFile: pool.ini, atomically: true, encoding: .utf8)
+        #expect(try runCommand(BuiltProducts.stackbench, ["uwsgi", "--reload", pool.pidfile]).status == 0)
+        while pool.log.components(separatedBy: "Respawned uWSGI worker").count - 1 < 2, Date() < deadline.addingTimeInterval(10) { usleep(20_000) }
+        #expect(pool.log.components(separatedBy: "Respawned uWSGI worker").count - 1 == 2)
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n")
+    }
+
     @Test func anIdleReloadWithThunderLockDoesNotWaitForTraffic() throws {
         let pool = try Pool("master = true\nworkers = 2\nthreads = 2\nthunder-lock = true\n")
         let started = Date()

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Fuzzes every reader of untrusted input with libFuzzer (coverage-guided, in process): nginx.conf, uwsgi.ini,
+# scenario YAML, an HTTP request head, a uwsgi packet, an upstream's response head, a chunked body. Each runs for
+# a bounded time with a per-input time limit (a hang is a finding) and a memory limit; the corpus starts from the
+# shipped files. Not part of the tests.
+#   scripts/fuzz.sh                  every target, 60 s each
+#   FUZZ_SECONDS=300 scripts/fuzz.sh FuzzUwsgiIni    one target, longer
+# Prints per target the executions, the corpus size and what was found; exit 1 when anything was (the inputs are
+# kept in .build-fuzz/findings/TARGET/, replay one with `Fuzz/.build/debug/TARGET FILE`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-60}
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+    targets=(FuzzNginxConf FuzzUwsgiIni FuzzScenario FuzzRequestHead FuzzUwsgiPacket FuzzUpstreamHead FuzzChunkedBody)
+fi
+work=.build-fuzz
+mkdir -p "$work"
+echo "fuzz: building Fuzz/ with -sanitize=fuzzer (a few minutes the first time)" >&2
+log=$(mktemp)
+if ! (cd Fuzz && swift build -Xswiftc -sanitize=fuzzer -Xswiftc -enable-testing) >"$log" 2>&1; then
+    tail -30 "$log" >&2; rm -f "$log"; echo "fuzz: the build failed" >&2; exit 1
+fi
+rm -f "$log"
+
+# Seeds: the shipped files, and a few inputs of each wire format.
+seed() {  # seed TARGET FILE...
+    local corpus=$work/corpus/$1; shift
+    mkdir -p "$corpus"
+    for file in "$@"; do [[ -f $file ]] && cp "$file" "$corpus/" || true; done
+}
+seed FuzzNginxConf scenarios/teacher/nginx.conf scenarios/seed/nginx-server.conf scenarios/reference/*/nginx.conf
+seed FuzzUwsgiIni scenarios/seed/uwsgi.ini scenarios/teacher/uwsgi.ini scenarios/reference/*/uwsgi.ini
+seed FuzzScenario scenarios/*.yml
+mkdir -p "$work/corpus/FuzzRequestHead" "$work/corpus/FuzzUwsgiPacket" "$work/corpus/FuzzUpstreamHead" "$work/corpus/FuzzChunkedBody"
+printf 'GET /static/css/app.css HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\nIf-Range: "a-b"\r\n\r\n' >"$work/corpus/FuzzRequestHead/get"
+printf 'POST /api/teachers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' >"$work/corpus/FuzzRequestHead/post"
+printf 'GET /\r\n' >"$work/corpus/FuzzRequestHead/http09"
+python3 - "$work/corpus/FuzzUwsgiPacket/request" <<'PY'
+import struct, sys
+pairs = [("REQUEST_METHOD", "GET"), ("PATH_INFO", "/api/teachers"), ("HTTP_HOST", "x"), ("CONTENT_LENGTH", "0")]
+block = b"".join(struct.pack("<H", len(k)) + k.encode() + struct.pack("<H", len(v)) + v.encode() for k, v in pairs)
+open(sys.argv[1], "wb").write(struct.pack("<BHB", 0, len(block), 0) + block)
+PY
+printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello' >"$work/corpus/FuzzUpstreamHead/ok"
+printf 'Status: 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n' >"$work/corpus/FuzzUpstreamHead/status"
+printf '5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nTrailer: x\r\n\r\n' >"$work/corpus/FuzzChunkedBody/chunks"
+
+printf '%-18s %12s %10s %8s  %s\n' target executions "exec/s" corpus found
+found_any=0
+for target in "${targets[@]}"; do
+    findings=$work/findings/$target
+    mkdir -p "$findings"
+    output=$work/$target.log
+    # -timeout: an input that takes longer is a hang; -rss_limit_mb: one that takes more is a blow-up.
+    status=0
+    Fuzz/.build/debug/"$target" "$work/corpus/$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+        -artifact_prefix="$findings/" -print_final_stats=1 >"$output" 2>&1 || status=$?
+    runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$output" | grep -oE '[0-9]+$' || echo 0)
+    rate=$(grep -oE '^stat::average_exec_per_sec: *[0-9]+' "$output" | grep -oE '[0-9]+$' || echo 0)
+    corpus=$(find "$work/corpus/$target" -type f | wc -l)
+    artifacts=$(find "$findings" -type f | wc -l)
+    what=none
+    if (( status != 0 || artifacts > 0 )); then
+        found_any=1
+        what="$(grep -m1 -oE 'ERROR: libFuzzer: [a-z-]+|Fatal error: .*|deadly signal' "$output" || echo "exit $status"); see $output"
+    fi
+    printf '%-18s %12s %10s %8s  %s\n' "$target" "$runs" "$rate" "$corpus" "$what"
+done
+exit "$found_any"
