@@ -44,6 +44,15 @@ import Testing
         #expect(try Self.servesTheNextClient(front))
     }
 
+    @Test func anHTTP09RequestPassedUpstreamGetsTheUpstreamsBodyAlone() throws {
+        let front = try RunningFront(http: FrontLimitsTests.timeouts)
+        let upstream = try FrontLimitsTests.ScriptedUpstream(path: front.upstreamSocket, reply: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        let client = try front.connect()
+        client.send("GET /up/x\r\n")
+        #expect(client.secondsUntilClosed(timeout: 3) != nil && client.text == "ok", "\(client.text.debugDescription)")
+        withExtendedLifetime(upstream) {}
+    }
+
     @Test func expectContinueOnAStaticFileGets100ThenTheFile() throws {
         let front = try RunningFront(http: FrontLimitsTests.timeouts)
         let client = try front.connect()
