@@ -12,7 +12,8 @@ struct HTMLReport {
 
     var text: String {
         let targets = result.targetNames
-        var body = "<h1>\(esc(result.scenario.name))</h1><p class=\"meta\">\(esc(result.runDescription))<br>\(esc(result.loadDescription))</p>"
+        var body = "<h1>\(esc(result.scenario.name))</h1><p class=\"meta\">\(esc(result.runDescription))<br>\(esc(result.loadDescription))"
+            + (result.preparationDescription.isEmpty ? "" : "<br>\(esc(result.preparationDescription))") + "</p>"
         if result.interrupted { body += "<p class=\"bad\">Interrupted: only the cells below finished.</p>" }
         if let answers = result.answers {
             body += "<h2>Answers</h2><ul>" + answers.findings.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"

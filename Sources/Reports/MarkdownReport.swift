@@ -9,6 +9,7 @@ struct MarkdownReport {
 
     var text: String {
         var lines = ["# \(result.scenario.name)", "", result.runDescription, result.loadDescription]
+        if !result.preparationDescription.isEmpty { lines.append(result.preparationDescription) }
         if result.interrupted { lines += ["", "**Interrupted**: only the cells below finished."] }
         if let answers = result.answers {
             lines += ["", "## Answers", ""] + answers.findings.map { "- " + $0 }

@@ -27,6 +27,12 @@ extension ScenarioResult {
         return " Stack: \(variants)" + (programs.isEmpty ? "" : "; " + programs.joined(separator: ", ")) + "."
     }
 
+    /// "Prepared: collectstatic: ...: ok; django-migrate: ...: ok." — empty for results that did not record it.
+    var preparationDescription: String {
+        guard let steps = preparation, !steps.isEmpty else { return "" }
+        return "Prepared once before the cells (logs in prepare/): " + steps.joined(separator: "; ") + "."
+    }
+
     var loadDescription: String {
         if let search = load.search {
             return "Load: \(load.connections) connections, \(load.threads) client thread(s), a capacity search (\(search)) after \(load.warmupSeconds) s warm-up "

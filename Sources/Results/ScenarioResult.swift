@@ -24,6 +24,9 @@ public struct ScenarioResult: Codable, Sendable {
     public var order: [OrderEntry]? = []
     /// Everything `stackbench run --replay` needs to measure the same again (nil in older results).
     public var reproduction: Reproduction? = nil
+    /// How the project copies were made ready before the first cell (collectstatic, migrate, `setup:`), one line
+    /// per step; nil in older results.
+    public var preparation: [String]? = nil
 
     public init(scenario: ScenarioInfo, machine: Machine, stackbench: Build, startedAt: String, finishedAt: String? = nil, load: LoadInfo, cells: [Cell] = [], thresholds: [ThresholdOutcome] = [], order: [OrderEntry]? = [], reproduction: Reproduction? = nil) {
         self.scenario = scenario

@@ -65,12 +65,15 @@ public final class ScenarioRun: @unchecked Sendable {
         let work = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var result = ScenarioResult(scenario: .init(name: scenario.name, file: scenario.file,
-                                                    stack: ["project": scenario.stack.project, "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf,
+                                                    stack: ["project": scenario.stack.project, "django": scenario.stack.django ?? "", "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf,
                                                             "variants": scenario.variants.map(\.name).sorted().joined(separator: ", ")]),
                                     machine: .current(), stackbench: .init(version: StackbenchVersion.text, gitSha: StackbenchVersion.gitSha),
                                     startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
         result.reproduction = reproduction()
-        try collectStatic(into: work, variants: scenario.variants.filter { skipped[$0] == nil })
+        var preparation = ProjectPreparation(scenario: scenario, work: work, executable: executable)
+        try preparation.run(django: scenario.variants.filter { skipped[$0] == nil }.contains { $0.pool == .uwsgi })
+        result.preparation = preparation.notes
+        keep(preparation.logFolder, in: staging + "/prepare")
         let cells = scenario.matrix.cells
         let plan = ExperimentPlan(targets: scenario.targets, cells: cells.filter { skipped[$0.variant(default: scenario.stack.variant)] == nil })
         for line in plan.summary(targetNames: scenario.targets.map(\.name)) { say("measured: " + line) }
@@ -190,27 +193,6 @@ public final class ScenarioRun: @unchecked Sendable {
             }
         }
         throw FileError(path: folder, problem: "100 runs of this name in one second; the finished run is kept in \(staging)", exitStatus: .runFailed)
-    }
-
-    /// The project copies in `work`, with collectstatic run on each once for the whole run: `stackbench
-    /// collectstatic` on the Swift project, Django's own on the Django project when a cell that runs (of
-    /// `variants`) has a uWSGI pool.
-    private func collectStatic(into work: String, variants: Set<StackVariant>) throws {
-        try StackLayout.copyProject(settingsFile: scenario.stack.project, into: work)
-        let settings = work + "/project/" + (scenario.stack.project as NSString).lastPathComponent
-        try collect([executable, "collectstatic", "--settings", settings, "--noinput"], in: work + "/project", source: scenario.stack.project)
-        if let django = scenario.stack.django, variants.contains(where: { $0.pool == .uwsgi }) {
-            try StackLayout.copyDjangoProject(django, into: work)
-            try collect([ExternalPrograms.python, "manage.py", "collectstatic", "--noinput"], in: work + "/django", source: django)
-        }
-    }
-
-    private func collect(_ command: [String], in folder: String, source: String) throws {
-        let process = try StackProcess(role: .collectstatic, arguments: command, cpus: nil, log: folder + "/../collectstatic.log", directory: folder)
-        while process.isRunning { usleep(20_000) }
-        guard process.endDescription == "exited with status 0" else {
-            throw FileError(path: source, problem: "collectstatic failed: \(process.logTail(5))", exitStatus: .runFailed)
-        }
     }
 
     /// The programs of Debian's stack that the scenario's cells need, checked before anything starts. When some

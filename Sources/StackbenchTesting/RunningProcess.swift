@@ -10,7 +10,7 @@ public final class RunningProcess {
     /// Starts `executable` with `arguments`; stdout and stderr go to temporary files, stdin reads `input` (or
     /// /dev/null).
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                input: String? = nil) throws {
+                input: String? = nil, directory: String? = nil) throws {
         let folder = FileManager.default.temporaryDirectory
         let id = UUID().uuidString
         outputFile = folder.appendingPathComponent("stackbench-test-\(id).out")
@@ -20,6 +20,7 @@ public final class RunningProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = try FileHandle(forWritingTo: outputFile)
         process.standardError = try FileHandle(forWritingTo: errorFile)
         if let input {
@@ -87,9 +88,9 @@ public final class RunningProcess {
 }
 
 /// Runs a command to completion: status, stdout and stderr.
-public func runCommand(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Double = 120)
+public func runCommand(_ executable: String, _ arguments: [String], input: String? = nil, directory: String? = nil, timeout: Double = 120)
     throws -> (status: Int32, stdout: String, stderr: String) {
-    try RunningProcess(executable, arguments, input: input).wait(timeout: timeout)
+    try RunningProcess(executable, arguments, input: input, directory: directory).wait(timeout: timeout)
 }
 
 /// Runs a command that daemonizes (its parent exits at once while a grandchild lives on) and returns the parent's

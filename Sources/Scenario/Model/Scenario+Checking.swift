@@ -19,7 +19,7 @@ extension Scenario {
     }
 
     private func readStackFiles() throws {
-        _ = try ProjectSettings.load(path: stack.project)
+        if !stack.project.isEmpty { _ = try ProjectSettings.load(path: stack.project) }
         let environment = ProcessInfo.processInfo.environment
         let work = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }

@@ -27,7 +27,7 @@ extension Scenario {
                                 stack: StackFiles(project: "", uwsgiIni: "", nginxConf: ""), matrix: Matrix(cells: []),
                                 targets: [], load: LoadSettings(), thresholds: [])
         var sections: [String: YAMLValue] = [:]
-        for (key, value) in try root.mapping(allowedKeys: ["name", "stack", "matrix", "targets", "load", "thresholds"]) {
+        for (key, value) in try root.mapping(allowedKeys: ["name", "stack", "matrix", "targets", "load", "thresholds", "setup"]) {
             sections[key] = value
         }
         if let name = sections["name"] { scenario.name = try name.string() }
@@ -37,10 +37,21 @@ extension Scenario {
         if scenario.stack.django == nil, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
             throw stack.error("a uWSGI pool serves a Django project: name its folder with django: (scenarios/reference/teacher-django)")
         }
+        if scenario.stack.project.isEmpty, let variant = scenario.variants.first(where: { $0.pool == .swift }) {
+            throw stack.error("the \(variant.name) stack runs stackbench's pool, which serves the Swift teacher app: name its settings with project: "
+                              + "(teacher/settings.yml), or use kind: reference for your Django project alone")
+        }
         guard let targets = sections["targets"] else { throw root.error("missing targets: (dev-server, proxied-static, ...)") }
         scenario.targets = try readTargets(targets)
         if let load = sections["load"] { scenario.load = try readLoad(load) }
         try checkEvents(scenario, loadSection: sections["load"] ?? root)
+        if let setup = sections["setup"] {
+            scenario.setup = try setup.sequence().map { item in
+                let text = try item.string().trimmingCharacters(in: .whitespaces)
+                guard !text.isEmpty, !text.contains("\n") else { throw item.error("must be one command line, e.g. manage.py loaddata fixture.json") }
+                return (text, item.line)
+            }
+        }
         if let thresholds = sections["thresholds"] {
             let names = scenario.targets.map(\.name)
             scenario.thresholds = try thresholds.sequence().map { item in
@@ -124,12 +135,14 @@ extension Scenario {
                 files[key] = path
             }
         }
-        for key in ["project", "uwsgi", "nginx"] where files[key] == nil {
+        // A Django project alone is enough for Debian's stack; the Swift app's settings are needed only where a cell
+        // runs our pool (checked once the matrix is read).
+        for key in ["project", "uwsgi", "nginx"] where files[key] == nil && !(key == "project" && files["django"] != nil) {
             throw value.error("missing \(key): (the \(key == "project" ? "project's settings file" : key == "uwsgi" ? "uwsgi.ini" : "nginx.conf"))")
         }
         if kind != nil, front != nil || pool != nil { throw value.error("kind: and front:/pool: cannot be used together") }
         let variant = kind ?? StackVariant(front: front ?? .swift, pool: pool ?? .swift)
-        return StackFiles(project: files["project"]!, uwsgiIni: files["uwsgi"]!, nginxConf: files["nginx"]!, django: files["django"],
+        return StackFiles(project: files["project"] ?? "", uwsgiIni: files["uwsgi"]!, nginxConf: files["nginx"]!, django: files["django"],
                           variant: variant)
     }
 

@@ -27,6 +27,9 @@ public struct Scenario: Sendable {
     public var targets: [Target]
     public var load: LoadSettings
     public var thresholds: [Threshold]
+    /// `setup:` commands run once per run in the project copy before any cell (`manage.py ...` with Debian's
+    /// Python, anything else with /bin/sh), each with its line in the scenario.
+    public var setup: [(text: String, line: Int?)] = []
     /// The scenario as written, kept in result.json so `--replay` can run it again.
     public var text = ""
 

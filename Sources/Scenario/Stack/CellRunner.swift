@@ -80,6 +80,8 @@ final class CellRunner {
         let variant = cell.variant(default: scenario.stack.variant)
         let appProject = variant.pool == .uwsgi ? layout.django : layout.project
         var bases: [TargetKind: String] = [:]
+        // The cell's folder holds every process's log, whichever of them the targets need (a dev server alone too).
+        try FileManager.default.createDirectory(atPath: layout.cell, withIntermediateDirectories: true)
         if needsPool {
             let httpPort = kinds.contains(.poolDirect) ? try freePort() : nil
             notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort,

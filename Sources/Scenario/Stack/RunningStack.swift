@@ -29,7 +29,17 @@ final class RunningStack: @unchecked Sendable {
         process(role: .pool) != nil ? PoolStats.read(unixPath: layout.statsSocket) : nil
     }
 
+    /// Per process, the last lines of the logs that hold causes: its console, and the pool's `logto` file (where
+    /// uWSGI writes "unable to load app" and Python's traceback) or the front's error log. Empty logs are left out.
     func logTails() -> String {
-        processes.map { "== \($0.role)\n" + $0.logTail(10) }.joined(separator: "\n")
+        processes.map { process in
+            let files = [process.log] + (process.role == .pool ? [layout.uwsgiLog] : process.role == .front ? [layout.frontErrorLog] : [])
+            let tails = files.compactMap { file -> String? in
+                let tail = StackProcess.tail(of: file, lines: 12)
+                return tail.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || tail.hasPrefix("(no log at") ? nil
+                    : "-- \((file as NSString).lastPathComponent)\n" + tail
+            }
+            return "== \(process.role)\n" + (tails.isEmpty ? "(nothing logged)" : tails.joined(separator: "\n"))
+        }.joined(separator: "\n")
     }
 }

@@ -59,7 +59,7 @@ public struct StackLayout: Sendable {
     /// project links its static files and seed data to the Swift project's, so both serve the same bytes), leaving
     /// out its database, collected static files and Python caches.
     public static func copyDjangoProject(_ source: String, into work: String) throws {
-        try copyFollowingLinks(source, to: work + "/django", skipping: ["db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "static_all", "__pycache__"])
+        try copyFollowingLinks(source, to: work + "/django", skipping: ["static_all", "__pycache__"])  // the database too: migrate and setup: change the copy
     }
 
     private static func copyFollowingLinks(_ source: String, to target: String, skipping: Set<String>) throws {

@@ -1,0 +1,118 @@
+import Foundation
+import StackbenchTesting
+import Testing
+
+/// A Django user's own project, end to end, as docs/django.md walks through it: `startproject` with the admin, an
+/// app with a model-backed view (its migration made, its table not), STATIC_ROOT added, a seed-style uwsgi.ini and
+/// server block naming the project's own paths, and a scenario naming only `django:`, the ini and the server
+/// block. The run copies the project with its database, collects static files, migrates the copy, and every
+/// target answers 2xx: the admin login page, the model view and an admin static file.
+@Suite(.serialized, .enabled(if: ReferenceStack.installed, "Debian's nginx, uwsgi, uwsgi-plugin-python3 and python3-django could not be installed"))
+struct DjangoProjectTests {
+    static func makeProject(in folder: TemporaryFolder) throws -> String {
+        func python(_ arguments: [String], in directory: String) throws {
+            let result = try runCommand("/usr/bin/python3", arguments, directory: directory, timeout: 60)
+            try #require(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        try python(["-m", "django", "startproject", "mysite"], in: folder.path)
+        let project = folder.file("mysite")
+        try python(["manage.py", "startapp", "notes"], in: project)
+        let settings = project + "/mysite/settings.py"
+        try (String(contentsOfFile: settings, encoding: .utf8) + "\nSTATIC_ROOT = BASE_DIR / 'static_all'\nALLOWED_HOSTS = ['*']\nINSTALLED_APPS += ['notes']\n")
+            .write(toFile: settings, atomically: true, encoding: .utf8)
+        try "from django.db import models\n\nclass Note(models.Model):\n    text = models.CharField(max_length=200)\n"
+            .write(toFile: project + "/notes/models.py", atomically: true, encoding: .utf8)
+        try "from django.http import HttpResponse\nfrom .models import Note\n\ndef index(request):\n    return HttpResponse(f'notes: {Note.objects.count()}')\n"
+            .write(toFile: project + "/notes/views.py", atomically: true, encoding: .utf8)
+        let urls = project + "/mysite/urls.py"
+        try String(contentsOfFile: urls, encoding: .utf8)
+            .replacingOccurrences(of: "from django.urls import path", with: "from django.urls import path\nfrom notes.views import index")
+            .replacingOccurrences(of: "    path('admin/', admin.site.urls),", with: "    path('admin/', admin.site.urls),\n    path('notes/', index),")
+            .write(toFile: urls, atomically: true, encoding: .utf8)
+        try python(["manage.py", "makemigrations", "notes"], in: project)
+        try """
+            [uwsgi]
+            chdir=\(project)/
+            module=mysite.wsgi:application
+            socket=\(folder.file("uwsgi.sock"))
+            master=true
+            workers=2
+            pidfile=\(folder.file("uwsgi.pid"))
+            vacuum=true
+            thunder-lock=true
+            enable-threads=true
+            harakiri=30
+            post-buffering=1024
+            daemonize=\(folder.file("uwsgi.log"))
+            """.write(toFile: folder.file("uwsgi.ini"), atomically: true, encoding: .utf8)
+        try """
+            server {
+                listen  80;
+                server_name  localhost;
+                location /static/ {
+                    alias \(project)/static_all/;
+                }
+                location / {
+                    include uwsgi_params;
+                    uwsgi_pass unix:\(folder.file("uwsgi.sock"));
+                }
+            }
+            """.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
+        return project
+    }
+
+    @Test func aStartprojectWithTheAdminAndAModelViewRunsOnTheReferenceStack() throws {
+        let folder = try TemporaryFolder()
+        let project = try Self.makeProject(in: folder)
+        try """
+            name: mysite
+            stack:
+              kind: reference
+              django: mysite
+              uwsgi: uwsgi.ini
+              nginx: nginx.conf
+            targets:
+              dev-server: {requests: [/admin/login/], checks: {contains: "Django"}}
+              proxied-static: {requests: [/static/admin/css/base.css], checks: {min-size: 100}}
+              proxied-dynamic: {requests: [/admin/login/, /notes/]}
+            setup:
+              - manage.py check
+            load: {connections: 4, duration: 1s, warmup: 200ms}
+            thresholds:
+              - non2xx == 0
+              - errors == 0
+            """.write(toFile: folder.file("mysite.yml"), atomically: true, encoding: .utf8)
+        let database = project + "/db.sqlite3"  // makemigrations made it, empty
+        let before = FileManager.default.contents(atPath: database)
+        let check = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite.yml"), "--check"])
+        #expect(check.status == 0, "a Django project alone passes --check: \(check.stderr)")
+        let run = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite.yml"), "--quick", "--results", folder.file("results")], timeout: 180)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let (runFolder, json) = try ScenarioRunTests.onlyRun(in: folder.file("results"))
+        let preparation = json["preparation"] as? [String] ?? []
+        #expect(preparation.contains { $0.hasPrefix("django-migrate: manage.py migrate --noinput: ok") }, "\(preparation)")
+        #expect(preparation.contains { $0.hasPrefix("setup-1: manage.py check: ok") })
+        #expect(FileManager.default.fileExists(atPath: runFolder + "/prepare/django-migrate.log"))
+        #expect(FileManager.default.fileExists(atPath: runFolder + "/report.html"))
+        #expect(FileManager.default.contents(atPath: database) == before, "the user's database is left as it was: the copy was migrated")
+    }
+
+    @Test func aDevServerOnlyScenarioAndAFailingSetupCommand() throws {
+        let folder = try TemporaryFolder()
+        _ = try Self.makeProject(in: folder)
+        let base = """
+            name: devonly
+            stack: {kind: reference, django: mysite, uwsgi: uwsgi.ini, nginx: nginx.conf}
+            targets:
+              dev-server: {requests: [/notes/], checks: {contains: "notes: 0"}}
+            load: {connections: 2, duration: 500ms, warmup: 100ms}
+            """
+        try base.write(toFile: folder.file("dev.yml"), atomically: true, encoding: .utf8)
+        let dev = try runCommand(BuiltProducts.stackbench, ["run", folder.file("dev.yml"), "--quick", "--results", folder.file("results")], timeout: 120)
+        #expect(dev.status == 0, "a single dev-server target runs, its model view migrated: \(dev.stdout)\n\(dev.stderr)")
+        try (base + "\nsetup:\n  - manage.py loaddata nosuch.json\n").write(toFile: folder.file("bad.yml"), atomically: true, encoding: .utf8)
+        let bad = try runCommand(BuiltProducts.stackbench, ["run", folder.file("bad.yml"), "--quick", "--results", folder.file("results")], timeout: 120)
+        #expect(bad.status == 3 && bad.stderr.contains("bad.yml:7: setup-1 (manage.py loaddata nosuch.json) exited with status 1")
+                && bad.stderr.contains("No fixture named 'nosuch' found"), "\(bad.stderr)")
+    }
+}
