@@ -396,7 +396,8 @@ extension ScenarioResult {
                     : "Settings for \(name): the \(best.cells) cannot be told apart with these repetitions")
             }
         }
-        guard !findings.isEmpty else { return nil }
+        let caveats = self.caveats
+        guard !findings.isEmpty || !caveats.isEmpty else { return nil }
         return Answers(findings: findings, caveats: caveats)
     }
 
@@ -414,6 +415,19 @@ extension ScenarioResult {
         if latencyBound > 0 {
             caveats.append("\(latencyBound) window(s) were latency-bound: every request waited on the same floor with the server mostly "
                            + "idle, so their req/s measures the wait")
+        }
+        // A target that answered errors under load: the status counts up front, since its req/s counts them too.
+        for name in targetNames {
+            for configuration in configurations(of: name) {
+                var statuses: [String: Int] = [:]
+                for repetition in configuration.target.repetitions {
+                    for (code, count) in repetition.load.statusCodes where !code.hasPrefix("2") && !code.hasPrefix("3") { statuses[code, default: 0] += count }
+                }
+                guard !statuses.isEmpty else { continue }
+                let counts = statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                caveats.append("\(name)" + (configuration.label == "defaults" || configuration.label == "every cell" ? "" : " (\(configuration.label))")
+                               + " answered non-2xx/3xx under load (\(counts)): its req/s counts those answers too; see the status codes in its windows")
+            }
         }
         let windows = load.repetitions * (load.rounds ?? 1)
         if okCells.count > 1, windows < 4 {

@@ -98,3 +98,14 @@ import Testing
         #expect(text.range(of: "## Answers")!.lowerBound < text.range(of: "## dev-server")!.lowerBound, "the answers open the report")
     }
 }
+
+extension ReportModelTests {
+    @Test func aTargetThatAnsweredErrorsUnderLoadIsSaidUpFrontWithItsStatusCounts() throws {
+        var result = try Self.result([("workers=2", [("dev-server", Values(rps: [900, 1000])), ("proxied-dynamic", Values(rps: [500, 510]))])])
+        result.cells[0].targets[1].repetitions[0].load.statusCodes = ["200": 400, "500": 100]
+        result.cells[0].targets[1].repetitions[1].load.statusCodes = ["500": 10, "502": 2]
+        let caveats = try #require(result.answers).caveats
+        #expect(caveats.contains("proxied-dynamic (workers=2) answered non-2xx/3xx under load (500: 110, 502: 2): its req/s counts those answers too; see the status codes in its windows"), "\(caveats)")
+        #expect(!caveats.contains { $0.hasPrefix("dev-server answered") })
+    }
+}

@@ -1,0 +1,139 @@
+import BenchSupport
+import Foundation
+
+/// `stackbench init`: a starting scenario for a user's Django project, uwsgi.ini and nginx server block. Django is
+/// asked (Debian's Python, `manage.py shell`) for what the scenario needs: STATIC_URL and a static file its finders
+/// know (collectstatic will put it under STATIC_ROOT), whether the admin is installed (its login page is a
+/// dynamic URL that answers 200 without a database row), and the first URL pattern without parameters. The text is
+/// commented and checked by loading it as `stackbench run` would before it is written.
+public struct ScenarioTemplate {
+    public var django: String
+    public var uwsgiIni: String
+    public var nginxConf: String
+
+    public init(django: String, uwsgiIni: String, nginxConf: String) {
+        self.django = django
+        self.uwsgiIni = uwsgiIni
+        self.nginxConf = nginxConf
+    }
+
+    /// What Django says about the project.
+    struct Facts {
+        var staticURL = "/static/"
+        var staticFile: String?
+        var admin = false
+        var firstPath: String?
+    }
+
+    static let probe = """
+        from django.conf import settings
+        from django.contrib.staticfiles.finders import get_finders
+        from django.urls import get_resolver
+        print('static_url=' + (settings.STATIC_URL or ''))
+        print('admin=' + str('django.contrib.admin' in settings.INSTALLED_APPS))
+        found = []
+        for finder in get_finders():
+            for path, storage in finder.list([]):
+                found.append(path)
+        css = [p for p in found if p.endswith('.css')]
+        print('static_file=' + ((css or found or [''])[0]))
+        for pattern in get_resolver().url_patterns:
+            text = str(getattr(pattern, 'pattern', ''))
+            if hasattr(pattern, 'url_patterns') or any(c in text for c in '<>()[]?*+\\\\$'):
+                continue
+            print('first_path=/' + text.lstrip('^'))
+            break
+        """
+
+    func facts() throws -> Facts {
+        let manage = (django as NSString).appendingPathComponent("manage.py")
+        guard FileManager.default.fileExists(atPath: manage) else {
+            throw FileError(path: django, problem: "not a Django project folder (no manage.py in it)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ExternalPrograms.python)
+        process.arguments = ["manage.py", "shell", "-c", Self.probe]
+        process.currentDirectoryURL = URL(fileURLWithPath: django)
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        do { try process.run() } catch {
+            throw FileError(path: ExternalPrograms.python, problem: "cannot run: \(plainReason(error)); \(ExternalPrograms.installHint)")
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let last = failure.split(separator: "\n").suffix(6).joined(separator: "\n")
+            throw FileError(path: django, problem: "manage.py shell failed (Django must import with \(ExternalPrograms.python)):\n\(last)")
+        }
+        var facts = Facts()
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            switch parts[0] {
+            case "static_url": facts.staticURL = parts[1].hasPrefix("/") ? parts[1] : "/" + parts[1]
+            case "admin": facts.admin = parts[1] == "True"
+            case "static_file": facts.staticFile = parts[1].isEmpty ? nil : parts[1]
+            case "first_path": facts.firstPath = parts[1]
+            default: break
+            }
+        }
+        return facts
+    }
+
+    /// The scenario's text, with paths relative to `folder` (where it will be written) when they are inside it.
+    public func text(relativeTo folder: String) throws -> String {
+        let facts = try facts()
+        func path(_ file: String) -> String {
+            let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+            let base = URL(fileURLWithPath: folder).standardizedFileURL.path + "/"
+            return absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count)) : absolute
+        }
+        let name = (URL(fileURLWithPath: django).standardizedFileURL.lastPathComponent)
+        var dynamic: [String] = []
+        if facts.admin { dynamic.append("/admin/login/") }
+        if let first = facts.firstPath, first != "/admin/", !dynamic.contains(first) { dynamic.append(first) }
+        if dynamic.isEmpty { dynamic = ["/"] }
+        let staticLine = facts.staticFile.map { "      - \(facts.staticURL)\($0)" }
+            ?? "      - \(facts.staticURL)CHANGE-ME.css     # no static file was found by Django's finders: name one"
+        return """
+            # A starting scenario for \(name), written by `stackbench init`: Debian's nginx and uWSGI stood up from your
+            # uwsgi.ini and server block (rewritten copies; your files and project are left as they are), against
+            # Django's runserver, on a copy of the project (collectstatic and migrate run on the copy).
+            # Check it:  stackbench run THIS.yml --check     Smoke run: --quick     Format: docs/scenarios.md, docs/django.md
+            name: \(name)
+            stack:
+              kind: reference
+              django: \(path(django))
+              uwsgi: \(path(uwsgiIni))
+              nginx: \(path(nginxConf))
+            matrix:                         # the pool's options by their uWSGI names; add nginx directives too
+              workers: [1, 2]
+              threads: [1, 4]
+            targets:
+              dev-server:                   # manage.py runserver, straight
+                requests:
+            \(dynamic.map { "      - \($0)" }.joined(separator: "\n"))
+              proxied-static:               # nginx serving STATIC_ROOT (collected from your static files)
+                requests:
+            \(staticLine)
+                checks: {status: 200, min-size: 1}
+              proxied-dynamic:              # nginx passing to uWSGI, which calls your project
+                requests:
+            \(dynamic.map { "      - \($0)" }.joined(separator: "\n"))
+                checks: {status: 200}       # change where a view answers otherwise (a redirect to log in: 302)
+            # setup:                        # run once in the project copy before the first cell
+            #   - manage.py loaddata fixture.json
+            load:
+              connections: 16
+              duration: 5s
+              warmup: 1s
+              rounds: 5                     # interleaved: enough windows to tell settings apart
+            thresholds:
+              - errors == 0
+              - non2xx == 0
+
+            """
+    }
+}
