@@ -109,4 +109,33 @@ struct DjangoProjectTests {
         #expect(bad.status == 3 && bad.stderr.contains("bad.yml:7: setup-1 (manage.py loaddata nosuch.json) exited with status 1")
                 && bad.stderr.contains("No fixture named 'nosuch' found"), "\(bad.stderr)")
     }
+
+    /// The stops a Django user met: a project's settings.py given as `project:` passed --check and failed in the
+    /// run; a wrong `module=` showed only uWSGI's first line, not the cause in its log.
+    @Test func checkReadsTheProjectFileAndAWrongModuleShowsTheCauseFromThePoolsLog() throws {
+        let folder = try TemporaryFolder()
+        _ = try Self.makeProject(in: folder)
+        try """
+            name: wrong
+            stack: {project: mysite/mysite/settings.py, uwsgi: uwsgi.ini, nginx: nginx.conf}
+            targets:
+              proxied-static: {requests: [/static/x.css]}
+            """.write(toFile: folder.file("project.yml"), atomically: true, encoding: .utf8)
+        let check = try runCommand(BuiltProducts.stackbench, ["run", folder.file("project.yml"), "--check"])
+        #expect(check.status == 2 && check.stderr.contains("settings.py"), "--check reads the project file as the run would: \(check.stderr)")
+        let ini = try String(contentsOfFile: folder.file("uwsgi.ini"), encoding: .utf8)
+        try ini.replacingOccurrences(of: "module=mysite.wsgi:application", with: "module=nosuch.wsgi:application")
+            .write(toFile: folder.file("uwsgi.ini"), atomically: true, encoding: .utf8)
+        try """
+            name: module
+            stack: {kind: reference, django: mysite, uwsgi: uwsgi.ini, nginx: nginx.conf}
+            targets:
+              proxied-dynamic: {requests: [/notes/]}
+            load: {connections: 2, duration: 300ms, warmup: 100ms}
+            """.write(toFile: folder.file("module.yml"), atomically: true, encoding: .utf8)
+        let run = try runCommand(BuiltProducts.stackbench, ["run", folder.file("module.yml"), "--quick", "--results", folder.file("results")], timeout: 120)
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stdout.contains("-- uwsgi.log") && run.stdout.contains("No module named 'nosuch'")
+                && run.stdout.contains("unable to load app 0"), "the cause, from the pool's logto file: \(run.stdout)")
+    }
 }
