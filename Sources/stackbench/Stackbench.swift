@@ -27,7 +27,9 @@ struct Stackbench: ParsableCommand {
             Foundation.exit(error.rawValue)
         } catch {
             let status = exitCode(for: error).rawValue
-            let message = fullMessage(for: error)
+            // ArgumentParser's own messages start "Error: "; stackbench says "error:" once.
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst(7) }
             if status == 0 {
                 print(message)
                 Foundation.exit(0)

@@ -103,6 +103,22 @@ import Testing
         #expect(result.stdout.contains("Unfinished:   3 request(s) still waiting for an answer"), "\(result.stdout)")
     }
 
+    /// wrk's and oha's conventions: `--json -` is standard output (the summary goes to stderr), `-R` is wrk2's
+    /// rate, `--latency` is accepted, and ArgumentParser's errors say "error:" once.
+    @Test func theConventionsWrkAndOhaUsersBring() throws {
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let piped = try Self.load([server.url(), "-d", "300ms", "-c", "2", "-R", "100", "--latency", "--json", "-"])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) as? [String: Any]
+        #expect((json?["config"] as? [String: Any])?["model"] as? String == "open", "the JSON alone on stdout: \(piped.stdout.prefix(200))")
+        #expect(piped.stderr.contains("Requests:") && !piped.stdout.contains("Requests:"), "the summary on stderr")
+        #expect(!piped.stdout.contains("\\/"), "slashes unescaped")
+        #expect(!FileManager.default.fileExists(atPath: "-"))
+        let unknown = try Self.load(["-X"])
+        #expect(unknown.status == 2 && unknown.stderr.hasPrefix("stackbench: error: Unknown option '-X'"), "\(unknown.stderr)")
+    }
+
     @Test func jsonResultIsWrittenWithHistogram() throws {
         let server = try FixtureHTTPServer(.init(bodyBytes: 100))
         defer { server.shutdown() }

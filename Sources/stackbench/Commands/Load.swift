@@ -14,10 +14,11 @@ struct Load: ParsableCommand {
     var urls: [String] = []
     @Option(name: .shortAndLong, help: "Concurrent connections.") var connections = 50
     @Option(name: .shortAndLong, help: "Client threads, one libcurl multi handle each.") var threads = 1
-    @Option(name: .shortAndLong, help: "Measured duration (10s, 500ms, 2m).") var duration: String?
+    @Option(name: .shortAndLong, help: "Measured duration (10s, 500ms, 2m). (default: 10s, unless -n)") var duration: String?
     @Option(name: [.customShort("n"), .customLong("requests")], help: "Stop after this many requests.")
     var count: Int?
-    @Option(help: "Open model: constant arrival rate, requests per second (5000, 10k).") var rate: String?
+    @Option(name: [.customShort("R"), .customLong("rate")], help: "Open model (wrk2's -R): constant arrival rate, requests per second (5000, 10k). (default: closed model)")
+    var rate: String?
     @Option(name: [.customShort("H"), .customLong("header")], help: "Header line \"Name: value\" (repeatable).")
     var headers: [String] = []
     @Option(name: .shortAndLong, help: "HTTP method.") var method = "GET"
@@ -28,21 +29,23 @@ struct Load: ParsableCommand {
     @Option(help: "Per-request timeout.") var timeout = "30s"
     @Option(help: "Load before the measured window, not recorded.") var warmup = "0s"
     @Option(help: "Pin the client threads to these CPUs (0, 0-1, 0,2).") var cpus: String?
-    @Option(help: "Write the result as JSON to this file.") var json: String?
+    @Option(help: "Write the result as JSON to this file; - for standard output (the summary then goes to stderr).") var json: String?
+    @Flag(help: "Accepted for wrk's users: the latency percentiles are always printed.") var latency = false
     @Flag(help: "Open a new connection for every request.") var noKeepalive = false
 
     func run() throws {
         let plan = try LoadOptions(self).plan()
         let run = try LoadRun(plan: plan)
         let target = plan.unixSocketPath.map { "\(plan.requests[0].url) via \($0)" } ?? plan.requests[0].url
-        print("Running \(describeStop(plan.stop)) test @ \(target)\(plan.requests.count > 1 ? " (+\(plan.requests.count - 1) more)" : "")")
-        print("  \(plan.threads) threads and \(plan.connections) connections, \(describeSchedule(plan.schedule))")
-        fflush(stdout)
+        // With --json - the JSON is standard output, and everything meant for a person goes to stderr.
+        let say: (String) -> Void = json == "-" ? { FileHandle.standardError.write(Data($0.utf8)) } : { print($0, terminator: ""); fflush(stdout) }
+        say("Running \(describeStop(plan.stop)) test @ \(target)\(plan.requests.count > 1 ? " (+\(plan.requests.count - 1) more)" : "")\n")
+        say("  \(plan.threads) threads and \(plan.connections) connections, \(describeSchedule(plan.schedule))\n")
         let result = LoadProgress(run: run).runToEnd()
         if let json {
             try ResultFile.write(result, to: json)
         }
-        print(LoadSummary(result).text, terminator: "")
+        say(LoadSummary(result).text)
         if result.summary.responses == 0 {
             // Nothing to measure: a server that never answers is not a server at 0 latency (exit 1, as a failed run).
             fflush(stdout)
