@@ -77,6 +77,8 @@ public final class ScenarioRun: @unchecked Sendable {
         let cells = scenario.matrix.cells
         let plan = ExperimentPlan(targets: scenario.targets, cells: cells.filter { skipped[$0.variant(default: scenario.stack.variant)] == nil })
         for line in plan.summary(targetNames: scenario.targets.map(\.name)) { say("measured: " + line) }
+        var eta = RunETA(windows: plan.windowsPerRound(repetitions: scenario.load.repetitions) * rounds,
+                         secondsPerWindow: scenario.load.duration.map { Double($0 + scenario.load.warmup) / 1e9 + 0.3 })
         var visited: [Int: ScenarioResult.Cell] = [:]  // per cell: how its own stack fared (status, failure, notes)
         var stoodUp: Set<Int> = []
         var windows: [String: ScenarioResult.Target] = [:]  // per target and configuration: every window, in time order
@@ -103,13 +105,15 @@ public final class ScenarioRun: @unchecked Sendable {
                     continue
                 }
                 say("cell \(cell.index)/\(cells.count)" + (rounds > 1 ? ", round \(round)/\(rounds)" : "") + ": \(cell.label)"
-                    + (order.count < scenario.targets.count ? " (" + order.map { scenario.targets[$0].name }.joined(separator: ", ") + ")" : ""))
+                    + (order.count < scenario.targets.count ? " (" + order.map { scenario.targets[$0].name }.joined(separator: ", ") + ")" : "")
+                    + eta.text)
                 let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: scenario.stack.project)
                 let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
                                         position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
                                         targetOrder: order, interrupted: { [stopFlag] in stopFlag.value }, say: say, live: live)
                 var cellResult = runner.run()
                 measured = true
+                eta.finished(order.count * scenario.load.repetitions)
                 if stopFlag.value && cellResult.status != .ok { break rounds }  // the interrupted cell is not recorded
                 if cellResult.status != .ok {
                     say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
@@ -279,3 +283,27 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 }
 
+
+/// The time left in a run, for its progress lines: the windows still to measure times the seconds a window has
+/// taken so far (stack start-up included), or, before the first, the planned warm-up and window plus 0.3 s.
+struct RunETA {
+    let windows: Int
+    let secondsPerWindow: Double?
+    private var done = 0
+    private let started = Date()
+
+    init(windows: Int, secondsPerWindow: Double?) {
+        self.windows = windows
+        self.secondsPerWindow = secondsPerWindow
+    }
+
+    mutating func finished(_ count: Int) { done += count }
+
+    /// " — about 6m12s left", or "" when nothing can be said (a capacity search before its first window).
+    var text: String {
+        let perWindow = done > 0 ? Date().timeIntervalSince(started) / Double(done) : secondsPerWindow
+        guard let perWindow, windows > done else { return "" }
+        let seconds = Int((perWindow * Double(windows - done)).rounded())
+        return " — about " + (seconds >= 60 ? "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" : "\(seconds)s") + " left"
+    }
+}

@@ -46,7 +46,10 @@ public final class RunningProcess {
     public var pid: Int32 { process.processIdentifier }
 
     /// What it has written to stdout so far.
-    public var outputSoFar: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+    /// Everything written so far: standard output, then standard error (a run's progress goes to stderr).
+    public var outputSoFar: String {
+        ((try? String(contentsOf: outputFile, encoding: .utf8)) ?? "") + ((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+    }
 
     /// Polls stdout every 50 ms until it contains `text` or `timeout` seconds pass; true when it appeared.
     public func waitForOutput(_ text: String, timeout: Double) -> Bool {

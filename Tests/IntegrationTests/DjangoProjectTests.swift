@@ -135,7 +135,7 @@ struct DjangoProjectTests {
             """.write(toFile: folder.file("module.yml"), atomically: true, encoding: .utf8)
         let run = try runCommand(BuiltProducts.stackbench, ["run", folder.file("module.yml"), "--quick", "--results", folder.file("results")], timeout: 120)
         #expect(run.status == 1, "\(run.stderr)")
-        #expect(run.stdout.contains("-- uwsgi.log") && run.stdout.contains("No module named 'nosuch'")
-                && run.stdout.contains("unable to load app 0"), "the cause, from the pool's logto file: \(run.stdout)")
+        #expect(run.stderr.contains("-- uwsgi.log") && run.stderr.contains("No module named 'nosuch'")
+                && run.stderr.contains("unable to load app 0"), "the cause, from the pool's logto file: \(run.stderr)")
     }
 }

@@ -23,8 +23,8 @@ import Testing
         let results = folder.file("results")
         let (run, stack) = try ScenarioRunTests.runWatchingTheStack(scenario, results: results)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-        #expect(run.stdout.contains("measured: dev-server: 1 configuration (not affected by workers, threads, keepalive_timeout)"), "\(run.stdout)")
-        #expect(run.stdout.contains("measured: pool-direct: 2 configurations (not affected by keepalive_timeout)"))
+        #expect(run.stderr.contains("measured: dev-server: 1 configuration (not affected by workers, threads, keepalive_timeout)"), "\(run.stderr)")
+        #expect(run.stderr.contains("measured: pool-direct: 2 configurations (not affected by keepalive_timeout)"))
         let (runFolder, json) = try ScenarioRunTests.onlyRun(in: results)
         let cells = json["cells"] as? [[String: Any]] ?? []
         try #require(cells.count == 4)

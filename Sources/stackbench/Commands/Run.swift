@@ -43,7 +43,7 @@ struct Run: ParsableCommand {
             replayFolder = try FileSystem.temporaryFolder()
             let replayed = try Replay(result, file: recorded, folder: replayFolder!)
             (scenario, quick, rounds) = (replayed.scenario, replayed.quick, replayed.rounds)
-            print("replaying \(recorded): \(result.reproduction?.command ?? "")")
+            FileHandle.standardError.write(Data("replaying \(recorded): \(result.reproduction?.command ?? "")\n".utf8))
         case (nil, nil): throw FlagError("SCENARIO", "missing: name a scenario file, or --replay RUN")
         case (_?, _?): throw FlagError("--replay", "runs a recorded scenario; leave the SCENARIO argument out")
         }
@@ -58,16 +58,16 @@ struct Run: ParsableCommand {
         let stopSignals = Signals.block([SIGINT, SIGTERM])
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let started = Date()
-        // On a terminal the live line is redrawn in place and wiped before each progress line; elsewhere (a log
-        // file, CI) only the progress lines are written.
-        let terminal = isatty(STDOUT_FILENO) == 1
+        // Progress goes to stderr and the results to stdout, as wrk and k6 split them. On a terminal the live line
+        // is redrawn in place and wiped before each progress line; elsewhere (a log file, CI) only the progress
+        // lines are written.
+        let terminal = isatty(STDERR_FILENO) == 1
         let clear = terminal ? "\r\u{1B}[K" : ""
+        func progress(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
         let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, rounds: rounds, quick: quick, say: { line in
-            print(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
-            fflush(stdout)
+            progress(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line + "\n")
         }, live: terminal ? { line in
-            print(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line, terminator: "")
-            fflush(stdout)
+            progress(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
         } : nil)
         let watcher = Thread {
             _ = Signals.wait(for: stopSignals)
@@ -76,6 +76,7 @@ struct Run: ParsableCommand {
         }
         watcher.start()
         let outcome = try runner.run()
+        if terminal { progress(clear) }
         print(outcome.result.summaryTable)
         print("results: \(outcome.folder)/result.json, reports: \(outcome.folder)/report.md, \(outcome.folder)/report.html")
         if outcome.result.interrupted { Foundation.exit(130) }
