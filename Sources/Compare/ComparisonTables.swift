@@ -76,8 +76,21 @@ extension Comparison {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public var markdown: String {
-        var lines = ["# stackbench compare", ""] + legendLines.map { "- " + $0 }
+    public var markdown: String { markdown(gate: nil) }
+
+    /// The Markdown document, opening with the gate's verdict when there is one, so that `>> $GITHUB_STEP_SUMMARY`
+    /// shows a CI job why it passed or failed.
+    public func markdown(gate: (limits: [GateLimit], verdict: GateVerdict)?) -> String {
+        var lines = ["# stackbench compare", ""]
+        if let gate {
+            let status = gate.verdict.exitStatus
+            lines += ["## Gate: " + (status == 0 ? "passed ✅" : status == 1 ? "failed ❌" : "cannot judge ⚠️"), "",
+                      "Limits: `\(gate.limits.map(\.text).joined(separator: ", "))`; \(gate.verdict.checked) comparison(s) checked.", ""]
+            lines += gate.verdict.failures.map { "- **FAIL** " + $0 } + gate.verdict.problems.map { "- **cannot judge** " + $0 }
+            lines += gate.verdict.ignored.map { "- ignored: " + $0 }
+            if !(gate.verdict.failures + gate.verdict.problems + gate.verdict.ignored).isEmpty { lines.append("") }
+        }
+        lines += legendLines.map { "- " + $0 }
         for metric in metrics {
             let (header, rows) = table(of: metric)
             lines += ["", "## \(metric.rawValue)", "", "| " + header.joined(separator: " | ") + " |",

@@ -50,6 +50,23 @@ import Testing
         #expect(reverse.status == 0, "\(reverse.stderr)")
     }
 
+    /// As CI tools want the gate: its verdict in the Markdown (for `>> $GITHUB_STEP_SUMMARY`), and a baseline
+    /// that is said, never guessed: a folder of several runs is refused, `--baseline-latest DIR` takes its newest.
+    @Test func theVerdictIsInTheMarkdownAndTheBaselineIsNeverASilentChoice() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady.map { $0 * 0.8 }), in: folder)
+        let failed = try compare(["--baseline", a, b, "--fail-on", "rps:-5%", "--format", "md"])
+        #expect(failed.status == 1 && failed.stdout.contains("## Gate: failed") && failed.stdout.contains("- **FAIL** workers=2 · proxied-dynamic: rps"),
+                "\(failed.stdout)")
+        let passed = try compare(["--baseline", b, a, "--fail-on", "rps:-5%", "--format", "md"])
+        #expect(passed.status == 0 && passed.stdout.contains("## Gate: passed"), "\(passed.stdout)")
+        let current = try SyntheticRuns.write(in: folder, name: "20261201T020000Z-c", cells: [("workers=2", [("proxied-dynamic", Values(rps: Self.steady))])])
+        let several = try compare(["--baseline", folder.path, current])
+        #expect(several.status == 2 && several.stderr.contains("holds 3 runs; name one run folder, or use --baseline-latest"), "\(several.stderr)")
+        let latest = try compare(["--baseline-latest", folder.path, a, "--metrics", "rps"])
+        #expect(latest.status == 0 && latest.stdout.contains("A  20261201T020000Z-c  (baseline)"), "the newest is the baseline: \(latest.stdout)")
+    }
+
     @Test func aThreePercentDropInsideHeavyNoiseIsNotSignificant() throws {
         let folder = try TemporaryFolder()
         let shifted = [Self.noisy[2], Self.noisy[4], Self.noisy[0], Self.noisy[3], Self.noisy[1]].map { $0 * 0.97 }

@@ -20,7 +20,9 @@ struct CompareCommand: ParsableCommand {
             """)
 
     @Argument(help: "Run folders, result.json files, or folders of runs.") var paths: [String] = []
-    @Option(help: "The run to compare against (a run folder or its result.json).") var baseline: String?
+    @Option(help: "The run to compare against: one run folder or its result.json.") var baseline: String?
+    @Option(name: .customLong("baseline-latest"), help: ArgumentHelp("The newest run in this results folder is the baseline.", valueName: "DIR"))
+    var baselineLatest: String?
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Gate limits: METRIC:LIMIT,... (rps:-5%,p99:+10%,errors:+0).", valueName: "LIMITS"))
     var failOn: String?
     @Option(help: "text, md, json or html.") var format = "text"
@@ -36,8 +38,17 @@ struct CompareCommand: ParsableCommand {
         let shown = try metrics.map(Self.metricList) ?? Comparison.defaultMetrics
         let limits = try failOn.map(GateLimit.parse)
         guard !paths.isEmpty else { throw FlagError("PATH", "missing: name run folders, result.json files or a results folder") }
-        let runs = try (baseline.map { try RunSet.load([$0]) } ?? []) + RunSet.load(paths)
-        if baseline != nil, runs.count > 1, runs.dropFirst().contains(where: { $0.folder == runs[0].folder }) {
+        if baseline != nil, baselineLatest != nil { throw FlagError("--baseline", "and --baseline-latest cannot be used together") }
+        var baselineRuns = try baseline.map { try RunSet.load([$0]) } ?? []
+        if let baseline, baselineRuns.count > 1 {  // a results folder: which run is meant must be said, never guessed
+            throw FlagError("--baseline", "\(baseline) holds \(baselineRuns.count) runs; name one run folder, or use --baseline-latest \(baseline)")
+        }
+        if let folder = baselineLatest {
+            guard let newest = try RunSet.load([folder]).last else { throw FlagError("--baseline-latest", "\(folder) holds no run") }
+            baselineRuns = [newest]
+        }
+        let runs = try baselineRuns + RunSet.load(paths)
+        if !baselineRuns.isEmpty, runs.count > 1, runs.dropFirst().contains(where: { $0.folder == runs[0].folder }) {
             throw FlagError("--baseline", "\(runs[0].name) is also among the runs compared with it")
         }
         guard runs.count >= 2 else {
@@ -48,7 +59,7 @@ struct CompareCommand: ParsableCommand {
         let comparison = Comparison(runs: runs, alpha: alpha, metrics: allMetrics)
         let verdict = limits.map { (limits: $0, verdict: comparison.gate($0)) }
         let document: Data = switch format {
-        case "md": Data(comparison.markdown.utf8)
+        case "md": Data(comparison.markdown(gate: verdict).utf8)
         case "json": try comparison.json(gate: verdict)
         case "html": Data(comparison.html(gate: verdict).utf8)
         default: Data(comparison.text.utf8)
