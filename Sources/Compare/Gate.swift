@@ -59,6 +59,16 @@ public struct GateLimit: Sendable, Equatable {
     }
 }
 
+/// One comparison as a CI test case: `cell · target` (its class), `metric in RUN` (its name), and its outcome.
+public struct GateCase: Sendable {
+    public var suite: String
+    public var name: String
+    /// The failure's line, when the limit was broken.
+    public var failure: String?
+    /// Why it could not be judged, when it could not.
+    public var skipped: String?
+}
+
 public struct GateVerdict: Sendable {
     /// One line per limit broken: where, by how much, and the p-value.
     public var failures: [String]
@@ -68,6 +78,8 @@ public struct GateVerdict: Sendable {
     public var checked: Int
     /// Flagged windows the gate left out, one line per run and cell · target.
     public var ignored: [String] = []
+    /// Every comparison judged, for JUnit: one per cell · target, metric and later run.
+    public var cases: [GateCase] = []
 
     public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
 }
@@ -80,6 +92,7 @@ extension Comparison {
         for item in unmatched where item.measuredIn.contains(baseline) {
             for (run, why) in item.missing.sorted(by: { $0.key < $1.key }) {
                 verdict.failures.append("\(item.key.text): measured in the baseline, not in \(run) (\(why))")
+                verdict.cases.append(GateCase(suite: item.key.text, name: "measured in \(run)", failure: verdict.failures.last))
             }
         }
         for item in allFlagged {
@@ -98,6 +111,8 @@ extension Comparison {
                 for delta in row.deltas {
                     guard let current = row.samples[delta.run] else { continue }
                     verdict.checked += 1
+                    let testCase = GateCase(suite: row.key.text, name: "\(limit.metric.rawValue) in \(runs[delta.run].name) (\(limit.text))")
+                    verdict.cases.append(testCase)
                     let counted = limit.metric == .errors || limit.metric == .non2xx
                     let worse = limit.metric.higherIsBetter ? -delta.absolute : delta.absolute
                     let worsePercent = delta.percent.map { limit.metric.higherIsBetter ? -$0 : $0 }
@@ -105,6 +120,7 @@ extension Comparison {
                     guard beyond else { continue }
                     if !counted && !delta.testable {
                         untestable.insert("\(base.values.count) + \(current.values.count) repetitions (\(runs[0].name), \(runs[delta.run].name))")
+                        verdict.cases[verdict.cases.count - 1].skipped = "\(base.values.count) + \(current.values.count) repetitions: too few to tell a change from noise"
                         continue
                     }
                     guard counted || delta.significant else { continue }
@@ -112,6 +128,7 @@ extension Comparison {
                     verdict.failures.append("\(row.key.text): \(limit.metric.rawValue) \(Self.format(base.median, limit.metric)) → "
                                             + "\(Self.format(current.median, limit.metric)) (\(change)\(counted ? "" : String(format: ", p=%.3f", delta.pValue))) "
                                             + "in \(runs[delta.run].name) breaks \(limit.text)")
+                    verdict.cases[verdict.cases.count - 1].failure = verdict.failures.last
                 }
             }
         }
@@ -131,5 +148,38 @@ extension Comparison {
         case .cpuPerRequest: String(format: "%.1f µs", value)
         case .rss, .pss: Units.formatBytes(value * 1024)
         }
+    }
+}
+
+extension GateVerdict {
+    /// JUnit XML as CI systems read it: one testcase per comparison (class `cell · target`, name `metric in RUN
+    /// (limit)`), a failure carrying the numbers, a skip where the repetitions are too few.
+    public var junit: String {
+        func xml(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let failed = cases.filter { $0.failure != nil }.count, skipped = cases.filter { $0.skipped != nil }.count
+        var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                     "<testsuites name=\"stackbench compare\" tests=\"\(cases.count)\" failures=\"\(failed)\" skipped=\"\(skipped)\">",
+                     "  <testsuite name=\"stackbench gate\" tests=\"\(cases.count)\" failures=\"\(failed)\" skipped=\"\(skipped)\">"]
+        for item in cases {
+            let head = "    <testcase classname=\"\(xml(item.suite))\" name=\"\(xml(item.name))\""
+            if let failure = item.failure {
+                lines.append(head + "><failure message=\"\(xml(failure))\">\(xml(failure))</failure></testcase>")
+            } else if let skipped = item.skipped {
+                lines.append(head + "><skipped message=\"\(xml(skipped))\"/></testcase>")
+            } else {
+                lines.append(head + "/>")
+            }
+        }
+        return (lines + ["  </testsuite>", "</testsuites>"]).joined(separator: "\n") + "\n"
+    }
+
+    /// GitHub Actions workflow commands: `::error::` per failure, `::warning::` per problem and left-out window.
+    public var githubAnnotations: String {
+        let escape: (String) -> String = { $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A") }
+        return (failures.map { "::error title=stackbench gate::" + escape($0) } + problems.map { "::warning title=stackbench gate::" + escape($0) }
+                + ignored.map { "::warning title=stackbench gate::" + escape($0) }).map { $0 + "\n" }.joined()
     }
 }

@@ -26,6 +26,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Gate limits: METRIC:LIMIT,... (rps:-5%,p99:+10%,errors:+0).", valueName: "LIMITS"))
     var failOn: String?
     @Option(help: "text, md, json or html.") var format = "text"
+    @Option(help: ArgumentHelp("With --fail-on: write the gate as JUnit XML (one test case per cell · target, metric and run).", valueName: "FILE"))
+    var junit: String?
+    @Flag(help: "With --fail-on: print GitHub Actions annotations (::error:: per failure, ::warning:: per problem).") var github = false
     @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of standard output.") var output: String?
     @Option(help: "Significance level of the test.") var alpha = 0.05
     @Option(help: "Metrics to show, comma-separated (default rps,p50,p99,p99.9,errors,cpu-per-request,rss).") var metrics: String?
@@ -37,6 +40,7 @@ struct CompareCommand: ParsableCommand {
         guard alpha > 0, alpha < 0.5 else { throw FlagError("--alpha", "must be between 0 and 0.5, got \(alpha)") }
         let shown = try metrics.map(Self.metricList) ?? Comparison.defaultMetrics
         let limits = try failOn.map(GateLimit.parse)
+        if junit != nil || github, limits == nil { throw FlagError(junit != nil ? "--junit" : "--github", "needs --fail-on LIMITS: it reports the gate") }
         guard !paths.isEmpty else { throw FlagError("PATH", "missing: name run folders, result.json files or a results folder") }
         if baseline != nil, baselineLatest != nil { throw FlagError("--baseline", "and --baseline-latest cannot be used together") }
         var baselineRuns = try baseline.map { try RunSet.load([$0]) } ?? []
@@ -70,6 +74,10 @@ struct CompareCommand: ParsableCommand {
             FileHandle.standardOutput.write(document)
         }
         guard let verdict else { return }
+        if let junit, let problem = FileSystem.writeAtomically(Data(verdict.verdict.junit.utf8), to: junit) {
+            throw FileError(path: junit, problem: problem)
+        }
+        if github { FileHandle.standardOutput.write(Data(verdict.verdict.githubAnnotations.utf8)) }
         for line in verdict.verdict.ignored { FileHandle.standardError.write(Data("gate: ignored: \(line)\n".utf8)) }
         for failure in verdict.verdict.failures { FileHandle.standardError.write(Data("gate: FAIL: \(failure)\n".utf8)) }
         for problem in verdict.verdict.problems { FileHandle.standardError.write(Data("gate: cannot judge: \(problem)\n".utf8)) }
