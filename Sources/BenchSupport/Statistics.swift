@@ -1,7 +1,7 @@
 import Foundation
 
-/// The small statistics a benchmark comparison needs: the median, the spread of a few repetitions around it,
-/// Student's t quantile for an interval of a mean, and the two-sided Mann-Whitney U test, which asks whether two sets of repetitions come from the same distribution
+/// The small statistics a benchmark comparison needs: the median, the mean and variance, the spread of a few
+/// repetitions around the median, Student's t quantile for an interval of a mean, and the two-sided Mann-Whitney U test, which asks whether two sets of repetitions come from the same distribution
 /// without assuming that distribution is normal (benchstat's test). Exact for small samples without ties, the
 /// normal approximation with tie and continuity corrections otherwise (as SciPy's `mannwhitneyu`).
 public enum Statistics {
@@ -11,6 +11,18 @@ public enum Statistics {
         let sorted = values.sorted()
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The arithmetic mean; 0 for an empty list.
+    public static func mean(_ values: [Double]) -> Double {
+        values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    }
+
+    /// The sample variance (divided by n − 1); 0 for fewer than two values.
+    public static func variance(_ values: [Double]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let center = mean(values)
+        return values.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(values.count - 1)
     }
 
     /// The largest distance of a value from the median, as a share of the median (0.03: every value within 3%);

@@ -45,8 +45,8 @@ struct RatioEstimate {
             // One difference per round, the mean over the pairs that measured it.
             var perRound: [Int: [Double]] = [:]
             for pair in rounds { for (round, value) in pair! { perRound[round, default: []].append(value) } }
-            let differences = perRound.keys.sorted().map { Self.mean(perRound[$0]!) }
-            let (center, half) = Self.tInterval(mean: Self.mean(differences), variance: Self.variance(differences) / Double(differences.count),
+            let differences = perRound.keys.sorted().map { Statistics.mean(perRound[$0]!) }
+            let (center, half) = Self.tInterval(mean: Statistics.mean(differences), variance: Statistics.variance(differences) / Double(differences.count),
                                                 degreesOfFreedom: differences.count - 1)
             self.init(ratio: exp(center), interval: exp(center - half)...exp(center + half),
                       testable: rounds.allSatisfy { $0!.count >= Self.minimumWindows }, paired: true)
@@ -56,8 +56,8 @@ struct RatioEstimate {
         for (baseline, candidate) in pairs {
             let a = baseline.values(metric).filter { $0 > 0 }.map(log), b = candidate.values(metric).filter { $0 > 0 }.map(log)
             guard !a.isEmpty, !b.isEmpty else { testable = false; continue }
-            differences.append(Self.mean(b) - Self.mean(a))
-            variances.append(Self.variance(a) / Double(a.count) + Self.variance(b) / Double(b.count))
+            differences.append(Statistics.mean(b) - Statistics.mean(a))
+            variances.append(Statistics.variance(a) / Double(a.count) + Statistics.variance(b) / Double(b.count))
             freedom += min(a.count, b.count) - 1  // Welch's degrees of freedom are at least this: conservative
             testable = testable && min(a.count, b.count) >= Self.minimumWindows
         }
@@ -66,7 +66,7 @@ struct RatioEstimate {
             return
         }
         let count = Double(differences.count)
-        let (center, half) = Self.tInterval(mean: Self.mean(differences), variance: variances.reduce(0, +) / (count * count), degreesOfFreedom: freedom)
+        let (center, half) = Self.tInterval(mean: Statistics.mean(differences), variance: variances.reduce(0, +) / (count * count), degreesOfFreedom: freedom)
         self.init(ratio: exp(center), interval: exp(center - half)...exp(center + half), testable: testable, paired: false)
     }
 
@@ -96,14 +96,5 @@ struct RatioEstimate {
     private static func tInterval(mean: Double, variance: Double, degreesOfFreedom: Int) -> (Double, Double) {
         guard degreesOfFreedom > 0 else { return (mean, .infinity) }
         return (mean, Statistics.studentT975(degreesOfFreedom: degreesOfFreedom) * variance.squareRoot())
-    }
-
-    private static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
-
-    /// The sample variance (n − 1); 0 for fewer than two values.
-    private static func variance(_ values: [Double]) -> Double {
-        guard values.count > 1 else { return 0 }
-        let center = mean(values)
-        return values.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(values.count - 1)
     }
 }

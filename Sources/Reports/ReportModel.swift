@@ -193,11 +193,9 @@ extension ScenarioResult {
         let ratio = x / y
         func relativeDeviation(_ target: Target) -> Double? {
             let values = target.values(.rps)
-            guard values.count > 1 else { return nil }
-            let mean = values.reduce(0, +) / Double(values.count)
-            guard mean > 0 else { return nil }
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-            return variance.squareRoot() / mean
+            let mean = Statistics.mean(values)
+            guard values.count > 1, mean > 0 else { return nil }
+            return Statistics.variance(values).squareRoot() / mean
         }
         guard let dx = relativeDeviation(a), let dy = relativeDeviation(b) else { return Units.formatRatio(ratio) }
         return Units.formatRatio(ratio, plusMinus: ratio * (dx * dx + dy * dy).squareRoot())

@@ -29,8 +29,7 @@ extension Connection {
             ResponseHead.header("Last-Modified", loop.clock.lastModified(file.modified), into: &output)
             ResponseHead.connection(keepAlive: keepAlive, into: &output)
             if scope.etag { ResponseHead.etag(modified: file.modified, size: file.size, into: &output) }
-            output.append("\r\n")
-            if head.simple { output.removeAll() }
+            endHead()
         case .addSlash:
             answerError(301, location: redirectLocation())
         case .index(let name):
@@ -87,11 +86,11 @@ extension Connection {
             output.append(decimal: range.upperBound - 1)
             output.append("/")
             output.append(decimal: file.size)
-            output.append("\r\n\r\n")
+            output.append("\r\n")
         } else {
-            output.append("Accept-Ranges: bytes\r\n\r\n")
+            output.append("Accept-Ranges: bytes\r\n")
         }
-        if head.simple { output.removeAll() }  // HTTP/0.9: the body alone
+        endHead()
         if isHead || range.isEmpty {
             file.release()
         } else if range.count <= Self.inMemoryFileLimit {
@@ -132,8 +131,7 @@ extension Connection {
             output.append(decimal: size)
             output.append("\r\n")
         }
-        output.append("\r\n")
-        if head.simple { output.removeAll() }
+        endHead()
         if !isHead {
             output.append(page)
             bodyBytesSent = page.utf8.count

@@ -198,8 +198,7 @@ extension Connection {
                 || named(header, "content-length") || named(header, "last-modified") || named(header, "location")
             if !skip { copy(header) }
         }
-        output.append("\r\n")
-        if head.simple { output.removeAll() }  // HTTP/0.9: the body alone
+        endHead()
         exchange.mayRead = exchange.mayRead || !exchange.finished
     }
 

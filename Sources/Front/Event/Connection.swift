@@ -293,6 +293,13 @@ final class Connection {
 
     // MARK: writing
 
+    /// Ends the response head built in `output` with its empty line. An HTTP/0.9 request gets no head at all, as
+    /// nginx answers it: the head is dropped and only the body follows (every head starts on an empty `output`).
+    func endHead() {
+        output.append("\r\n")
+        if head.simple { output.removeAll() }
+    }
+
     /// `HTTP/1.1 100 Continue` when the client sent `Expect: 100-continue` and none of its body has come yet, as
     /// nginx answers it whether it then reads the body (uwsgi_pass) or discards it (a static file): a client that
     /// waits for it would otherwise wait out its own timeout first.

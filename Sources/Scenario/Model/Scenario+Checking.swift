@@ -23,17 +23,19 @@ extension Scenario {
         let environment = ProcessInfo.processInfo.environment
         let work = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
+        // The ini once: every option checked when our pool reads it, its reading and expansion alone for uWSGI's.
+        if variants.contains(where: { $0.pool == .swift }) {
+            _ = try UwsgiConfig.load(stack.uwsgiIni, environment: environment) { _ in }
+        } else {
+            _ = try UwsgiIniReader.read(stack.uwsgiIni, environment: environment) { _ in }
+        }
+        let originalProject = StackLayout.originalProjectFolder(of: stack.uwsgiIni)
         var checked = Set<StackVariant>()
         for cell in matrix.cells {
             let variant = cell.variant(default: stack.variant)
             guard checked.insert(variant).inserted else { continue }
-            if variant.pool == .swift {
-                _ = try UwsgiConfig.load(stack.uwsgiIni, environment: environment) { _ in }
-            } else {
-                _ = try UwsgiIniReader.read(stack.uwsgiIni, environment: environment) { _ in }
-            }
             let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: stack.project)
-            let directives = try layout.nginxDirectives(from: stack.nginxConf, originalProject: StackLayout.originalProjectFolder(of: stack.uwsgiIni),
+            let directives = try layout.nginxDirectives(from: stack.nginxConf, originalProject: originalProject,
                                                         settings: cell.settings(for: .nginx), port: 9, front: variant.front)
             if variant.front == .swift {
                 _ = try NginxConfig.load(directives: NginxConfigParser.expandIncludes(directives, directory: work), file: stack.nginxConf, prefix: work)

@@ -35,9 +35,9 @@ final class RunningStack: @unchecked Sendable {
         processes.map { process in
             let files = [process.log] + (process.role == .pool ? [layout.uwsgiLog] : process.role == .front ? [layout.frontErrorLog] : [])
             let tails = files.compactMap { file -> String? in
+                guard FileManager.default.fileExists(atPath: file) else { return nil }
                 let tail = StackProcess.tail(of: file, lines: 12)
-                return tail.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || tail.hasPrefix("(no log at") ? nil
-                    : "-- \((file as NSString).lastPathComponent)\n" + tail
+                return tail.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : "-- \((file as NSString).lastPathComponent)\n" + tail
             }
             return "== \(process.role)\n" + (tails.isEmpty ? "(nothing logged)" : tails.joined(separator: "\n"))
         }.joined(separator: "\n")
