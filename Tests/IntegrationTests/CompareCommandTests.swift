@@ -71,6 +71,11 @@ import Testing
         let current = try SyntheticRuns.write(in: folder, name: "20261201T020000Z-c", cells: [("workers=2", [("proxied-dynamic", Values(rps: Self.steady))])])
         let several = try compare(["--baseline", folder.path, current])
         #expect(several.status == 2 && several.stderr.contains("holds 3 runs; name one run folder, or use --baseline-latest"), "\(several.stderr)")
+        let both = try compare(["--baseline", a, "--baseline-latest", folder.path, b])
+        #expect(both.status == 2 && both.stderr.contains("--baseline and --baseline-latest cannot be used together"), "\(both.stderr)")
+        let empty = try TemporaryFolder()
+        let none = try compare(["--baseline-latest", empty.path, a])
+        #expect(none.status == 2 && none.stderr.contains("\(empty.path): holds no result.json"), "\(none.stderr)")
         let latest = try compare(["--baseline-latest", folder.path, a, "--metrics", "rps"])
         #expect(latest.status == 0 && latest.stdout.contains("A  20261201T020000Z-c  (baseline)"), "the newest is the baseline: \(latest.stdout)")
     }

@@ -72,6 +72,13 @@ struct DjangoProjectTests {
         #expect(scenario.contains("      - /admin/login/\n      - /notes/") && scenario.contains("      - /static/admin/css/base.css"), "\(scenario)")
         let again = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"], directory: folder.path)
         #expect(again.status == 2 && again.stderr.contains("mysite.yml exists"), "never overwrites")
+        let notDjango = try runCommand(BuiltProducts.stackbench, ["init", "--django", ".", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf", "-o", "x.yml"],
+                                       directory: folder.path)
+        #expect(notDjango.status == 2 && notDjango.stderr.contains(".: not a Django project folder (no manage.py in it)"), "\(notDjango.stderr)")
+        let noIni = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "missing.ini", "--nginx", "nginx.conf", "-o", "x.yml"],
+                                   directory: folder.path)
+        #expect(noIni.status == 2 && noIni.stderr.contains("--uwsgi missing.ini: no such file"), "\(noIni.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("x.yml")), "nothing written on a bad input")
         // A setup: command, as a user would add one.
         try scenario.replacingOccurrences(of: "# setup:                        # run once in the project copy before the first cell\n#   - manage.py loaddata fixture.json",
                                           with: "setup:\n  - manage.py check")

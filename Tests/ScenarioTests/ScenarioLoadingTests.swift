@@ -58,6 +58,8 @@ import Testing
         ("load:\n  connections: lots\n", 9, "load.connections", "must be a whole number"),
         ("load:\n  duration: 10 parsecs\n", 9, "load.duration", "must be a duration"),
         ("load:\n  client-cpus: \"0-\"\n", 9, "load.client-cpus", ""),
+        ("load:\n  rounds: 0\n", 9, "load.rounds", "must be 1 to 100, got 0"),
+        ("setup:\n  - \"\"\n", 9, "setup[0]", "must be one command line"),
         ("thresholds:\n  - dev-sever.rps > 1\n", 9, "thresholds[0]", "unknown target \"dev-sever\""),
         ("thresholds:\n  - proxied-static.rps 100\n", 9, "thresholds[0]", "no comparison"),
         ("thresholds:\n  - proxied-static.p99 < soon\n", 9, "thresholds[0]", "is not a number or a duration"),

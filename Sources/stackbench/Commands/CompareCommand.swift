@@ -47,9 +47,8 @@ struct CompareCommand: ParsableCommand {
         if let baseline, baselineRuns.count > 1 {  // a results folder: which run is meant must be said, never guessed
             throw FlagError("--baseline", "\(baseline) holds \(baselineRuns.count) runs; name one run folder, or use --baseline-latest \(baseline)")
         }
-        if let folder = baselineLatest {
-            guard let newest = try RunSet.load([folder]).last else { throw FlagError("--baseline-latest", "\(folder) holds no run") }
-            baselineRuns = [newest]
+        if let folder = baselineLatest {  // RunSet.load refuses a folder with no run, naming it
+            baselineRuns = Array(try RunSet.load([folder]).suffix(1))
         }
         let runs = try baselineRuns + RunSet.load(paths)
         if !baselineRuns.isEmpty, runs.count > 1, runs.dropFirst().contains(where: { $0.folder == runs[0].folder }) {
