@@ -83,8 +83,8 @@ if bad:
 # The server's CPU over warm-up + window; the window dominates, and the share is of the window's length.
 cpu = (after - before) / ticks
 window = s["elapsedSeconds"]
-print(f"{name} {rnd} {s['requestsPerSecond']:.1f} {result['latency']['percentiles']['50'] / 1000:.3f} "
-      f"{result['latency']['percentiles']['99'] / 1000:.3f} {cpu / (window + 1):.2f} {cpu * 1e6 / s['requests']:.1f}")
+print(f"{name} {rnd} {s['responsesPerSecond']:.1f} {result['latencyMicroseconds']['percentiles']['50'] / 1000:.3f} "
+      f"{result['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} {cpu / (window + 1):.2f} {cpu * 1e6 / s['requests']:.1f}")
 PY
 }
 

@@ -136,7 +136,7 @@ if summary["errors"] or summary["non2xx3xx"]:
 client = result["clientCPU"]["shareOfCores"]
 verdict = "void(client>90%)" if client > 0.90 else "ok"
 cpu = (after - before) / ticks * 1e6 / summary["responses"]
-print(f"{name} {case} {rnd} {summary['requestsPerSecond']:.1f} {result['latency']['percentiles']['99'] / 1000:.3f} "
+print(f"{name} {case} {rnd} {summary['responsesPerSecond']:.1f} {result['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} "
       f"{cpu:.2f} {client * 100:.0f}% {verdict}")
 PY
         return

@@ -58,7 +58,7 @@ s = result["summary"]
 errors = s["errors"] + s["non2xx3xx"]
 if errors:
     sys.exit(f"stackbench saw {errors} errors: the comparison is void")
-print(f"stackbench {rnd} {s['requestsPerSecond']} {result['latency']['percentiles']['99'] / 1000} "
+print(f"stackbench {rnd} {s['responsesPerSecond']} {result['latencyMicroseconds']['percentiles']['99'] / 1000} "
       f"{user + system} {s['requests']} {(after - before) / ticks}")
 PY
 }

@@ -108,8 +108,8 @@ if bad:
 cpu = (after - before) / ticks  # all of core 1 (nginx + the pool) over warm-up + window
 pool = (pool_after - pool_before) / ticks  # the pool's own processes
 requests = s["requests"] * (s["elapsedSeconds"] + 1) / s["elapsedSeconds"]  # the warm-up second served too
-print(f"{name} {rnd} {s['requestsPerSecond']:.1f} {r['latency']['percentiles']['50'] / 1000:.3f} "
-      f"{r['latency']['percentiles']['99'] / 1000:.3f} {cpu * 1e6 / requests:.1f} {pool * 1e6 / requests:.1f}")
+print(f"{name} {rnd} {s['responsesPerSecond']:.1f} {r['latencyMicroseconds']['percentiles']['50'] / 1000:.3f} "
+      f"{r['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} {cpu * 1e6 / requests:.1f} {pool * 1e6 / requests:.1f}")
 PY
 }
 

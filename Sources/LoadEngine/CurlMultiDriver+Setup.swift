@@ -19,6 +19,11 @@ extension CurlMultiDriver {
         // The load goes to the URL itself, never through an http_proxy from the environment.
         sb_easy_setopt_ptr(easy, CURLOPT_PROXY, "")
         if let path = plan.unixSocketPath { sb_easy_setopt_ptr(easy, CURLOPT_UNIX_SOCKET_PATH, path) }
+        if !plan.verifyPeer {
+            sb_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
+            sb_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
+        }
+        if let path = plan.caCertificatePath { sb_easy_setopt_ptr(easy, CURLOPT_CAINFO, path) }
         if !plan.keepAlive {
             sb_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
             sb_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)

@@ -64,7 +64,7 @@ final class CurlMultiDriver {
         self.timeline = timeline
         self.stopFlag = stopFlag
         self.progress = progress
-        recorder = ThreadRecorder(expectedSeconds: expectedSeconds)
+        recorder = ThreadRecorder(expectedSeconds: expectedSeconds, templates: templates.templates.count)
         /// Thread `index`'s part of `total` spread over the threads as evenly as whole numbers allow.
         func part(of total: Int) -> Int { total / plan.threads + (index < total % plan.threads ? 1 : 0) }
         slotCount = part(of: plan.connections)
@@ -219,8 +219,9 @@ final class CurlMultiDriver {
                 recorder.record(correctedMicros: (now &- slot.pointee.intendedStart) / 1000,
                                 uncorrectedMicros: (now &- slot.pointee.actualStart) / 1000,
                                 status: status, curlCode: code, bytes: headerBytes + slot.pointee.bodyBytes,
-                                second: timeline.second(of: now), completedAt: now)
-                progress.requests.store(recorder.requests, ordering: .relaxed)
+                                second: timeline.second(of: now), completedAt: now,
+                                template: slot.pointee.configuredTemplate)
+                progress.responses.store(recorder.responses, ordering: .relaxed)
                 progress.errors.store(recorder.errors, ordering: .relaxed)
             }
             if interval == 0 && mayIssue(intended: now) && !stopFlag.load(ordering: .relaxed) {

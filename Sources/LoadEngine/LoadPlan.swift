@@ -4,7 +4,7 @@ import Foundation
 
 /// One kind of request in a load: what `-m`, `-H` and `--body` describe, with a weight in a mix.
 public struct RequestSpec: Sendable, Equatable {
-    /// Absolute `http://` URL. With a unix socket, its host only fills the Host header.
+    /// Absolute `http://` or `https://` URL. With a unix socket, its host only fills the Host header.
     public var url: String
     /// HTTP method, upper case.
     public var method: String
@@ -62,6 +62,10 @@ public struct LoadPlan: Sendable {
     public var keepAlive: Bool = true
     /// CPUs the client threads are pinned to; nil leaves them where the scheduler puts them.
     public var cpus: CPUSet?
+    /// https: verify the server's certificate and name (false is curl's `--insecure`).
+    public var verifyPeer = true
+    /// https: trust the certificates in this PEM file instead of the system's (curl's `--cacert`).
+    public var caCertificatePath: String?
 
     /// Creates a plan for `requests` with wrk-like defaults (50 connections, 1 thread, 10 s, closed model).
     public init(requests: [RequestSpec]) {
@@ -100,18 +104,21 @@ public struct LoadPlan: Sendable {
             throw FlagError("--rate", "must be > 0, got \(rate)")
         }
         guard timeoutNanoseconds >= 1_000_000 else { throw FlagError("--timeout", "must be at least 1ms") }
+        if let path = caCertificatePath, !FileManager.default.isReadableFile(atPath: path) {
+            throw FlagError("--cacert", "cannot read \"\(path)\"")
+        }
         if let path = unixSocketPath, path.isEmpty || path.utf8.count > 107 {
             throw FlagError("--unix-socket", "must be a path of 1 to 107 bytes, got \"\(path)\"")
         }
     }
 }
 
-/// The URL forms the engine accepts: `http://host[:port][/path][?query]`.
+/// The URL forms the engine accepts: `http[s]://host[:port][/path][?query]`.
 enum URLCheck {
     static func validate(_ url: String) throws {
-        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "http",
+        guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased()),
               let host = components.host, !host.isEmpty, !url.contains(where: { $0.isWhitespace })
-        else { throw FlagError("URL", "must be an http:// URL such as http://127.0.0.1:8080/, got \"\(url)\"") }
+        else { throw FlagError("URL", "must be an http:// or https:// URL such as http://127.0.0.1:8080/, got \"\(url)\"") }
         if let port = components.port, !(1...65535).contains(port) {
             throw FlagError("URL", "has port \(port), outside 1-65535")
         }

@@ -5,7 +5,7 @@ import Atomics
 public final class ProgressCounters: Sendable {
     /// One thread's counters, written by that thread only.
     public final class Thread: Sendable {
-        let requests = ManagedAtomic<Int>(0)
+        let responses = ManagedAtomic<Int>(0)
         let errors = ManagedAtomic<Int>(0)
     }
 
@@ -15,8 +15,8 @@ public final class ProgressCounters: Sendable {
         threads = (0..<count).map { _ in Thread() }
     }
 
-    /// Requests recorded so far in the measured window, over all threads.
-    public var requests: Int { threads.reduce(0) { $0 + $1.requests.load(ordering: .relaxed) } }
+    /// Responses recorded so far in the measured window, over all threads.
+    public var responses: Int { threads.reduce(0) { $0 + $1.responses.load(ordering: .relaxed) } }
     /// Failed requests (libcurl errors) so far in the measured window.
     public var errors: Int { threads.reduce(0) { $0 + $1.errors.load(ordering: .relaxed) } }
 }

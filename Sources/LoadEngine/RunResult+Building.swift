@@ -11,19 +11,11 @@ extension RunResult {
             corrected.add(recorder.corrected)
             uncorrected.add(recorder.uncorrected)
         }
-        let requests = recorders.reduce(0) { $0 + $1.requests }
+        let responses = recorders.reduce(0) { $0 + $1.responses }
         let errors = recorders.reduce(0) { $0 + $1.errors }
+        let requests = responses + errors
         let bytes = recorders.reduce(0) { $0 + $1.bytes }
-        var statusCodes: [String: Int] = [:]
-        var statusClasses: [String: Int] = [:]
-        var non2xx3xx = 0
-        for status in 0..<ThreadRecorder.statusSlots {
-            let count = recorders.reduce(0) { $0 + $1.statusCounts[status] }
-            guard count > 0 else { continue }
-            statusCodes[status == 0 ? "other" : String(status)] = count
-            statusClasses[status == 0 ? "other" : "\(status / 100)xx", default: 0] += count
-            if !(200..<400).contains(status) { non2xx3xx += count }
-        }
+        let statuses = Self.statusCounts { status in recorders.reduce(0) { $0 + $1.statusCounts[status] } }
         var byCategory = Dictionary(uniqueKeysWithValues: ErrorCategory.allCases.map { ($0.rawValue, 0) })
         var byCurlCode: [String: Int] = [:]
         var curlMessages: [String: String] = [:]
@@ -51,26 +43,30 @@ extension RunResult {
         var intended: Int? = nil
         if let rate {
             intended = requests + unfinished
-            let achieved = Double(requests) / max(elapsedSeconds, 1e-9)
+            let achieved = Double(responses) / max(elapsedSeconds, 1e-9)
             if achieved < 0.95 * rate {
                 warnings.append(String(format: "achieved %.1f req/s, under 95%% of the intended %.1f req/s: "
                                        + "the server or the connections (-c) could not keep up", achieved, rate))
             }
         }
         if requests > 0 && errors == requests {
-            warnings.append("every request failed: see the error counts")
+            warnings.append("every request failed: no response, so no rate or latency to report (see the error counts)")
+        } else if errors > 0 {
+            warnings.append(String(format: "%d of %d requests (%.1f%%) failed without a response; the rate and latency "
+                                   + "count the %d responses only", errors, requests, 100 * Double(errors) / Double(requests),
+                                   responses))
         }
 
         self.startedAt = ISO8601DateFormatter().string(from: startedAt)
         config = Config(plan: plan, model: isOpen ? "open" : "closed", rate: rate)
-        summary = Summary(requests: requests, responses: requests - errors, errors: errors, non2xx3xx: non2xx3xx,
+        summary = Summary(requests: requests, responses: responses, errors: errors, non2xx3xx: statuses.non2xx3xx,
                           unfinished: unfinished, elapsedSeconds: elapsedSeconds,
-                          requestsPerSecond: Double(requests) / max(elapsedSeconds, 1e-9), bytes: bytes,
+                          responsesPerSecond: Double(responses) / max(elapsedSeconds, 1e-9), bytes: bytes,
                           bytesPerSecond: Double(bytes) / max(elapsedSeconds, 1e-9), intended: intended)
         latency = LatencySummary(corrected)
         uncorrectedLatency = isOpen ? LatencySummary(uncorrected) : nil
-        self.statusCodes = statusCodes
-        self.statusClasses = statusClasses
+        statusCodes = statuses.codes
+        statusClasses = statuses.classes
         self.errors = ErrorCounts(byCategory: byCategory, byCurlCode: byCurlCode, curlMessages: curlMessages)
         clientCPU = ClientCPU(userSeconds: Double(cpu.userMicroseconds) / 1e6,
                               systemSeconds: Double(cpu.systemMicroseconds) / 1e6, cores: cores,
@@ -80,7 +76,40 @@ extension RunResult {
         perSecond = Self.mergeSeconds(recorders)
         histogram = EncodedHistogram(corrected)
         uncorrectedHistogram = isOpen ? EncodedHistogram(uncorrected) : nil
+        perRequest = Self.breakdown(plan: plan, recorders: recorders, elapsedSeconds: elapsedSeconds)
         self.warnings = warnings
+    }
+
+    /// Status counts by code ("200", "other" outside 1-599) and class ("2xx"), and those outside 200-399.
+    private static func statusCounts(_ count: (Int) -> Int) -> (codes: [String: Int], classes: [String: Int], non2xx3xx: Int) {
+        var codes: [String: Int] = [:]
+        var classes: [String: Int] = [:]
+        var non2xx3xx = 0
+        for status in 0..<ThreadRecorder.statusSlots {
+            let n = count(status)
+            guard n > 0 else { continue }
+            codes[status == 0 ? "other" : String(status)] = n
+            classes[status == 0 ? "other" : "\(status / 100)xx", default: 0] += n
+            if !(200..<400).contains(status) { non2xx3xx += n }
+        }
+        return (codes, classes, non2xx3xx)
+    }
+
+    /// Each request of a mix on its own; nil for a single request (the whole is its breakdown).
+    private static func breakdown(plan: LoadPlan, recorders: [ThreadRecorder], elapsedSeconds: Double) -> [RequestBreakdown]? {
+        guard plan.requests.count > 1 else { return nil }
+        return plan.requests.indices.map { index in
+            let parts = recorders.map { $0.perTemplate[index] }
+            var latency = parts[0].latency
+            for part in parts.dropFirst() { latency.add(part.latency) }
+            let responses = parts.reduce(0) { $0 + $1.responses }
+            let statuses = statusCounts { status in parts.reduce(0) { $0 + $1.statusCounts[status] } }
+            return RequestBreakdown(method: plan.requests[index].method, url: plan.requests[index].url,
+                                    responses: responses, errors: parts.reduce(0) { $0 + $1.errors },
+                                    non2xx3xx: statuses.non2xx3xx,
+                                    responsesPerSecond: Double(responses) / max(elapsedSeconds, 1e-9),
+                                    statusCodes: statuses.codes, latency: LatencySummary(latency))
+        }
     }
 
     private static func mergeSeconds(_ recorders: [ThreadRecorder]) -> [SecondSample] {
@@ -89,12 +118,12 @@ extension RunResult {
             var merged = ThreadRecorder.SecondBucket()
             for recorder in recorders where second < recorder.seconds.count {
                 let bucket = recorder.seconds[second]
-                merged.requests += bucket.requests
+                merged.responses += bucket.responses
                 merged.errors += bucket.errors
                 merged.non2xx3xx += bucket.non2xx3xx
                 merged.latency.add(bucket.latency)
             }
-            return SecondSample(second: second, requests: merged.requests, errors: merged.errors, non2xx3xx: merged.non2xx3xx,
+            return SecondSample(second: second, responses: merged.responses, errors: merged.errors, non2xx3xx: merged.non2xx3xx,
                                 p50: Double(merged.latency.valueAtPercentile(50)),
                                 p99: Double(merged.latency.valueAtPercentile(99)))
         }
@@ -132,5 +161,7 @@ extension RunResult.Config {
         timeoutSeconds = Double(plan.timeoutNanoseconds) / 1e9
         keepAlive = plan.keepAlive
         cpus = plan.cpus?.description
+        insecure = plan.verifyPeer ? nil : true
+        caCertificate = plan.caCertificatePath
     }
 }

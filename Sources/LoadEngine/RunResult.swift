@@ -1,10 +1,12 @@
 import Foundation
 
 /// The result of one load, as written by `stackbench load --json` (schema documented in docs/load-json.md).
-/// Latencies are microseconds; rates are per second of the measured window.
+/// Latencies are microseconds, and say so in their JSON keys; rates are per second of the measured window.
+/// Throughput and latency count completed responses only: a failed connect is counted, by kind, beside them.
 public struct RunResult: Codable, Sendable {
     /// Schema name and version; bumped on any incompatible change.
-    public static let currentSchema = "stackbench.load/1"
+    /// /2: latency, rates and the per-second series from responses only; units in the keys; `perRequest`.
+    public static let currentSchema = "stackbench.load/2"
 
     public var schema = RunResult.currentSchema
     /// When the measured window began (ISO 8601, UTC).
@@ -25,10 +27,21 @@ public struct RunResult: Codable, Sendable {
     public var histogram: EncodedHistogram
     /// The histogram behind `uncorrectedLatency` (open model only).
     public var uncorrectedHistogram: EncodedHistogram?
+    /// Each request of the mix on its own, in `config.requests` order; nil when the load had one request.
+    public var perRequest: [RequestBreakdown]?
     /// Things a reader must know before trusting the numbers, one sentence each.
     public var warnings: [String]
 
-    public init(startedAt: String, config: Config, summary: Summary, latency: LatencySummary, uncorrectedLatency: LatencySummary? = nil, statusCodes: [String: Int], statusClasses: [String: Int], errors: ErrorCounts, clientCPU: ClientCPU, perSecond: [SecondSample], histogram: EncodedHistogram, uncorrectedHistogram: EncodedHistogram? = nil, warnings: [String]) {
+    enum CodingKeys: String, CodingKey {
+        case schema, startedAt, config, summary, statusCodes, statusClasses, errors, clientCPU, perSecond, perRequest,
+             warnings
+        case latency = "latencyMicroseconds"
+        case uncorrectedLatency = "uncorrectedLatencyMicroseconds"
+        case histogram = "latencyHistogramMicroseconds"
+        case uncorrectedHistogram = "uncorrectedLatencyHistogramMicroseconds"
+    }
+
+    public init(startedAt: String, config: Config, summary: Summary, latency: LatencySummary, uncorrectedLatency: LatencySummary? = nil, statusCodes: [String: Int], statusClasses: [String: Int], errors: ErrorCounts, clientCPU: ClientCPU, perSecond: [SecondSample], histogram: EncodedHistogram, uncorrectedHistogram: EncodedHistogram? = nil, perRequest: [RequestBreakdown]? = nil, warnings: [String]) {
         self.startedAt = startedAt
         self.config = config
         self.summary = summary
@@ -41,6 +54,7 @@ public struct RunResult: Codable, Sendable {
         self.perSecond = perSecond
         self.histogram = histogram
         self.uncorrectedHistogram = uncorrectedHistogram
+        self.perRequest = perRequest
         self.warnings = warnings
     }
 
@@ -61,8 +75,12 @@ public struct RunResult: Codable, Sendable {
         public var keepAlive: Bool
         /// Client CPUs as a `taskset -c` list, or nil when unpinned.
         public var cpus: String?
+        /// https: certificates were not verified (`--insecure`).
+        public var insecure: Bool?
+        /// https: the PEM file of trusted certificates (`--cacert`).
+        public var caCertificate: String?
 
-        public init(requests: [Request], unixSocket: String? = nil, connections: Int, threads: Int, model: String, rate: Double? = nil, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, timeoutSeconds: Double, keepAlive: Bool, cpus: String? = nil) {
+        public init(requests: [Request], unixSocket: String? = nil, connections: Int, threads: Int, model: String, rate: Double? = nil, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, timeoutSeconds: Double, keepAlive: Bool, cpus: String? = nil, insecure: Bool? = nil, caCertificate: String? = nil) {
             self.requests = requests
             self.unixSocket = unixSocket
             self.connections = connections
@@ -75,6 +93,8 @@ public struct RunResult: Codable, Sendable {
             self.timeoutSeconds = timeoutSeconds
             self.keepAlive = keepAlive
             self.cpus = cpus
+            self.insecure = insecure
+            self.caCertificate = caCertificate
         }
     }
 
@@ -96,38 +116,40 @@ public struct RunResult: Codable, Sendable {
     }
 
     public struct Summary: Codable, Sendable {
-        /// Requests that completed or failed inside the measured window.
+        /// Requests that ended inside the measured window: `responses` + `errors`.
         public var requests: Int
-        /// Responses received (any status).
+        /// Responses received (any status): what the rate and the latency count.
         public var responses: Int
-        /// Requests that failed in libcurl (connect, timeout, read, other).
+        /// Requests that failed in libcurl (connect, tls, timeout, read, other), with no response.
         public var errors: Int
         /// Responses with a status outside 200-399.
         public var non2xx3xx: Int
         /// Requests in flight (or, in the open model, due but not sent) when the window closed.
         public var unfinished: Int
         public var elapsedSeconds: Double
-        public var requestsPerSecond: Double
+        /// Responses per second of the window (failed requests are not throughput).
+        public var responsesPerSecond: Double
         /// Bytes received, headers and bodies.
         public var bytes: Int
         public var bytesPerSecond: Double
         /// Open model: requests the schedule intended to send inside the window.
         public var intended: Int?
 
-        public init(requests: Int, responses: Int, errors: Int, non2xx3xx: Int, unfinished: Int, elapsedSeconds: Double, requestsPerSecond: Double, bytes: Int, bytesPerSecond: Double, intended: Int? = nil) {
+        public init(requests: Int, responses: Int, errors: Int, non2xx3xx: Int, unfinished: Int, elapsedSeconds: Double, responsesPerSecond: Double, bytes: Int, bytesPerSecond: Double, intended: Int? = nil) {
             self.requests = requests
             self.responses = responses
             self.errors = errors
             self.non2xx3xx = non2xx3xx
             self.unfinished = unfinished
             self.elapsedSeconds = elapsedSeconds
-            self.requestsPerSecond = requestsPerSecond
+            self.responsesPerSecond = responsesPerSecond
             self.bytes = bytes
             self.bytesPerSecond = bytesPerSecond
             self.intended = intended
         }
     }
 
+    /// Latency of the responses, µs (all zeros when there was none).
     public struct LatencySummary: Codable, Sendable {
         public var min: Double
         public var mean: Double
@@ -146,7 +168,7 @@ public struct RunResult: Codable, Sendable {
     }
 
     public struct ErrorCounts: Codable, Sendable {
-        /// Keys are `ErrorCategory` raw values: connect, timeout, read, other.
+        /// Keys are `ErrorCategory` raw values: connect, tls, timeout, read, other.
         public var byCategory: [String: Int]
         /// Keys are libcurl codes ("7"), values their counts.
         public var byCurlCode: [String: Int]
@@ -167,6 +189,7 @@ public struct RunResult: Codable, Sendable {
         public var cores: Int
         /// CPU time over (elapsed × cores), 0...1.
         public var shareOfCores: Double
+        /// Client CPU per ended request (`summary.requests`, failed ones included).
         public var microsecondsPerRequest: Double
         /// More than 90% busy over a window of at least 0.5 s: the numbers measure the client, not the server.
         public var saturated: Bool
@@ -181,18 +204,25 @@ public struct RunResult: Codable, Sendable {
         }
     }
 
+    /// One second of the window, by completion time; p50 and p99 of its responses, µs.
     public struct SecondSample: Codable, Sendable {
         public var second: Int
-        public var requests: Int
+        public var responses: Int
         public var errors: Int
-        /// Responses with a status outside 200-399 (nil in results written before it was counted).
-        public var non2xx3xx: Int?
+        /// Responses with a status outside 200-399.
+        public var non2xx3xx: Int
         public var p50: Double
         public var p99: Double
 
-        public init(second: Int, requests: Int, errors: Int, non2xx3xx: Int? = nil, p50: Double, p99: Double) {
+        enum CodingKeys: String, CodingKey {
+            case second, responses, errors, non2xx3xx
+            case p50 = "p50Microseconds"
+            case p99 = "p99Microseconds"
+        }
+
+        public init(second: Int, responses: Int, errors: Int, non2xx3xx: Int, p50: Double, p99: Double) {
             self.second = second
-            self.requests = requests
+            self.responses = responses
             self.errors = errors
             self.non2xx3xx = non2xx3xx
             self.p50 = p50
@@ -200,6 +230,36 @@ public struct RunResult: Codable, Sendable {
         }
     }
 
+    /// One request of a mix: its responses, failures and latency, apart from the others'.
+    public struct RequestBreakdown: Codable, Sendable {
+        public var method: String
+        public var url: String
+        public var responses: Int
+        public var errors: Int
+        public var non2xx3xx: Int
+        public var responsesPerSecond: Double
+        /// Responses by status code.
+        public var statusCodes: [String: Int]
+        /// 2 significant digits.
+        public var latency: LatencySummary
+
+        enum CodingKeys: String, CodingKey {
+            case method, url, responses, errors, non2xx3xx, responsesPerSecond, statusCodes
+            case latency = "latencyMicroseconds"
+        }
+
+        public init(method: String, url: String, responses: Int, errors: Int, non2xx3xx: Int, responsesPerSecond: Double,
+                    statusCodes: [String: Int], latency: LatencySummary) {
+            self.method = method
+            self.url = url
+            self.responses = responses
+            self.errors = errors
+            self.non2xx3xx = non2xx3xx
+            self.responsesPerSecond = responsesPerSecond
+            self.statusCodes = statusCodes
+            self.latency = latency
+        }
+    }
 }
 
 /// A latency percentile every summary reports; its raw value is its key in `LatencySummary.percentiles` (and in

@@ -4,6 +4,8 @@ import Histogram
 ///
 /// Every record is allocation-free: fixed arrays for status and error codes, HdrHistogram for latency. The only
 /// allocation is one small histogram when a new second of the per-second series begins.
+/// Latency is a response's: a failed request (refused, timed out, reset) is counted by its libcurl code only, so a
+/// closed port cannot pass for a fast server.
 final class ThreadRecorder {
     /// Latency histograms cover 1 µs to one hour at 3 significant digits.
     static let highestLatencyMicros: UInt64 = 3_600_000_000
@@ -20,7 +22,8 @@ final class ThreadRecorder {
     var statusCounts = [Int](repeating: 0, count: statusSlots)
     /// Failures by libcurl code; the last slot holds codes beyond it.
     var curlCodeCounts = [Int](repeating: 0, count: curlCodeSlots)
-    var requests = 0
+    /// Responses (any status) and libcurl failures.
+    var responses = 0
     var errors = 0
     var bytes = 0
     /// Requests in flight or never sent when the measured window closed.
@@ -28,41 +31,64 @@ final class ThreadRecorder {
     /// Completion time of the last recorded request, monotonic ns.
     var lastCompletion: UInt64 = 0
     var seconds: [SecondBucket] = []
+    /// One per request of the mix, when it has more than one.
+    var perTemplate: [TemplateCounts]
 
     /// One second of the measured window, by completion time.
     struct SecondBucket {
-        var requests = 0
+        var responses = 0
         var errors = 0
         var non2xx3xx = 0
         var latency = Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: highestLatencyMicros,
                                         numberOfSignificantValueDigits: .two)
     }
 
-    /// `expectedSeconds` only sizes the first allocation of the per-second series (callers cap it).
-    init(expectedSeconds: Int) {
-        seconds.reserveCapacity(expectedSeconds + 2)
+    /// One request of a mix: its own counts and latency (2 significant digits, as the per-second series).
+    struct TemplateCounts {
+        var responses = 0
+        var errors = 0
+        var statusCounts = [Int](repeating: 0, count: ThreadRecorder.statusSlots)
+        var latency = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highestLatencyMicros,
+                                        numberOfSignificantValueDigits: .two)
     }
 
-    /// Records one finished request. `curlCode` is 0 for a response, whose `status` then counts.
+    /// `expectedSeconds` only sizes the first allocation of the per-second series (callers cap it).
+    init(expectedSeconds: Int, templates: Int) {
+        seconds.reserveCapacity(expectedSeconds + 2)
+        perTemplate = templates > 1 ? Array(repeating: TemplateCounts(), count: templates) : []
+    }
+
+    var requests: Int { responses + errors }
+
+    /// Records one ended request of template `template`. `curlCode` is 0 for a response, whose `status` and latency
+    /// then count; otherwise only the failure does.
     @inline(__always)
     func record(correctedMicros: UInt64, uncorrectedMicros: UInt64, status: Int, curlCode: Int, bytes: Int,
-                second: Int, completedAt: UInt64) {
-        let latency = min(max(correctedMicros, 1), Self.highestLatencyMicros)
-        _ = corrected.record(latency)
-        _ = uncorrected.record(min(max(uncorrectedMicros, 1), Self.highestLatencyMicros))
-        requests += 1
+                second: Int, completedAt: UInt64, template: Int) {
         self.bytes += bytes
         lastCompletion = completedAt
         while seconds.count <= second { seconds.append(SecondBucket()) }
-        seconds[second].requests += 1
-        _ = seconds[second].latency.record(latency)
-        if curlCode == 0 {
-            statusCounts[(1..<Self.statusSlots).contains(status) ? status : 0] += 1
-            if !(200..<400).contains(status) { seconds[second].non2xx3xx += 1 }
-        } else {
+        let split = !perTemplate.isEmpty
+        guard curlCode == 0 else {
             errors += 1
             seconds[second].errors += 1
             curlCodeCounts[min(curlCode, Self.curlCodeSlots - 1)] += 1
+            if split { perTemplate[template].errors += 1 }
+            return
+        }
+        let latency = min(max(correctedMicros, 1), Self.highestLatencyMicros)
+        _ = corrected.record(latency)
+        _ = uncorrected.record(min(max(uncorrectedMicros, 1), Self.highestLatencyMicros))
+        responses += 1
+        seconds[second].responses += 1
+        _ = seconds[second].latency.record(latency)
+        let statusSlot = (1..<Self.statusSlots).contains(status) ? status : 0
+        statusCounts[statusSlot] += 1
+        if !(200..<400).contains(status) { seconds[second].non2xx3xx += 1 }
+        if split {
+            perTemplate[template].responses += 1
+            perTemplate[template].statusCounts[statusSlot] += 1
+            _ = perTemplate[template].latency.record(latency)
         }
     }
 }

@@ -203,15 +203,15 @@ struct HTMLReport {
                     let markers = events.map { (x: $0.startedAt, label: $0.action) }
                     html += "<h3>\(esc(cell.label)) · \(esc(target.name)), window \(index + 1)</h3>"
                     let counts = [
-                        SVGChart.Series(name: "requests/s", color: SVGChart.color(0).color, points: seconds.map { (x: Double($0.second) + 0.5, y: Double($0.requests)) }),
+                        SVGChart.Series(name: "requests/s", color: SVGChart.color(0).color, points: seconds.map { (x: Double($0.second) + 0.5, y: Double($0.responses)) }),
                         SVGChart.Series(name: "failed/s", color: SVGChart.color(2).color,
-                                        points: seconds.map { (x: Double($0.second) + 0.5, y: Double($0.errors + ($0.non2xx3xx ?? 0))) }),
+                                        points: seconds.map { (x: Double($0.second) + 0.5, y: Double($0.errors + $0.non2xx3xx)) }),
                     ]
                     html += SVGChart.lines(series: counts, xAxis: .init(title: "seconds into the window", format: { Units.formatWhole($0) }),
                                            yAxis: .init(title: "per second", format: { Units.formatCount($0) }), height: 240, markers: markers)
                         + SVGChart.legend(counts.map { ($0.name, $0.color, false) })
                     let p99 = SVGChart.Series(name: "p99", color: SVGChart.color(1).color,
-                                              points: seconds.filter { $0.requests > 0 }.map { (x: Double($0.second) + 0.5, y: max($0.p99, 1)) })
+                                              points: seconds.filter { $0.responses > 0 }.map { (x: Double($0.second) + 0.5, y: max($0.p99, 1)) })
                     html += SVGChart.lines(series: [p99], xAxis: .init(title: "seconds into the window", format: { Units.formatWhole($0) }),
                                            yAxis: .init(title: "p99", scale: .log, format: { Units.formatMicroseconds($0) }), height: 200, markers: markers)
                 }
@@ -292,11 +292,11 @@ struct HTMLReport {
 
     private func rateOverTime(_ targets: [ScenarioResult.Target]) -> String {
         let series = targets.enumerated().map { index, target -> SVGChart.Series in
-            let sorted = target.repetitions.sorted { $0.load.summary.requestsPerSecond < $1.load.summary.requestsPerSecond }
+            let sorted = target.repetitions.sorted { $0.load.summary.responsesPerSecond < $1.load.summary.responsesPerSecond }
             let median = sorted.isEmpty ? [] : sorted[sorted.count / 2].load.perSecond
             let style = SVGChart.color(index)
             return .init(name: target.name, color: style.color, dashed: style.dashed,
-                         points: median.map { (x: Double($0.second) + 1, y: Double($0.requests)) })
+                         points: median.map { (x: Double($0.second) + 1, y: Double($0.responses)) })
         }
         return SVGChart.lines(series: series, xAxis: .init(title: "second of the measured window", format: { String(Int($0)) }),
                               yAxis: .init(title: "req/s", format: { Units.formatCount($0) }))

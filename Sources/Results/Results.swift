@@ -1,6 +1,6 @@
 /// Results: what `stackbench run` writes and everything after it reads.
 ///
-/// Owns: the result.json schema (`ScenarioResult`, `stackbench.run/1`) with its cells, targets, repetitions, window
+/// Owns: the result.json schema (`ScenarioResult`, `stackbench.run/2`) with its cells, targets, repetitions, window
 /// flags, events and capacity searches; reading a run folder back with the schema checked (`RunFolder.read`); the
 /// names a result is written in, shared by its writer and its readers (`TargetKind`, `Metric`, `CellSetting`,
 /// `CellStatus`, `StackRole`); and the noise check over repetitions (`Noise`).

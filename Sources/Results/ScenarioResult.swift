@@ -7,7 +7,7 @@ import LoadEngine
 /// included) with the CPU time and memory of each stack process over the measured window. Written atomically, once
 /// at the end (also after Ctrl-C, marked `interrupted`, with the cells that finished).
 public struct ScenarioResult: Codable, Sendable {
-    public static let currentSchema = "stackbench.run/1"
+    public static let currentSchema = "stackbench.run/2"
 
     public var schema = ScenarioResult.currentSchema
     public var scenario: ScenarioInfo
@@ -232,7 +232,7 @@ public struct ScenarioResult: Codable, Sendable {
             return repetitions.map { repetition in
                 let load = repetition.load
                 switch metric {
-                case .rps: return load.summary.requestsPerSecond
+                case .rps: return load.summary.responsesPerSecond
                 case .p50, .p75, .p90, .p99, .p999: return metric.percentile.map { load.latency[$0] } ?? 0
                 case .errors: return Double(load.summary.errors)
                 case .non2xx: return Double(load.summary.non2xx3xx)

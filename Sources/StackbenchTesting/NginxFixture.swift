@@ -10,13 +10,17 @@ public final class NginxFixture {
 
     public let folder: TemporaryFolder
     public let port: Int
+    /// With `tls`: the https port, and the self-signed certificate (for 127.0.0.1 and localhost) it presents.
+    public let tlsPort: Int?
+    public var certificate: String { folder.file("cert.pem") }
     public var unixSocket: String { folder.file("nginx.sock") }
     private let process: RunningProcess
 
     /// Starts nginx serving `files` (name → contents) from its root, with `locations` (nginx directives, e.g. a
     /// `location / { include uwsgi_params; uwsgi_pass unix:...; }`) added to the server block, and waits until it
     /// accepts connections. The http block defines `log_format main` as the seed's server block expects.
-    public init(files: [String: [UInt8]] = [:], locations: String = "") throws {
+    /// `tls` adds an https listener with a certificate made here by `openssl req`.
+    public init(files: [String: [UInt8]] = [:], locations: String = "", tls: Bool = false) throws {
         let binary = "/usr/sbin/nginx"
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw Missing() }
         folder = try TemporaryFolder()
@@ -26,6 +30,22 @@ public final class NginxFixture {
         }
         chmod(folder.path, 0o755)
         port = try freePort()
+        var tlsListen = ""
+        if tls {
+            let made = try runCommand("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout", folder.file("key.pem"), "-out", folder.file("cert.pem")], timeout: 60)
+            guard made.status == 0 else { throw FixtureHTTPServer.ListenError(description: "openssl req: \(made.stderr)") }
+            let https = try freePort()
+            tlsPort = https
+            tlsListen = """
+                listen 127.0.0.1:\(https) ssl;
+                        ssl_certificate \(folder.file("cert.pem"));
+                        ssl_certificate_key \(folder.file("key.pem"));
+                """
+        } else {
+            tlsPort = nil
+        }
         let config = """
             daemon off;
             master_process off;
@@ -42,6 +62,7 @@ public final class NginxFixture {
                 server {
                     listen 127.0.0.1:\(port);
                     listen unix:\(folder.file("nginx.sock"));
+                    \(tlsListen)
                     root \(folder.file("www"));
                     \(locations)
                 }
@@ -50,6 +71,7 @@ public final class NginxFixture {
         try config.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
         process = try RunningProcess(binary, ["-c", folder.file("nginx.conf"), "-p", folder.path])
         try waitForPort(port, timeout: 10)
+        if let tlsPort { try waitForPort(tlsPort, timeout: 10) }
     }
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }

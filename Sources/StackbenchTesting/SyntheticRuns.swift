@@ -69,7 +69,7 @@ public enum SyntheticRuns {
             config: .init(requests: [], unixSocket: nil, connections: 4, threads: 1, model: "closed", rate: nil, durationSeconds: 1,
                           count: nil, warmupSeconds: 0, timeoutSeconds: 30, keepAlive: true, cpus: nil),
             summary: .init(requests: requests, responses: requests - errors, errors: errors, non2xx3xx: 0, unfinished: 0, elapsedSeconds: 1,
-                           requestsPerSecond: rps, bytes: 0, bytesPerSecond: 0, intended: nil),
+                           responsesPerSecond: rps, bytes: 0, bytesPerSecond: 0, intended: nil),
             latency: latency, uncorrectedLatency: nil, statusCodes: ["200": requests], statusClasses: ["2xx": requests],
             errors: .init(byCategory: [:], byCurlCode: [:], curlMessages: [:]),
             clientCPU: .init(userSeconds: 0.1, systemSeconds: 0.1, cores: 1, shareOfCores: 0.2, microsecondsPerRequest: 1, saturated: false),

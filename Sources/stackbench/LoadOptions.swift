@@ -14,6 +14,8 @@ struct LoadOptions {
         plan.threads = command.threads
         plan.unixSocketPath = command.unixSocket
         plan.keepAlive = !command.noKeepalive
+        plan.verifyPeer = !command.insecure
+        plan.caCertificatePath = command.cacert
         plan.timeoutNanoseconds = try duration(command.timeout, flag: "--timeout")
         plan.warmupNanoseconds = try duration(command.warmup, flag: "--warmup")
         switch (command.duration, command.count) {

@@ -33,12 +33,12 @@ struct LoadProgress {
             if interrupted.load(ordering: .relaxed) { run.requestStop() }
             let now = monotonicNanoseconds()
             guard terminal || now >= nextLine else { continue }
-            let requests = run.progress.requests
+            let requests = run.progress.responses
             let rate = Double(requests - lastRequests) / (Double(now - lastTime) / 1e9)
             let elapsed = run.elapsedSeconds
             let clock = elapsed < 0 ? String(format: "warm-up %.1fs", -elapsed)
                 : total.map { String(format: "%.1fs/%.0fs", elapsed, $0) } ?? String(format: "%.1fs", elapsed)
-            let line = "\(clock)  \(requests) requests  \(Units.formatCount(rate)) req/s  \(run.progress.errors) errors"
+            let line = "\(clock)  \(requests) responses  \(Units.formatCount(rate)) req/s  \(run.progress.errors) errors"
             FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
             (lastRequests, lastTime, nextLine) = (requests, now, nextLine + 1_000_000_000)
         }

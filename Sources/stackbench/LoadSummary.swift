@@ -2,7 +2,8 @@ import BenchSupport
 import Foundation
 import LoadEngine
 
-/// The summary `stackbench load` prints at the end, in wrk's spirit.
+/// The summary `stackbench load` prints at the end, in wrk's spirit: the rate and latency of the responses, the
+/// failed requests by kind beside them (never inside them), one row per request of a mix, the client's CPU.
 struct LoadSummary {
     let result: RunResult
 
@@ -11,32 +12,47 @@ struct LoadSummary {
     var text: String {
         let s = result.summary
         var lines: [String] = []
-        lines.append(String(format: "  Requests:     %d in %.2fs, %@ req/s, %@/s transfer (%@ total)",
-                            s.requests, s.elapsedSeconds, Units.formatCount(s.requestsPerSecond),
+        lines.append(String(format: "  Responses:    %d in %.2fs, %@ req/s, %@/s transfer (%@ total)",
+                            s.responses, s.elapsedSeconds, Units.formatCount(s.responsesPerSecond),
                             Units.formatBytes(s.bytesPerSecond), Units.formatBytes(Double(s.bytes))) as String)
+        let categories = ErrorCategory.allCases.map { "\($0.rawValue) \(result.errors.byCategory[$0.rawValue] ?? 0)" }
+        lines.append("  Failed:       \(s.errors) without a response (\(categories.joined(separator: ", ")))")
+        for (code, count) in result.errors.byCurlCode.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
+            lines.append("    curl \(code) \(result.errors.curlMessages[code] ?? ""): \(count)")
+        }
         if let intended = s.intended, let rate = result.config.rate {
             lines.append(String(format: "  Intended:     %d at %.1f req/s, %d not finished in the window", intended, rate,
                                 s.unfinished))
         } else if s.unfinished > 0 {
             lines.append("  Unfinished:   \(s.unfinished) request(s) still waiting for an answer when the window ended")
         }
-        let corrected = result.uncorrectedLatency == nil ? "Latency" : "Latency (corrected)"
-        lines += latencyLines(corrected, result.latency)
-        if let uncorrected = result.uncorrectedLatency { lines += latencyLines("Latency (uncorrected)", uncorrected) }
-        let statuses = result.statusCodes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
-        lines.append("  Status codes: " + (statuses.isEmpty ? "none" : statuses.joined(separator: ", ")))
-        if s.non2xx3xx > 0 { lines.append("  Non-2xx or 3xx responses: \(s.non2xx3xx)") }
-        let categories = ErrorCategory.allCases.map { "\($0.rawValue) \(result.errors.byCategory[$0.rawValue] ?? 0)" }
-        lines.append("  Errors:       \(s.errors) (\(categories.joined(separator: ", ")))")
-        for (code, count) in result.errors.byCurlCode.sorted(by: { $0.key < $1.key }) {
-            lines.append("    curl \(code) \(result.errors.curlMessages[code] ?? ""): \(count)")
+        if s.responses == 0 {
+            lines.append("  Latency:      none (no response completed)")
+        } else {
+            let corrected = result.uncorrectedLatency == nil ? "Latency" : "Latency (corrected)"
+            lines += latencyLines(corrected, result.latency)
+            if let uncorrected = result.uncorrectedLatency { lines += latencyLines("Latency (uncorrected)", uncorrected) }
         }
+        lines.append("  Status codes: " + describe(result.statusCodes))
+        if s.non2xx3xx > 0 { lines.append("  Non-2xx or 3xx responses: \(s.non2xx3xx)") }
+        if let rows = result.perRequest { lines += perRequestLines(rows) }
         let cpu = result.clientCPU
         lines.append(String(format: "  Client CPU:   %.2fs user + %.2fs sys, %.0f%% of %d core(s), %.2f us/request",
                             cpu.userSeconds, cpu.systemSeconds, cpu.shareOfCores * 100, cpu.cores,
                             cpu.microsecondsPerRequest))
         lines += result.warnings.map { "  WARNING: \($0)" }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// ", first: curl 7 Couldn't connect to server" for the most frequent failure, "" when none failed.
+    static func firstFailure(_ result: RunResult) -> String {
+        guard let (code, _) = result.errors.byCurlCode.max(by: { $0.value < $1.value }) else { return "" }
+        return ", mostly curl \(code) \(result.errors.curlMessages[code] ?? "")"
+    }
+
+    private func describe(_ statusCodes: [String: Int]) -> String {
+        let statuses = statusCodes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        return statuses.isEmpty ? "none" : statuses.joined(separator: ", ")
     }
 
     private func latencyLines(_ title: String, _ latency: RunResult.LatencySummary) -> [String] {
@@ -46,5 +62,26 @@ struct LoadSummary {
             .map { "\($0.rawValue)% \(Units.formatMicroseconds(latency[$0]))" }
             .joined(separator: "  ")
         return ["  \(title):", "    \(stats)", "    \(percentiles)"]
+    }
+
+    /// A table with one row per request of the mix: rate, p50/p99 of its responses, failures and statuses.
+    private func perRequestLines(_ rows: [RunResult.RequestBreakdown]) -> [String] {
+        var table = [["request", "responses", "req/s", "p50", "p99", "failed", "status codes"]]
+        for row in rows {
+            let answered = row.responses > 0
+            table.append(["\(row.method) \(row.url)", String(row.responses), Units.formatCount(row.responsesPerSecond),
+                          answered ? Units.formatMicroseconds(row.latency[.p50]) : "-",
+                          answered ? Units.formatMicroseconds(row.latency[.p99]) : "-",
+                          String(row.errors), describe(row.statusCodes)])
+        }
+        let widths = table[0].indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+        let lines = table.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell
+                    : column == 0 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        return ["  By request:"] + lines.map { "    " + $0 }
     }
 }

@@ -16,7 +16,7 @@ struct Stackbench: ParsableCommand {
 
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(AttachedShortOptions.split(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as UserFacingError {
             // "file:line: error: key: problem" already says it is an error; said once.

@@ -13,8 +13,10 @@ import Testing
 
     /// Each row: arguments, and the text the one-line error must contain.
     static let badInputs: [([String], String)] = [
-        (["not-a-url"], "URL must be an http:// URL"),
-        (["ftp://127.0.0.1/"], "URL must be an http:// URL"),
+        (["not-a-url"], "URL must be an http:// or https:// URL"),
+        (["ftp://127.0.0.1/"], "URL must be an http:// or https:// URL"),
+        (["https://127.0.0.1:1/", "--cacert", "/nonexistent/ca.pem"], "--cacert cannot read \"/nonexistent/ca.pem\""),
+        (["http://127.0.0.1:1/", "-c0"], "-c/--connections must be > 0, got 0"),
         (["http://127.0.0.1:99999/"], "URL"),
         ([], "URL is required"),
         (["http://127.0.0.1:1/", "-c", "0"], "-c/--connections must be > 0, got 0"),
@@ -63,7 +65,7 @@ import Testing
         defer { server.shutdown() }
         let result = try Self.interruptedLoad(server, ["-d", "1000000h", "-c", "1"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("Requests:"), "\(result.stdout)")
+        #expect(result.stdout.contains("Responses:"), "\(result.stdout)")
     }
 
     @Test func interruptDuringWarmupIsNotACrash() throws {
@@ -71,7 +73,7 @@ import Testing
         defer { server.shutdown() }
         let result = try Self.interruptedLoad(server, ["--warmup", "60s", "-d", "1s"])
         #expect(result.status == 1 && result.stderr.contains("no request completed"), "nothing measured is exit 1, not a crash: \(result.stderr)")
-        #expect(result.stdout.contains("Requests:     0"), "\(result.stdout)")
+        #expect(result.stdout.contains("Responses:    0") && result.stdout.contains("Latency:      none"), "\(result.stdout)")
     }
 
     @Test(arguments: [["--rate", "1e-30", "-d", "1s"], ["--warmup", "2000000h", "-d", "2000000h"]])
@@ -81,14 +83,14 @@ import Testing
         let result = try Self.interruptedLoad(server, ["-c", "1"] + arguments, afterRequests: 1)
         // Interrupted in a warm-up of 2000000 h, nothing was measured: exit 1 with the reason, never a trap.
         #expect(result.status == 0 || (result.status == 1 && result.stderr.contains("no request completed")), "\(arguments): \(result.stderr)")
-        #expect(result.stdout.contains("Requests:"), "\(arguments): \(result.stdout)")
+        #expect(result.stdout.contains("Responses:"), "\(arguments): \(result.stdout)")
     }
 
     @Test func unreachablePortIsCountedNotACrash() throws {
         let port = try freePort()
         let result = try Self.load(["http://127.0.0.1:\(port)/", "-n", "20", "-c", "2"])
-        #expect(result.status == 1 && result.stderr.contains("no request completed (0 unfinished, 20 failed)"), "\(result.stderr)")
-        #expect(result.stdout.contains("Errors:       20 (connect 20"), "\(result.stdout)")
+        #expect(result.status == 1 && result.stderr.contains("no request completed (0 unfinished, 20 failed, mostly curl 7 Couldn't connect to server)"), "\(result.stderr)")
+        #expect(result.stdout.contains("Failed:       20 without a response (connect 20"), "\(result.stdout)")
         #expect(result.stdout.contains("curl 7 Couldn't connect to server: 20"), "\(result.stdout)")
     }
 
@@ -112,7 +114,7 @@ import Testing
         #expect(piped.status == 0, "\(piped.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) as? [String: Any]
         #expect((json?["config"] as? [String: Any])?["model"] as? String == "open", "the JSON alone on stdout: \(piped.stdout.prefix(200))")
-        #expect(piped.stderr.contains("Requests:") && !piped.stdout.contains("Requests:"), "the summary on stderr")
+        #expect(piped.stderr.contains("Responses:") && !piped.stdout.contains("Responses:"), "the summary on stderr")
         #expect(!piped.stdout.contains("\\/"), "slashes unescaped")
         #expect(!FileManager.default.fileExists(atPath: "-"))
         let unknown = try Self.load(["-X"])
@@ -127,10 +129,10 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let data = try Data(contentsOf: URL(fileURLWithPath: folder.file("r.json")))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(json["schema"] as? String == "stackbench.load/1")
+        #expect(json["schema"] as? String == "stackbench.load/2")
         let summary = try #require(json["summary"] as? [String: Any])
         #expect(summary["requests"] as? Int == 300)
-        let histogram = try #require(json["histogram"] as? [String: Any])
+        let histogram = try #require(json["latencyHistogramMicroseconds"] as? [String: Any])
         let counts = try #require(histogram["counts"] as? [[Int]])
         #expect(counts.reduce(0) { $0 + $1[1] } == 300)
         #expect((json["statusCodes"] as? [String: Int])?["200"] == 300)
@@ -156,7 +158,7 @@ import Testing
         let result = try Self.interruptedLoad(server, ["-d", "60s", "-c", "2"], afterRequests: 50)
         #expect(result.secondsAfterSignal < 5)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("Requests:"), "\(result.stdout)")
+        #expect(result.stdout.contains("Responses:"), "\(result.stdout)")
     }
 
     @Test func realNginxOverTCPAndUnixSocket() throws {
@@ -166,12 +168,68 @@ import Testing
         defer { log = nginx.stop() }
         let tcp = try Self.load([nginx.url("/1k.txt"), "-n", "2000", "-c", "16"])
         #expect(tcp.status == 0 && tcp.stdout.contains("Status codes: 200: 2000"), "\(tcp.stdout)\(tcp.stderr)\(log)")
-        #expect(tcp.stdout.contains("Errors:       0"), "\(tcp.stdout)")
+        #expect(tcp.stdout.contains("Failed:       0 without a response"), "\(tcp.stdout)")
         let unix = try Self.load(["http://localhost/1k.txt", "--unix-socket", nginx.unixSocket, "-n", "500", "-c", "4"])
         #expect(unix.status == 0 && unix.stdout.contains("Status codes: 200: 500"), "\(unix.stdout)\(unix.stderr)")
         let missing = try Self.load([nginx.url("/nope"), "-n", "10", "-c", "1"])
         #expect(missing.stdout.contains("404: 10") && missing.stdout.contains("Non-2xx or 3xx responses: 10"),
                 "\(missing.stdout)")
+    }
+
+    /// wrk's attached short options (`-c4 -t2 -n40`) are split before parsing; the value of the option before
+    /// (`--json -c9`) stays a value.
+    @Test func attachedShortOptionsAsWrkWritesThem() throws {
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let result = try Self.load([server.url(), "-c4", "-t2", "-n40", "-mGET", "-HX-Test: 1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("2 threads and 4 connections") && result.stdout.contains("Responses:    40 in"),
+                "\(result.stdout)")
+    }
+
+    /// A closed port next to a live URL: the rate and the latency are the live URL's responses only, the failures
+    /// stand beside them, and each URL has its own row (text and JSON).
+    @Test func failuresAreCountedBesideTheResponsesAndEachURLHasItsRow() throws {
+        let server = try FixtureHTTPServer(.init(delayMilliseconds: 2))
+        defer { server.shutdown() }
+        let closed = "http://127.0.0.1:\(try freePort())/"
+        let result = try Self.load([server.url(), closed, "-n", "200", "-c", "2", "--json", "-"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let summary = try #require(json["summary"] as? [String: Any])
+        let responses = try #require(summary["responses"] as? Int)
+        let failed = try #require(summary["errors"] as? Int)
+        #expect(responses > 0 && failed > 0 && responses + failed == 200, "\(summary)")
+        let latency = try #require(json["latencyMicroseconds"] as? [String: Any])
+        // A refused connect takes microseconds; every recorded latency is a response's, which waited 2 ms.
+        #expect((latency["min"] as? Double ?? 0) >= 2000, "failed connects are not latency: \(latency)")
+        let counts = try #require((json["latencyHistogramMicroseconds"] as? [String: Any])?["counts"] as? [[Int]])
+        #expect(counts.reduce(0) { $0 + $1[1] } == responses)
+        let rows = try #require(json["perRequest"] as? [[String: Any]])
+        #expect(rows.count == 2 && rows[0]["responses"] as? Int == responses && rows[0]["errors"] as? Int == 0, "\(rows)")
+        #expect(rows[1]["url"] as? String == closed && rows[1]["responses"] as? Int == 0 && rows[1]["errors"] as? Int == failed)
+        #expect(result.stderr.contains("By request:") && result.stderr.contains("GET \(closed)"), "\(result.stderr)")
+        #expect(result.stderr.contains("Failed:       \(failed) without a response (connect \(failed)"), "\(result.stderr)")
+        let perSecond = try #require(json["perSecond"] as? [[String: Any]])
+        #expect(perSecond.reduce(0) { $0 + ($1["responses"] as? Int ?? 0) } == responses && perSecond.first?["p99Microseconds"] != nil)
+    }
+
+    /// https through libcurl's TLS against real nginx with a self-signed certificate: refused as untrusted (a
+    /// tls failure, exit 1), loaded with `--insecure`/`-k`, and loaded verified with `--cacert`.
+    @Test func httpsWithSelfSignedCertificate() throws {
+        let nginx = try NginxFixture(files: ["1k.txt": [UInt8](repeating: 97, count: 1024)], tls: true)
+        var log = ""
+        defer { log = nginx.stop() }
+        let url = "https://127.0.0.1:\(try #require(nginx.tlsPort))/1k.txt"
+        let untrusted = try Self.load([url, "-n", "5", "-c", "1"])
+        #expect(untrusted.status == 1 && untrusted.stdout.contains("(connect 0, tls 5,"), "\(untrusted.stdout)\(untrusted.stderr)\(log)")
+        #expect(untrusted.stderr.contains("mostly curl 60"), "\(untrusted.stderr)")
+        let insecure = try Self.load([url, "-n", "200", "-c", "4", "-k"])
+        #expect(insecure.status == 0 && insecure.stdout.contains("Status codes: 200: 200"), "\(insecure.stdout)\(insecure.stderr)")
+        let verified = try Self.load([url, "-n", "50", "-c", "2", "--cacert", nginx.certificate, "--json", "-"])
+        #expect(verified.status == 0 && verified.stderr.contains("Status codes: 200: 50"), "\(verified.stderr)")
+        let config = try #require((try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])?["config"] as? [String: Any])
+        #expect(config["caCertificate"] as? String == nginx.certificate && config["insecure"] == nil, "\(config)")
     }
 
     /// Starts `stackbench load URL arguments...`, sends SIGINT (Ctrl-C) once the server has seen `afterRequests`

@@ -33,7 +33,7 @@ import Testing
         #expect(runs.count == 1 && runs[0].hasSuffix("-short"))
         let runFolder = folder.file("results/" + (runs.first ?? ""))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runFolder + "/result.json"))) as! [String: Any]
-        #expect(json["schema"] as? String == "stackbench.run/1")
+        #expect(json["schema"] as? String == "stackbench.run/2")
         let cells = json["cells"] as? [[String: Any]] ?? []
         #expect(cells.count == 1 && cells.first?["status"] as? String == "ok", "\(cells.first?["failure"] ?? "")")
         let targets = cells.first?["targets"] as? [[String: Any]] ?? []
@@ -81,7 +81,7 @@ import Testing
         // A result.json without a reproduction record (an older stackbench): replay says so; report rewrites it.
         let old = folder.file("old")
         try FileManager.default.createDirectory(atPath: old, withIntermediateDirectories: true)
-        let oldResult = #"{"schema": "stackbench.run/1", "scenario": {"name": "old", "file": "old.yml", "stack": {}}, "#
+        let oldResult = #"{"schema": "stackbench.run/2", "scenario": {"name": "old", "file": "old.yml", "stack": {}}, "#
             + #""machine": {"cpuModel": "x", "cores": 2, "kernel": "6"}, "stackbench": {"version": "0.1.0"}, "startedAt": "2026-11-30T00:00:00Z", "#
             + #""interrupted": false, "load": {"connections": 1, "threads": 1, "warmupSeconds": 0, "repetitions": 1, "keepAlive": true}, "#
             + #""cells": [], "thresholds": []}"#
@@ -90,9 +90,9 @@ import Testing
         #expect(replay.status == 2 && replay.stderr.contains("holds no reproduction record"), "\(replay.stderr)")
         let report = try runCommand(BuiltProducts.stackbench, ["report", old])
         #expect(report.status == 0 && FileManager.default.fileExists(atPath: old + "/report.html"), "\(report.stderr)")
-        try "{\"schema\": \"stackbench.run/1\"}".write(toFile: old + "/result.json", atomically: true, encoding: .utf8)
+        try "{\"schema\": \"stackbench.run/2\"}".write(toFile: old + "/result.json", atomically: true, encoding: .utf8)
         let broken = try runCommand(BuiltProducts.stackbench, ["report", old])
-        #expect(broken.status == 2 && broken.stderr.contains("not a complete stackbench.run/1 result: key scenario missing"), "\(broken.stderr)")
+        #expect(broken.status == 2 && broken.stderr.contains("not a complete stackbench.run/2 result: key scenario missing"), "\(broken.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.file("results")), "nothing was run")
     }
 

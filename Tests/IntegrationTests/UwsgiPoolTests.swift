@@ -282,7 +282,7 @@ import Testing
             let pool = try Pool("master = true\ndisable-logging = true\n" + options)
             _ = try Self.load(pool.url(path), ["-c", "8", "-d", "1s"])  // warm-up
             let result = try Self.load(pool.url(path), ["-c", "8", "-d", "3s", "--no-keepalive"])
-            return (result["summary"] as! [String: Any])["requestsPerSecond"] as! Double
+            return (result["summary"] as! [String: Any])["responsesPerSecond"] as! Double
         }
         let oneWorker = try rps("workers = 1\n", "/work?ms=20")
         let twoWorkers = try rps("workers = 2\n", "/work?ms=20")

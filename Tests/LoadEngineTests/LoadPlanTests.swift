@@ -8,7 +8,8 @@ import Testing
     /// Each row changes one thing in a good plan and names the flag its error must start with.
     static let badPlans: [(String, (inout LoadPlan) -> Void, String)] = [
         ("no scheme", { $0.requests[0].url = "127.0.0.1:8080/" }, "URL"),
-        ("https", { $0.requests[0].url = "https://127.0.0.1/" }, "URL"),
+        ("gopher", { $0.requests[0].url = "gopher://127.0.0.1/" }, "URL"),
+        ("unreadable CA file", { $0.caCertificatePath = "/nonexistent/ca.pem" }, "--cacert"),
         ("no host", { $0.requests[0].url = "http:///x" }, "URL"),
         ("space", { $0.requests[0].url = "http://127.0.0.1/a b" }, "URL"),
         ("port", { $0.requests[0].url = "http://127.0.0.1:70000/" }, "URL"),

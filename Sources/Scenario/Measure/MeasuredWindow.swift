@@ -64,7 +64,7 @@ struct MeasuredWindow {
         let samplingDone = Locked(false)
         let sampler = JoinableThread { [stack, plan, label, live] in
             _ = plan.cpus?.pinCurrentThread()
-            var (lastRequests, lastTime, tick) = (run.progress.requests, monotonicNanoseconds(), 0)
+            var (lastRequests, lastTime, tick) = (run.progress.responses, monotonicNanoseconds(), 0)
             while !samplingDone.value {
                 usleep(200_000)
                 let current = stack.processes
@@ -97,7 +97,7 @@ struct MeasuredWindow {
                 }
                 tick += 1
                 guard let live, tick % 5 == 0 else { continue }
-                let (requests, time) = (run.progress.requests, monotonicNanoseconds())
+                let (requests, time) = (run.progress.responses, monotonicNanoseconds())
                 let rate = Double(requests - lastRequests) / max(Double(time - lastTime) / 1e9, 0.001)
                 live(String(format: "%@: %.0fs, %@ req/s, %d errors", label, run.elapsedSeconds, Units.formatCount(rate), run.progress.errors))
                 (lastRequests, lastTime) = (requests, time)

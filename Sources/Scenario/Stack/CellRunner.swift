@@ -195,7 +195,7 @@ final class CellRunner {
                 let summary = measured.load.summary
                 let flags = measured.windowFlags.map(\.kind.rawValue)
                 say(String(format: "  %@ rep %d/%d: %.0f req/s, p99 %@, errors %d", target.name, repetition, scenario.load.repetitions,
-                           summary.requestsPerSecond, Units.formatMicroseconds(measured.load.latency[.p99]), summary.errors)
+                           summary.responsesPerSecond, Units.formatMicroseconds(measured.load.latency[.p99]), summary.errors)
                     + (flags.isEmpty ? "" : " [" + flags.joined(separator: ", ") + "]"))
             }
         }

@@ -47,7 +47,7 @@ final class StackEvents: @unchecked Sendable {
 
     static func chargeFailures(_ records: [ScenarioResult.EventRecord], perSecond: [RunResult.SecondSample]) -> [ScenarioResult.EventRecord] {
         guard let first = records.first else { return records }
-        func failures(_ sample: RunResult.SecondSample) -> Int { sample.errors + (sample.non2xx3xx ?? 0) }
+        func failures(_ sample: RunResult.SecondSample) -> Int { sample.errors + sample.non2xx3xx }
         let before = perSecond.filter { Double($0.second + 1) <= first.startedAt }
         let baseline = before.isEmpty ? 0 : Double(before.map(failures).reduce(0, +)) / Double(before.count)
         return records.enumerated().map { index, record in

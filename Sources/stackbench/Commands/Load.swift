@@ -10,7 +10,7 @@ struct Load: ParsableCommand {
         discussion: "Closed model by default (each connection sends its next request when the previous one "
             + "completes); --rate switches to the open model with coordinated-omission correction.")
 
-    @Argument(help: "http:// URLs; several are sent in an equal mix.")
+    @Argument(help: "http:// or https:// URLs; several are sent in an equal mix, each with its own row.")
     var urls: [String] = []
     @Option(name: .shortAndLong, help: "Concurrent connections.") var connections = 50
     @Option(name: .shortAndLong, help: "Client threads, one libcurl multi handle each.") var threads = 1
@@ -32,6 +32,10 @@ struct Load: ParsableCommand {
     @Option(help: "Write the result as JSON to this file; - for standard output (the summary then goes to stderr).") var json: String?
     @Flag(help: "Accepted for wrk's users: the latency percentiles are always printed.") var latency = false
     @Flag(help: "Open a new connection for every request.") var noKeepalive = false
+    @Flag(name: [.customShort("k"), .long], help: "https: do not verify the server's certificate or name (self-signed servers), as curl -k.")
+    var insecure = false
+    @Option(help: "https: trust the certificates in this PEM file instead of the system's, as curl --cacert.")
+    var cacert: String?
 
     func run() throws {
         let plan = try LoadOptions(self).plan()
@@ -50,7 +54,8 @@ struct Load: ParsableCommand {
             // Nothing to measure: a server that never answers is not a server at 0 latency (exit 1, as a failed run).
             fflush(stdout)
             FileHandle.standardError.write(Data(("stackbench: no request completed (\(result.summary.unfinished) unfinished, "
-                                                 + "\(result.summary.errors) failed); the figures above measure nothing\n").utf8))
+                                                 + "\(result.summary.errors) failed\(LoadSummary.firstFailure(result))); "
+                                                 + "there is no rate or latency to report\n").utf8))
             Foundation.exit(1)
         }
     }
