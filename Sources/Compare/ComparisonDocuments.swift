@@ -29,6 +29,8 @@ extension Comparison {
             public var limits: [String]
             public var failures: [String]
             public var problems: [String]
+            /// Per limit, the smallest change the repetitions could detect.
+            public var sensitivity: [String]
             public var passed: Bool
         }
     }
@@ -38,7 +40,8 @@ extension Comparison {
             .init(letter: Self.letter(index), name: run.name, folder: run.folder, scenario: run.result.scenario.name,
                   startedAt: run.result.startedAt, gitSha: run.result.stackbench.gitSha)
         }, rows: rows, unmatched: unmatched, allFlagged: allFlagged, gate: gate.map {
-            .init(limits: $0.limits.map(\.text), failures: $0.verdict.failures, problems: $0.verdict.problems, passed: $0.verdict.exitStatus == 0)
+            .init(limits: $0.limits.map(\.text), failures: $0.verdict.failures, problems: $0.verdict.problems,
+                  sensitivity: $0.verdict.sensitivity, passed: $0.verdict.exitStatus == 0)
         })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

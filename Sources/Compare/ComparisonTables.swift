@@ -88,7 +88,8 @@ extension Comparison {
                       "Limits: `\(gate.limits.map(\.text).joined(separator: ", "))`; \(gate.verdict.checked) comparison(s) checked.", ""]
             lines += gate.verdict.failures.map { "- **FAIL** " + $0 } + gate.verdict.problems.map { "- **cannot judge** " + $0 }
             lines += gate.verdict.ignored.map { "- ignored: " + $0 }
-            if !(gate.verdict.failures + gate.verdict.problems + gate.verdict.ignored).isEmpty { lines.append("") }
+            lines += gate.verdict.sensitivity.map { "- sensitivity: " + $0 }
+            if !(gate.verdict.failures + gate.verdict.problems + gate.verdict.ignored + gate.verdict.sensitivity).isEmpty { lines.append("") }
         }
         lines += legendLines.map { "- " + $0 }
         for metric in metrics {

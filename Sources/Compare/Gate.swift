@@ -7,8 +7,9 @@ import Reports
 /// baseline by more than it, in a cell·target both measured, and the difference is significant — noise never
 /// fails a build. Errors and non-2xx responses are counts, judged on their medians without a test: they are not
 /// noise. A cell·target the baseline measured and a later run did not (its cell failed, or it is gone) fails.
-/// When the repetitions are too few for any difference to be significant, the gate cannot judge: it says so and
-/// the command exits 2 instead of passing silently.
+/// When the repetitions are too few for any difference to be significant, or so noisy that a change of the limit's
+/// size would likely go unseen (the smallest detectable change, at 80% power, is wider than the limit), the gate
+/// cannot judge: it says so, with about how many repetitions would do, and the command exits 2 instead of passing.
 public struct GateLimit: Sendable, Equatable {
     public var metric: Metric
     /// Percent when `relative`, else the metric's own unit (µs for latencies, a count for errors).
@@ -80,6 +81,8 @@ public struct GateVerdict: Sendable {
     public var ignored: [String] = []
     /// Every comparison judged, for JUnit: one per cell · target, metric and later run.
     public var cases: [GateCase] = []
+    /// Per tested limit: the smallest change its comparisons could detect, at the least sensitive of them.
+    public var sensitivity: [String] = []
 
     public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
 }
@@ -106,6 +109,7 @@ extension Comparison {
         }
         var untestable = Set<String>()
         for limit in limits {
+            var leastSensitive: (detectable: Double, key: String)?
             for row in rows(of: limit.metric) {
                 guard let base = row.samples[0] else { continue }
                 for delta in row.deltas {
@@ -117,19 +121,34 @@ extension Comparison {
                     let worse = limit.metric.higherIsBetter ? -delta.absolute : delta.absolute
                     let worsePercent = delta.percent.map { limit.metric.higherIsBetter ? -$0 : $0 }
                     let beyond = limit.relative ? (worsePercent.map { $0 > limit.limit } ?? (worse > 0)) : worse > limit.limit
-                    guard beyond else { continue }
+                    // Too few to call any difference significant: a regression could hide in a change within
+                    // the limit as well as beyond it, so neither passes.
                     if !counted && !delta.testable {
                         untestable.insert("\(base.values.count) + \(current.values.count) repetitions (\(runs[0].name), \(runs[delta.run].name))")
                         verdict.cases[verdict.cases.count - 1].skipped = "\(base.values.count) + \(current.values.count) repetitions: too few to tell a change from noise"
                         continue
                     }
-                    guard counted || delta.significant else { continue }
+                    let failed = beyond && (counted || delta.significant)
+                    if !counted, !failed, let power = Power(limit: limit, base: base, current: current, alpha: alpha) {
+                        if power.detectable > (leastSensitive?.detectable ?? -1) { leastSensitive = (power.detectable, row.key.text) }
+                        if power.detectable > limit.limit {
+                            let problem = "\(row.key.text): cannot judge \(limit.text) in \(runs[delta.run].name) with this noise: "
+                                + power.description(limit, base.values.count, current.values.count)
+                            verdict.problems.append(problem)
+                            verdict.cases[verdict.cases.count - 1].skipped = problem
+                        }
+                    }
+                    guard failed else { continue }
                     let change = delta.percent.map { String(format: "%+.1f%%", $0) } ?? String(format: "%+.0f", delta.absolute)
                     verdict.failures.append("\(row.key.text): \(limit.metric.rawValue) \(Self.format(base.median, limit.metric)) → "
                                             + "\(Self.format(current.median, limit.metric)) (\(change)\(counted ? "" : String(format: ", p=%.3f", delta.pValue))) "
                                             + "in \(runs[delta.run].name) breaks \(limit.text)")
                     verdict.cases[verdict.cases.count - 1].failure = verdict.failures.last
                 }
+            }
+            if let leastSensitive {
+                verdict.sensitivity.append("\(limit.text): the repetitions could detect \(Power.format(leastSensitive.detectable, limit)) "
+                                           + "or more (least sensitive: \(leastSensitive.key))")
             }
         }
         verdict.problems += untestable.sorted().map {
@@ -151,6 +170,35 @@ extension Comparison {
     }
 }
 
+/// The smallest change of a gated metric the repetitions could have detected (Statistics.detectableDifference),
+/// in the limit's terms: percent of the baseline's median for a relative limit, the metric's unit otherwise.
+struct Power {
+    var detectable: Double
+    /// Repetitions of each run that would make the limit detectable; nil beyond 1000.
+    var needed: Int?
+
+    init?(limit: GateLimit, base: Comparison.Sample, current: Comparison.Sample, alpha: Double) {
+        let (varianceA, varianceB) = (Statistics.variance(base.values), Statistics.variance(current.values))
+        let difference = Statistics.detectableDifference(varianceA: varianceA, countA: base.values.count, varianceB: varianceB,
+                                                         countB: current.values.count, alpha: alpha)
+        guard difference.isFinite else { return nil }
+        let scale = limit.relative ? abs(base.median) / 100 : 1
+        guard scale > 0 else { return nil }
+        detectable = difference / scale
+        needed = Statistics.repetitionsToDetect(limit.limit * scale, varianceA: varianceA, varianceB: varianceB, alpha: alpha)
+    }
+
+    static func format(_ value: Double, _ limit: GateLimit) -> String {
+        limit.relative ? String(format: "%.1f%%", value) : Comparison.format(value, limit.metric)
+    }
+
+    func description(_ limit: GateLimit, _ countA: Int, _ countB: Int) -> String {
+        "with \(countA) + \(countB) repetitions the smallest change they could detect is \(Self.format(detectable, limit)) "
+            + "(at 80% power), wider than the limit; need about "
+            + (needed.map { "\($0) repetitions of each run" } ?? "more than 1000 repetitions of each run, or a quieter machine")
+    }
+}
+
 extension GateVerdict {
     /// JUnit XML as CI systems read it: one testcase per comparison (class `cell · target`, name `metric in RUN
     /// (limit)`), a failure carrying the numbers, a skip where the repetitions are too few.
@@ -160,13 +208,16 @@ extension GateVerdict {
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
         let failed = cases.filter { $0.failure != nil }.count, skipped = cases.filter { $0.skipped != nil }.count
+        // The counts and names Jenkins (junit plugin), GitLab (artifacts:reports:junit) and GitHub test reporters
+        // read; errors="0" and time="0" because the gate has neither (the load's time is in the runs).
+        let counts = "tests=\"\(cases.count)\" failures=\"\(failed)\" errors=\"0\" skipped=\"\(skipped)\" time=\"0\""
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                     "<testsuites name=\"stackbench compare\" tests=\"\(cases.count)\" failures=\"\(failed)\" skipped=\"\(skipped)\">",
-                     "  <testsuite name=\"stackbench gate\" tests=\"\(cases.count)\" failures=\"\(failed)\" skipped=\"\(skipped)\">"]
+                     "<testsuites name=\"stackbench compare\" \(counts)>",
+                     "  <testsuite name=\"stackbench gate\" \(counts)>"]
         for item in cases {
-            let head = "    <testcase classname=\"\(xml(item.suite))\" name=\"\(xml(item.name))\""
+            let head = "    <testcase classname=\"\(xml(item.suite))\" name=\"\(xml(item.name))\" time=\"0\""
             if let failure = item.failure {
-                lines.append(head + "><failure message=\"\(xml(failure))\">\(xml(failure))</failure></testcase>")
+                lines.append(head + "><failure message=\"\(xml(failure))\" type=\"regression\">\(xml(failure))</failure></testcase>")
             } else if let skipped = item.skipped {
                 lines.append(head + "><skipped message=\"\(xml(skipped))\"/></testcase>")
             } else {

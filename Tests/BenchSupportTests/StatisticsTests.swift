@@ -37,4 +37,28 @@ import Testing
         #expect(Statistics.spread([5, 5]) == 0)
         #expect(Statistics.spread([0, 0, 1]) == nil)
     }
+
+    /// Quantiles against the printed tables (scipy.stats.t.ppf to three decimals).
+    @Test func quantilesOfStudentsT() {
+        for (p, df, expected) in [(0.975, 1, 12.706), (0.975, 2, 4.303), (0.975, 3, 3.182), (0.975, 4, 2.776), (0.975, 8, 2.306),
+                                  (0.975, 30, 2.042), (0.975, 200, 1.972), (0.975, 1998, 1.961), (0.8, 1, 1.376), (0.8, 2, 1.061), (0.8, 6, 0.906), (0.8, 8, 0.889), (0.995, 5, 4.032), (0.995, 3, 5.841),
+                                  (0.95, 10, 1.812)] {
+            #expect(abs(Statistics.studentTQuantile(p, degreesOfFreedom: df) - expected) < 0.0006,
+                    "t(\(p), \(df)) = \(Statistics.studentTQuantile(p, degreesOfFreedom: df)), expected \(expected)")
+        }
+    }
+
+    /// The textbook case: σ = 1, n = 16 each, α = 0.05, 80% power: (2.042 + 0.854) × √(2/16) ≈ 1.02; and the
+    /// repetitions to detect a difference are the fewest that do.
+    @Test func detectableDifferenceAndTheRepetitionsItNeeds() {
+        let d = Statistics.detectableDifference(varianceA: 1, countA: 16, varianceB: 1, countB: 16, alpha: 0.05)
+        #expect(abs(d - 1.024) < 0.01, "\(d)")
+        #expect(Statistics.detectableDifference(varianceA: 1, countA: 1, varianceB: 1, countB: 5, alpha: 0.05) == .infinity)
+        #expect(Statistics.detectableDifference(varianceA: 0, countA: 4, varianceB: 0, countB: 4, alpha: 0.05) == 0)
+        let n = Statistics.repetitionsToDetect(0.5, varianceA: 1, varianceB: 1, alpha: 0.05)!
+        #expect((60...66).contains(n), "about 63 per group for d = 0.5: \(n)")
+        #expect(Statistics.detectableDifference(varianceA: 1, countA: n, varianceB: 1, countB: n, alpha: 0.05) <= 0.5)
+        #expect(Statistics.detectableDifference(varianceA: 1, countA: n - 1, varianceB: 1, countB: n - 1, alpha: 0.05) > 0.5)
+        #expect(Statistics.repetitionsToDetect(0.001, varianceA: 1, varianceB: 1, alpha: 0.05) == nil, "beyond 1000")
+    }
 }

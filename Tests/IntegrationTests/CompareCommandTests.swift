@@ -62,8 +62,17 @@ import Testing
         let annotated = try compare(["--baseline", a, b, "--fail-on", "rps:-5%,errors:+0", "--junit", junit, "--github"])
         #expect(annotated.status == 1 && annotated.stdout.contains("::error title=stackbench gate::workers=2 · proxied-dynamic: rps"), "\(annotated.stdout)")
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
-        #expect(xml.contains("tests=\"2\" failures=\"1\" skipped=\"0\"") && xml.contains("<testcase classname=\"workers=2 · proxied-dynamic\" name=\"rps in 20261201T010000Z-b (rps:-5%)\"><failure message=")
-                && xml.contains("name=\"errors in 20261201T010000Z-b (errors:+0)\"/>"), "\(xml)")
+        #expect(xml.contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\"") && xml.contains("<testcase classname=\"workers=2 · proxied-dynamic\" name=\"rps in 20261201T010000Z-b (rps:-5%)\" time=\"0\"><failure message=")
+                && xml.contains("name=\"errors in 20261201T010000Z-b (errors:+0)\" time=\"0\"/>"), "\(xml)")
+        // Well-formed, with the elements and attributes Jenkins, GitLab and GitHub reporters read.
+        let lint = try runCommand("/usr/bin/xmllint", ["--noout", junit])
+        #expect(lint.status == 0, "xmllint: \(lint.stderr)")
+        for (query, expected) in [("count(/testsuites/testsuite/testcase)", "2"), ("string(/testsuites/@failures)", "1"),
+                                  ("string(/testsuites/testsuite/@tests)", "2"), ("count(//testcase[@classname and @name and @time])", "2"),
+                                  ("count(//testcase/failure[@message and @type])", "1")] {
+            let answer = try runCommand("/usr/bin/xmllint", ["--xpath", query, junit])
+            #expect(answer.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected, "\(query): \(answer.stdout)\(answer.stderr)")
+        }
         let without = try compare(["--baseline", a, b, "--junit", junit])
         #expect(without.status == 2 && without.stderr.contains("--junit needs --fail-on LIMITS"), "\(without.stderr)")
         let passed = try compare(["--baseline", b, a, "--fail-on", "rps:-5%", "--format", "md"])
@@ -80,15 +89,37 @@ import Testing
         #expect(latest.status == 0 && latest.stdout.contains("A  20261201T020000Z-c  (baseline)"), "the newest is the baseline: \(latest.stdout)")
     }
 
-    @Test func aThreePercentDropInsideHeavyNoiseIsNotSignificant() throws {
+    /// A 3% drop inside a ±31% spread is not significant, and the gate does not pass it either: a 5% regression
+    /// could not have been seen, so it says so, with about how many repetitions would do, and exits 2.
+    @Test func aDropInsideHeavyNoiseIsNotSignificantAndTheGateSaysItCannotJudge() throws {
         let folder = try TemporaryFolder()
         let shifted = [Self.noisy[2], Self.noisy[4], Self.noisy[0], Self.noisy[3], Self.noisy[1]].map { $0 * 0.97 }
         let (a, b) = try twoRuns(Values(rps: Self.noisy), Values(rps: shifted), in: folder)
         let delta = try #require(Comparison(runs: try RunSet.load([a, b])).rows(of: .rps).first?.deltas.first)
         #expect(!delta.significant && delta.testable, "p=\(delta.pValue)")
-        let run = try compare([a, b, "--fail-on", "rps:-1%"])
-        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let run = try compare([a, b, "--fail-on", "rps:-5%", "--format", "md"])
+        #expect(run.status == 2, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("~ (p="))
+        let line = try #require(run.stderr.split(separator: "\n").first { $0.hasPrefix("gate: cannot judge:") }.map(String.init), "\(run.stderr)")
+        #expect(line.contains("cannot judge rps:-5% in 20261201T010000Z-b with this noise: with 5 + 5 repetitions the smallest change they could detect is"), "\(line)")
+        // The noisy values' standard deviation is about 21% of the median: 2 × 0.21² / 0.05² × (2.0 + 0.84)² ≈ 280.
+        let needed = try #require(line.split(separator: " ").firstIndex(of: "about").map { Int(line.split(separator: " ")[$0 + 1]) ?? 0 })
+        #expect((200...400).contains(needed), "\(line)")
+        #expect(run.stdout.contains("- **cannot judge** workers=2 · proxied-dynamic: cannot judge rps:-5%"), "\(run.stdout)")
+        // A limit wider than what the repetitions can see is judged, and passes.
+        let wide = try compare([a, b, "--fail-on", "rps:-60%"])
+        #expect(wide.status == 0 && wide.stderr.contains("gate: sensitivity: rps:-60%: the repetitions could detect"), "\(wide.stderr)")
+    }
+
+    /// The steady runs could see a 1% change: the gate passes and says how fine it looked.
+    @Test func quietRepetitionsCanJudgeATightLimit() throws {
+        let folder = try TemporaryFolder()
+        let (a, b) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady.map { $0 * 0.99 }), in: folder)
+        let run = try compare([a, b, "--fail-on", "rps:-5%"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let line = try #require(run.stderr.split(separator: "\n").first { $0.hasPrefix("gate: sensitivity: rps:-5%") }.map(String.init), "\(run.stderr)")
+        let percent = try #require(Double(line.split(separator: " ")[7].dropLast()), "\(line)")
+        #expect(percent > 0.5 && percent < 2, "\(line)")
     }
 
     @Test func tooFewRepetitionsMakeTheGateSayItCannotJudge() throws {
@@ -98,10 +129,11 @@ import Testing
         #expect(run.status == 2, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stderr.contains("gate: cannot judge: cannot tell a regression from noise with 1 + 1 repetitions"), "\(run.stderr)")
         #expect(run.stdout.contains("-30.00% (n too small)"))
-        // Within the limit it passes, whatever n is.
+        // Within the limit too: a 5% regression could hide in one repetition each as well.
         let other = try TemporaryFolder()
         let (c, d) = try twoRuns(Values(rps: [1000]), Values(rps: [990]), in: other)
-        #expect(try compare([c, d, "--fail-on", "rps:-5%"]).status == 0)
+        let within = try compare([c, d, "--fail-on", "rps:-5%"])
+        #expect(within.status == 2 && within.stderr.contains("with 1 + 1 repetitions"), "\(within.stderr)")
     }
 
     @Test func errorsAreCountsJudgedWithoutATest() throws {
@@ -129,12 +161,12 @@ import Testing
     @Test func badInputExits2WithTheReason() throws {
         let folder = try TemporaryFolder()
         let (a, b) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady), in: folder)
-        try "{\"schema\": \"stackbench.run/1\", \"cells\": [".write(toFile: b + "/result.json", atomically: true, encoding: .utf8)
+        try "{\"schema\": \"stackbench.run/2\", \"cells\": [".write(toFile: b + "/result.json", atomically: true, encoding: .utf8)
         let corrupt = try compare([a, b])
         #expect(corrupt.status == 2 && corrupt.stderr.contains("result.json: not JSON"), "\(corrupt.stderr)")
         try "{\"schema\": \"stackbench.run/9\"}".write(toFile: b + "/result.json", atomically: true, encoding: .utf8)
         let future = try compare([a, b])
-        #expect(future.status == 2 && future.stderr.contains("schema \"stackbench.run/9\": this stackbench reads \"stackbench.run/1\""), "\(future.stderr)")
+        #expect(future.status == 2 && future.stderr.contains("schema \"stackbench.run/9\": this stackbench reads \"stackbench.run/2\""), "\(future.stderr)")
         let missing = try compare([a, folder.file("nope")])
         #expect(missing.status == 2 && missing.stderr.contains("nope: no such file or folder"), "\(missing.stderr)")
         let one = try compare([a])

@@ -80,6 +80,7 @@ struct CompareCommand: ParsableCommand {
         for line in verdict.verdict.ignored { FileHandle.standardError.write(Data("gate: ignored: \(line)\n".utf8)) }
         for failure in verdict.verdict.failures { FileHandle.standardError.write(Data("gate: FAIL: \(failure)\n".utf8)) }
         for problem in verdict.verdict.problems { FileHandle.standardError.write(Data("gate: cannot judge: \(problem)\n".utf8)) }
+        for line in verdict.verdict.sensitivity { FileHandle.standardError.write(Data("gate: sensitivity: \(line)\n".utf8)) }
         if verdict.verdict.exitStatus == 0 {
             FileHandle.standardError.write(Data("gate: passed: \(verdict.verdict.checked) comparison(s) within \(failOn ?? "")\n".utf8))
         }
