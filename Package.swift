@@ -103,7 +103,8 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "LoadEngine", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Results", "Reports", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport", "Compare", "Results"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport", "Compare", "Results",
+                                                          .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
 )
