@@ -174,18 +174,26 @@ extension Comparison {
 /// in the limit's terms: percent of the baseline's median for a relative limit, the metric's unit otherwise.
 struct Power {
     var detectable: Double
-    /// Repetitions of each run that would make the limit detectable; nil beyond 1000.
-    var needed: Int?
+    private let variances: (base: Double, current: Double)
+    /// One unit of the limit in the metric's unit: 1% of the baseline's median for a relative limit.
+    private let scale: Double
+    private let alpha: Double
 
     init?(limit: GateLimit, base: Comparison.Sample, current: Comparison.Sample, alpha: Double) {
-        let (varianceA, varianceB) = (Statistics.variance(base.values), Statistics.variance(current.values))
-        let difference = Statistics.detectableDifference(varianceA: varianceA, countA: base.values.count, varianceB: varianceB,
-                                                         countB: current.values.count, alpha: alpha)
+        variances = (Statistics.variance(base.values), Statistics.variance(current.values))
+        let difference = Statistics.detectableDifference(varianceA: variances.base, countA: base.values.count,
+                                                         varianceB: variances.current, countB: current.values.count, alpha: alpha)
         guard difference.isFinite else { return nil }
-        let scale = limit.relative ? abs(base.median) / 100 : 1
+        scale = limit.relative ? abs(base.median) / 100 : 1
         guard scale > 0 else { return nil }
         detectable = difference / scale
-        needed = Statistics.repetitionsToDetect(limit.limit * scale, varianceA: varianceA, varianceB: varianceB, alpha: alpha)
+        self.alpha = alpha
+    }
+
+    /// Repetitions of each run that would make `limit` detectable; nil beyond 1000. Searched only for a
+    /// comparison that cannot be judged, not for every one.
+    func needed(for limit: GateLimit) -> Int? {
+        Statistics.repetitionsToDetect(limit.limit * scale, varianceA: variances.base, varianceB: variances.current, alpha: alpha)
     }
 
     static func format(_ value: Double, _ limit: GateLimit) -> String {
@@ -195,7 +203,7 @@ struct Power {
     func description(_ limit: GateLimit, _ countA: Int, _ countB: Int) -> String {
         "with \(countA) + \(countB) repetitions the smallest change they could detect is \(Self.format(detectable, limit)) "
             + "(at 80% power), wider than the limit; need about "
-            + (needed.map { "\($0) repetitions of each run" } ?? "more than 1000 repetitions of each run, or a quieter machine")
+            + (needed(for: limit).map { "\($0) repetitions of each run" } ?? "more than 1000 repetitions of each run, or a quieter machine")
     }
 }
 

@@ -14,6 +14,7 @@ extension RunResult {
         let responses = recorders.reduce(0) { $0 + $1.responses }
         let errors = recorders.reduce(0) { $0 + $1.errors }
         let requests = responses + errors
+        let responsesPerSecond = Double(responses) / max(elapsedSeconds, 1e-9)
         let bytes = recorders.reduce(0) { $0 + $1.bytes }
         let statuses = Self.statusCounts { status in recorders.reduce(0) { $0 + $1.statusCounts[status] } }
         var byCategory = Dictionary(uniqueKeysWithValues: ErrorCategory.allCases.map { ($0.rawValue, 0) })
@@ -43,10 +44,9 @@ extension RunResult {
         var intended: Int? = nil
         if let rate {
             intended = requests + unfinished
-            let achieved = Double(responses) / max(elapsedSeconds, 1e-9)
-            if achieved < 0.95 * rate {
+            if responsesPerSecond < 0.95 * rate {
                 warnings.append(String(format: "achieved %.1f req/s, under 95%% of the intended %.1f req/s: "
-                                       + "the server or the connections (-c) could not keep up", achieved, rate))
+                                       + "the server or the connections (-c) could not keep up", responsesPerSecond, rate))
             }
         }
         if requests > 0 && errors == requests {
@@ -61,7 +61,7 @@ extension RunResult {
         config = Config(plan: plan, model: isOpen ? "open" : "closed", rate: rate)
         summary = Summary(requests: requests, responses: responses, errors: errors, non2xx3xx: statuses.non2xx3xx,
                           unfinished: unfinished, elapsedSeconds: elapsedSeconds,
-                          responsesPerSecond: Double(responses) / max(elapsedSeconds, 1e-9), bytes: bytes,
+                          responsesPerSecond: responsesPerSecond, bytes: bytes,
                           bytesPerSecond: Double(bytes) / max(elapsedSeconds, 1e-9), intended: intended)
         latency = LatencySummary(corrected)
         uncorrectedLatency = isOpen ? LatencySummary(uncorrected) : nil

@@ -78,7 +78,7 @@ struct CapacitySearch {
 
     func judge(_ window: ScenarioResult.Repetition, offered: Double) -> ScenarioResult.SearchResult.Step {
         let load = window.load
-        let achieved = Double(load.summary.responses) / max(load.summary.elapsedSeconds, 1e-9)
+        let achieved = load.summary.responsesPerSecond
         let failures = load.summary.errors + load.summary.non2xx3xx
         var reasons = window.windowFlags.filter { $0.kind != .disturbed && $0.kind != .latencyBound }.map { "\($0.kind.rawValue): \($0.detail)" }
         for (key, limit) in search.latency.sorted(by: { $0.key < $1.key }) {

@@ -29,7 +29,7 @@ enum WindowValidity {
                                + ": the window measured the client, not the stack"))
         }
         if let rate = load.config.rate, rate > 0 {
-            let achieved = Double(load.summary.responses) / max(load.summary.elapsedSeconds, 1e-9)
+            let achieved = load.summary.responsesPerSecond
             if achieved < 0.95 * rate {
                 flags.append(.init(kind: .underDelivered, detail: String(format: "%.0f req/s achieved of %.0f intended (%.0f%%)", achieved, rate, achieved / rate * 100)))
             }
