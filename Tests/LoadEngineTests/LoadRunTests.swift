@@ -21,7 +21,9 @@ import Testing
         plan.warmupNanoseconds = 200_000_000
         let result = try LoadRun.run(plan)
         let p50 = try #require(result.latency.percentiles["50"])
-        #expect(abs(p50 - 20_000) <= 1_000, "p50 \(p50) us should be within 1 ms of 20 ms")
+        // The delay is a floor; a busy CI machine adds scheduling lateness on top (1.02 ms seen), so the ceiling is
+        // generous: what it catches is a median that is not the server's delay at all.
+        #expect((19_900...25_000).contains(p50), "p50 \(p50) us should show the server's 20 ms delay")
         #expect(result.latency.min >= 19_900, "no response can beat the server's 20 ms delay")
         #expect(result.summary.errors == 0)
         #expect(result.statusCodes["200"] == result.summary.requests)
