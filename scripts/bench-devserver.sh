@@ -2,8 +2,8 @@
 # Benchmark (not a test): Django's runserver (Debian python3-django) against `stackbench runserver`, each serving a
 # /hello view answering "hello\n" as text/plain. The server on core 1 (`--noreload`: one process), `stackbench load`
 # on core 0, the same connections and duration, the two servers interleaved ROUNDS times, one at a time.
-# Prints per run: req/s, p50, p99, server CPU share and server CPU per request; then the medians and the
-# stackbench/Django ratios.
+# Prints per run: req/s, p50, p99, server CPU share, server CPU per request and the client's CPU share (a run whose
+# client was over 90% busy is void and left out); then the medians of the valid runs and the stackbench/Django ratios.
 #   CONNECTIONS=8 DURATION=10 ROUNDS=3 KEEPALIVE=1 scripts/bench-devserver.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,13 +83,16 @@ if bad:
 # The server's CPU over warm-up + window; the window dominates, and the share is of the window's length.
 cpu = (after - before) / ticks
 window = s["elapsedSeconds"]
+client = result["clientCPU"]["shareOfCores"]
+verdict = "void(client>90%)" if client > 0.90 else "ok"
 print(f"{name} {rnd} {s['responsesPerSecond']:.1f} {result['latencyMicroseconds']['percentiles']['50'] / 1000:.3f} "
-      f"{result['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} {cpu / (window + 1):.2f} {cpu * 1e6 / s['requests']:.1f}")
+      f"{result['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} {cpu / (window + 1):.2f} {cpu * 1e6 / s['requests']:.1f} "
+      f"{client * 100:.0f}% {verdict}")
 PY
 }
 
 echo "/hello on core 1, stackbench load on core 0, c=$connections, ${seconds}s (+1s warm-up), keep-alive=$keepalive, $rounds rounds"
-echo "server round req/s p50_ms p99_ms server_cpu_share server_cpu_us/req"
+echo "server round req/s p50_ms p99_ms server_cpu_share server_cpu_us/req client_cpu verdict"
 : > "$work/runs"
 for round in $(seq "$rounds"); do
     run django "$round" | tee -a "$work/runs"
@@ -98,14 +101,24 @@ done
 
 python3 - "$work/runs" <<'PY'
 import statistics, sys
-by = {}
-for name, _, rps, p50, p99, share, per in (line.split() for line in open(sys.argv[1])):
-    by.setdefault(name, []).append((float(rps), float(p50), float(p99), float(share), float(per)))
-med = {name: [statistics.median(column) for column in zip(*rows)] for name, rows in by.items()}
-print("\nmedians           req/s    p50_ms   p99_ms  cpu_share  cpu_us/req")
+by, void = {}, {}
+for name, _, rps, p50, p99, share, per, _, verdict in (line.split() for line in open(sys.argv[1])):
+    by.setdefault(name, [])
+    if verdict != "ok":
+        void[name] = void.get(name, 0) + 1  # the client was the bottleneck: says nothing about the server
+        continue
+    by[name].append((float(rps), float(p50), float(p99), float(share), float(per)))
+med = {name: [statistics.median(column) for column in zip(*rows)] for name, rows in by.items() if rows}
+print("\nmedians of the valid runs  req/s    p50_ms   p99_ms  cpu_share  cpu_us/req  (void runs)")
 for name in ("django", "stackbench"):
+    if name not in med:
+        print(f"  {name:<12} every run void: the client was the bottleneck")
+        continue
     rps, p50, p99, share, per = med[name]
-    print(f"  {name:<12} {rps:>9.1f} {p50:>9.3f} {p99:>8.3f} {share:>9.2f} {per:>10.1f}")
-d, s = med["django"], med["stackbench"]
-print(f"\nstackbench/django: req/s {s[0] / d[0]:.2f}x, p99 {s[2] / d[2]:.3f}x, server CPU per request {s[4] / d[4]:.3f}x")
+    print(f"  {name:<12} {rps:>9.1f} {p50:>9.3f} {p99:>8.3f} {share:>9.2f} {per:>10.1f}  ({void.get(name, 0)})")
+if "django" in med and "stackbench" in med:
+    d, s = med["django"], med["stackbench"]
+    print(f"\nstackbench/django: req/s {s[0] / d[0]:.2f}x, p99 {s[2] / d[2]:.3f}x, server CPU per request {s[4] / d[4]:.3f}x")
+else:
+    print("\nstackbench/django: void (no valid run on one side)")
 PY

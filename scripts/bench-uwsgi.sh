@@ -2,7 +2,8 @@
 # Benchmark (not a test): nginx -> `stackbench uwsgi` (the teacher app's /hello) against nginx -> Debian's uWSGI
 # with a plain Python WSGI hello app, the same workers and threads, both over a unix socket with uwsgi_pass.
 # nginx and both pools on core 1, `stackbench load` on core 0; the two stacks loaded in turn, ROUNDS times.
-# Prints per run req/s, p50, p99 and the server side's CPU per request; then medians and the stackbench/uWSGI ratio.
+# Prints per run req/s, p50, p99, the server side's CPU per request and the client's CPU share (a run whose client
+# was over 90% busy is void and left out); then medians of the valid runs and the stackbench/uWSGI ratio.
 #   WORKERS=2 THREADS=2 CONNECTIONS=32 DURATION=10 ROUNDS=3 scripts/bench-uwsgi.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -108,13 +109,16 @@ if bad:
 cpu = (after - before) / ticks  # all of core 1 (nginx + the pool) over warm-up + window
 pool = (pool_after - pool_before) / ticks  # the pool's own processes
 requests = s["requests"] * (s["elapsedSeconds"] + 1) / s["elapsedSeconds"]  # the warm-up second served too
+client = r["clientCPU"]["shareOfCores"]
+verdict = "void(client>90%)" if client > 0.90 else "ok"
 print(f"{name} {rnd} {s['responsesPerSecond']:.1f} {r['latencyMicroseconds']['percentiles']['50'] / 1000:.3f} "
-      f"{r['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} {cpu * 1e6 / requests:.1f} {pool * 1e6 / requests:.1f}")
+      f"{r['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} {cpu * 1e6 / requests:.1f} {pool * 1e6 / requests:.1f} "
+      f"{client * 100:.0f}% {verdict}")
 PY
 }
 
 echo "nginx + pool on core 1 (workers=$workers threads=$threads), stackbench load on core 0, c=$connections, ${seconds}s, $rounds rounds"
-echo "stack round req/s p50_ms p99_ms core1_cpu_us/req pool_cpu_us/req"
+echo "stack round req/s p50_ms p99_ms core1_cpu_us/req pool_cpu_us/req client_cpu verdict"
 : > "$work/runs"
 for round in $(seq "$rounds"); do
     run uwsgi "$ref_port" "$round" "$work/ref.pid" | tee -a "$work/runs"
@@ -122,14 +126,23 @@ for round in $(seq "$rounds"); do
 done
 python3 - "$work/runs" <<'PY'
 import statistics, sys
-by = {}
-for name, _, rps, p50, p99, per, pool in (line.split() for line in open(sys.argv[1])):
-    by.setdefault(name, []).append((float(rps), float(p50), float(p99), float(per), float(pool)))
-med = {name: [statistics.median(c) for c in zip(*rows)] for name, rows in by.items()}
-print("\nmedians            req/s    p50_ms   p99_ms  core1_cpu_us/req  pool_cpu_us/req")
+by, void = {}, {}
+for name, _, rps, p50, p99, per, pool, _, verdict in (line.split() for line in open(sys.argv[1])):
+    by.setdefault(name, [])
+    if verdict != "ok":
+        void[name] = void.get(name, 0) + 1  # the client was the bottleneck: says nothing about the pool
+        continue
+    by[name].append((float(rps), float(p50), float(p99), float(per), float(pool)))
+med = {name: [statistics.median(c) for c in zip(*rows)] for name, rows in by.items() if rows}
+print("\nmedians of the valid runs  req/s    p50_ms   p99_ms  core1_cpu_us/req  pool_cpu_us/req  (void runs)")
 for name in ("uwsgi", "stackbench"):
+    if name not in med:
+        print(f"  {name:<12} every run void: the client was the bottleneck")
+        continue
     rps, p50, p99, per, pool = med[name]
-    print(f"  {name:<12} {rps:>9.1f} {p50:>9.3f} {p99:>8.3f} {per:>12.1f} {pool:>16.1f}")
+    print(f"  {name:<12} {rps:>9.1f} {p50:>9.3f} {p99:>8.3f} {per:>12.1f} {pool:>16.1f}  ({void.get(name, 0)})")
+if "uwsgi" not in med or "stackbench" not in med:
+    sys.exit("\nstackbench/uWSGI: void (no valid run on one side)")
 u, s = med["uwsgi"], med["stackbench"]
 print(f"\nstackbench/uWSGI: req/s {s[0] / u[0]:.2f}x (goal >= 2x), p99 {s[2] / u[2]:.2f}x, "
       f"core-1 CPU per request {s[3] / u[3]:.2f}x, pool CPU per request {s[4] / u[4]:.2f}x")

@@ -23,6 +23,16 @@ public struct CPUSet: Sendable, Equatable, CustomStringConvertible {
         cpus = result.sorted()
     }
 
+    /// The CPUs the calling thread may run on now (what `taskset` or a parent's pinning allows).
+    public static func currentAffinity() -> CPUSet {
+        var buffer = [Int32](repeating: 0, count: 1024)
+        let count = buffer.withUnsafeMutableBufferPointer { sb_current_affinity($0.baseAddress, Int32($0.count)) }
+        guard count > 0 else { return CPUSet(uncheckedCPUs: Array(0..<ProcessInfo.processInfo.activeProcessorCount)) }
+        return CPUSet(uncheckedCPUs: buffer[0..<Int(count)].map(Int.init))
+    }
+
+    private init(uncheckedCPUs: [Int]) { cpus = uncheckedCPUs }
+
     public var description: String { cpus.map(String.init).joined(separator: ",") }
 
     /// Pins the calling thread to these CPUs (sched_setaffinity on the caller).

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// User and system CPU time of this process, from getrusage(RUSAGE_SELF).
@@ -22,6 +23,14 @@ public struct CPUUsage: Sendable, Equatable {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func micros(_ t: timeval) -> UInt64 { UInt64(t.tv_sec) * 1_000_000 + UInt64(t.tv_usec) }
         return CPUUsage(userMicroseconds: micros(usage.ru_utime), systemMicroseconds: micros(usage.ru_stime))
+    }
+
+    /// The calling thread's own CPU use so far.
+    public static func currentThread() -> CPUUsage {
+        var user: UInt64 = 0
+        var system: UInt64 = 0
+        sb_thread_cpu_micros(&user, &system)
+        return CPUUsage(userMicroseconds: user, systemMicroseconds: system)
     }
 
     /// The CPU time spent between `earlier` and `self`.

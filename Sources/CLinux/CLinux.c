@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
 #include <errno.h>
+#include <stdatomic.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <time.h>
+#include <sys/resource.h>
 
 int sb_pin_current_thread(const int *cpus, int count) {
     cpu_set_t set;
@@ -27,6 +29,23 @@ int sb_pin_current_thread(const int *cpus, int count) {
         if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE) CPU_SET(cpus[i], &set);
     }
     return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
+}
+
+int sb_current_affinity(int *cpus, int max) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    int count = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && count < max; cpu++) {
+        if (CPU_ISSET(cpu, &set)) cpus[count++] = cpu;
+    }
+    return count;
+}
+
+void sb_thread_cpu_micros(unsigned long long *user, unsigned long long *system) {
+    struct rusage usage;
+    if (getrusage(RUSAGE_THREAD, &usage) != 0) { *user = 0; *system = 0; return; }
+    *user = (unsigned long long)usage.ru_utime.tv_sec * 1000000ULL + (unsigned long long)usage.ru_utime.tv_usec;
+    *system = (unsigned long long)usage.ru_stime.tv_sec * 1000000ULL + (unsigned long long)usage.ru_stime.tv_usec;
 }
 
 int sb_epoll_set(int epfd, int op, int fd, unsigned int events) {
@@ -40,7 +59,18 @@ int sb_epoll_wait(int epfd, int *fds, unsigned int *events, int max, long long t
     struct epoll_event ready[256];
     struct timespec timeout = { (time_t)(timeout_ns / 1000000000LL), (long)(timeout_ns % 1000000000LL) };
     if (max > 256) max = 256;
-    int n = epoll_pwait2(epfd, ready, max, timeout_ns < 0 ? NULL : &timeout, NULL);
+    /* epoll_pwait2 (Linux 5.11) sleeps to the nanosecond; where the kernel (or valgrind) lacks it, epoll_wait
+       with the timeout rounded up to a millisecond, so that a short wait never becomes a busy loop. */
+    static _Atomic int lacks_pwait2 = 0;
+    int n = -1;
+    if (!lacks_pwait2) {
+        n = epoll_pwait2(epfd, ready, max, timeout_ns < 0 ? NULL : &timeout, NULL);
+        if (n < 0 && errno == ENOSYS) lacks_pwait2 = 1;
+    }
+    if (lacks_pwait2) {
+        long long ms = timeout_ns < 0 ? -1 : (timeout_ns + 999999LL) / 1000000LL;
+        n = epoll_wait(epfd, ready, max, ms > 2147483647LL ? 2147483647 : (int)ms);
+    }
     for (int i = 0; i < n; i++) {
         fds[i] = ready[i].data.fd;
         events[i] = ready[i].events;

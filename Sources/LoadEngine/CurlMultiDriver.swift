@@ -68,6 +68,7 @@ final class CurlMultiDriver {
         /// Thread `index`'s part of `total` spread over the threads as evenly as whole numbers allow.
         func part(of total: Int) -> Int { total / plan.threads + (index < total % plan.threads ? 1 : 0) }
         slotCount = part(of: plan.connections)
+        recorder.connections = slotCount
         if case .count(let total) = plan.stop {
             share = part(of: total)
         } else {
@@ -127,6 +128,9 @@ final class CurlMultiDriver {
         while true {
             let now = monotonicNanoseconds()
             if now >= timeline.end || stopFlag.load(ordering: .relaxed) { break }
+            if recorder.cpuAtMeasureStart == nil && now >= timeline.measureStart {
+                recorder.cpuAtMeasureStart = .currentThread()
+            }
             if interval > 0 { issueDue(now: now) }
             if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)) { break }
             let ready = sb_epoll_wait(events.pointee.registry.epoll, readyFds, readyEvents, 64,
@@ -147,6 +151,7 @@ final class CurlMultiDriver {
             drainCompletions()
         }
         recordUnfinished(at: min(monotonicNanoseconds(), timeline.end))
+        recorder.cpuAtEnd = .currentThread()
     }
 
     /// Whether a request intended at `intended` may still be sent: inside the window and within the count.

@@ -77,6 +77,13 @@ extension RunResult {
         histogram = EncodedHistogram(corrected)
         uncorrectedHistogram = isOpen ? EncodedHistogram(uncorrected) : nil
         perRequest = Self.breakdown(plan: plan, recorders: recorders, elapsedSeconds: elapsedSeconds)
+        perThread = recorders.map { recorder in
+            let end = recorder.cpuAtEnd ?? CPUUsage(userMicroseconds: 0, systemMicroseconds: 0)
+            let seconds = Double(end.since(recorder.cpuAtMeasureStart ?? end).totalMicroseconds) / 1e6
+            return ThreadBalance(connections: recorder.connections, responses: recorder.responses,
+                                 errors: recorder.errors, cpuSeconds: seconds,
+                                 shareOfCore: seconds / max(elapsedSeconds, 1e-9))
+        }
         self.warnings = warnings
     }
 

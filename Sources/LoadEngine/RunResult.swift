@@ -29,19 +29,22 @@ public struct RunResult: Codable, Sendable {
     public var uncorrectedHistogram: EncodedHistogram?
     /// Each request of the mix on its own, in `config.requests` order; nil when the load had one request.
     public var perRequest: [RequestBreakdown]?
+    /// Each client thread's connections, responses and CPU: whether the load was spread evenly (absent before
+    /// it was recorded).
+    public var perThread: [ThreadBalance]?
     /// Things a reader must know before trusting the numbers, one sentence each.
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
         case schema, startedAt, config, summary, statusCodes, statusClasses, errors, clientCPU, perSecond, perRequest,
-             warnings
+             perThread, warnings
         case latency = "latencyMicroseconds"
         case uncorrectedLatency = "uncorrectedLatencyMicroseconds"
         case histogram = "latencyHistogramMicroseconds"
         case uncorrectedHistogram = "uncorrectedLatencyHistogramMicroseconds"
     }
 
-    public init(startedAt: String, config: Config, summary: Summary, latency: LatencySummary, uncorrectedLatency: LatencySummary? = nil, statusCodes: [String: Int], statusClasses: [String: Int], errors: ErrorCounts, clientCPU: ClientCPU, perSecond: [SecondSample], histogram: EncodedHistogram, uncorrectedHistogram: EncodedHistogram? = nil, perRequest: [RequestBreakdown]? = nil, warnings: [String]) {
+    public init(startedAt: String, config: Config, summary: Summary, latency: LatencySummary, uncorrectedLatency: LatencySummary? = nil, statusCodes: [String: Int], statusClasses: [String: Int], errors: ErrorCounts, clientCPU: ClientCPU, perSecond: [SecondSample], histogram: EncodedHistogram, uncorrectedHistogram: EncodedHistogram? = nil, perRequest: [RequestBreakdown]? = nil, perThread: [ThreadBalance]? = nil, warnings: [String]) {
         self.startedAt = startedAt
         self.config = config
         self.summary = summary
@@ -55,6 +58,7 @@ public struct RunResult: Codable, Sendable {
         self.histogram = histogram
         self.uncorrectedHistogram = uncorrectedHistogram
         self.perRequest = perRequest
+        self.perThread = perThread
         self.warnings = warnings
     }
 
@@ -179,6 +183,24 @@ public struct RunResult: Codable, Sendable {
             self.byCategory = byCategory
             self.byCurlCode = byCurlCode
             self.curlMessages = curlMessages
+        }
+    }
+
+    /// One client thread's part of the load.
+    public struct ThreadBalance: Codable, Sendable, Equatable {
+        public var connections: Int
+        public var responses: Int
+        public var errors: Int
+        /// The thread's own CPU time (user + system) over the measured window, and its share of one core.
+        public var cpuSeconds: Double
+        public var shareOfCore: Double
+
+        public init(connections: Int, responses: Int, errors: Int, cpuSeconds: Double, shareOfCore: Double) {
+            self.connections = connections
+            self.responses = responses
+            self.errors = errors
+            self.cpuSeconds = cpuSeconds
+            self.shareOfCore = shareOfCore
         }
     }
 

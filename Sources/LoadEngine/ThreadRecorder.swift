@@ -1,3 +1,4 @@
+import BenchSupport
 import Histogram
 
 /// What one client thread records, touched by that thread only and merged once at the end (as wrk's stats.c).
@@ -33,6 +34,11 @@ final class ThreadRecorder {
     var seconds: [SecondBucket] = []
     /// One per request of the mix, when it has more than one.
     var perTemplate: [TemplateCounts]
+    /// This thread's connections, and its own CPU time over the measured window (set when the window opens and
+    /// when the thread ends), for the per-thread balance.
+    var connections = 0
+    var cpuAtMeasureStart: CPUUsage?
+    var cpuAtEnd: CPUUsage?
 
     /// One second of the measured window, by completion time.
     struct SecondBucket {

@@ -11,7 +11,6 @@ struct LoadOptions {
     func plan() throws -> LoadPlan {
         var plan = LoadPlan(requests: try requests())
         plan.connections = command.connections
-        plan.threads = command.threads
         plan.unixSocketPath = command.unixSocket
         plan.keepAlive = !command.noKeepalive
         plan.verifyPeer = !command.insecure
@@ -28,9 +27,21 @@ struct LoadOptions {
             plan.schedule = .open(requestsPerSecond: rate)
         }
         if let text = command.cpus { plan.cpus = try CPUSet(parsing: text) }
+        plan.threads = try threads(cpus: plan.cpus)
         if let json = command.json { try checkWritable(json) }
         try plan.validate()
         return plan
+    }
+
+    /// `-t N`, or `-t auto`: a thread per CPU the client may use, never more than the connections.
+    private func threads(cpus: CPUSet?) throws -> Int {
+        if command.threads == "auto" {
+            return max(1, min(command.connections, (cpus ?? CPUSet.currentAffinity()).cpus.count))
+        }
+        guard let n = Int(command.threads) else {
+            throw FlagError("-t/--threads", "must be a whole number or auto, got \"\(command.threads)\"")
+        }
+        return n  // the plan's validation bounds it
     }
 
     private func requests() throws -> [RequestSpec] {

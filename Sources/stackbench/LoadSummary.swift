@@ -40,6 +40,10 @@ struct LoadSummary {
         lines.append(String(format: "  Client CPU:   %.2fs user + %.2fs sys, %.0f%% of %d core(s), %.2f us/request",
                             cpu.userSeconds, cpu.systemSeconds, cpu.shareOfCores * 100, cpu.cores,
                             cpu.microsecondsPerRequest))
+        if let threads = result.perThread, threads.count > 1 {
+            let parts = threads.map { String(format: "%d resp %.0f%%", $0.responses, $0.shareOfCore * 100) }
+            lines.append("  Per thread:   " + parts.joined(separator: ", ") + " (responses, CPU share of a core)")
+        }
         lines += result.warnings.map { "  WARNING: \($0)" }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -23,6 +23,7 @@ import Testing
         (["http://127.0.0.1:1/", "-c=-5"], "-c/--connections must be > 0, got -5"),
         (["http://127.0.0.1:1/", "-c", "many"], "-c"),
         (["http://127.0.0.1:1/", "-t", "0"], "-t/--threads must be > 0"),
+        (["http://127.0.0.1:1/", "-t", "many"], "-t/--threads must be a whole number or auto, got \"many\""),
         (["http://127.0.0.1:1/", "--bogus"], "--bogus"),
         (["http://127.0.0.1:1/", "--body-file", "/nonexistent/body.json"], "--body-file file \"/nonexistent/body.json\" does not exist"),
         (["http://127.0.0.1:1/", "--body-file", "/"], "--body-file file \"/\" cannot be read"),
@@ -185,6 +186,26 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("2 threads and 4 connections") && result.stdout.contains("Responses:    40 in"),
                 "\(result.stdout)")
+    }
+
+    /// `-t auto` takes a thread per CPU the client may use (here the --cpus list), and the JSON shows how the
+    /// responses and the CPU were spread over the threads.
+    @Test func threadsAutoTakesEveryPinnedCPUAndShowsTheBalance() throws {
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let cpus = min(ProcessInfo.processInfo.activeProcessorCount, 2)
+        let result = try Self.load([server.url(), "-t", "auto", "--cpus", "0-\(cpus - 1)", "-c", "4", "-n", "400",
+                                    "--json", "-"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((json["config"] as? [String: Any])?["threads"] as? Int == cpus)
+        let threads = try #require(json["perThread"] as? [[String: Any]])
+        #expect(threads.count == cpus)
+        #expect(threads.reduce(0) { $0 + ($1["responses"] as? Int ?? 0) } == 400, "\(threads)")
+        #expect(threads.reduce(0) { $0 + ($1["connections"] as? Int ?? 0) } == 4, "\(threads)")
+        #expect(threads.allSatisfy { ($0["cpuSeconds"] as? Double ?? -1) >= 0 }, "\(threads)")
+        let one = try Self.load([server.url(), "-t", "auto", "--cpus", "0", "-c", "4", "-n", "40"])
+        #expect(one.status == 0 && one.stdout.contains("1 threads and 4 connections"), "\(one.stdout)\(one.stderr)")
     }
 
     /// A closed port next to a live URL: the rate and the latency are the live URL's responses only, the failures

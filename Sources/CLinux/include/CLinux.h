@@ -1,6 +1,6 @@
 /// CLinux: the few Linux calls Swift cannot reach directly.
 ///
-/// Owns: CPU pinning (sched_setaffinity needs _GNU_SOURCE and the CPU_SET macros) and epoll without glibc's
+/// Owns: CPU pinning and affinity (sched_setaffinity needs _GNU_SOURCE and the CPU_SET macros), a thread's own CPU time, and epoll without glibc's
 /// packed `struct epoll_event`, accept4 and O_TMPFILE (GNU extensions), robust process-shared mutexes,
 /// memfd shared memory, and posix_spawn with inherited descriptors. Must not: hold state or policy; each function forwards to the kernel.
 #ifndef STACKBENCH_CLINUX_H
@@ -11,6 +11,13 @@
 
 /* Pins the calling thread to the `count` CPUs listed; returns 0 or an errno value. */
 int sb_pin_current_thread(const int *cpus, int count);
+
+/* Writes the CPUs the calling thread may run on (sched_getaffinity, what taskset set) into `cpus`, at most `max`;
+   returns how many, or -1. */
+int sb_current_affinity(int *cpus, int max);
+
+/* The calling thread's own user and system CPU time so far, microseconds (getrusage RUSAGE_THREAD). */
+void sb_thread_cpu_micros(unsigned long long *user, unsigned long long *system);
 
 /* Registers, changes or removes (`op` = EPOLL_CTL_ADD/MOD/DEL) `fd` for `events`, with data = fd. */
 int sb_epoll_set(int epfd, int op, int fd, unsigned int events);

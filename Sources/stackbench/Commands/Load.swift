@@ -13,7 +13,8 @@ struct Load: ParsableCommand {
     @Argument(help: "http:// or https:// URLs; several are sent in an equal mix, each with its own row.")
     var urls: [String] = []
     @Option(name: .shortAndLong, help: "Concurrent connections.") var connections = 50
-    @Option(name: .shortAndLong, help: "Client threads, one libcurl multi handle each.") var threads = 1
+    @Option(name: .shortAndLong, help: ArgumentHelp("Client threads, one libcurl multi handle each; auto: one per CPU the client may run on (--cpus, else the process's affinity), at most -c.", valueName: "n|auto"))
+    var threads = "1"
     @Option(name: .shortAndLong, help: "Measured duration (10s, 500ms, 2m). (default: 10s, unless -n)") var duration: String?
     @Option(name: [.customShort("n"), .customLong("requests")], help: "Stop after this many requests.")
     var count: Int?
