@@ -116,7 +116,10 @@ final class CurlMultiDriver {
     /// Runs until the window closes, the count is reached or a stop is requested.
     func run() {
         if let cpus = plan.cpus { cpus.pinCurrentThread() }
-        sleepUntil(monotonicNanoseconds: timeline.runStart)
+        // In steps, so that a stop request during a --start-at wait is seen.
+        while monotonicNanoseconds() < timeline.runStart && !stopFlag.load(ordering: .relaxed) {
+            sleepUntil(monotonicNanoseconds: min(timeline.runStart, monotonicNanoseconds() + 50_000_000))
+        }
         if case .closed = plan.schedule {
             let now = monotonicNanoseconds()
             while let slot = freeSlots.popLast() {

@@ -58,6 +58,11 @@ public struct LoadPlan: Sendable {
     public var warmupNanoseconds: UInt64 = 0
     /// Per-request timeout (connect included).
     public var timeoutNanoseconds: UInt64 = 30_000_000_000
+    /// When sending begins (the warm-up first), on the wall clock, so that agents on several machines start
+    /// together; nil starts at once.
+    public var startAt: Date?
+    /// A name for this load in its result (an agent's host, say), recorded as given.
+    public var tag: String?
     /// Reuse connections (HTTP keep-alive); false opens a new connection per request.
     public var keepAlive: Bool = true
     /// CPUs the client threads are pinned to; nil leaves them where the scheduler puts them.

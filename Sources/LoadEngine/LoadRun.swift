@@ -55,7 +55,9 @@ public final class LoadRun {
             let (sum, overflow) = time.addingReportingOverflow(nanos)
             return overflow ? .max - 1 : min(sum, .max - 1)
         }
-        let runStart = monotonicNanoseconds() + 5_000_000
+        // At --start-at: the wall clock's distance to it, on the monotonic clock (which NTP does not step).
+        let wait = plan.startAt.map { max(0, $0.timeIntervalSinceNow) } ?? 0
+        let runStart = monotonicNanoseconds() + max(5_000_000, UInt64(min(wait, 1e9) * 1e9))
         let measureStart = later(runStart, by: plan.warmupNanoseconds)
         let end: UInt64
         switch plan.stop {
@@ -82,6 +84,12 @@ public final class LoadRun {
     public var elapsedSeconds: Double {
         guard let timeline else { return 0 }
         return (Double(monotonicNanoseconds()) - Double(timeline.measureStart)) / 1e9
+    }
+
+    /// Seconds until sending begins (a --start-at wait); 0 once it has.
+    public var secondsUntilSending: Double {
+        guard let timeline else { return 0 }
+        return max(0, (Double(timeline.runStart) - Double(monotonicNanoseconds())) / 1e9)
     }
 
     /// Asks every client thread to stop now (e.g. on Ctrl-C); `wait()` then returns what was measured so far.

@@ -57,7 +57,8 @@ extension RunResult {
                                    responses))
         }
 
-        self.startedAt = ISO8601DateFormatter().string(from: startedAt)
+        self.startedAt = RunResult.formatTime(startedAt)
+        tag = plan.tag
         config = Config(plan: plan, model: isOpen ? "open" : "closed", rate: rate)
         summary = Summary(requests: requests, responses: responses, errors: errors, non2xx3xx: statuses.non2xx3xx,
                           unfinished: unfinished, elapsedSeconds: elapsedSeconds,
@@ -171,4 +172,25 @@ extension RunResult.Config {
         insecure = plan.verifyPeer ? nil : true
         caCertificate = plan.caCertificatePath
     }
+}
+
+extension RunResult {
+    /// ISO 8601 in UTC with milliseconds, as `startedAt` is written.
+    public static func formatTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// Reads an RFC 3339 time, with or without fractional seconds; nil when it is not one.
+    public static func parseTime(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    /// When the measured window began, from `startedAt`.
+    public var startDate: Date? { Self.parseTime(startedAt) }
 }

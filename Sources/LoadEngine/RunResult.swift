@@ -9,8 +9,10 @@ public struct RunResult: Codable, Sendable {
     public static let currentSchema = "stackbench.load/2"
 
     public var schema = RunResult.currentSchema
-    /// When the measured window began (ISO 8601, UTC).
+    /// When the measured window began (ISO 8601, UTC, to the millisecond).
     public var startedAt: String
+    /// `--tag`: a name for this load (an agent's host), as given.
+    public var tag: String?
     public var config: Config
     public var summary: Summary
     /// From the intended send time in the open model; from the actual send time in the closed one.
@@ -32,12 +34,14 @@ public struct RunResult: Codable, Sendable {
     /// Each client thread's connections, responses and CPU: whether the load was spread evenly (absent before
     /// it was recorded).
     public var perThread: [ThreadBalance]?
+    /// A merged result (`stackbench merge`): each agent's part, with its own client CPU and warnings.
+    public var agents: [AgentPart]?
     /// Things a reader must know before trusting the numbers, one sentence each.
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case schema, startedAt, config, summary, statusCodes, statusClasses, errors, clientCPU, perSecond, perRequest,
-             perThread, warnings
+        case schema, startedAt, tag, config, summary, statusCodes, statusClasses, errors, clientCPU, perSecond, perRequest,
+             perThread, agents, warnings
         case latency = "latencyMicroseconds"
         case uncorrectedLatency = "uncorrectedLatencyMicroseconds"
         case histogram = "latencyHistogramMicroseconds"

@@ -28,9 +28,33 @@ struct LoadOptions {
         }
         if let text = command.cpus { plan.cpus = try CPUSet(parsing: text) }
         plan.threads = try threads(cpus: plan.cpus)
+        plan.startAt = try command.startAt.map(Self.startTime)
+        plan.tag = command.tag
         if let json = command.json { try checkWritable(json) }
         try plan.validate()
         return plan
+    }
+
+    /// `--start-at`: epoch seconds (fractions allowed) or RFC 3339; at most a second in the past (clocks of agents
+    /// started by one command differ by that much), at most a day ahead (a mistyped date, not a plan).
+    static func startTime(_ text: String) throws -> Date {
+        let date: Date
+        if let seconds = Double(text), seconds.isFinite {
+            date = Date(timeIntervalSince1970: seconds)
+        } else if let parsed = RunResult.parseTime(text) {
+            date = parsed
+        } else {
+            throw FlagError("--start-at", "must be epoch seconds or an RFC 3339 time such as 2026-12-02T17:00:00Z, got \"\(text)\"")
+        }
+        let ahead = date.timeIntervalSinceNow
+        guard ahead >= -1 else {
+            throw FlagError("--start-at", String(format: "is %.1f s in the past (%@; now %@)", -ahead,
+                                                  RunResult.formatTime(date), RunResult.formatTime(Date())))
+        }
+        guard ahead <= 86_400 else {
+            throw FlagError("--start-at", String(format: "is %.0f s ahead, more than a day (%@)", ahead, RunResult.formatTime(date)))
+        }
+        return date
     }
 
     /// `-t N`, or `-t auto`: a thread per CPU the client may use, never more than the connections.

@@ -36,7 +36,9 @@ struct LoadProgress {
             let requests = run.progress.responses
             let rate = Double(requests - lastRequests) / (Double(now - lastTime) / 1e9)
             let elapsed = run.elapsedSeconds
-            let clock = elapsed < 0 ? String(format: "warm-up %.1fs", -elapsed)
+            let wait = run.secondsUntilSending
+            let clock = wait > 0 ? String(format: "starts in %.1fs", wait)
+                : elapsed < 0 ? String(format: "warm-up %.1fs", -elapsed)
                 : total.map { String(format: "%.1fs/%.0fs", elapsed, $0) } ?? String(format: "%.1fs", elapsed)
             let line = "\(clock)  \(requests) responses  \(Units.formatCount(rate)) req/s  \(run.progress.errors) errors"
             FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))

@@ -41,8 +41,8 @@ struct LoadSummary {
                             cpu.userSeconds, cpu.systemSeconds, cpu.shareOfCores * 100, cpu.cores,
                             cpu.microsecondsPerRequest))
         if let threads = result.perThread, threads.count > 1 {
-            let parts = threads.map { String(format: "%d resp %.0f%%", $0.responses, $0.shareOfCore * 100) }
-            lines.append("  Per thread:   " + parts.joined(separator: ", ") + " (responses, CPU share of a core)")
+            let parts = threads.map { String(format: "%d (%.0f%% CPU)", $0.responses, $0.shareOfCore * 100) }
+            lines.append("  Per thread:   " + parts.joined(separator: ", ") + " responses")
         }
         lines += result.warnings.map { "  WARNING: \($0)" }
         return lines.joined(separator: "\n") + "\n"

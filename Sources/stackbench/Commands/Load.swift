@@ -31,6 +31,9 @@ struct Load: ParsableCommand {
     @Option(help: "Load before the measured window, not recorded.") var warmup = "0s"
     @Option(help: "Pin the client threads to these CPUs (0, 0-1, 0,2).") var cpus: String?
     @Option(help: "Write the result as JSON to this file; - for standard output (the summary then goes to stderr).") var json: String?
+    @Option(help: ArgumentHelp("Start sending at this time (epoch seconds, or RFC 3339 such as 2026-12-02T17:00:00Z), so that agents on several machines start together; a time more than 1 s past is refused.", valueName: "time"))
+    var startAt: String?
+    @Option(help: "A name for this load, recorded in the JSON (an agent's host, say).") var tag: String?
     @Flag(help: "Accepted for wrk's users: the latency percentiles are always printed.") var latency = false
     @Flag(help: "Open a new connection for every request.") var noKeepalive = false
     @Flag(name: [.customShort("k"), .long], help: "https: do not verify the server's certificate or name (self-signed servers), as curl -k.")
@@ -46,6 +49,7 @@ struct Load: ParsableCommand {
         let say: (String) -> Void = json == "-" ? { FileHandle.standardError.write(Data($0.utf8)) } : { print($0, terminator: ""); fflush(stdout) }
         say("Running \(describeStop(plan.stop)) test @ \(target)\(plan.requests.count > 1 ? " (+\(plan.requests.count - 1) more)" : "")\n")
         say("  \(plan.threads) threads and \(plan.connections) connections, \(describeSchedule(plan.schedule))\n")
+        if let start = plan.startAt { say("  starting at \(RunResult.formatTime(start))\n") }
         let result = LoadProgress(run: run).runToEnd()
         if let json {
             try ResultFile.write(result, to: json)

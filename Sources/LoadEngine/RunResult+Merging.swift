@@ -1,0 +1,156 @@
+import BenchSupport
+import Foundation
+
+/// Merging the results of several agents that loaded the same server at the same time (`stackbench merge`).
+///
+/// Exact where the results carry what it takes: the latency histograms are added bucket by bucket (so the merged
+/// percentiles are those of every response together, not an average of percentiles), and counts, bytes and rates
+/// are summed. The per-second series is aligned on wall-clock seconds (each result's `startedAt`); its per-second
+/// p50/p99 are the highest of the agents' in that second, a bound, since a second keeps no histogram. Each agent's
+/// client CPU, saturation and warnings stay in `agents`, so a window where one agent was the bottleneck shows it.
+/// `perRequest` is not merged (its latencies are summaries, not histograms); each agent's file keeps it.
+extension RunResult {
+    /// One agent's part of a merged result.
+    public struct AgentPart: Codable, Sendable {
+        /// The file (or name) the part came from.
+        public var source: String
+        public var tag: String?
+        public var startedAt: String
+        public var elapsedSeconds: Double
+        public var responses: Int
+        public var errors: Int
+        public var responsesPerSecond: Double
+        public var clientCPU: ClientCPU
+        public var warnings: [String]
+
+        public var name: String { tag.map { "\($0) (\(source))" } ?? source }
+    }
+
+    /// Merges `parts`, each named by its source (a file path) for the errors and the `agents` list. Throws a
+    /// `FileError` naming the part at fault: another schema, unreadable times or histograms, another model or
+    /// histogram layout, or a window that does not overlap the others'.
+    public static func merge(_ parts: [(source: String, result: RunResult)]) throws -> RunResult {
+        guard let first = parts.first else { throw FlagError("FILE", "at least one result to merge is required") }
+        var starts: [Date] = []
+        var overlap: (from: Date, to: Date)?
+        for (source, result) in parts {
+            guard result.schema == currentSchema else {
+                throw FileError(path: source, problem: "has schema \(result.schema), but merge reads \(currentSchema) "
+                                + "(results of this stackbench version)")
+            }
+            guard let start = result.startDate else {
+                throw FileError(path: source, problem: "startedAt \"\(result.startedAt)\" is not an RFC 3339 time")
+            }
+            let end = start.addingTimeInterval(result.summary.elapsedSeconds)
+            if let window = overlap {
+                guard start < window.to && end > window.from else {
+                    throw FileError(path: source, problem: "its window (\(formatTime(start)) to \(formatTime(end))) "
+                                    + "does not overlap the earlier results' (\(formatTime(window.from)) to "
+                                    + "\(formatTime(window.to))): only loads run together can be merged")
+                }
+                overlap = (max(start, window.from), min(end, window.to))
+            } else {
+                overlap = (start, end)
+            }
+            guard result.config.model == first.result.config.model else {
+                throw FileError(path: source, problem: "is a \(result.config.model)-model load, \(first.source) a "
+                                + "\(first.result.config.model)-model one")
+            }
+            starts.append(start)
+        }
+        let histogram = try mergedHistogram(parts.map { ($0.source, $0.result.histogram) })
+        let uncorrected = try parts.allSatisfy({ $0.result.uncorrectedHistogram != nil })
+            ? mergedHistogram(parts.map { ($0.source, $0.result.uncorrectedHistogram!) }) : nil
+        let earliest = starts.min()!
+        let latestEnd = zip(starts, parts).map { $0.addingTimeInterval($1.result.summary.elapsedSeconds) }.max()!
+        let results = parts.map(\.result)
+        func sum<N: AdditiveArithmetic>(_ value: (RunResult) -> N) -> N { results.reduce(.zero) { $0 + value($1) } }
+
+        var merged = first.result
+        merged.startedAt = formatTime(earliest)
+        merged.tag = nil
+        merged.config.connections = sum { $0.config.connections }
+        merged.config.threads = sum { $0.config.threads }
+        merged.config.rate = results.allSatisfy { $0.config.rate != nil } ? sum { $0.config.rate! } : nil
+        merged.config.cpus = Set(results.map(\.config.cpus)).count == 1 ? first.result.config.cpus : nil
+        let intended = results.allSatisfy { $0.summary.intended != nil } ? sum { $0.summary.intended! } : nil
+        merged.summary = Summary(requests: sum { $0.summary.requests }, responses: sum { $0.summary.responses },
+                                 errors: sum { $0.summary.errors }, non2xx3xx: sum { $0.summary.non2xx3xx },
+                                 unfinished: sum { $0.summary.unfinished },
+                                 elapsedSeconds: latestEnd.timeIntervalSince(earliest),
+                                 responsesPerSecond: sum { $0.summary.responsesPerSecond }, bytes: sum { $0.summary.bytes },
+                                 bytesPerSecond: sum { $0.summary.bytesPerSecond }, intended: intended)
+        merged.histogram = histogram
+        merged.latency = LatencySummary(histogram.decoded()!)
+        merged.uncorrectedHistogram = uncorrected
+        merged.uncorrectedLatency = uncorrected.map { LatencySummary($0.decoded()!) }
+        merged.statusCodes = summed(results.map(\.statusCodes))
+        merged.statusClasses = summed(results.map(\.statusClasses))
+        merged.errors = ErrorCounts(byCategory: summed(results.map(\.errors.byCategory)),
+                                    byCurlCode: summed(results.map(\.errors.byCurlCode)),
+                                    curlMessages: results.reduce(into: [:]) { $0.merge($1.errors.curlMessages) { a, _ in a } })
+        merged.clientCPU = mergedCPU(results)
+        merged.perSecond = alignedSeconds(results, offsets: starts.map { Int($0.timeIntervalSince(earliest).rounded()) })
+        merged.perRequest = nil
+        merged.perThread = results.allSatisfy { $0.perThread != nil } ? results.flatMap { $0.perThread! } : nil
+        merged.agents = parts.flatMap { source, result in
+            result.agents ?? [AgentPart(source: source, tag: result.tag, startedAt: result.startedAt,
+                                        elapsedSeconds: result.summary.elapsedSeconds, responses: result.summary.responses,
+                                        errors: result.summary.errors, responsesPerSecond: result.summary.responsesPerSecond,
+                                        clientCPU: result.clientCPU, warnings: result.warnings)]
+        }
+        merged.warnings = merged.agents!.flatMap { agent in agent.warnings.map { "\(agent.name): \($0)" } }
+        return merged
+    }
+
+    private static func mergedHistogram(_ histograms: [(source: String, histogram: EncodedHistogram)]) throws -> EncodedHistogram {
+        var merged = histograms[0].histogram
+        guard merged.decoded() != nil else {
+            throw FileError(path: histograms[0].source, problem: "its latency histogram is not a valid HdrHistogram")
+        }
+        for (source, histogram) in histograms.dropFirst() {
+            guard let sum = merged.merged(with: histogram) else {
+                throw FileError(path: source, problem: "its latency histogram (\(histogram.lowest)-\(histogram.highest) µs, "
+                                + "\(histogram.significantDigits) digits) cannot be added to the others' "
+                                + "(\(merged.lowest)-\(merged.highest) µs, \(merged.significantDigits) digits)")
+            }
+            merged = sum
+        }
+        return merged
+    }
+
+    private static func summed(_ counts: [[String: Int]]) -> [String: Int] {
+        counts.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) }
+    }
+
+    /// The agents' CPU together: shares weighted by each agent's window and cores; saturated when any agent was.
+    private static func mergedCPU(_ results: [RunResult]) -> ClientCPU {
+        let user = results.reduce(0) { $0 + $1.clientCPU.userSeconds }
+        let system = results.reduce(0) { $0 + $1.clientCPU.systemSeconds }
+        let capacity = results.reduce(0) { $0 + $1.summary.elapsedSeconds * Double($1.clientCPU.cores) }
+        let requests = results.reduce(0) { $0 + $1.summary.requests }
+        return ClientCPU(userSeconds: user, systemSeconds: system, cores: results.reduce(0) { $0 + $1.clientCPU.cores },
+                         shareOfCores: (user + system) / max(capacity, 1e-9),
+                         microsecondsPerRequest: requests > 0 ? (user + system) * 1e6 / Double(requests) : 0,
+                         saturated: results.contains { $0.clientCPU.saturated })
+    }
+
+    /// Each result's second `s` lands in second `s + offset` of the merged series (offset: whole seconds after the
+    /// earliest start). Counts add; p50/p99 are the highest of the agents' in that second.
+    private static func alignedSeconds(_ results: [RunResult], offsets: [Int]) -> [SecondSample] {
+        var seconds: [Int: SecondSample] = [:]
+        for (result, offset) in zip(results, offsets) {
+            for sample in result.perSecond {
+                let second = sample.second + offset
+                var merged = seconds[second] ?? SecondSample(second: second, responses: 0, errors: 0, non2xx3xx: 0, p50: 0, p99: 0)
+                merged.responses += sample.responses
+                merged.errors += sample.errors
+                merged.non2xx3xx += sample.non2xx3xx
+                merged.p50 = max(merged.p50, sample.p50)
+                merged.p99 = max(merged.p99, sample.p99)
+                seconds[second] = merged
+            }
+        }
+        return seconds.keys.sorted().map { seconds[$0]! }
+    }
+}
