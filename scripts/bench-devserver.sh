@@ -99,16 +99,11 @@ for round in $(seq "$rounds"); do
     run stackbench "$round" | tee -a "$work/runs"
 done
 
-python3 - "$work/runs" <<'PY'
-import statistics, sys
-by, void = {}, {}
-for name, _, rps, p50, p99, share, per, _, verdict in (line.split() for line in open(sys.argv[1])):
-    by.setdefault(name, [])
-    if verdict != "ok":
-        void[name] = void.get(name, 0) + 1  # the client was the bottleneck: says nothing about the server
-        continue
-    by[name].append((float(rps), float(p50), float(p99), float(share), float(per)))
-med = {name: [statistics.median(column) for column in zip(*rows)] for name, rows in by.items() if rows}
+python3 - "$work/runs" scripts/lib <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from valid_runs import valid_medians
+med, void = valid_medians(sys.argv[1])  # void: the client was the bottleneck
 print("\nmedians of the valid runs  req/s    p50_ms   p99_ms  cpu_share  cpu_us/req  (void runs)")
 for name in ("django", "stackbench"):
     if name not in med:

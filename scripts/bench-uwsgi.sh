@@ -124,16 +124,11 @@ for round in $(seq "$rounds"); do
     run uwsgi "$ref_port" "$round" "$work/ref.pid" | tee -a "$work/runs"
     run stackbench "$ours_port" "$round" "$work/ours.pid" | tee -a "$work/runs"
 done
-python3 - "$work/runs" <<'PY'
-import statistics, sys
-by, void = {}, {}
-for name, _, rps, p50, p99, per, pool, _, verdict in (line.split() for line in open(sys.argv[1])):
-    by.setdefault(name, [])
-    if verdict != "ok":
-        void[name] = void.get(name, 0) + 1  # the client was the bottleneck: says nothing about the pool
-        continue
-    by[name].append((float(rps), float(p50), float(p99), float(per), float(pool)))
-med = {name: [statistics.median(c) for c in zip(*rows)] for name, rows in by.items() if rows}
+python3 - "$work/runs" scripts/lib <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from valid_runs import valid_medians
+med, void = valid_medians(sys.argv[1])  # void: the client was the bottleneck
 print("\nmedians of the valid runs  req/s    p50_ms   p99_ms  core1_cpu_us/req  pool_cpu_us/req  (void runs)")
 for name in ("uwsgi", "stackbench"):
     if name not in med:

@@ -366,6 +366,10 @@ extension ScenarioResult {
                 return (cell, ratio)
             }
             guard let first = ratios.first else { continue }
+            if let void = clientBoundVoid(a, b, in: ratios) {
+                findings.append("\(question): \(void)")
+                continue
+            }
             if ratios.count == 1, let x = first.0.targets.first(where: { $0.name == a }), let y = first.0.targets.first(where: { $0.name == b }) {
                 // Round by round where both were measured in the same rounds: the interval of the paired ratio.
                 let estimate = RatioEstimate([(y, x)], metric: .rps)
@@ -397,6 +401,30 @@ extension ScenarioResult {
         let caveats = self.caveats
         guard !findings.isEmpty || !caveats.isEmpty else { return nil }
         return Answers(findings: findings, caveats: caveats)
+    }
+
+    /// A comparison of two targets is void when the client was over 90% busy in any window of either: those windows
+    /// measured the load generator. Says in how many windows, and what the ratio as measured still bounds (a floor
+    /// when only the upper target was client-bound: its own rate was higher). Nil when no window was client-bound.
+    private func clientBoundVoid(_ a: String, _ b: String, in ratios: [(Cell, Double)]) -> String? {
+        func windows(of name: String) -> (bound: Int, total: Int) {
+            var seen = Set<String>()
+            var count = (bound: 0, total: 0)
+            for (cell, _) in ratios {
+                guard let target = cell.targets.first(where: { $0.name == name }),
+                      seen.insert(cell.configurationLabel(of: target)).inserted else { continue }
+                count.total += target.repetitions.count
+                count.bound += target.repetitions.filter { $0.windowFlags.contains { $0.kind == .clientBound } }.count
+            }
+            return count
+        }
+        let (upper, lower) = (windows(of: a), windows(of: b))
+        guard upper.bound + lower.bound > 0 else { return nil }
+        let parts = [(a, upper), (b, lower)].filter { $0.1.bound > 0 }.map { "\($0.1.bound) of \($0.1.total) windows of \($0.0)" }
+        let measured = Statistics.median(ratios.map(\.1).sorted())
+        let bound = lower.bound == 0 ? "a floor" : upper.bound == 0 ? "a ceiling" : "no bound either way"
+        return "void: the client was over 90% busy in \(parts.joined(separator: " and ")), so those windows measured the load "
+            + "generator, not the server (\(Units.formatRatio(measured)) as measured, \(bound); \(a) / \(b) req/s)"
     }
 
     /// What changes the reading: flagged windows, repetitions too few to tell settings apart, workers beyond the
