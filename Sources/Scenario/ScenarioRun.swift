@@ -20,7 +20,7 @@ public final class ScenarioRun: @unchecked Sendable {
     let say: (String) -> Void
     let live: ((String) -> Void)?
     private let stopFlag = Locked(false)
-    private let currentLoad = Locked<LoadRun?>(nil)
+    private let currentLoad = Locked<(any WindowLoad)?>(nil)
 
     /// `say`: a line of progress; `live`: a status line about once a second during each measurement, meant to be
     /// redrawn in place (nil where nothing is redrawn, e.g. output to a file).
@@ -64,6 +64,8 @@ public final class ScenarioRun: @unchecked Sendable {
         defer { if !published && !measured { try? FileManager.default.removeItem(atPath: staging) } }
         let work = try FileSystem.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
+        let agents = scenario.load.agents.isEmpty ? nil : try AgentPool(load: scenario.load)
+        defer { agents?.close() }
         var result = ScenarioResult(scenario: .init(name: scenario.name, file: scenario.file,
                                                     stack: ["project": scenario.stack.project, "django": scenario.stack.django ?? "", "uwsgi": scenario.stack.uwsgiIni, "nginx": scenario.stack.nginxConf,
                                                             "variants": scenario.variants.map(\.name).sorted().joined(separator: ", ")]),
@@ -108,7 +110,7 @@ public final class ScenarioRun: @unchecked Sendable {
                     + (order.count < scenario.targets.count ? " (" + order.map { scenario.targets[$0].name }.joined(separator: ", ") + ")" : "")
                     + eta.text)
                 let layout = StackLayout(work: work, cellIndex: cell.index, settingsFile: scenario.stack.project)
-                let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad,
+                let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad, agents: agents,
                                         position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
                                         targetOrder: order, interrupted: { [stopFlag] in stopFlag.value }, say: say, live: live)
                 var cellResult = runner.run()

@@ -59,6 +59,10 @@ import Testing
         ("load:\n  duration: 10 parsecs\n", 9, "load.duration", "must be a duration"),
         ("load:\n  client-cpus: \"0-\"\n", 9, "load.client-cpus", ""),
         ("load:\n  rounds: 0\n", 9, "load.rounds", "must be 1 to 100, got 0"),
+        ("load:\n  agents: [http://10.0.0.2]\n", 9, "load.agents[0]", "must be an ssh://[user@]host[:port] address"),
+        ("load:\n  agents: [\"ssh://root@h/tmp\"]\n", 9, "load.agents[0]", "must be an ssh://"),
+        ("load:\n  agents: [\"ssh://h:70000\"]\n", 9, "load.agents[0]", ""),
+        ("load:\n  connections: 2\n  agents: [ssh://a, ssh://b, ssh://c]\n", 9, "load", "shared among 3 agents"),
         ("setup:\n  - \"\"\n", 9, "setup[0]", "must be one command line"),
         ("thresholds:\n  - dev-sever.rps > 1\n", 9, "thresholds[0]", "unknown target \"dev-sever\""),
         ("thresholds:\n  - proxied-static.rps 100\n", 9, "thresholds[0]", "no comparison"),
@@ -74,6 +78,12 @@ import Testing
             #expect(problem.isEmpty || error.problem.contains(problem), "\(error)")
             #expect(error.file.hasSuffix("s.yml"))
         }
+    }
+
+    @Test func aMixAgentsCannotSendIsRefused() throws {
+        let text = Self.good.components(separatedBy: "targets:")[0]
+            + "targets:\n  proxied-dynamic:\n    requests: [/a, {path: /b, method: POST, body: x}]\nload:\n  agents: [ssh://h]\n"
+        #expect { try load(text) } throws: { "\($0)".contains("proxied-dynamic: load agents send a target's requests as URLs") }
     }
 
     @Test(arguments: [

@@ -14,7 +14,9 @@ struct MeasuredWindow {
     let plan: LoadPlan
     let baseURL: String
     let harakiriSeconds: Int
-    let currentLoad: Locked<LoadRun?>
+    let currentLoad: Locked<(any WindowLoad)?>
+    /// Makes the window's load: this machine's engine, or the agents.
+    let makeLoad: (LoadPlan) throws -> any WindowLoad
     let interrupted: () -> Bool
     /// Heads the live line; nil: no live line.
     let label: String
@@ -41,7 +43,7 @@ struct MeasuredWindow {
     }
 
     func measure() throws -> ScenarioResult.Repetition {
-        let run = try LoadRun(plan: plan)
+        let run = try makeLoad(plan)
         currentLoad.value = run
         defer { currentLoad.value = nil }
         run.start()
@@ -64,7 +66,7 @@ struct MeasuredWindow {
         let samplingDone = Locked(false)
         let sampler = JoinableThread { [stack, plan, label, live] in
             _ = plan.cpus?.pinCurrentThread()
-            var (lastRequests, lastTime, tick) = (run.progress.responses, monotonicNanoseconds(), 0)
+            var (lastRequests, lastTime, tick) = (run.responsesSoFar, monotonicNanoseconds(), 0)
             while !samplingDone.value {
                 usleep(200_000)
                 let current = stack.processes
@@ -97,16 +99,17 @@ struct MeasuredWindow {
                 }
                 tick += 1
                 guard let live, tick % 5 == 0 else { continue }
-                let (requests, time) = (run.progress.responses, monotonicNanoseconds())
+                let (requests, time) = (run.responsesSoFar, monotonicNanoseconds())
                 let rate = Double(requests - lastRequests) / max(Double(time - lastTime) / 1e9, 0.001)
-                live(String(format: "%@: %.0fs, %@ req/s, %d errors", label, run.elapsedSeconds, Units.formatCount(rate), run.progress.errors))
+                live(String(format: "%@: %.0fs, %@ req/s, %d errors", label, run.elapsedSeconds, Units.formatCount(rate), run.errorsSoFar))
                 (lastRequests, lastTime) = (requests, time)
             }
         }
-        let result = run.wait()
+        let finished = Result { try run.finish() }
         let coresBusy = plan.cpus.flatMap(CPUTimes.now).flatMap { now in coresBefore.map { now.busyShare(since: $0) } }
         samplingDone.value = true
         sampler.join()
+        let result = try finished.get()
         let eventRecords = events.finish(perSecond: result.perSecond)
         let state = shared.value
         if let dead = state.died ?? stack.processes.first(where: { !$0.isRunning }) { throw Died(process: dead) }

@@ -44,6 +44,19 @@ extension Scenario {
         guard let targets = sections["targets"] else { throw root.error("missing targets: (dev-server, proxied-static, ...)") }
         scenario.targets = try readTargets(targets)
         if let load = sections["load"] { scenario.load = try readLoad(load) }
+        if let config = scenario.load.agentSSHConfig, !config.hasPrefix("/") { scenario.load.agentSSHConfig = folder + "/" + config }
+        if !scenario.load.agents.isEmpty {
+            // An agent is told its requests on the command line: URLs with one method and one set of headers.
+            for target in scenario.targets {
+                let requests = target.requests
+                guard requests.allSatisfy({ $0.body == nil }), Set(requests.map(\.method)).count == 1,
+                      Set(requests.map(\.headers)).count == 1, Set(requests.map(\.weight)).count == 1
+                else {
+                    throw targets.error("\(target.name): load agents send a target's requests as URLs with one method and one set of "
+                                        + "headers, equally weighted and without a body; this target's mix cannot be sent to them yet")
+                }
+            }
+        }
         try checkEvents(scenario, loadSection: sections["load"] ?? root)
         if let setup = sections["setup"] {
             scenario.setup = try setup.sequence().map { item in
@@ -323,7 +336,8 @@ extension Scenario {
         }
         var sawDuration = false
         for (key, field) in try value.mapping(allowedKeys: ["connections", "threads", "duration", "count", "warmup", "rate",
-                                                            "repetitions", "rounds", "keepalive", "client-cpus", "server-cpus", "noise", "search"]) {
+                                                            "repetitions", "rounds", "keepalive", "client-cpus", "server-cpus", "noise", "search",
+                                                            "agents", "agent-ssh-config", "agent-command"]) {
             switch key {
             case "connections": load.connections = try positive(field, maximum: 100_000)
             case "threads": load.threads = try positive(field, maximum: 1024)
@@ -350,6 +364,11 @@ extension Scenario {
                 }
                 load.noise = share / 100
             case "keepalive": load.keepAlive = try field.bool()
+            case "agents": load.agents = try field.sequence().map(readAgent)
+            case "agent-ssh-config": load.agentSSHConfig = try field.string()
+            case "agent-command":
+                load.agentCommand = try field.string()
+                guard !load.agentCommand.isEmpty else { throw field.error("must name the stackbench the agents run") }
             case "client-cpus", "server-cpus":
                 do {
                     let cpus = try CPUSet(parsing: try field.string(), flag: key)
@@ -364,7 +383,21 @@ extension Scenario {
         if load.search != nil, load.rate != nil { throw value.error("search: finds the rate itself; leave rate: out") }
         if load.search != nil, load.count != nil { throw value.error("search: measures timed steps; leave count: out") }
         if load.connections < load.threads { throw value.error("connections (\(load.connections)) must be >= threads (\(load.threads))") }
+        if !load.agents.isEmpty, load.connections < load.agents.count * load.threads {
+            throw value.error("connections (\(load.connections)) are shared among \(load.agents.count) agents of \(load.threads) thread(s) each: "
+                              + "give at least \(load.agents.count * load.threads)")
+        }
         return load
+    }
+
+    /// `ssh://[user@]host[:port]`, nothing more.
+    private static func readAgent(_ field: YAMLValue) throws -> Agent {
+        let text = try field.string()
+        guard text.hasPrefix("ssh://"), let url = URLComponents(string: text), let host = url.host, !host.isEmpty,
+              url.path.isEmpty || url.path == "/", url.query == nil, url.password == nil
+        else { throw field.error("must be an ssh://[user@]host[:port] address, got \(field.describe())") }
+        if let port = url.port, !(1...65535).contains(port) { throw field.error("has port \(port), outside 1-65535") }
+        return Agent(url: text, destination: url.user.map { "\($0)@\(host)" } ?? host, port: url.port)
     }
 }
 

@@ -120,6 +120,22 @@ public struct Scenario: Sendable {
         public var noise = 0.10
         /// A capacity search instead of fixed windows (CapacitySearch).
         public var search: Search?
+        /// Load from these machines over SSH instead of this one (AgentPool): the connections, the rate and the
+        /// count are shared among them.
+        public var agents: [Agent] = []
+        /// `ssh -F FILE` for the agents (keys, users, known hosts); nil: the user's own ssh configuration.
+        public var agentSSHConfig: String?
+        /// The stackbench the agents run.
+        public var agentCommand = "stackbench"
+    }
+
+    /// A load agent: `ssh://[user@]host[:port]`.
+    public struct Agent: Sendable, Equatable {
+        /// As written in the scenario.
+        public var url: String
+        /// `user@host` or `host`, as ssh takes it.
+        public var destination: String
+        public var port: Int?
     }
 }
 

@@ -10,7 +10,10 @@ import LoadEngine
 final class CellRunner {
     let scenario: Scenario
     let cell: Matrix.Cell
-    let layout: StackLayout
+    private(set) var layout: StackLayout
+    /// The run's load agents (`load.agents`); nil: the load runs on this machine.
+    let agents: AgentPool?
+    private var windowsMeasured = 0
     let executable: String
     let interrupted: () -> Bool
     let say: (String) -> Void
@@ -23,15 +26,16 @@ final class CellRunner {
     let targetOrder: [Int]
     private let stack: RunningStack
     private var notes: [String] = []
-    private var currentLoad: Locked<LoadRun?>
+    private var currentLoad: Locked<(any WindowLoad)?>
 
-    init(scenario: Scenario, cell: Matrix.Cell, layout: StackLayout, executable: String, currentLoad: Locked<LoadRun?>,
+    init(scenario: Scenario, cell: Matrix.Cell, layout: StackLayout, executable: String, currentLoad: Locked<(any WindowLoad)?>, agents: AgentPool?,
          position: String, targetOrder: [Int], interrupted: @escaping () -> Bool, say: @escaping (String) -> Void, live: ((String) -> Void)?) {
         self.scenario = scenario
         self.cell = cell
         self.layout = layout
         self.executable = executable
         self.currentLoad = currentLoad
+        self.agents = agents
         self.interrupted = interrupted
         self.say = say
         self.live = live
@@ -80,6 +84,11 @@ final class CellRunner {
         let variant = cell.variant(default: scenario.stack.variant)
         let appProject = variant.pool == .uwsgi ? layout.django : layout.project
         var bases: [TargetKind: String] = [:]
+        // With agents, the stack listens at the address they reach this machine at.
+        if let agents {
+            do { layout.listenHost = try agents.connect() } catch let failure as AgentPool.Failure { throw Failure(reason: failure.description) }
+        }
+        let host = layout.listenHost
         // The cell's folder holds every process's log, whichever of them the targets need (a dev server alone too).
         try FileManager.default.createDirectory(atPath: layout.cell, withIntermediateDirectories: true)
         if needsPool {
@@ -90,7 +99,7 @@ final class CellRunner {
             let pool = try StackProcess(role: .pool, arguments: command, cpus: cpus, log: layout.cell + "/pool-console.log", directory: layout.cell)
             stack.add(pool)
             try waitFor(pool, logs: [layout.uwsgiLog, pool.log]) { Self.accepts(unixPath: layout.uwsgiSocket) }
-            if let httpPort { bases[.poolDirect] = "http://127.0.0.1:\(httpPort)" }
+            if let httpPort { bases[.poolDirect] = "http://\(host):\(httpPort)" }
         }
         if needsFront {
             let port = try freePort()
@@ -100,19 +109,19 @@ final class CellRunner {
                 : [executable, "front", "-c", layout.nginxConf, "-p", layout.cell]
             let front = try StackProcess(role: .front, arguments: command, cpus: cpus, log: layout.cell + "/front-console.log", directory: layout.cell)
             stack.add(front)
-            try waitFor(front, logs: [front.log, layout.frontErrorLog]) { Self.accepts(port: port) }
-            bases[.proxiedStatic] = "http://127.0.0.1:\(port)"
-            bases[.proxiedDynamic] = "http://127.0.0.1:\(port)"
+            try waitFor(front, logs: [front.log, layout.frontErrorLog]) { Self.accepts(host: host, port: port) }
+            bases[.proxiedStatic] = "http://\(host):\(port)"
+            bases[.proxiedDynamic] = "http://\(host):\(port)"
         }
         if kinds.contains(.devServer) {
             let port = try freePort()
             let command = variant.pool == .uwsgi
-                ? [ExternalPrograms.python, "manage.py", "runserver", "127.0.0.1:\(port)", "--noreload"]
-                : [executable, "runserver", "127.0.0.1:\(port)", "--settings", layout.settingsFile]
+                ? [ExternalPrograms.python, "manage.py", "runserver", "\(host):\(port)", "--noreload"]
+                : [executable, "runserver", "\(host):\(port)", "--settings", layout.settingsFile]
             let runserver = try StackProcess(role: .runserver, arguments: command, cpus: cpus, log: layout.runserverLog, directory: appProject)
             stack.add(runserver)
-            try waitFor(runserver, logs: [runserver.log]) { Self.accepts(port: port) }
-            bases[.devServer] = "http://127.0.0.1:\(port)"
+            try waitFor(runserver, logs: [runserver.log]) { Self.accepts(host: host, port: port) }
+            bases[.devServer] = "http://\(host):\(port)"
         }
         var urls: [String: String] = [:]
         for target in planned {
@@ -206,12 +215,22 @@ final class CellRunner {
     private func measureOnce(_ target: Scenario.Target, plan: LoadPlan, base: String, label: String) throws -> ScenarioResult.Repetition {
         let window = MeasuredWindow(stack: stack, target: target, plan: plan, baseURL: base,
                                     harakiriSeconds: scenario.harakiriSeconds(in: cell), currentLoad: currentLoad,
-                                    interrupted: interrupted, label: label, live: live)
+                                    makeLoad: loadMaker(for: target), interrupted: interrupted, label: label, live: live)
         do {
             return try window.measure()
+        } catch let failure as AgentPool.Failure {
+            throw Failure(reason: "\(target.name): \(failure.description)")
         } catch let died as MeasuredWindow.Died {
             throw Failure(reason: "\(died.process.role) \(died.process.endDescription) during the measurement of \(target.name)", logTail: logTails())
         }
+    }
+
+    /// This machine's engine, or the agents, each window's files in the cell folder named by target and window.
+    private func loadMaker(for target: Scenario.Target) -> (LoadPlan) throws -> any WindowLoad {
+        windowsMeasured += 1
+        guard let agents else { return { try LoadRun(plan: $0) } }
+        let (folder, label) = (layout.cell, "\(target.name)-\(windowsMeasured)")
+        return { AgentLoad(plan: $0, pool: agents, folder: folder, label: label) }
     }
 
     /// The load of one window of `target`, from the scenario's load settings.
@@ -263,7 +282,7 @@ final class CellRunner {
 
     // MARK: readiness probes
 
-    static func accepts(port: Int) -> Bool { accepts(.tcp(host: "127.0.0.1", port: port)) }
+    static func accepts(host: String = "127.0.0.1", port: Int) -> Bool { accepts(.tcp(host: host, port: port)) }
 
     /// A free TCP port on 127.0.0.1 for a process of the stack.
     private func freePort() throws -> Int {

@@ -12,7 +12,8 @@ import StackConfig
 /// logto → the cell folder; daemonize → logto (the run supervises the master itself); stats → `cNN/stats.sock`;
 /// uid/gid kept only when running as root; http-socket only for a pool-direct target; the cell's settings replace
 /// the same options (aliases included). nginx.conf: a bare `server {}` block (the seed's) is wrapped in the
-/// main/events/http levels nginx needs, with `log_format main`; listen → 127.0.0.1 and a free port; access_log,
+/// main/events/http levels nginx needs, with `log_format main`; listen → 127.0.0.1 (or where the agents reach this
+/// machine) and a free port; access_log,
 /// error_log, pid → the cell folder; uwsgi_pass → the cell's socket; root/alias under the ini's chdir → the
 /// project copy; the cell's directives replace the same ones wherever they stand.
 public struct StackLayout: Sendable {
@@ -32,6 +33,8 @@ public struct StackLayout: Sendable {
     public var frontErrorLog: String { cell + "/front-error.log" }
     public var accessLog: String { cell + "/access.log" }
     public var runserverLog: String { cell + "/runserver.log" }
+    /// The address every listening process of the stack binds: 127.0.0.1, or where the load agents reach it.
+    public var listenHost = "127.0.0.1"
 
     /// The cell folder `work/cNN` and the project copy inside `work`.
     public init(work: String, cellIndex: Int, settingsFile: String) {
@@ -106,7 +109,7 @@ public struct StackLayout: Sendable {
         if !hasSocketOption { notes.append("\(original): no socket option; the run adds one for the front") }
         lines += ["chdir = \(pool == .uwsgi ? django : project)", "socket = \(uwsgiSocket)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
                   "stats = \(statsSocket)"]
-        if let httpPort { lines.append("http-socket = 127.0.0.1:\(httpPort)") }
+        if let httpPort { lines.append("http-socket = \(listenHost):\(httpPort)") }
         lines += settings.map { "\($0.name) = \($0.value)" }
         try FileManager.default.createDirectory(atPath: cell, withIntermediateDirectories: true)
         try write(lines.joined(separator: "\n") + "\n", to: uwsgiIni)
@@ -179,7 +182,7 @@ public struct StackLayout: Sendable {
             case "listen":
                 if listened { return nil }
                 listened = true
-                directive.arguments = ["127.0.0.1:\(port)"] + directive.arguments.dropFirst().filter { $0 == "default_server" }
+                directive.arguments = ["\(listenHost):\(port)"] + directive.arguments.dropFirst().filter { $0 == "default_server" }
             case "access_log" where directive.arguments.first != "off":
                 directive.arguments[0] = accessLog
             case "error_log":
