@@ -33,7 +33,13 @@ extension RunResult {
         guard let first = parts.first else { throw FlagError("FILE", "at least one result to merge is required") }
         var starts: [Date] = []
         var overlap: (from: Date, to: Date)?
-        for (source, result) in parts {
+        for (index, (source, result)) in parts.enumerated() {
+            // The same load given twice (a file named twice, or a copy) would count every request twice.
+            if let twin = parts[..<index].first(where: { $0.result.startedAt == result.startedAt && $0.result.tag == result.tag
+                                                         && $0.result.summary.requests == result.summary.requests
+                                                         && $0.result.histogram == result.histogram }) {
+                throw FileError(path: source, problem: "is the same load as \(twin.source): each agent's result is merged once")
+            }
             guard result.schema == currentSchema else {
                 throw FileError(path: source, problem: "has schema \(result.schema), but merge reads \(currentSchema) "
                                 + "(results of this stackbench version)")

@@ -82,6 +82,9 @@ struct MergeTests {
         #expect { try RunResult.merge([("a.json", a), ("late.json", late)]) } throws: { error in
             "\(error)".contains("late.json") && "\(error)".contains("does not overlap")
         }
+        #expect { try RunResult.merge([("a.json", a), ("copy.json", a)]) } throws: { error in
+            "\(error)".contains("copy.json: is the same load as a.json")
+        }
         var old = late
         old.schema = "stackbench.load/1"
         #expect { try RunResult.merge([("a.json", a), ("old.json", old)]) } throws: { error in

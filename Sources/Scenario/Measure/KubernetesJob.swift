@@ -75,7 +75,7 @@ public enum KubernetesJob {
         }
         guard load.search == nil else { throw FlagError("SCENARIO", "\(scenario.file): load.search needs the harness; a Job runs fixed windows") }
         guard load.connections >= agents * load.threads else {
-            throw FlagError("--agents", "\(agents) agents of \(load.threads) thread(s) need at least \(agents * load.threads) connections; the scenario has \(load.connections)")
+            throw FlagError("--agents", "is \(agents), and \(agents) agents of \(load.threads) thread(s) need at least \(agents * load.threads) connections; the scenario has \(load.connections)")
         }
         var lines = ["set -u", "i=${JOB_COMPLETION_INDEX:-0}", "n=\(agents)", "rc=0"]
         var start = startAt
