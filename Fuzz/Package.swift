@@ -1,11 +1,13 @@
 // swift-tools-version:6.0
 // libFuzzer targets for every reader of untrusted input: nginx.conf, uwsgi.ini, scenario YAML, an HTTP request
-// head, a uwsgi packet, an upstream's response head and a chunked body. Not part of the main build or the tests:
+// head, a uwsgi packet, an upstream's response head, a chunked body, and load agents' kubectl logs with their JSON.
+// Not part of the main build or the tests:
 // scripts/fuzz.sh builds this package with `-Xswiftc -sanitize=fuzzer -Xswiftc -enable-testing` (coverage in every
 // module; @testable for the front's internal parsers) and runs each target for a bounded time.
 import PackageDescription
 
-let readers = ["FuzzNginxConf", "FuzzUwsgiIni", "FuzzScenario", "FuzzRequestHead", "FuzzUwsgiPacket", "FuzzUpstreamHead", "FuzzChunkedBody"]
+let readers = ["FuzzNginxConf", "FuzzUwsgiIni", "FuzzScenario", "FuzzRequestHead", "FuzzUwsgiPacket", "FuzzUpstreamHead", "FuzzChunkedBody",
+               "FuzzKubernetesLogs"]
 
 let package = Package(
     name: "stackbench-fuzz",

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(FuzzNginxConf FuzzUwsgiIni FuzzScenario FuzzRequestHead FuzzUwsgiPacket FuzzUpstreamHead FuzzChunkedBody)
+    targets=(FuzzNginxConf FuzzUwsgiIni FuzzScenario FuzzRequestHead FuzzUwsgiPacket FuzzUpstreamHead FuzzChunkedBody FuzzKubernetesLogs)
 fi
 work=.build-fuzz
 mkdir -p "$work"
@@ -45,6 +45,26 @@ PY
 printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello' >"$work/corpus/FuzzUpstreamHead/ok"
 printf 'Status: 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n' >"$work/corpus/FuzzUpstreamHead/status"
 printf '5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nTrailer: x\r\n\r\n' >"$work/corpus/FuzzChunkedBody/chunks"
+mkdir -p "$work/corpus/FuzzKubernetesLogs"
+# Two pods' results for one target, as kubectl logs --prefix prints them, from a real load's JSON.
+python3 - "$work/corpus/FuzzKubernetesLogs/two-pods" <<'PY'
+import json, sys
+result = {"schema": "stackbench.load/2", "startedAt": "2026-12-02T17:00:00.000Z", "config": {"requests": [{"method": "GET", "url": "http://x/", "headers": [], "bodyBytes": 0, "weight": 1}], "connections": 2, "threads": 1, "model": "closed", "durationSeconds": 1, "warmupSeconds": 0, "timeoutSeconds": 30, "keepAlive": True},
+          "summary": {"requests": 3, "responses": 3, "errors": 0, "non2xx3xx": 0, "unfinished": 0, "elapsedSeconds": 1, "responsesPerSecond": 3, "bytes": 30, "bytesPerSecond": 30},
+          "latencyMicroseconds": {"min": 100, "mean": 200, "stdev": 50, "max": 300, "percentiles": {"50": 200, "99": 300}},
+          "statusCodes": {"200": 3}, "statusClasses": {"2xx": 3}, "errors": {"byCategory": {}, "byCurlCode": {}, "curlMessages": {}},
+          "clientCPU": {"userSeconds": 0.1, "systemSeconds": 0.1, "cores": 1, "shareOfCores": 0.2, "microsecondsPerRequest": 60000, "saturated": False},
+          "perSecond": [{"second": 0, "responses": 3, "errors": 0, "non2xx3xx": 0, "p50Microseconds": 200, "p99Microseconds": 300}],
+          "latencyHistogramMicroseconds": {"lowest": 1, "highest": 3600000000, "significantDigits": 3, "counts": [[100, 1], [200, 1], [300, 1]]},
+          "warnings": []}
+lines = []
+for agent in (0, 1):
+    result["tag"] = f"agent-{agent}"
+    lines.append(f"[pod/stackbench-x-{agent}/agent] ---stackbench-result target=home agent={agent} of=2 status=0---")
+    lines += [f"[pod/stackbench-x-{agent}/agent] {line}" for line in json.dumps(result, indent=2).split("\n")]
+    lines.append(f"[pod/stackbench-x-{agent}/agent] ---stackbench-end---")
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
 
 printf '%-18s %12s %10s %8s  %s\n' target executions "exec/s" corpus found
 found_any=0
