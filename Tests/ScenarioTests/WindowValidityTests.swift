@@ -29,6 +29,25 @@ import Testing
         #expect(flag.detail.contains("4% of a core") && flag.detail.contains("40.20ms"), "\(flag.detail)")
     }
 
+    /// Load agents: the window is client-bound when any agent was, and the flag names the busy ones.
+    @Test func aBusyLoadAgentMakesTheWindowClientBoundAndIsNamed() throws {
+        func agent(_ source: String, share: Double) -> RunResult {
+            var load = Self.window(rps: 5000, floor: 100, median: 300)
+            load.tag = source
+            load.startedAt = "2026-12-02T17:00:00.000Z"
+            load.clientCPU.shareOfCores = share
+            load.clientCPU.saturated = share > 0.9
+            load.summary.requests += source.count  // two different loads
+            return load
+        }
+        let merged = try RunResult.merge([("ssh://a", agent("a", share: 0.95)), ("ssh://bb", agent("bb", share: 0.4))])
+        let flags = WindowValidity.flags(load: merged, clientCoresBusy: nil, changes: [], eventsScheduled: false, pool: nil)
+        #expect(flags.map(\.kind) == [.clientBound])
+        #expect(flags.first?.detail.contains("a (ssh://a) at 95%") == true && flags.first?.detail.contains("bb") == false, "\(flags)")
+        let calm = try RunResult.merge([("ssh://a", agent("a", share: 0.5)), ("ssh://bb", agent("bb", share: 0.4))])
+        #expect(WindowValidity.flags(load: calm, clientCoresBusy: nil, changes: [], eventsScheduled: false, pool: nil).isEmpty)
+    }
+
     @Test func busyFastSpreadOrOpenModelWindowsAreNot() {
         #expect(Self.kinds(Self.window(rps: 727, floor: 40_200, median: 44_030), cpu: 1.9).isEmpty, "the server was busy")
         #expect(Self.kinds(Self.window(rps: 9000, floor: 900, median: 3_500), cpu: 0.2).isEmpty, "fast requests")

@@ -24,6 +24,11 @@ enum WindowValidity {
             flags.append(.init(kind: .clientBound, detail: String(format: "the client's core(s) %@ were %.0f%% busy (the load generator itself used %.0f%%)",
                                                                   load.config.cpus ?? "", busy * 100, cpu.shareOfCores * 100)
                                + ": the window may have measured the client, not the stack"))
+        } else if clientCoresBusy == nil, let agents = load.agents, cpu.saturated {
+            // Load agents: each judged on its own share, and the busy ones named.
+            let busy = agents.filter(\.clientCPU.saturated).map { String(format: "%@ at %.0f%% of %d core(s)", $0.name, $0.clientCPU.shareOfCores * 100, $0.clientCPU.cores) }
+            flags.append(.init(kind: .clientBound, detail: "load agent(s) " + busy.joined(separator: ", ")
+                               + ": the window measured the clients, not the stack"))
         } else if clientCoresBusy == nil, cpu.saturated {
             flags.append(.init(kind: .clientBound, detail: String(format: "the load generator used %.0f%% of its %d core(s)", cpu.shareOfCores * 100, cpu.cores)
                                + ": the window measured the client, not the stack"))
