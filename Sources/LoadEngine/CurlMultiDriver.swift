@@ -66,7 +66,7 @@ final class CurlMultiDriver {
         self.progress = progress
         recorder = ThreadRecorder(expectedSeconds: expectedSeconds, templates: templates.templates.count)
         /// Thread `index`'s part of `total` spread over the threads as evenly as whole numbers allow.
-        func part(of total: Int) -> Int { total / plan.threads + (index < total % plan.threads ? 1 : 0) }
+        func part(of total: Int) -> Int { LoadPlan.share(of: total, part: index, among: plan.threads) }
         slotCount = part(of: plan.connections)
         recorder.connections = slotCount
         if case .count(let total) = plan.stop {

@@ -46,10 +46,14 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
         return percentiles.map { Double(histogram.valueAtPercentile($0)) }
     }
 
+    /// Whether `other`'s buckets are these ones (the same range and significant digits), so the two add exactly.
+    public func hasSameLayout(as other: EncodedHistogram) -> Bool {
+        lowest == other.lowest && highest == other.highest && significantDigits == other.significantDigits
+    }
+
     /// The exact merge of two encoded histograms with the same settings; nil when they differ or are invalid.
     public func merged(with other: EncodedHistogram) -> EncodedHistogram? {
-        guard lowest == other.lowest, highest == other.highest, significantDigits == other.significantDigits,
-              var mine = decoded(), let theirs = other.decoded()
+        guard hasSameLayout(as: other), var mine = decoded(), let theirs = other.decoded()
         else { return nil }
         mine.add(theirs)
         return EncodedHistogram(mine)

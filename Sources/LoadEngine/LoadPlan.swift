@@ -118,6 +118,13 @@ public struct LoadPlan: Sendable {
     }
 }
 
+extension LoadPlan {
+    /// Part `index` of `total` shared among `count` (threads, agents) as evenly as whole numbers allow.
+    public static func share(of total: Int, part index: Int, among count: Int) -> Int {
+        total / count + (index < total % count ? 1 : 0)
+    }
+}
+
 /// The URL forms the engine accepts: `http[s]://host[:port][/path][?query]`.
 enum URLCheck {
     static func validate(_ url: String) throws {

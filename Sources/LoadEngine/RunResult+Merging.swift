@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import Histogram
 
 /// Merging the results of several agents that loaded the same server at the same time (`stackbench merge`).
 ///
@@ -86,10 +87,10 @@ extension RunResult {
                                  elapsedSeconds: latestEnd.timeIntervalSince(earliest),
                                  responsesPerSecond: sum { $0.summary.responsesPerSecond }, bytes: sum { $0.summary.bytes },
                                  bytesPerSecond: sum { $0.summary.bytesPerSecond }, intended: intended)
-        merged.histogram = histogram
-        merged.latency = LatencySummary(histogram.decoded()!)
-        merged.uncorrectedHistogram = uncorrected
-        merged.uncorrectedLatency = uncorrected.map { LatencySummary($0.decoded()!) }
+        merged.histogram = histogram.encoded
+        merged.latency = LatencySummary(histogram.decoded)
+        merged.uncorrectedHistogram = uncorrected?.encoded
+        merged.uncorrectedLatency = uncorrected.map { LatencySummary($0.decoded) }
         merged.statusCodes = summed(results.map(\.statusCodes))
         merged.statusClasses = summed(results.map(\.statusClasses))
         merged.errors = ErrorCounts(byCategory: summed(results.map(\.errors.byCategory)),
@@ -109,20 +110,22 @@ extension RunResult {
         return merged
     }
 
-    private static func mergedHistogram(_ histograms: [(source: String, histogram: EncodedHistogram)]) throws -> EncodedHistogram {
-        var merged = histograms[0].histogram
-        guard merged.decoded() != nil else {
+    /// The histograms added bucket by bucket, each decoded once; the sum encoded and decoded.
+    private static func mergedHistogram(_ histograms: [(source: String, histogram: EncodedHistogram)]) throws
+        -> (encoded: EncodedHistogram, decoded: Histogram<UInt64>) {
+        let first = histograms[0].histogram
+        guard var sum = first.decoded() else {
             throw FileError(path: histograms[0].source, problem: "its latency histogram is not a valid HdrHistogram")
         }
         for (source, histogram) in histograms.dropFirst() {
-            guard let sum = merged.merged(with: histogram) else {
+            guard histogram.hasSameLayout(as: first), let decoded = histogram.decoded() else {
                 throw FileError(path: source, problem: "its latency histogram (\(histogram.lowest)-\(histogram.highest) µs, "
                                 + "\(histogram.significantDigits) digits) cannot be added to the others' "
-                                + "(\(merged.lowest)-\(merged.highest) µs, \(merged.significantDigits) digits)")
+                                + "(\(first.lowest)-\(first.highest) µs, \(first.significantDigits) digits)")
             }
-            merged = sum
+            sum.add(decoded)
         }
-        return merged
+        return (EncodedHistogram(sum), sum)
     }
 
     private static func summed(_ counts: [[String: Int]]) -> [String: Int] {

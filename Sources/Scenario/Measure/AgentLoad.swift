@@ -8,8 +8,8 @@ protocol WindowLoad: AnyObject {
     func start()
     /// Seconds into the measured window, negative before it.
     var elapsedSeconds: Double { get }
-    var responsesSoFar: Int { get }
-    var errorsSoFar: Int { get }
+    /// Responses and failed requests counted so far, for the live line.
+    var progressSoFar: (responses: Int, errors: Int) { get }
     func requestStop()
     var isStopRequested: Bool { get }
     /// Waits for the end and returns the window's result; throws when it could not be measured.
@@ -17,9 +17,25 @@ protocol WindowLoad: AnyObject {
 }
 
 extension LoadRun: WindowLoad {
-    var responsesSoFar: Int { progress.responses }
-    var errorsSoFar: Int { progress.errors }
+    var progressSoFar: (responses: Int, errors: Int) { (progress.responses, progress.errors) }
     func finish() throws -> RunResult { wait() }
+}
+
+extension LoadPlan {
+    /// `stackbench load` arguments for each of `agents` agents sending this plan together from `startAt`: the URLs,
+    /// threads, method, headers, timings, each agent's share of the rate, the JSON on standard output. What differs
+    /// from agent to agent (its connections, its part of a count, its tag) the caller adds.
+    func agentArguments(agents: Int, startAt: Date) -> [String] {
+        var arguments = ["load"] + requests.map(\.url)
+        arguments += ["-t", String(threads), "-m", requests[0].method, "--warmup", "\(warmupNanoseconds / 1_000_000)ms",
+                      "--timeout", "\(timeoutNanoseconds / 1_000_000)ms",
+                      "--start-at", String(format: "%.3f", startAt.timeIntervalSince1970), "--json", "-"]
+        arguments += requests[0].headers.flatMap { ["-H", $0] }
+        if case .duration(let nanos) = stop { arguments += ["-d", "\(nanos / 1_000_000)ms"] }
+        if case .open(let rate) = schedule { arguments += ["--rate", String(rate / Double(agents))] }
+        if !keepAlive { arguments.append("--no-keepalive") }
+        return arguments
+    }
 }
 
 /// One window loaded by every agent at once: each runs `stackbench load … --start-at T --json -` over its master
@@ -51,21 +67,12 @@ final class AgentLoad: WindowLoad, @unchecked Sendable {
         measureStart = startAt.addingTimeInterval(Double(plan.warmupNanoseconds) / 1e9)
         let count = pool.agents.count
         for (index, agent) in pool.agents.enumerated() {
-            func share(_ total: Int) -> Int { total / count + (index < total % count ? 1 : 0) }
-            var arguments = ["load"] + plan.requests.map(\.url)
-            arguments += ["-c", String(share(plan.connections)), "-t", String(plan.threads), "-m", plan.requests[0].method,
-                          "--warmup", "\(plan.warmupNanoseconds / 1_000_000)ms", "--timeout", "\(plan.timeoutNanoseconds / 1_000_000)ms",
-                          "--start-at", String(format: "%.3f", startAt.timeIntervalSince1970), "--tag", agent.destination, "--json", "-"]
-            arguments += plan.requests[0].headers.flatMap { ["-H", $0] }
-            switch plan.stop {
-            case .duration(let nanos): arguments += ["-d", "\(nanos / 1_000_000)ms"]
-            case .count(let total): arguments += ["-n", String(max(1, share(total)))]
-            }
-            if case .open(let rate) = plan.schedule { arguments += ["--rate", String(rate / Double(count))] }
-            if !plan.keepAlive { arguments.append("--no-keepalive") }
+            var arguments = plan.agentArguments(agents: count, startAt: startAt)
+            arguments += ["-c", String(LoadPlan.share(of: plan.connections, part: index, among: count)), "--tag", agent.destination]
+            if case .count(let total) = plan.stop { arguments += ["-n", String(max(1, LoadPlan.share(of: total, part: index, among: count)))] }
             // The load in the background; a watcher ends it (SIGINT: it writes what it measured) when ssh's standard
             // input ends, which is when the session closes.
-            let line = AgentPool.quoted(pool.command) + " " + arguments.map(AgentPool.quoted).joined(separator: " ")
+            let line = StackProcess.quote(pool.command) + " " + arguments.map(StackProcess.quote).joined(separator: " ")
                 + " & p=$!; exec 3<&0; (cat <&3 >/dev/null; kill -INT $p 2>/dev/null) >/dev/null 2>&1 & wait $p"
             let name = folder + "/agent\(index + 1)-\(label)"
             let (json, log) = (name + ".json", name + ".log")
@@ -82,7 +89,7 @@ final class AgentLoad: WindowLoad, @unchecked Sendable {
     var elapsedSeconds: Double { Date().timeIntervalSince(measureStart) }
 
     /// From each agent's progress lines ("2.0s/5s  1234 responses  …  3 errors"), the latest of each, summed.
-    private var progress: (responses: Int, errors: Int) {
+    var progressSoFar: (responses: Int, errors: Int) {
         sessions.reduce((0, 0)) { sum, session in
             let text = (try? String(contentsOfFile: session.log, encoding: .utf8)) ?? ""
             guard let line = text.split(separator: "\n").last(where: { $0.contains(" responses ") }) else { return sum }
@@ -92,9 +99,6 @@ final class AgentLoad: WindowLoad, @unchecked Sendable {
             return (sum.0 + responses, sum.1 + errors)
         }
     }
-
-    var responsesSoFar: Int { progress.responses }
-    var errorsSoFar: Int { progress.errors }
 
     func requestStop() {
         stopped.value = true

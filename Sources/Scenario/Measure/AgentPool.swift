@@ -41,10 +41,15 @@ final class AgentPool: @unchecked Sendable {
     func sshArguments(_ agent: Scenario.Agent, master: Bool = false) -> [String] {
         var arguments = sshConfig.map { ["-F", $0] } ?? []
         arguments += ["-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "ServerAliveInterval=5",
-                      "-S", controlFolder + "/" + String(agents.firstIndex(of: agent) ?? 0)]
+                      "-S", controlPath(agent)]
         if master { arguments += ["-M", "-N", "-o", "ControlPersist=no"] }
         if let port = agent.port { arguments += ["-p", String(port)] }
         return arguments + [agent.destination]
+    }
+
+    /// The master connection's control socket for `agent` (its stderr beside it, `.err`).
+    private func controlPath(_ agent: Scenario.Agent) -> String {
+        controlFolder + "/" + String(agents.firstIndex(of: agent) ?? 0)
     }
 
     /// Opens every host not open yet and returns the one address they all reach this machine at.
@@ -63,23 +68,24 @@ final class AgentPool: @unchecked Sendable {
     }
 
     private func open(_ agent: Scenario.Agent) throws -> Host {
-        let errors = controlFolder + "/" + String(agents.firstIndex(of: agent) ?? 0) + ".err"
+        let errors = controlPath(agent) + ".err"
         let master = try SSHProcess(sshArguments(agent, master: true), stdout: "/dev/null", stderr: errors)
         // The master is up when `ssh -O check` answers; it has failed when it ends first.
         let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
+        var connected = false
+        while !connected && Date() < deadline {
             if !master.isRunning {
                 let message = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
                 throw Failure(description: "agent \(agent.url): " + Self.lastLine(message, otherwise: "ssh exited with status \(master.status ?? 255)"))
             }
-            if (try? SSHProcess.capture(sshArguments(agent) + ["-O", "check"], timeout: 5))?.status == 0 { break }
-            usleep(50_000)
+            connected = (try? SSHProcess.capture(sshArguments(agent) + ["-O", "check"], timeout: 5))?.status == 0
+            if !connected { usleep(50_000) }
         }
-        guard master.isRunning, (try? SSHProcess.capture(sshArguments(agent) + ["-O", "check"], timeout: 5))?.status == 0 else {
+        guard connected else {
             master.stop()
             throw Failure(description: "agent \(agent.url): ssh did not connect within 15 s")
         }
-        let probe = try SSHProcess.capture(sshArguments(agent) + ["--", Self.quoted(command) + " --version; echo \"$SSH_CONNECTION\""])
+        let probe = try SSHProcess.capture(sshArguments(agent) + ["--", StackProcess.quote(command) + " --version; echo \"$SSH_CONNECTION\""])
         let lines = probe.stdout.split(separator: "\n").map(String.init)
         guard probe.status == 0, lines.count >= 2 else {
             master.stop()
@@ -104,9 +110,6 @@ final class AgentPool: @unchecked Sendable {
         hosts.value = [:]
         try? FileManager.default.removeItem(atPath: controlFolder)
     }
-
-    /// A word for the remote shell, in single quotes.
-    static func quoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     static func lastLine(_ text: String, otherwise: String) -> String {
         text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.last { !$0.isEmpty } ?? otherwise

@@ -85,21 +85,13 @@ public enum KubernetesJob {
                 throw FlagError("SCENARIO", "\(scenario.file): target \(target.name) is a \(target.kind.rawValue) target; pods load URLs the cluster "
                                 + "serves: give it kind: external and url:")
             }
-            let requests = target.requests
-            guard requests.allSatisfy({ $0.body == nil }), Set(requests.map(\.method)).count == 1,
-                  Set(requests.map(\.headers)).count == 1, Set(requests.map(\.weight)).count == 1
-            else {
+            guard target.sendsAsURLs else {
                 throw FlagError("SCENARIO", "\(scenario.file): target \(target.name): pods are given URLs with one method and one set of headers, "
                                 + "equally weighted and without a body")
             }
-            var words = ["stackbench", "load"] + requests.map { base + $0.path }
-            words += ["-t", String(load.threads), "-m", requests[0].method, "-d", "\(duration / 1_000_000)ms",
-                      "--warmup", "\(load.warmup / 1_000_000)ms", "--start-at", String(format: "%.3f", start.timeIntervalSince1970)]
-            words += requests[0].headers.flatMap { ["-H", $0] }
-            if let rate = load.rate { words += ["--rate", String(rate / Double(agents))] }
-            if !load.keepAlive { words.append("--no-keepalive") }
-            let command = words.map(quoted).joined(separator: " ")
-                + " -c \"$(( \(load.connections) / n + (i < \(load.connections) % n) ))\" --tag \"agent-$i\" --json -"
+            let words = ["stackbench"] + scenario.loadPlan(for: target, base: base).agentArguments(agents: agents, startAt: start)
+            let command = words.map(StackProcess.quote).joined(separator: " ")
+                + " -c \"$(( \(load.connections) / n + (i < \(load.connections) % n) ))\" --tag \"agent-$i\""
             // The JSON is written whole, then printed in one piece after the load's own stderr lines.
             let file = "\"${TMPDIR:-/tmp}/stackbench-$$-\(position + 1).json\""
             lines += [
@@ -170,8 +162,6 @@ public enum KubernetesJob {
             return (target, try RunResult.merge(parts))
         }
     }
-
-    static func quoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     private static func yamlQuoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""

@@ -66,7 +66,7 @@ struct MeasuredWindow {
         let samplingDone = Locked(false)
         let sampler = JoinableThread { [stack, plan, label, live] in
             _ = plan.cpus?.pinCurrentThread()
-            var (lastRequests, lastTime, tick) = (run.responsesSoFar, monotonicNanoseconds(), 0)
+            var (lastRequests, lastTime, tick) = (run.progressSoFar.responses, monotonicNanoseconds(), 0)
             while !samplingDone.value {
                 usleep(200_000)
                 let current = stack.processes
@@ -99,9 +99,10 @@ struct MeasuredWindow {
                 }
                 tick += 1
                 guard let live, tick % 5 == 0 else { continue }
-                let (requests, time) = (run.responsesSoFar, monotonicNanoseconds())
+                let (progress, time) = (run.progressSoFar, monotonicNanoseconds())
+                let requests = progress.responses
                 let rate = Double(requests - lastRequests) / max(Double(time - lastTime) / 1e9, 0.001)
-                live(String(format: "%@: %.0fs, %@ req/s, %d errors", label, run.elapsedSeconds, Units.formatCount(rate), run.errorsSoFar))
+                live(String(format: "%@: %.0fs, %@ req/s, %d errors", label, run.elapsedSeconds, Units.formatCount(rate), progress.errors))
                 (lastRequests, lastTime) = (requests, time)
             }
         }

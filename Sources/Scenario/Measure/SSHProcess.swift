@@ -7,10 +7,9 @@ import Foundation
 /// Not Foundation's Process: ssh closes every inherited descriptor when it becomes a master connection, which
 /// Foundation takes for the process's end and waits on it there, blocking every other Process of the run.
 final class SSHProcess: @unchecked Sendable {
-    let pid: pid_t
+    private let child: ChildProcess
     /// The write end of its standard input, while it is open (-1: none, or closed).
     private let input = Locked<Int32>(-1)
-    private let exitStatus = Locked<Int32?>(nil)
 
     /// `ssh arguments…` with its stdout and stderr appended to the files; its standard input a pipe kept open by
     /// this object until `closeInput()` when `keepInputOpen`, else /dev/null.
@@ -21,52 +20,32 @@ final class SSHProcess: @unchecked Sendable {
         var pipeEnds: [Int32] = [-1, -1]
         if keepInputOpen {
             // Close-on-exec on both ends: the child gets its read end as descriptor 0 only (dup2 clears the flag).
-            guard pipe(&pipeEnds) == 0, fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC) == 0 else { throw AgentPool.Failure(description: "cannot make a pipe for ssh: \(String(cString: strerror(errno)))") }
+            guard pipe(&pipeEnds) == 0, fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC) == 0 else {
+                throw AgentPool.Failure(description: "cannot make a pipe for ssh: \(String(cString: strerror(errno)))")
+            }
             posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
         } else {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let words = ["/usr/bin/setpriv", "--pdeathsig", "TERM", "/usr/bin/ssh"] + arguments
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, words[0], &actions, &attributes, argv, environ)
-        if keepInputOpen { close(pipeEnds[0]) }
-        guard status == 0 else {
+        defer { if keepInputOpen { close(pipeEnds[0]) } }
+        do {
+            child = try ChildProcess(["/usr/bin/setpriv", "--pdeathsig", "TERM", "/usr/bin/ssh"] + arguments, fileActions: &actions)
+        } catch let error as ChildProcess.SpawnError {
             if keepInputOpen { close(pipeEnds[1]) }
-            throw AgentPool.Failure(description: "cannot start ssh: \(String(cString: strerror(status)))")
+            throw AgentPool.Failure(description: "cannot start ssh: \(error.reason)")
         }
-        self.pid = pid
         input.value = pipeEnds[1]
     }
 
     deinit { closeInput() }
 
-    /// Still running (reaps it when it has ended).
-    var isRunning: Bool {
-        exitStatus.withLock { exitStatus in
-            if exitStatus != nil { return false }
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { exitStatus = status; return false }
-            return result == 0
-        }
-    }
+    var isRunning: Bool { child.isRunning }
 
     /// Its exit code once ended (128 + the signal when killed by one); nil while running.
     var status: Int32? {
-        guard !isRunning, let status = exitStatus.value else { return nil }
+        guard let status = child.waitStatus else { return nil }
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
@@ -80,23 +59,12 @@ final class SSHProcess: @unchecked Sendable {
 
     /// Waits until it ends or `deadline` passes; true when it ended.
     @discardableResult
-    func wait(until deadline: Date) -> Bool {
-        while isRunning {
-            if Date() >= deadline { return false }
-            usleep(10_000)
-        }
-        return true
-    }
+    func wait(until deadline: Date) -> Bool { child.wait(until: deadline) }
 
-    /// SIGTERM, up to 5 s, then SIGKILL; reaped either way.
+    /// Its input closed, then SIGTERM, up to 5 s, then SIGKILL; reaped either way.
     func stop() {
         closeInput()
-        guard isRunning else { return }
-        kill(pid, SIGTERM)
-        if !wait(until: Date().addingTimeInterval(5)) {
-            kill(pid, SIGKILL)
-            wait(until: .distantFuture)
-        }
+        child.stop(SIGTERM, seconds: 5)
     }
 
     /// Runs ssh to its end (ended at `timeout`): its exit code and both streams.

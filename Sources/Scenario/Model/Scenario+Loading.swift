@@ -48,10 +48,7 @@ extension Scenario {
         if !scenario.load.agents.isEmpty {
             // An agent is told its requests on the command line: URLs with one method and one set of headers.
             for target in scenario.targets {
-                let requests = target.requests
-                guard requests.allSatisfy({ $0.body == nil }), Set(requests.map(\.method)).count == 1,
-                      Set(requests.map(\.headers)).count == 1, Set(requests.map(\.weight)).count == 1
-                else {
+                guard target.sendsAsURLs else {
                     throw targets.error("\(target.name): load agents send a target's requests as URLs with one method and one set of "
                                         + "headers, equally weighted and without a body; this target's mix cannot be sent to them yet")
                 }

@@ -4,14 +4,16 @@
 // reading, the matrix, thresholds, stack variants, `--replay`), standing each cell's stack up from rewritten copies
 // of the user's files and taking it down again (`Stack/`: the layout of a run folder, child processes, readiness
 // probes, the pool's stats, events under load, the Debian programs of the reference stack), measuring windows and
-// judging them (`Measure/`: CPU and memory per process over a window, window flags, capacity searches), and the run
-// itself (`ScenarioRun`: rounds, interleaving, interruption, the run folder written once at the end).
+// judging them (`Measure/`: CPU and memory per process over a window, window flags, capacity searches, load agents
+// over SSH and as a Kubernetes Job), and the run itself (`ScenarioRun`: rounds, interleaving, interruption, the run
+// folder written once at the end).
 // Must not: lay results out (Reports does) or be needed by anything that only reads results (Results, Compare).
 // Mirrors: nothing one program does; the conventions are wrk's (the load), benchstat's (the repetitions) and CI
 // tools' (the exit status).
 
 import BenchSupport
 import Foundation
+import LoadEngine
 import Results
 
 /// A declarative benchmark, as read from a scenario YAML file (docs/scenarios.md): the stack to stand up (project
@@ -136,6 +138,34 @@ public struct Scenario: Sendable {
         /// `user@host` or `host`, as ssh takes it.
         public var destination: String
         public var port: Int?
+    }
+}
+
+extension Scenario {
+    /// The load of one window of `target` at `base`, from the scenario's load settings.
+    public func loadPlan(for target: Target, base: String) -> LoadPlan {
+        var plan = LoadPlan(requests: target.requests.map {
+            RequestSpec(url: base + $0.path, method: $0.method, headers: $0.headers, body: $0.body.map { Array($0.utf8) }, weight: $0.weight)
+        })
+        plan.connections = load.connections
+        plan.threads = load.threads
+        // A pool's http-socket closes every connection after its answer (ours with Connection: close, uWSGI's
+        // without a word, which makes a client that reuses the connection fail now and then): one per request.
+        plan.keepAlive = load.keepAlive && target.kind != .poolDirect
+        plan.warmupNanoseconds = load.warmup
+        plan.cpus = load.clientCPUs
+        if let rate = load.rate { plan.schedule = .open(requestsPerSecond: rate) }
+        plan.stop = load.count.map { .count($0) } ?? .duration(nanoseconds: load.duration ?? 5_000_000_000)
+        return plan
+    }
+}
+
+extension Scenario.Target {
+    /// Whether a load agent can be told these requests on its command line: URLs with one method and one set of
+    /// headers, equally weighted, without a body.
+    var sendsAsURLs: Bool {
+        requests.allSatisfy { $0.body == nil } && Set(requests.map(\.method)).count == 1
+            && Set(requests.map(\.headers)).count == 1 && Set(requests.map(\.weight)).count == 1
     }
 }
 

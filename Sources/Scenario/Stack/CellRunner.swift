@@ -233,23 +233,8 @@ final class CellRunner {
         return { AgentLoad(plan: $0, pool: agents, folder: folder, label: label) }
     }
 
-    /// The load of one window of `target`, from the scenario's load settings.
-    func plan(for target: Scenario.Target, base: String) -> LoadPlan {
-        let load = scenario.load
-        var plan = LoadPlan(requests: target.requests.map {
-            RequestSpec(url: base + $0.path, method: $0.method, headers: $0.headers, body: $0.body.map { Array($0.utf8) }, weight: $0.weight)
-        })
-        plan.connections = load.connections
-        plan.threads = load.threads
-        // A pool's http-socket closes every connection after its answer (ours with Connection: close, uWSGI's
-        // without a word, which makes a client that reuses the connection fail now and then): one per request.
-        plan.keepAlive = load.keepAlive && target.kind != .poolDirect
-        plan.warmupNanoseconds = load.warmup
-        plan.cpus = load.clientCPUs
-        if let rate = load.rate { plan.schedule = .open(requestsPerSecond: rate) }
-        plan.stop = load.count.map { .count($0) } ?? .duration(nanoseconds: load.duration ?? 5_000_000_000)
-        return plan
-    }
+    /// The load of one window of `target` at `base`.
+    func plan(for target: Scenario.Target, base: String) -> LoadPlan { scenario.loadPlan(for: target, base: base) }
 
     // MARK: stop
 

@@ -13,8 +13,7 @@ final class StackProcess: @unchecked Sendable {
     let arguments: [String]
     let cpus: CPUSet?
     let directory: String
-    /// Set once it is reaped; the sampler, an event and the runner may ask at once.
-    private let exitStatus = Locked<Int32?>(nil)
+    private let child: ChildProcess
 
     /// Starts `arguments` (the executable first) through setpriv (die with the runner, SIGINT) and taskset
     /// (the CPUs); both exec, so the pid is the program's own.
@@ -29,38 +28,18 @@ final class StackProcess: @unchecked Sendable {
         command += arguments
         let script = "cd \(Self.quote(directory)) && exec " + command.map(Self.quote).joined(separator: " ")
             + " </dev/null >>\(Self.quote(log)) 2>&1"
-        var pid: pid_t = 0
-        let words: [String] = ["/bin/sh", "-c", script]
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t(), all = sigset_t()
-        sigemptyset(&empty)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let status = posix_spawn(&pid, "/bin/sh", nil, &attributes, argv, environ)
-        guard status == 0 else {
-            throw FileError(path: arguments[0], problem: "cannot start \(role): \(String(cString: strerror(status)))", exitStatus: .runFailed)
+        do {
+            child = try ChildProcess(["/bin/sh", "-c", script], fileActions: nil)
+        } catch let error as ChildProcess.SpawnError {
+            throw FileError(path: arguments[0], problem: "cannot start \(role): \(error.reason)", exitStatus: .runFailed)
         }
-        self.pid = pid
+        pid = child.pid
     }
 
     static func quote(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// Still running (reaps it when it has ended).
-    var isRunning: Bool {
-        exitStatus.withLock { exitStatus in
-            if exitStatus != nil { return false }
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { exitStatus = status; return false }
-            return result == 0
-        }
-    }
+    var isRunning: Bool { child.isRunning }
 
     /// The same command started again (a new process, same log).
     func restarted() throws -> StackProcess {
@@ -69,30 +48,14 @@ final class StackProcess: @unchecked Sendable {
 
     /// How it ended, as a phrase: "exited with status 1", "killed by signal 9".
     var endDescription: String {
-        guard let status = exitStatus.value else { return "still running" }
+        guard let status = child.waitStatus else { return "still running" }
         let signal = status & 0x7f
         return signal == 0 ? "exited with status \((status >> 8) & 0xff)" : "killed by signal \(signal)"
     }
 
     /// Sends `signal`, waits up to `seconds`, then SIGKILL. True when it ended within the time.
     @discardableResult
-    func stop(_ signal: Int32, seconds: Double = 10) -> Bool {
-        guard isRunning else { return true }
-        kill(pid, signal)
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if !isRunning { return true }
-            usleep(20_000)
-        }
-        kill(pid, SIGKILL)
-        exitStatus.withLock { exitStatus in
-            guard exitStatus == nil else { return }
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            exitStatus = status
-        }
-        return false
-    }
+    func stop(_ signal: Int32, seconds: Double = 10) -> Bool { child.stop(signal, seconds: seconds) }
 
     /// The last `lines` lines of its log.
     func logTail(_ lines: Int = 15) -> String {
