@@ -109,5 +109,16 @@ import Yams
             .deletingLastPathComponent().path
         let stackTarget = try runCommand(Self.stackbench, ["k8s", "job", repository + "/scenarios/ci-smoke.yml", "--agents", "2", "--image", "x"])
         #expect(stackTarget.status == 2 && stackTarget.stderr.contains("target dev-server is a dev-server target"), "\(stackTarget.stderr)")
+        let server = try FixtureHTTPServer()
+        defer { server.shutdown() }
+        let folder = try TemporaryFolder()
+        let scenario = try Self.scenario(server, in: folder)
+        for (arguments, expected) in [(["--agents", "0"], "--agents must be 1 to 1000, got 0"),
+                                      (["--agents", "9"], "--agents is 9, and 9 agents of 1 thread(s) need at least 9 connections"),
+                                      (["--agents", "2", "--start-in", "forever"], "--start-in must be a duration"),
+                                      (["--agents", "2", "--start-at", "2020-01-01T00:00:00Z"], "--start-at is ")] {
+            let result = try runCommand(Self.stackbench, ["k8s", "job", scenario, "--image", "x"] + arguments)
+            #expect(result.status == 2 && result.stderr.contains(expected) && result.stdout.isEmpty, "\(arguments): \(result.stderr)")
+        }
     }
 }

@@ -42,6 +42,8 @@ import Testing
             #expect(m.latency[percentile] == Double(whole.valueAtPercentile(percentile.value)), "p\(percentile.rawValue)")
         }
         #expect(m.agents?.count == 2 && m.config.connections == 4)
+        let twice = try runCommand(Self.stackbench, ["merge", folder.file("a.json"), folder.file("a.json")])
+        #expect(twice.status == 2 && twice.stderr.contains("is the same load as \(folder.file("a.json"))"), "\(twice.stderr)")
     }
 
     @Test func badInputsExitTwoNamingTheFileOrFlag() throws {
