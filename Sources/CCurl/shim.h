@@ -52,6 +52,10 @@ static inline CURLcode sb_easy_getinfo_ptr(CURL *easy, CURLINFO info, void **out
     return curl_easy_getinfo(easy, info, out);
 }
 
+static inline CURLcode sb_easy_getinfo_socket(CURL *easy, CURLINFO info, curl_socket_t *out) {
+    return curl_easy_getinfo(easy, info, out);
+}
+
 static inline CURLcode sb_msg_result(const CURLMsg *msg) { return msg->data.result; }
 
 #endif

@@ -24,7 +24,13 @@ extension CurlMultiDriver {
             sb_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
         }
         if let path = plan.caCertificatePath { sb_easy_setopt_ptr(easy, CURLOPT_CAINFO, path) }
-        if !plan.keepAlive {
+        if wire != nil {
+            // libcurl only makes the connection (and its TLS); requests are written and framed on it here. A
+            // connection ends when the easy handle leaves the multi handle, so a new one is always fresh.
+            sb_easy_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)
+            sb_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)
+            sb_easy_setopt_ptr(easy, CURLOPT_CURLU, UnsafeRawPointer(templates.templates[0].url))
+        } else if !plan.keepAlive {
             sb_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
             sb_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)
         }

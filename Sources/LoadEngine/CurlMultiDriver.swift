@@ -8,7 +8,9 @@ import Foundation
 ///
 /// Owns its C connection slots (one reused easy handle each), its RNG and its `ThreadRecorder`; nothing in it is
 /// shared but the stop flag and the progress counters, which it only stores to. Per request the Swift side
-/// allocates nothing (libcurl does its own): a finished easy handle is removed, recorded and re-added.
+/// allocates nothing. Two engines (`Engine`): `.curl` removes, records and re-adds a finished easy handle per
+/// request; `.framed` (CurlMultiDriver+Framed.swift) has libcurl connect each slot once (CONNECT_ONLY) and then
+/// sends requests and frames responses on that connection itself.
 ///
 /// `curl_multi_perform` + `curl_multi_poll` was measured against this loop (nginx, 1 KiB, one thread on one core):
 /// the same CPU per request at 8 and 512 connections, ~5% less at 64. This loop is kept because
@@ -24,7 +26,22 @@ final class CurlMultiDriver {
         var intendedStart: UInt64 = 0
         var actualStart: UInt64 = 0
         var bodyBytes = 0
+        /// A request is in progress on this slot.
         var active = false
+        /// The easy handle is in the multi handle (a transfer, or a framed connection being made or kept).
+        var inMulti = false
+        /// Framed engine: the connection's socket (-1 when none), bytes of the request sent, responses so far
+        /// on this connection, and where the response stands.
+        var socket: Int32 = -1
+        var sent = 0
+        var responsesOnConnection = 0
+        var framer = HTTP1ResponseFramer()
+    }
+
+    /// A request of the mix as bytes for the framed engine.
+    struct WireRequest {
+        let bytes: UnsafeMutableRawBufferPointer
+        let isHead: Bool
     }
 
     /// What the socket, close and timer callbacks need: the epoll registry, the multi handle, libcurl's next
@@ -38,24 +55,30 @@ final class CurlMultiDriver {
 
     let recorder: ThreadRecorder
     let plan: LoadPlan
-    private let templates: CurlRequestTemplates
-    private let timeline: Timeline
-    private let stopFlag: ManagedAtomic<Bool>
-    private let progress: ProgressCounters.Thread
+    let templates: CurlRequestTemplates
+    let timeline: Timeline
+    let stopFlag: ManagedAtomic<Bool>
+    let progress: ProgressCounters.Thread
     /// Requests this thread sends inside the measured window in count mode; Int.max otherwise.
     private let share: Int
     let slotCount: Int
-    private let slots: UnsafeMutablePointer<Slot>
+    let slots: UnsafeMutablePointer<Slot>
     let events: UnsafeMutablePointer<EventState>
-    private var freeSlots: [Int] = []
-    private var activeCount = 0
-    private var issuedMeasured = 0
-    private var random: UInt64
+    var freeSlots: [Int] = []
+    var activeCount = 0
+    var issuedMeasured = 0
+    var random: UInt64
     /// Open model: ns between this thread's sends, and the next send's intended time.
-    private let interval: UInt64
-    private var nextIntended: UInt64
+    let interval: UInt64
+    var nextIntended: UInt64
     private let readyFds = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
     private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+    /// Framed engine: the requests as bytes (nil: the `.curl` engine), the slot + 1 owning each socket by fd,
+    /// the buffer responses are read into, and when the next timeout check is due.
+    let wire: UnsafeMutableBufferPointer<WireRequest>?
+    var socketOwners: [Int32] = []
+    let receiveBuffer: UnsafeMutableRawBufferPointer
+    var nextTimeoutCheck: UInt64 = 0
 
     init(index: Int, plan: LoadPlan, templates: CurlRequestTemplates, timeline: Timeline,
          stopFlag: ManagedAtomic<Bool>, progress: ProgressCounters.Thread, expectedSeconds: Int) {
@@ -83,6 +106,19 @@ final class CurlMultiDriver {
             interval = 0
             nextIntended = 0
         }
+        if plan.engine == .framed, let framed = templates.framed {
+            let requests = UnsafeMutableBufferPointer<WireRequest>.allocate(capacity: framed.count)
+            for (i, request) in framed.enumerated() {
+                let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: request.bytes.count, alignment: 1)
+                bytes.copyBytes(from: request.bytes)
+                (requests.baseAddress! + i).initialize(to: WireRequest(bytes: bytes, isHead: request.isHead))
+            }
+            wire = requests
+            receiveBuffer = .allocate(byteCount: 65536, alignment: 16)
+        } else {
+            wire = nil
+            receiveBuffer = .allocate(byteCount: 0, alignment: 1)
+        }
         let multi = curl_multi_init()!
         events = .allocate(capacity: 1)
         events.initialize(to: EventState(registry: EpollRegistry(epoll: epoll_create1(Int32(EPOLL_CLOEXEC))), multi: multi))
@@ -98,9 +134,15 @@ final class CurlMultiDriver {
 
     deinit {
         for i in 0..<slotCount {
-            if slots[i].active { curl_multi_remove_handle(events.pointee.multi, slots[i].easy) }
+            if slots[i].inMulti { curl_multi_remove_handle(events.pointee.multi, slots[i].easy) }
             curl_easy_cleanup(slots[i].easy)
+            slots[i].framer.deallocate()
         }
+        if let wire {
+            wire.forEach { $0.bytes.deallocate() }
+            wire.deallocate()
+        }
+        receiveBuffer.deallocate()
         curl_multi_cleanup(events.pointee.multi)
         close(events.pointee.registry.epoll)
         events.pointee.registry.deallocate()
@@ -111,7 +153,7 @@ final class CurlMultiDriver {
         readyEvents.deallocate()
     }
 
-    private var multi: UnsafeMutableRawPointer { events.pointee.multi }
+    var multi: UnsafeMutableRawPointer { events.pointee.multi }
 
     /// Runs until the window closes, the count is reached or a stop is requested.
     func run() {
@@ -138,8 +180,13 @@ final class CurlMultiDriver {
             if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)) { break }
             let ready = sb_epoll_wait(events.pointee.registry.epoll, readyFds, readyEvents, 64,
                                       waitNanoseconds(now: now))
-            for i in 0..<Int(max(ready, 0)) where events.pointee.registry.claim(readyFds[i]) {
+            for i in 0..<Int(max(ready, 0)) {
                 let flags = readyEvents[i]
+                if wire != nil, let owner = socketOwner(readyFds[i]) {
+                    framedEvent(slots + owner, flags: flags)
+                    continue
+                }
+                guard events.pointee.registry.claim(readyFds[i]) else { continue }
                 var action: Int32 = 0
                 if flags & UInt32(EPOLLIN.rawValue) != 0 { action |= CURL_CSELECT_IN }
                 if flags & UInt32(EPOLLOUT.rawValue) != 0 { action |= CURL_CSELECT_OUT }
@@ -152,6 +199,7 @@ final class CurlMultiDriver {
                 curl_multi_socket_action(multi, sb_curl_socket_timeout, 0, &running)
             }
             drainCompletions()
+            if wire != nil { expireTimeouts(now: monotonicNanoseconds()) }
         }
         recordUnfinished(at: min(monotonicNanoseconds(), timeline.end))
         recorder.cpuAtEnd = .currentThread()
@@ -159,15 +207,17 @@ final class CurlMultiDriver {
 
     /// Whether a request intended at `intended` may still be sent: inside the window and within the count.
     @inline(__always)
-    private func mayIssue(intended: UInt64) -> Bool {
+    func mayIssue(intended: UInt64) -> Bool {
         intended < timeline.end && (intended < timeline.measureStart || issuedMeasured < share)
     }
 
     @inline(__always)
-    private func start(_ index: Int, intended: UInt64, now: UInt64) {
+    func start(_ index: Int, intended: UInt64, now: UInt64) {
         let slot = slots + index
         let template = templates.templates.count == 1 ? 0 : templates.pick(nextUniform())
-        if slot.pointee.configuredTemplate != template {
+        if wire != nil {
+            slot.pointee.configuredTemplate = template
+        } else if slot.pointee.configuredTemplate != template {
             templates.configure(slot.pointee.easy, for: template)
             slot.pointee.configuredTemplate = template
         }
@@ -177,7 +227,12 @@ final class CurlMultiDriver {
         slot.pointee.active = true
         if intended >= timeline.measureStart { issuedMeasured += 1 }
         activeCount += 1
-        curl_multi_add_handle(multi, slot.pointee.easy)
+        if wire != nil {
+            framedStart(slot)
+        } else {
+            slot.pointee.inMulti = true
+            curl_multi_add_handle(multi, slot.pointee.easy)
+        }
     }
 
     /// Open model: sends every request whose intended time has come, while connections are free.
@@ -197,12 +252,13 @@ final class CurlMultiDriver {
         let deadline = events.pointee.timerDeadline
         if deadline != 0 { until = min(until, deadline) }
         if interval > 0 && !freeSlots.isEmpty && mayIssue(intended: nextIntended) { until = min(until, nextIntended) }
+        if wire != nil && activeCount > 0 { until = min(until, nextTimeoutCheck) }
         return until > now ? Int64(until - now) : 0
     }
 
     /// Records every finished transfer and puts its connection back to work.
     @inline(__always)
-    private func drainCompletions() {
+    func drainCompletions() {
         var left: Int32 = 0
         while let message = curl_multi_info_read(multi, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
@@ -210,6 +266,10 @@ final class CurlMultiDriver {
             var context: UnsafeMutableRawPointer? = nil
             sb_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &context)
             let slot = context!.assumingMemoryBound(to: Slot.self)
+            if wire != nil {
+                connected(slot, code: code)
+                continue
+            }
             var status = 0
             var headerBytes = 0
             if code == 0 {
@@ -217,26 +277,33 @@ final class CurlMultiDriver {
                 sb_easy_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes)
             }
             curl_multi_remove_handle(multi, easy)
-            let now = monotonicNanoseconds()
-            slot.pointee.active = false
-            activeCount -= 1
-            let measured = slot.pointee.intendedStart >= timeline.measureStart
-            if measured && now > timeline.end {
-                recorder.unfinished += 1
-            } else if measured {
-                recorder.record(correctedMicros: (now &- slot.pointee.intendedStart) / 1000,
-                                uncorrectedMicros: (now &- slot.pointee.actualStart) / 1000,
-                                status: status, curlCode: code, bytes: headerBytes + slot.pointee.bodyBytes,
-                                second: timeline.second(of: now), completedAt: now,
-                                template: slot.pointee.configuredTemplate)
-                progress.responses.store(recorder.responses, ordering: .relaxed)
-                progress.errors.store(recorder.errors, ordering: .relaxed)
-            }
-            if interval == 0 && mayIssue(intended: now) && !stopFlag.load(ordering: .relaxed) {
-                start(slot.pointee.index, intended: now, now: now)
-            } else {
-                freeSlots.append(slot.pointee.index)
-            }
+            slot.pointee.inMulti = false
+            finish(slot, code: code, status: status, bytes: headerBytes + slot.pointee.bodyBytes)
+        }
+    }
+
+    /// Records the slot's ended request (`code` 0: a response) and puts the slot back to work.
+    @inline(__always)
+    func finish(_ slot: UnsafeMutablePointer<Slot>, code: Int, status: Int, bytes: Int) {
+        let now = monotonicNanoseconds()
+        slot.pointee.active = false
+        activeCount -= 1
+        let measured = slot.pointee.intendedStart >= timeline.measureStart
+        if measured && now > timeline.end {
+            recorder.unfinished += 1
+        } else if measured {
+            recorder.record(correctedMicros: (now &- slot.pointee.intendedStart) / 1000,
+                            uncorrectedMicros: (now &- slot.pointee.actualStart) / 1000,
+                            status: status, curlCode: code, bytes: bytes,
+                            second: timeline.second(of: now), completedAt: now,
+                            template: slot.pointee.configuredTemplate)
+            progress.responses.store(recorder.responses, ordering: .relaxed)
+            progress.errors.store(recorder.errors, ordering: .relaxed)
+        }
+        if interval == 0 && mayIssue(intended: now) && !stopFlag.load(ordering: .relaxed) {
+            start(slot.pointee.index, intended: now, now: now)
+        } else {
+            freeSlots.append(slot.pointee.index)
         }
     }
 
@@ -257,7 +324,7 @@ final class CurlMultiDriver {
 
     /// xorshift64*, uniform in 0..<1.
     @inline(__always)
-    private func nextUniform() -> Double {
+    func nextUniform() -> Double {
         random ^= random >> 12
         random ^= random << 25
         random ^= random >> 27

@@ -22,11 +22,14 @@ final class CurlRequestTemplates {
     }
 
     let templates: [Template]
+    /// The same requests as HTTP/1.1 bytes for the framed engine; nil when they go to more than one origin or
+    /// carry credentials in a URL, which only libcurl's own transfers send.
+    let framed: [HTTP1RequestBytes]?
     /// Running sums of the weights, normalised to end at 1.
     let cumulativeWeights: [Double]
 
     init(_ requests: [RequestSpec]) {
-        templates = requests.map { request in
+        let built = requests.map { request in
             var headers: UnsafeMutablePointer<curl_slist>? = nil
             var lines = request.headers
             // libcurl would wait for "100 Continue" before sending a larger body: a load tool sends at once.
@@ -48,6 +51,13 @@ final class CurlRequestTemplates {
             curl_url_set(url, CURLUPART_URL, request.url, 0)
             return Template(url: url, method: strdup(request.method), kind: kind, headers: headers,
                             body: body.map { UnsafeMutableBufferPointer(rebasing: $0[0..<request.body!.count]) })
+        }
+        templates = built
+        let framed = zip(requests, built).map { HTTP1RequestBytes($0, url: $1.url) }
+        if let first = framed.first, framed.allSatisfy({ $0 != nil && $0!.origin == first?.origin }) {
+            self.framed = framed.map { $0! }
+        } else {
+            self.framed = nil
         }
         let total = requests.reduce(0) { $0 + $1.weight }
         var sum = 0.0

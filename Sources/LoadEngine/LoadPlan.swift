@@ -25,6 +25,17 @@ public struct RequestSpec: Sendable, Equatable {
     }
 }
 
+/// How a client thread uses libcurl.
+public enum Engine: String, Sendable, Equatable, CaseIterable {
+    /// libcurl connects (TLS included) and moves every byte; stackbench writes each HTTP/1.1 request and finds
+    /// where its response ends, as wrk does. A mix sent to more than one origin, or with credentials in a URL,
+    /// runs as `.curl`.
+    case framed
+    /// libcurl runs each request as a transfer of its own (its request building, header parsing and connection
+    /// cache): any mix, at about 1.7-1.9 times the client CPU per request.
+    case curl
+}
+
 /// When a load sends its requests.
 public enum Schedule: Sendable, Equatable {
     /// Each connection sends its next request when the previous one completes (wrk, oha).
@@ -65,6 +76,8 @@ public struct LoadPlan: Sendable {
     public var tag: String?
     /// Reuse connections (HTTP keep-alive); false opens a new connection per request.
     public var keepAlive: Bool = true
+    /// Who writes requests and frames responses.
+    public var engine: Engine = .framed
     /// CPUs the client threads are pinned to; nil leaves them where the scheduler puts them.
     public var cpus: CPUSet?
     /// https: verify the server's certificate and name (false is curl's `--insecure`).

@@ -1,6 +1,7 @@
 /// LoadEngine: stackbench's libcurl load generator, the part every measurement rests on.
 ///
-/// Owns: client threads (`CurlMultiDriver`, one libcurl multi handle each), the closed and open schedules with
+/// Owns: client threads (`CurlMultiDriver`, one libcurl multi handle each; libcurl's own transfers, or libcurl's
+/// connections with HTTP/1.1 framed here: `HTTP1RequestBytes`, `HTTP1ResponseFramer`), the closed and open schedules with
 /// their stop conditions, per-thread recording (`ThreadRecorder`, HdrHistogram) merged once into a `RunResult`,
 /// error categories and the client's own CPU use.
 /// Must not: know about stacks, scenarios or servers; format text for people (the CLI and reports do that).
@@ -34,9 +35,12 @@ public final class LoadRun {
                             + "\(limit) (ulimit -n)")
         }
         LoadRun.initializeCurlOnce
-        self.plan = plan
-        progress = ProgressCounters(threads: plan.threads)
         templates = CurlRequestTemplates(plan.requests)
+        // The engine that runs: a mix the framed engine cannot send runs on libcurl's own transfers.
+        var running = plan
+        if templates.framed == nil { running.engine = .curl }
+        self.plan = running
+        progress = ProgressCounters(threads: plan.threads)
     }
 
     private static let initializeCurlOnce: Void = { curl_global_init(Int(CURL_GLOBAL_ALL)) }()

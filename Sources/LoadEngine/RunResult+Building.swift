@@ -171,6 +171,7 @@ extension RunResult.Config {
         cpus = plan.cpus?.description
         insecure = plan.verifyPeer ? nil : true
         caCertificate = plan.caCertificatePath
+        engine = plan.engine.rawValue
     }
 }
 

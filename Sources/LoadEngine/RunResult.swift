@@ -87,6 +87,8 @@ public struct RunResult: Codable, Sendable {
         public var insecure: Bool?
         /// https: the PEM file of trusted certificates (`--cacert`).
         public var caCertificate: String?
+        /// The engine that ran the load (`Engine`): "framed" or "curl"; absent in results from before it existed.
+        public var engine: String?
 
         public init(requests: [Request], unixSocket: String? = nil, connections: Int, threads: Int, model: String, rate: Double? = nil, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, timeoutSeconds: Double, keepAlive: Bool, cpus: String? = nil, insecure: Bool? = nil, caCertificate: String? = nil) {
             self.requests = requests

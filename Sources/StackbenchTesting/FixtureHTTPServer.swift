@@ -38,21 +38,19 @@ public final class FixtureHTTPServer: @unchecked Sendable {
     /// The TCP port on 127.0.0.1 (nil when serving a unix socket).
     public let port: Int?
     let behavior: Behavior
-    private let listener: Int32
+    private let connections: ConnectionThreads
     private let lock = NSLock()
     private var seenSoFar = Seen()
     private var firstRequest: UInt64?
     private var stallEnd: UInt64?
-    private var open: Set<Int32> = []
-    private var stopping = false
-    private let threads = DispatchGroup()
 
     /// Starts serving on 127.0.0.1 at a free port, or on `unixSocket` when given.
     public init(_ behavior: Behavior = Behavior(), unixSocket: String? = nil) throws {
         self.behavior = behavior
+        let listener: Int32
         (listener, port) = try Self.listen(unixSocket: unixSocket)
-        threads.enter()
-        Thread { [self] in acceptLoop() }.start()
+        connections = ConnectionThreads(listener: listener)
+        connections.start { [weak self] socket in self?.serve(FixtureConnection(socket: socket)) }
     }
 
     /// `http://127.0.0.1:PORT` + path.
@@ -62,47 +60,12 @@ public final class FixtureHTTPServer: @unchecked Sendable {
     public var seen: Seen { lock.withLock { seenSoFar } }
 
     /// Stops listening, drops every connection and waits for the server's threads; later calls do nothing.
-    public func shutdown() {
-        let sockets: Set<Int32>? = lock.withLock {
-            if stopping { return nil }
-            stopping = true
-            return open
-        }
-        guard let sockets else { return }
-        Glibc.shutdown(listener, Int32(SHUT_RDWR))
-        sockets.forEach { _ = Glibc.shutdown($0, Int32(SHUT_RDWR)) }
-        threads.wait()
-        close(listener)
-    }
+    public func shutdown() { connections.shutdown() }
 
     deinit { shutdown() }
 
-    private func acceptLoop() {
-        defer { threads.leave() }
-        while true {
-            let socket = accept(listener, nil, nil)
-            let accepted: Bool = lock.withLock {
-                guard socket >= 0, !stopping else { return false }
-                open.insert(socket)
-                seenSoFar.connections += 1
-                return true
-            }
-            guard accepted else {
-                if socket >= 0 { close(socket) }
-                if lock.withLock({ stopping }) { return }
-                continue
-            }
-            threads.enter()
-            Thread { [self] in
-                serve(FixtureConnection(socket: socket))
-                lock.withLock { _ = open.remove(socket) }
-                close(socket)
-                threads.leave()
-            }.start()
-        }
-    }
-
     private func serve(_ connection: FixtureConnection) {
+        lock.withLock { seenSoFar.connections += 1 }
         while let request = connection.readRequest() {
             let ready = responseTime(method: request.method, bodyBytes: request.bodyBytes)
             sleepUntil(monotonicNanoseconds: ready)

@@ -13,6 +13,10 @@ struct LoadOptions {
         plan.connections = command.connections
         plan.unixSocketPath = command.unixSocket
         plan.keepAlive = !command.noKeepalive
+        guard let engine = Engine(rawValue: command.engine) else {
+            throw FlagError("--engine", "must be framed or curl, got \"\(command.engine)\"")
+        }
+        plan.engine = engine
         plan.verifyPeer = !command.insecure
         plan.caCertificatePath = command.cacert
         plan.timeoutNanoseconds = try duration(command.timeout, flag: "--timeout")

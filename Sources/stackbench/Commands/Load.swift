@@ -36,6 +36,8 @@ struct Load: ParsableCommand {
     @Option(help: "A name for this load, recorded in the JSON (an agent's host, say).") var tag: String?
     @Flag(help: "Accepted for wrk's users: the latency percentiles are always printed.") var latency = false
     @Flag(help: "Open a new connection for every request.") var noKeepalive = false
+    @Option(help: ArgumentHelp("framed: libcurl connects and moves the bytes, stackbench writes HTTP/1.1 requests and frames the responses, as wrk does; curl: libcurl runs each request as its own transfer, at about 1.7-1.9x the client CPU per request. A mix sent to several origins always runs as curl.", valueName: "framed|curl"))
+    var engine = "framed"
     @Flag(name: [.customShort("k"), .long], help: "https: do not verify the server's certificate or name (self-signed servers), as curl -k.")
     var insecure = false
     @Option(help: "https: trust the certificates in this PEM file instead of the system's, as curl --cacert.")
