@@ -1,3 +1,5 @@
+import Glibc
+
 /// Finds where one HTTP/1.1 response ends in the bytes of a connection, as wrk's http-parser does: status line,
 /// header lines, then a body by Content-Length, chunked transfer coding, or until the connection closes.
 ///
@@ -88,18 +90,20 @@ struct HTTP1ResponseFramer {
             case .done:
                 return (.complete, index)
             default:
-                let byte = start[index]
-                index += 1
-                if phase == .statusLine || phase == .headerLine { headerBytes += 1 }
-                if byte == UInt8(ascii: "\n") {
+                // A line, or its part in these bytes: up to its LF (memchr), kept in `line` up to its capacity.
+                let newline = memchr(start + index, Int32(UInt8(ascii: "\n")), count - index)
+                let end = newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - start } ?? count
+                if phase == .statusLine || phase == .headerLine { headerBytes += end - index + (newline == nil ? 0 : 1) }
+                if phase != .chunkDataEnd {
+                    let kept = min(end - index, Self.lineCapacity - lineLength)
+                    (line + lineLength).update(from: start + index, count: kept)
+                    lineLength += kept
+                    if kept < end - index { lineOverflowed = true }
+                }
+                index = end
+                if newline != nil {
+                    index += 1
                     guard endOfLine() else { return (.malformed, index) }
-                } else if phase == .chunkDataEnd {
-                    continue
-                } else if lineLength < Self.lineCapacity {
-                    line[lineLength] = byte
-                    lineLength += 1
-                } else {
-                    lineOverflowed = true
                 }
             }
         }
