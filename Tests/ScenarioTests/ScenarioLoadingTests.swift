@@ -1,4 +1,5 @@
 import Foundation
+import LoadEngine
 @testable import Scenario
 import Results
 import StackConfig
@@ -59,6 +60,7 @@ import Testing
         ("load:\n  duration: 10 parsecs\n", 9, "load.duration", "must be a duration"),
         ("load:\n  client-cpus: \"0-\"\n", 9, "load.client-cpus", ""),
         ("load:\n  rounds: 0\n", 9, "load.rounds", "must be 1 to 100, got 0"),
+        ("load:\n  engine: wrk\n", 9, "load.engine", "must be framed or curl, got \"wrk\""),
         ("load:\n  agents: [http://10.0.0.2]\n", 9, "load.agents[0]", "must be an ssh://[user@]host[:port] address"),
         ("load:\n  agents: [\"ssh://root@h/tmp\"]\n", 9, "load.agents[0]", "must be an ssh://"),
         ("load:\n  agents: [\"ssh://h:70000\"]\n", 9, "load.agents[0]", ""),
@@ -78,6 +80,19 @@ import Testing
             #expect(problem.isEmpty || error.problem.contains(problem), "\(error)")
             #expect(error.file.hasSuffix("s.yml"))
         }
+    }
+
+    @Test func theEngineGoesToEveryWindowAndToTheAgents() throws {
+        let framed = try load(Self.good)
+        let target = try #require(framed.targets.first)
+        #expect(framed.loadPlan(for: target, base: "http://127.0.0.1:1").engine == .framed)
+        #expect(!framed.loadPlan(for: target, base: "http://127.0.0.1:1").agentArguments(agents: 1, startAt: Date())
+            .contains("--engine"))
+        let curl = try load(Self.good + "\nload:\n  engine: curl\n")
+        let plan = curl.loadPlan(for: target, base: "http://127.0.0.1:1")
+        #expect(plan.engine == .curl)
+        let arguments = plan.agentArguments(agents: 2, startAt: Date())
+        #expect(arguments.firstIndex(of: "--engine").map { arguments[$0 + 1] } == "curl")
     }
 
     @Test func aMixAgentsCannotSendIsRefused() throws {

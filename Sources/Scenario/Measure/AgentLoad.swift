@@ -34,6 +34,7 @@ extension LoadPlan {
         if case .duration(let nanos) = stop { arguments += ["-d", "\(nanos / 1_000_000)ms"] }
         if case .open(let rate) = schedule { arguments += ["--rate", String(rate / Double(agents))] }
         if !keepAlive { arguments.append("--no-keepalive") }
+        if engine != .framed { arguments += ["--engine", engine.rawValue] }
         return arguments
     }
 }

@@ -1,5 +1,6 @@
 import BenchSupport
 import Foundation
+import LoadEngine
 import Results
 import StackConfig
 
@@ -333,7 +334,7 @@ extension Scenario {
         }
         var sawDuration = false
         for (key, field) in try value.mapping(allowedKeys: ["connections", "threads", "duration", "count", "warmup", "rate",
-                                                            "repetitions", "rounds", "keepalive", "client-cpus", "server-cpus", "noise", "search",
+                                                            "repetitions", "rounds", "keepalive", "engine", "client-cpus", "server-cpus", "noise", "search",
                                                             "agents", "agent-ssh-config", "agent-command"]) {
             switch key {
             case "connections": load.connections = try positive(field, maximum: 100_000)
@@ -361,6 +362,11 @@ extension Scenario {
                 }
                 load.noise = share / 100
             case "keepalive": load.keepAlive = try field.bool()
+            case "engine":
+                guard let engine = Engine(rawValue: try field.string()) else {
+                    throw field.error("must be framed or curl, got \(field.describe())")
+                }
+                load.engine = engine
             case "agents": load.agents = try field.sequence().map(readAgent)
             case "agent-ssh-config": load.agentSSHConfig = try field.string()
             case "agent-command":

@@ -116,6 +116,8 @@ public struct Scenario: Sendable {
         /// configuration's windows are interleaved with the rest (`--repeat N` overrides).
         public var rounds = 1
         public var keepAlive = true
+        /// How the load generator uses libcurl (`stackbench load --engine`).
+        public var engine = Engine.framed
         public var clientCPUs: CPUSet?
         public var serverCPUs: CPUSet?
         /// A target whose 95% interval of the median req/s is wider than this share of it is flagged noisy.
@@ -152,6 +154,7 @@ extension Scenario {
         // A pool's http-socket closes every connection after its answer (ours with Connection: close, uWSGI's
         // without a word, which makes a client that reuses the connection fail now and then): one per request.
         plan.keepAlive = load.keepAlive && target.kind != .poolDirect
+        plan.engine = load.engine
         plan.warmupNanoseconds = load.warmup
         plan.cpus = load.clientCPUs
         if let rate = load.rate { plan.schedule = .open(requestsPerSecond: rate) }
