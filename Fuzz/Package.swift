@@ -1,13 +1,14 @@
 // swift-tools-version:6.0
 // libFuzzer targets for every reader of untrusted input: nginx.conf, uwsgi.ini, scenario YAML, an HTTP request
-// head, a uwsgi packet, an upstream's response head, a chunked body, and load agents' kubectl logs with their JSON.
+// head, a uwsgi packet, an upstream's response head, a chunked body, load agents' kubectl logs with their JSON, and a
+// server's response as the load engine frames it.
 // Not part of the main build or the tests:
 // scripts/fuzz.sh builds this package with `-Xswiftc -sanitize=fuzzer -Xswiftc -enable-testing` (coverage in every
 // module; @testable for the front's internal parsers) and runs each target for a bounded time.
 import PackageDescription
 
 let readers = ["FuzzNginxConf", "FuzzUwsgiIni", "FuzzScenario", "FuzzRequestHead", "FuzzUwsgiPacket", "FuzzUpstreamHead", "FuzzChunkedBody",
-               "FuzzKubernetesLogs"]
+               "FuzzKubernetesLogs", "FuzzResponseFramer"]
 
 let package = Package(
     name: "stackbench-fuzz",

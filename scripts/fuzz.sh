@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of untrusted input with libFuzzer (coverage-guided, in process): nginx.conf, uwsgi.ini,
-# scenario YAML, an HTTP request head, a uwsgi packet, an upstream's response head, a chunked body. Each runs for
+# scenario YAML, an HTTP request head, a uwsgi packet, an upstream's response head, a chunked body, load agents'
+# kubectl logs, and a server's response as the load engine frames it. Each runs for
 # a bounded time with a per-input time limit (a hang is a finding) and a memory limit; the corpus starts from the
 # shipped files. Not part of the tests.
 #   scripts/fuzz.sh                  every target, 60 s each
@@ -12,7 +13,8 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(FuzzNginxConf FuzzUwsgiIni FuzzScenario FuzzRequestHead FuzzUwsgiPacket FuzzUpstreamHead FuzzChunkedBody FuzzKubernetesLogs)
+    targets=(FuzzNginxConf FuzzUwsgiIni FuzzScenario FuzzRequestHead FuzzUwsgiPacket FuzzUpstreamHead FuzzChunkedBody FuzzKubernetesLogs
+             FuzzResponseFramer)
 fi
 work=.build-fuzz
 mkdir -p "$work"
@@ -45,6 +47,10 @@ PY
 printf 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello' >"$work/corpus/FuzzUpstreamHead/ok"
 printf 'Status: 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n' >"$work/corpus/FuzzUpstreamHead/status"
 printf '5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\nTrailer: x\r\n\r\n' >"$work/corpus/FuzzChunkedBody/chunks"
+mkdir -p "$work/corpus/FuzzResponseFramer"
+printf '\x10HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello' >"$work/corpus/FuzzResponseFramer/nginx"
+printf '\x20HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n' >"$work/corpus/FuzzResponseFramer/chunked"
+printf '\x07HTTP/1.0 204 No Content\r\nContent-Length: 4\r\n\r\n' >"$work/corpus/FuzzResponseFramer/head"
 mkdir -p "$work/corpus/FuzzKubernetesLogs"
 # Two pods' results for one target, as kubectl logs --prefix prints them, from a real load's JSON.
 python3 - "$work/corpus/FuzzKubernetesLogs/two-pods" <<'PY'

@@ -57,7 +57,7 @@ extension CurlMultiDriver {
             var written = 0
             let code = curl_easy_send(slot.pointee.easy, bytes.baseAddress! + slot.pointee.sent,
                                       bytes.count - slot.pointee.sent, &written)
-            if code == CURLE_AGAIN {
+            if code == CURLE_AGAIN || (code == CURLE_OK && written == 0) {
                 events.pointee.registry.want(slot.pointee.socket, UInt32(EPOLLIN.rawValue | EPOLLOUT.rawValue))
                 return
             }

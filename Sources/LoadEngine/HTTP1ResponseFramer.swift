@@ -96,7 +96,7 @@ struct HTTP1ResponseFramer {
                 if phase == .statusLine || phase == .headerLine { headerBytes += end - index + (newline == nil ? 0 : 1) }
                 if phase != .chunkDataEnd {
                     let kept = min(end - index, Self.lineCapacity - lineLength)
-                    (line + lineLength).update(from: start + index, count: kept)
+                    memcpy(line + lineLength, start + index, kept)
                     lineLength += kept
                     if kept < end - index { lineOverflowed = true }
                 }
