@@ -253,6 +253,36 @@ import Testing
         #expect(config["caCertificate"] as? String == nginx.certificate && config["insecure"] == nil, "\(config)")
     }
 
+    /// Real nginx counted by both engines: the framed one (libcurl's connections, HTTP framed by stackbench) must
+    /// see what libcurl's own transfers see — statuses, bytes, no errors — over TCP, a unix socket and TLS, for a
+    /// file, a HEAD (a Content-Length and no body) and a 404.
+    @Test func bothEnginesCountRealNginxTheSame() throws {
+        let nginx = try NginxFixture(files: ["1k.txt": [UInt8](repeating: 97, count: 1024)], tls: true)
+        var log = ""
+        defer { log = nginx.stop() }
+        let https = "https://127.0.0.1:\(try #require(nginx.tlsPort))/1k.txt"
+        let cases: [[String]] = [
+            [nginx.url("/1k.txt")], [nginx.url("/1k.txt"), "-m", "HEAD"], [nginx.url("/missing")],
+            ["http://localhost/1k.txt", "--unix-socket", nginx.unixSocket], [https, "-k"],
+        ]
+        for arguments in cases {
+            var seen: [String: (codes: [String: Int], bytes: Int, errors: Int)] = [:]
+            for engine in ["framed", "curl"] {
+                let run = try Self.load(arguments + ["-n", "100", "-c", "3", "--engine", engine, "--json", "-"])
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any],
+                                        "\(arguments) \(engine): \(run.stderr)\(log)")
+                let summary = try #require(json["summary"] as? [String: Any])
+                #expect((json["config"] as? [String: Any])?["engine"] as? String == engine)
+                seen[engine] = (json["statusCodes"] as? [String: Int] ?? [:], summary["bytes"] as? Int ?? -1,
+                                summary["errors"] as? Int ?? -1)
+            }
+            let (framed, curl) = (try #require(seen["framed"]), try #require(seen["curl"]))
+            #expect(framed.errors == 0 && framed.codes.values.reduce(0, +) == 100, "\(arguments): \(framed)")
+            #expect(framed.codes == curl.codes && framed.bytes == curl.bytes && framed.errors == curl.errors,
+                    "\(arguments): framed \(framed), curl \(curl)")
+        }
+    }
+
     /// Starts `stackbench load URL arguments...`, sends SIGINT (Ctrl-C) once the server has seen `afterRequests`
     /// requests (or after 10 s), and returns how it ended.
     static func interruptedLoad(_ server: FixtureHTTPServer, _ arguments: [String], afterRequests: Int = 10) throws
