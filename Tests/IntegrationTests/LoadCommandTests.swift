@@ -14,6 +14,7 @@ import Testing
     /// Each row: arguments, and the text the one-line error must contain.
     static let badInputs: [([String], String)] = [
         (["not-a-url"], "URL must be an http:// or https:// URL"),
+        (["http://127.0.0.1:1/", "--engine", "wrk"], "--engine must be framed or curl, got \"wrk\""),
         (["ftp://127.0.0.1/"], "URL must be an http:// or https:// URL"),
         (["https://127.0.0.1:1/", "--cacert", "/nonexistent/ca.pem"], "--cacert cannot read \"/nonexistent/ca.pem\""),
         (["http://127.0.0.1:1/", "-c0"], "-c/--connections must be > 0, got 0"),
