@@ -136,7 +136,7 @@ if summary["errors"] or summary["non2xx3xx"]:
 client = result["clientCPU"]["shareOfCores"]
 verdict = "void(client>90%)" if client > 0.90 else "ok"
 cpu = (after - before) / ticks * 1e6 / summary["responses"]
-print(f"{name} {case} {rnd} {summary['responsesPerSecond']:.1f} {result['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} "
+print(f"{name}/{case} {rnd} {summary['responsesPerSecond']:.1f} {result['latencyMicroseconds']['percentiles']['99'] / 1000:.3f} "
       f"{cpu:.2f} {client * 100:.0f}% {verdict}")
 PY
         return
@@ -161,7 +161,7 @@ p99 = ms(*re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups())
 wall, user, system = map(float, open(timing).read().split())
 client = (user + system) / wall
 verdict = "void(client>90%)" if client > 0.90 else "ok"
-print(f"{name} {case} {rnd} {rps:.1f} {p99:.3f} {(after - before) / ticks * 1e6 / total:.2f} {client * 100:.0f}% {verdict}")
+print(f"{name}/{case} {rnd} {rps:.1f} {p99:.3f} {(after - before) / ticks * 1e6 / total:.2f} {client * 100:.0f}% {verdict}")
 PY
 }
 
@@ -169,7 +169,7 @@ echo "one worker each on core 1 (the pool too), wrk -t1 -c$connections on core 0
 for case in "${!fixed_rate[@]}"; do
     echo "($case: stackbench load -c$connections at a fixed ${fixed_rate[$case]} req/s on core 0)"
 done
-echo "server case round req/s p99_ms server_cpu_us/req client_cpu verdict"
+echo "server/case round req/s p99_ms server_cpu_us/req client_cpu verdict"
 : > "$work/runs"
 for case in $cases; do
     for round in $(seq "$rounds"); do
@@ -180,22 +180,19 @@ for case in $cases; do
         done
     done
 done
-python3 - "$work/runs" "$cases" <<'PY'
-import statistics, sys
-by = {}
-for line in open(sys.argv[1]):
-    name, case, _, rps, p99, cpu, client, verdict = line.split()
-    by.setdefault((case, name), []).append((float(rps), float(p99), float(cpu), verdict == "ok"))
+PYTHONPATH=scripts/lib python3 - "$work/runs" "$cases" <<'PY'
+import sys
+from valid_runs import valid_medians
+medians, void = valid_medians(sys.argv[1])
 print("\nmedians of the valid runs       req/s    p99_ms  server_cpu_us/req   (void runs)")
 for case in sys.argv[2].split():
     med = {}
     for name in ("nginx", "stackbench"):
-        rows = by.get((case, name), [])
-        valid = [r for r in rows if r[3]]
-        if valid:
-            med[name] = [statistics.median(c) for c in list(zip(*valid))[:3]]
+        key = f"{name}/{case}"
+        if key in medians:
+            med[name] = medians[key]
             rps, p99, cpu = med[name]
-            print(f"  {case:<14} {name:<11} {rps:>9.0f} {p99:>8.3f} {cpu:>12.2f}        ({len(rows) - len(valid)} of {len(rows)})")
+            print(f"  {case:<14} {name:<11} {rps:>9.0f} {p99:>8.3f} {cpu:>12.2f}        ({void.get(key, 0)} void)")
         else:
             print(f"  {case:<14} {name:<11} every run void: the client was the bottleneck")
     if len(med) == 2:
