@@ -29,6 +29,10 @@ static inline CURLcode sb_easy_setopt_closesocket(CURL *easy, curl_closesocket_c
     return curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, callback);
 }
 
+static inline CURLSHcode sb_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
+    return curl_share_setopt(share, option, value);
+}
+
 static inline CURLMcode sb_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }

@@ -36,6 +36,9 @@ final class CurlMultiDriver {
         var sent = 0
         var responsesOnConnection = 0
         var framer = HTTP1ResponseFramer()
+        /// Framed engine: a connection cache of this slot's own (a CURLSH sharing connections), so that libcurl
+        /// finds the connection of every send and receive among one instead of among all of the thread's.
+        var share: UnsafeMutableRawPointer?
     }
 
     /// A request of the mix as bytes for the framed engine.
@@ -136,6 +139,7 @@ final class CurlMultiDriver {
         for i in 0..<slotCount {
             if slots[i].inMulti { curl_multi_remove_handle(events.pointee.multi, slots[i].easy) }
             curl_easy_cleanup(slots[i].easy)
+            if let share = slots[i].share { curl_share_cleanup(share) }
             slots[i].framer.deallocate()
         }
         if let wire {
