@@ -207,6 +207,7 @@ import Testing
         #expect(threads.allSatisfy { ($0["cpuSeconds"] as? Double ?? -1) >= 0 }, "\(threads)")
         let one = try Self.load([server.url(), "-t", "auto", "--cpus", "0", "-c", "4", "-n", "40"])
         #expect(one.status == 0 && one.stdout.contains("1 threads and 4 connections"), "\(one.stdout)\(one.stderr)")
+        #expect(one.stdout.contains("closed model, engine framed"), "\(one.stdout)")
     }
 
     /// A closed port next to a live URL: the rate and the latency are the live URL's responses only, the failures

@@ -50,7 +50,9 @@ struct Load: ParsableCommand {
         // With --json - the JSON is standard output, and everything meant for a person goes to stderr.
         let say: (String) -> Void = json == "-" ? { FileHandle.standardError.write(Data($0.utf8)) } : { print($0, terminator: ""); fflush(stdout) }
         say("Running \(describeStop(plan.stop)) test @ \(target)\(plan.requests.count > 1 ? " (+\(plan.requests.count - 1) more)" : "")\n")
-        say("  \(plan.threads) threads and \(plan.connections) connections, \(describeSchedule(plan.schedule))\n")
+        let engine = run.plan.engine == plan.engine ? "engine \(plan.engine.rawValue)"
+            : "engine curl (the framed engine sends to one origin, without credentials in the URL)"
+        say("  \(plan.threads) threads and \(plan.connections) connections, \(describeSchedule(plan.schedule)), \(engine)\n")
         if let start = plan.startAt { say("  starting at \(RunResult.formatTime(start))\n") }
         let result = LoadProgress(run: run).runToEnd()
         if let json {
