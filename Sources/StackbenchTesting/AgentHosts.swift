@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// Load-agent hosts for tests: network namespaces of this test's own on one bridge (`ip netns`, veth), each running
@@ -15,7 +16,7 @@ public final class AgentHosts {
     private let subnet: String
     /// The sshd processes, by pid (spawned directly: sshd closes inherited descriptors, which Foundation's Process
     /// takes for its end and then blocks waiting on it).
-    private var daemons: [pid_t] = []
+    private var daemons: [ChildProcess] = []
 
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
@@ -96,21 +97,13 @@ public final class AgentHosts {
     /// The pids in `namespace` other than its sshd listener: what a run left behind there.
     public func processes(in namespace: String) -> [Int32] {
         let listed = (try? runCommand("/usr/sbin/ip", ["netns", "pids", namespace], timeout: 10).stdout) ?? ""
-        let listeners = Set(daemons)
+        let listeners = Set(daemons.map(\.pid))
         return listed.split(separator: "\n").compactMap { Int32($0) }.filter { !listeners.contains($0) }
     }
 
     /// Stops every sshd by its pid, removes the namespaces and the bridge.
     public func shutdown() {
-        for pid in daemons {
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            let deadline = Date().addingTimeInterval(5)
-            while waitpid(pid, &status, WNOHANG) == 0 {
-                if Date() >= deadline { kill(pid, SIGKILL); waitpid(pid, &status, 0); break }
-                usleep(20_000)
-            }
-        }
+        for daemon in daemons { daemon.stop(SIGTERM, seconds: 5) }
         daemons = []
         for namespace in namespaces { _ = try? runCommand("/usr/sbin/ip", ["netns", "del", namespace], timeout: 10) }
         _ = try? runCommand("/usr/sbin/ip", ["link", "del", bridge], timeout: 10)
@@ -120,20 +113,19 @@ public final class AgentHosts {
 
     private static func ip(_ arguments: [String]) throws { try run("/usr/sbin/ip", arguments) }
 
-    /// posix_spawn with stdin from /dev/null and both outputs into `log`; the pid.
-    private static func spawn(_ words: [String], log: String) throws -> pid_t {
+    /// Started with stdin from /dev/null and both outputs into `log`.
+    private static func spawn(_ words: [String], log: String) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, words[0], &actions, nil, argv, environ)
-        guard status == 0 else { throw SetupError(description: "cannot start \(words[0]): \(String(cString: strerror(status)))") }
-        return pid
+        do {
+            return try ChildProcess(words, fileActions: &actions)
+        } catch let error as ChildProcess.SpawnError {
+            throw SetupError(description: "cannot start \(words[0]): \(error.reason)")
+        }
     }
 
     private static func run(_ executable: String, _ arguments: [String]) throws {

@@ -1,23 +1,22 @@
-import BenchSupport
 import Foundation
 
-/// A process the run spawned and reaps itself, shared by the stack's processes (StackProcess) and the agents' ssh
-/// (SSHProcess): posix_spawn with the signal mask emptied and every signal's handling back to its default (the
+/// A process spawned and reaped here, shared by the stack's processes (StackProcess), the agents' ssh
+/// (SSHProcess) and the tests' sshd (AgentHosts): posix_spawn with the signal mask emptied and every signal's handling back to its default (the
 /// runner blocks and catches some), the descriptors its file actions set up, and its wait status kept once reaped,
 /// so that the sampler, an event and the runner may all ask whether it still runs. Stopped by its own pid only.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     /// posix_spawn's error number.
-    struct SpawnError: Error {
-        var code: Int32
-        var reason: String { String(cString: strerror(code)) }
+    public struct SpawnError: Error {
+        public var code: Int32
+        public var reason: String { String(cString: strerror(code)) }
     }
 
-    let pid: pid_t
+    public let pid: pid_t
     /// The wait status, set once it is reaped.
     private let exitStatus = Locked<Int32?>(nil)
 
     /// Starts `words` (the executable's path first) with `fileActions`.
-    init(_ words: [String], fileActions: UnsafePointer<posix_spawn_file_actions_t>?) throws {
+    public init(_ words: [String], fileActions: UnsafePointer<posix_spawn_file_actions_t>?) throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -36,7 +35,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Still running (reaps it when it has ended).
-    var isRunning: Bool {
+    public var isRunning: Bool {
         exitStatus.withLock { exitStatus in
             if exitStatus != nil { return false }
             var status: Int32 = 0
@@ -47,11 +46,11 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The wait status once it has ended (and been reaped); nil while it runs.
-    var waitStatus: Int32? { isRunning ? nil : exitStatus.value }
+    public var waitStatus: Int32? { isRunning ? nil : exitStatus.value }
 
     /// Waits until it ends or `deadline` passes; true when it ended.
     @discardableResult
-    func wait(until deadline: Date) -> Bool {
+    public func wait(until deadline: Date) -> Bool {
         while isRunning {
             if Date() >= deadline { return false }
             usleep(20_000)
@@ -61,7 +60,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Sends `signal`, waits up to `seconds`, then SIGKILL and reaps it. True when it ended within the time.
     @discardableResult
-    func stop(_ signal: Int32, seconds: Double) -> Bool {
+    public func stop(_ signal: Int32, seconds: Double) -> Bool {
         guard isRunning else { return true }
         kill(pid, signal)
         if wait(until: Date().addingTimeInterval(seconds)) { return true }
