@@ -70,11 +70,16 @@ extension CurlMultiDriver {
         events.pointee.registry.want(slot.pointee.socket, UInt32(EPOLLIN.rawValue))
     }
 
+    /// Part of the slot's request is still to be sent.
+    @inline(__always)
+    func requestUnsent(_ slot: UnsafeMutablePointer<Slot>) -> Bool {
+        slot.pointee.sent < wire![slot.pointee.configuredTemplate].bytes.count
+    }
+
     /// epoll reported `flags` on the slot's connection.
     @inline(__always)
     func framedEvent(_ slot: UnsafeMutablePointer<Slot>, flags: UInt32) {
-        if flags & UInt32(EPOLLOUT.rawValue) != 0 && slot.pointee.active
-            && slot.pointee.sent < wire![slot.pointee.configuredTemplate].bytes.count {
+        if flags & UInt32(EPOLLOUT.rawValue) != 0 && slot.pointee.active && requestUnsent(slot) {
             sendRequest(slot)
             if slot.pointee.socket < 0 { return }
         }
@@ -116,8 +121,7 @@ extension CurlMultiDriver {
                 return
             case .complete:
                 // Bytes past the response, or a request not fully sent: the connection cannot carry another.
-                let unfinishedRequest = slot.pointee.sent < wire![slot.pointee.configuredTemplate].bytes.count
-                responded(slot, closing: used < count || unfinishedRequest)
+                responded(slot, closing: used < count || requestUnsent(slot))
                 return
             }
         }

@@ -41,11 +41,6 @@ final class CurlMultiDriver {
         var share: UnsafeMutableRawPointer?
     }
 
-    /// A request of the mix as bytes for the framed engine.
-    struct WireRequest {
-        let bytes: UnsafeMutableRawBufferPointer
-        let isHead: Bool
-    }
 
     /// What the socket, close and timer callbacks need: the epoll registry, the multi handle, libcurl's next
     /// timeout.
@@ -78,7 +73,7 @@ final class CurlMultiDriver {
     private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
     /// Framed engine: the requests as bytes (nil: the `.curl` engine), the slot + 1 owning each socket by fd,
     /// the buffer responses are read into, and when the next timeout check is due.
-    let wire: UnsafeMutableBufferPointer<WireRequest>?
+    let wire: UnsafeMutableBufferPointer<CurlRequestTemplates.WireRequest>?
     var socketOwners: [Int32] = []
     let receiveBuffer: UnsafeMutableRawBufferPointer
     var nextTimeoutCheck: UInt64 = 0
@@ -109,19 +104,8 @@ final class CurlMultiDriver {
             interval = 0
             nextIntended = 0
         }
-        if plan.engine == .framed, let framed = templates.framed {
-            let requests = UnsafeMutableBufferPointer<WireRequest>.allocate(capacity: framed.count)
-            for (i, request) in framed.enumerated() {
-                let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: request.bytes.count, alignment: 1)
-                bytes.copyBytes(from: request.bytes)
-                (requests.baseAddress! + i).initialize(to: WireRequest(bytes: bytes, isHead: request.isHead))
-            }
-            wire = requests
-            receiveBuffer = .allocate(byteCount: 65536, alignment: 16)
-        } else {
-            wire = nil
-            receiveBuffer = .allocate(byteCount: 0, alignment: 1)
-        }
+        wire = plan.engine == .framed ? templates.wire : nil
+        receiveBuffer = .allocate(byteCount: wire == nil ? 0 : 65536, alignment: 16)
         let multi = curl_multi_init()!
         events = .allocate(capacity: 1)
         events.initialize(to: EventState(registry: EpollRegistry(epoll: epoll_create1(Int32(EPOLL_CLOEXEC))), multi: multi))
@@ -141,10 +125,6 @@ final class CurlMultiDriver {
             curl_easy_cleanup(slots[i].easy)
             if let share = slots[i].share { curl_share_cleanup(share) }
             slots[i].framer.deallocate()
-        }
-        if let wire {
-            wire.forEach { $0.bytes.deallocate() }
-            wire.deallocate()
         }
         receiveBuffer.deallocate()
         curl_multi_cleanup(events.pointee.multi)
@@ -181,6 +161,7 @@ final class CurlMultiDriver {
                 recorder.cpuAtMeasureStart = .currentThread()
             }
             if interval > 0 { issueDue(now: now) }
+            if wire != nil { expireTimeouts(now: now) }
             if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)) { break }
             let ready = sb_epoll_wait(events.pointee.registry.epoll, readyFds, readyEvents, 64,
                                       waitNanoseconds(now: now))
@@ -203,7 +184,6 @@ final class CurlMultiDriver {
                 curl_multi_socket_action(multi, sb_curl_socket_timeout, 0, &running)
             }
             drainCompletions()
-            if wire != nil { expireTimeouts(now: monotonicNanoseconds()) }
         }
         recordUnfinished(at: min(monotonicNanoseconds(), timeline.end))
         recorder.cpuAtEnd = .currentThread()

@@ -38,7 +38,7 @@ public final class LoadRun {
         templates = CurlRequestTemplates(plan.requests)
         // The engine that runs: a mix the framed engine cannot send runs on libcurl's own transfers.
         var running = plan
-        if templates.framed == nil { running.engine = .curl }
+        if templates.wire == nil { running.engine = .curl }
         self.plan = running
         progress = ProgressCounters(threads: plan.threads)
     }
