@@ -13,6 +13,8 @@ public final class ConnectionReader {
     private var buffer: [UInt8]
     private var start = 0
     private var end = 0
+    /// How far the head at `start` has been scanned (a head in many pieces is scanned once).
+    private var headProgress = HTTPRequestParser.Progress()
 
     /// Reads from `socket`.
     public init(socket: ConnectedSocket, initialCapacity: Int = 16 * 1024, headLimit: Int = maximumHeadBytes) {
@@ -25,7 +27,10 @@ public final class ConnectionReader {
     public func readHead() throws -> Result<HTTPRequestHead, HTTPParseError>? {
         while true {
             if end > start {
-                let outcome = buffer.withUnsafeBytes { HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                let outcome = buffer.withUnsafeBytes {
+                    HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: $0[start..<end]), resuming: &headProgress)
+                }
+                if outcome != .incomplete { headProgress = HTTPRequestParser.Progress() }
                 switch outcome {
                 case .complete(let head, let consumed):
                     guard consumed <= headLimit else {

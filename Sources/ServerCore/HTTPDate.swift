@@ -31,12 +31,16 @@ public enum HTTPDate {
         } else {
             return nil
         }
-        guard let monthIndex = months.firstIndex(of: month), let dayNumber = Int(day), var yearNumber = Int(year)
+        // The year has four digits (two in RFC 850 form), the day one or two, each clock part two: nothing longer
+        // reaches the arithmetic, as nginx's ngx_parse_http_time and Django's parse_http_date read them.
+        guard let monthIndex = months.firstIndex(of: month), let dayNumber = digits(day, count: 1...2),
+              var yearNumber = digits(year, count: year.count == 2 ? 2...2 : 4...4)
         else { return nil }
         if year.count == 2 { yearNumber += yearNumber < 70 ? 2000 : 1900 }
-        let clockParts = clock.split(separator: ":").compactMap { Int($0) }
-        guard clockParts.count == 3, (1...31).contains(dayNumber), (0...23).contains(clockParts[0]),
-              (0...59).contains(clockParts[1]), (0...60).contains(clockParts[2]) else { return nil }
+        let clockParts = clock.split(separator: ":", omittingEmptySubsequences: false).compactMap { digits(String($0), count: 2...2) }
+        guard clockParts.count == 3, (1...daysIn(month: monthIndex, year: yearNumber)).contains(dayNumber),
+              (0...23).contains(clockParts[0]), (0...59).contains(clockParts[1]), (0...60).contains(clockParts[2])
+        else { return nil }
         var parts = tm()
         parts.tm_year = Int32(yearNumber - 1900)
         parts.tm_mon = Int32(monthIndex)
@@ -45,5 +49,18 @@ public enum HTTPDate {
         parts.tm_min = Int32(clockParts[1])
         parts.tm_sec = Int32(clockParts[2])
         return Int(timegm(&parts))
+    }
+
+    /// The decimal value of `text` when it is `count` ASCII digits and nothing else (no sign, no blank).
+    private static func digits(_ text: String, count: ClosedRange<Int>) -> Int? {
+        let utf8 = text.utf8
+        guard count.contains(utf8.count), utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return utf8.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+    }
+
+    /// Days in month `month` (0 = January) of `year`, February by the Gregorian leap rule.
+    private static func daysIn(month: Int, year: Int) -> Int {
+        guard month == 1 else { return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month] }
+        return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import WSGI
 
 /// A parsed HTTP/1.x request head.
@@ -63,30 +64,48 @@ public enum HTTPRequestParser {
     /// The most header fields accepted.
     public static let maximumHeaderCount = 100
 
+    /// How far a head has been read: the lines found so far and where scanning stopped, as offsets from the head's
+    /// first byte, so that a head arriving in pieces is scanned once, not again from its start at every read.
+    public struct Progress {
+        var lines: [Range<Int>] = []
+        var lineStart = 0
+        var scanned = 0
+
+        public init() {}
+    }
+
     /// Parses the head at the start of `bytes`.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Outcome {
-        var lines: [Range<Int>] = []
-        var start = 0
-        var index = 0
+        var progress = Progress()
+        return parse(bytes, resuming: &progress)
+    }
+
+    /// Parses the head at the start of `bytes`, of which the bytes before `progress.scanned` were scanned by an
+    /// earlier call (the same head, fewer bytes); `progress` is kept for the next call while `.incomplete`.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, resuming progress: inout Progress) -> Outcome {
+        var index = progress.scanned
         while index < bytes.count {
-            guard bytes[index] == 0x0A else { index += 1; continue }
+            guard let found = memchr(bytes.baseAddress! + index, 0x0A, bytes.count - index) else { index = bytes.count; break }
+            index = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+            let start = progress.lineStart
             var end = index
             if end > start && bytes[end - 1] == 0x0D { end -= 1 }
-            if lines.isEmpty && end == start {
-                start = index + 1  // an empty line before the request line
+            if progress.lines.isEmpty && end == start {
+                // an empty line before the request line
             } else if end == start {
-                return finish(bytes, lines, consumed: index + 1)
+                return finish(bytes, progress.lines, consumed: index + 1)
             } else {
-                if let error = check(lineLength: end - start, isRequestLine: lines.isEmpty) { return .failure(error) }
-                lines.append(start..<end)
-                if lines.count > maximumHeaderCount + 1 {
+                if let error = check(lineLength: end - start, isRequestLine: progress.lines.isEmpty) { return .failure(error) }
+                progress.lines.append(start..<end)
+                if progress.lines.count > maximumHeaderCount + 1 {
                     return .failure(HTTPParseError(status: 431, message: "Too many headers"))
                 }
             }
-            start = index + 1
+            progress.lineStart = index + 1
             index += 1
         }
-        if let error = check(lineLength: bytes.count - start, isRequestLine: lines.isEmpty) { return .failure(error) }
+        progress.scanned = index
+        if let error = check(lineLength: bytes.count - progress.lineStart, isRequestLine: progress.lines.isEmpty) { return .failure(error) }
         return .incomplete
     }
 

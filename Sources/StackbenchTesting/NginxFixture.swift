@@ -5,6 +5,7 @@ import Foundation
 /// (`master_process off`, so that ending it by pid ends all of it), everything in a temporary folder.
 public final class NginxFixture {
     public struct Missing: Error, CustomStringConvertible {
+        public init() {}
         public var description: String { "nginx is not installed: run scripts/install-deps.sh (apt-get install nginx)" }
     }
 

@@ -23,6 +23,20 @@ public enum RawHTTPClient {
     }
 
     private static func exchange(_ fd: Int32, _ request: [UInt8], closeAfterSending: Bool, timeout: Double) -> String {
+        String(decoding: read(fd, request, closeAfterSending: closeAfterSending, timeout: timeout).bytes, as: UTF8.self)
+    }
+
+    /// The bytes that came back for `request` on a new connection to 127.0.0.1:`port`, and whether the server
+    /// closed (false: `timeout` passed with the connection still open).
+    public static func bytes(port: Int, _ request: [UInt8], closeAfterSending: Bool = false,
+                             timeout: Double = 5) throws -> (bytes: [UInt8], closed: Bool) {
+        guard let fd = connectToLoopback(port: port) else {
+            throw FixtureHTTPServer.ListenError(description: "connect to \(port) failed")
+        }
+        return read(fd, request, closeAfterSending: closeAfterSending, timeout: timeout)
+    }
+
+    private static func read(_ fd: Int32, _ request: [UInt8], closeAfterSending: Bool, timeout: Double) -> (bytes: [UInt8], closed: Bool) {
         defer { close(fd) }
         var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
@@ -38,10 +52,11 @@ public enum RawHTTPClient {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
+            if count == 0 || (count < 0 && errno != EAGAIN && errno != EINTR) { return (received, true) }
+            if count < 0 { continue }
             received += buffer[0..<count]
         }
-        return String(decoding: received, as: UTF8.self)
+        return (received, false)
     }
 
     /// `exchange` with text.

@@ -46,7 +46,43 @@ import Testing
         ("GET /" + String(repeating: "a", count: 80) + " HTTP/1.1\r\n\r\n", .refused(414)),
         ("GET /" + String(repeating: "a", count: 80), .refused(414)),  // refused before the line ends
         ("GET / HTTP/1.1\r\nHost: x\r\n" + String(repeating: "X-A: b\r\n", count: 40) + "\r\n", .refused(494)),
+        // The second round of hostile inputs (issue 29), each as Debian's nginx 1.22.1 answers it.
+        ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", .refused(400)),
+        ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost: evil.example/x?\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost: .\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost:\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost: a\u{01}b\r\n\r\n", .refused(400)),
+        ("GET / HTTP/01.1\r\nHost: x\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX\u{01}A: y\r\n\r\n", .refused(400)),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + String(repeating: "a", count: 60) + "\r\n\r\n", .refused(494)),  // a line past the large buffer
+        ("GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + String(repeating: "a", count: 60), .refused(494)),  // refused before it ends
+        ("GET / HTTP/1.1\r\nHost: x\r\n", RequestHead.Outcome.incomplete),
     ]
+
+    @Test(arguments: [
+        ("GET / HTTP/1.1\r\nHost: x.\r\n\r\n", 1),
+        ("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 1),
+        ("GET / HTTP/1.1\r\nHost: a\\b\r\n\r\n", 1),
+        ("GET / HTTP/1.100\r\nHost: x\r\n\r\n", 1),
+        ("GET / HTTP/1.1\r\nHost: x\r\nX.Auth: 1\r\nX(Auth: 2\r\nX-Good: 3\r\n\r\n", 2),  // the two invalid names ignored
+    ])
+    func headsNginxAcceptsAreRead(text: String, headers: Int) {
+        let (head, outcome) = Self.parse(text)
+        #expect(outcome == .complete(length: text.utf8.count) && head.headers.count == headers, "\(text.debugDescription): \(outcome)")
+    }
+
+    @Test func moreThanAThousandHeaderLinesAre400() {
+        let limits = RequestHead.Limits(line: 8192, head: 1 << 20)
+        func outcome(_ lines: Int) -> RequestHead.Outcome {
+            var head = RequestHead()
+            let text = "GET / HTTP/1.1\r\nHost: x\r\n" + String(repeating: "X-A: b\r\n", count: lines - 1) + "\r\n"
+            return Array(text.utf8).withUnsafeBytes { head.parse($0, limits: limits) }
+        }
+        #expect(outcome(1000) != .refused(494) && outcome(1001) == .refused(494))
+    }
 
     @Test(arguments: refusals)
     func nginxsRefusals(text: String, outcome: RequestHead.Outcome) {
@@ -68,6 +104,7 @@ import Testing
     @Test func conditionalHeadersAreNoticed() {
         #expect(Self.parse("GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"a\"\r\n\r\n").0.conditional)
         #expect(Self.parse("GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\n\r\n").0.conditional)
+        #expect(Self.parse("GET / HTTP/1.1\r\nHost: x\r\nIf-Unmodified-Since: x\r\n\r\n").0.conditional)
         #expect(!Self.parse("GET / HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n").0.conditional)
     }
 }
@@ -86,6 +123,7 @@ import Testing
         ("/", "/"), ("/a/b", "/a/b"), ("/a//b/", "/a/b/"), ("/a/./b", "/a/b"), ("/a/b/..", "/a/"), ("/a/b/../c", "/a/c"),
         ("/a/.", "/a/"), ("/%61%2Fb", "/a/b"), ("/static/%2e%2e/x", "/x"), ("/a?b=/../..", "/a"),
         ("http://host/x/../y", "/y"), ("http://host", "/"), ("/stat../secret.txt", "/stat../secret.txt"),
+        ("/a.txt#frag", "/a.txt"), ("/a#/../../etc", "/a"), ("/a?b#c", "/a"),
     ])
     func pathsAreNormalisedAsNginxDoes(target: String, expected: String) {
         #expect(Self.normalise(target) == expected, "\(target)")

@@ -57,6 +57,19 @@ import Testing
         #expect(stderr.contains(logLine), "request log: \(stderr)")
     }
 
+    /// Issue 29: one If-Modified-Since with a year past Int32 trapped and took runserver down; Django cannot read the
+    /// date, so it answers 200, and so does runserver, which serves the next request.
+    @Test func anUnreadableIfModifiedSinceIsIgnoredAndTheServerLives() throws {
+        let server = try Server()
+        defer { _ = server.stop() }
+        for date in ["Mon, 01 Jan 99999999999 00:00:00 GMT", "Mon, 01 Jan 9223372036854775807 00:00:00 GMT", "Sun, 30 Feb 1996 08:49:37 GMT"] {
+            let answer = try Self.curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-Modified-Since: \(date)", server.url("/static/css/app.css")])
+            #expect(answer.stdout == "200", "\(date): \(answer.stdout) \(answer.stderr)")
+        }
+        #expect(kill(server.process.pid, 0) == 0, "runserver is alive")
+        #expect(try Self.curl([server.url("/hello")]).stdout == "hello\n")
+    }
+
     @Test func withoutDebugStaticFilesAre404() throws {
         let server = try Server(debug: false)
         let css = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", server.url("/static/css/app.css")])

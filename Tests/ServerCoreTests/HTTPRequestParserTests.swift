@@ -33,6 +33,23 @@ import Testing
         #expect(Self.parse(text) == .incomplete)
     }
 
+    /// A head arriving in pieces is scanned once (issue 29: runserver re-parsed an 892 KB head from its start at each
+    /// of its 100-byte reads); resumed at every cut it reads the same as whole, refusals included.
+    @Test(arguments: ["\r\nGET /a?b HTTP/1.1\r\nHost: x\r\nA: one\r\n two\r\n\r\nBODY", "GET / HTTP/1.0\nA: b\n\n",
+                      "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", "GET /" + String(repeating: "a", count: 70_000) + " HTTP/1.1\r\n\r\n"])
+    func aHeadResumedAtEveryCutReadsAsWhole(text: String) {
+        let bytes = Array(text.utf8)
+        let whole = Self.parse(text)
+        for cut in stride(from: 0, through: bytes.count, by: max(1, bytes.count / 200)) {
+            var progress = HTTPRequestParser.Progress()
+            var outcome = bytes.withUnsafeBytes { HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: $0[0..<cut]), resuming: &progress) }
+            if outcome == .incomplete {
+                outcome = bytes.withUnsafeBytes { HTTPRequestParser.parse($0, resuming: &progress) }
+            }
+            #expect(outcome == whole, "cut at \(cut)")
+        }
+    }
+
     @Test func bareLineFeedsLeadingBlankLinesAndFoldingAreAccepted() {
         guard case .complete(let head, _) = Self.parse("\r\n\nGET / HTTP/1.0\nA: one\n two\n\n") else {
             Issue.record("not parsed")
@@ -106,7 +123,18 @@ import Testing
         #expect(HTTPDate.parse(text) == 784_111_777)
     }
 
-    @Test(arguments: ["", "yesterday", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT"])
+    @Test func readsTheLeapDay() {
+        #expect(HTTPDate.parse("Thu, 29 Feb 1996 00:00:00 GMT") == 825_552_000)
+        #expect(HTTPDate.parse("Tue, 29 Feb 2000 00:00:00 GMT") == 951_782_400)
+    }
+
+    /// The second round of hostile inputs (issue 29): a year past Int32 trapped in `Int32(year - 1900)` and took the
+    /// front and runserver down with one If-Modified-Since; nginx and Django read no more than four digits.
+    @Test(arguments: ["", "yesterday", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+                      "Mon, 01 Jan 99999999999 00:00:00 GMT", "Mon, 01 Jan 9223372036854775807 00:00:00 GMT", "Mon, 01 Jan 19940 00:00:00 GMT",
+                      "Mon, 01 Jan +994 00:00:00 GMT", "Mon, 01 Jan -994 00:00:00 GMT", "Sun Nov  6 08:49:37 99999999999",
+                      "Sunday, 06-Nov-994 08:49:37 GMT", "Sun, 006 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 8:49:37 GMT",
+                      "Sun, 06 Nov 1994 08:49:99999999999999999999 GMT", "Sun, 30 Feb 1996 08:49:37 GMT", "Sun, 29 Feb 1900 08:49:37 GMT"])
     func refusesOthers(text: String) {
         #expect(HTTPDate.parse(text) == nil)
     }

@@ -16,7 +16,8 @@ extension Connection {
         if head.conditional {
             func text(_ name: StaticString) -> String? { head.first(name, in: bytes).map(\.string) }
             conditions = StaticFiles.Conditions(ifNoneMatch: text("if_none_match"), ifModifiedSince: text("if_modified_since"),
-                                                ifMatch: text("if_match"), range: text("range"), ifRange: text("if_range"))
+                                                ifMatch: text("if_match"), range: text("range"), ifRange: text("if_range"),
+                                                ifUnmodifiedSince: text("if_unmodified_since"))
         }
         switch StaticFiles.serve(path.bytes, route: route, method: kind, conditions,
                                  cache: route.openFileCache(loop: loop.index), now: loop.now) {

@@ -2,12 +2,14 @@ import CLinux
 import Foundation
 import StackConfig
 
-/// `uwsgi_pass` for one request: the body read whole first (nginx's request buffering, chunked bodies decoded),
-/// the packet and body sent on a fresh non-blocking connection in the same loop, the upstream's head checked and
-/// rewritten for the client, and the body relayed with its framing enforced — cut at its Content-Length (nothing
-/// past it reaches the client), the client closed when the upstream ends short, chunked for an HTTP/1.1 client
-/// when it declared no length, dropped for HEAD, 204 and 304 — with backpressure: the upstream is read only while
-/// the client takes what was read.
+/// `uwsgi_pass` for one request: the body read whole first (nginx's request buffering, chunked bodies decoded and
+/// sent with their length), the packet and body sent on a fresh non-blocking connection in the same loop, the
+/// upstream's head checked and rewritten for the client (interim 1xx heads skipped), and the body relayed with the
+/// front's own framing, as nginx 1.22's uwsgi module frames it — cut at its Content-Length (nothing past it reaches
+/// the client), the client closed when the upstream ends short; without a length, until the upstream closes,
+/// chunked by the front for an HTTP/1.1 client and ended by closing for an HTTP/1.0 one (an upstream's own
+/// Transfer-Encoding is dropped, its bytes are body); dropped for HEAD, 204 and 304 — with backpressure: the
+/// upstream is read only while the client takes what was read.
 extension Connection {
     /// Relayed body pieces are read up to this size before being written on.
     static let relayPiece = 16 * 1024
@@ -126,27 +128,33 @@ extension Connection {
 
     private func readUpstreamHead() {
         guard let exchange = upstream else { return }
+        var closed = false
         while true {
-            guard let count = exchange.read(limit: UpstreamHead.maximumLength + Self.relayPiece) else {
-                if exchange.received.count > UpstreamHead.maximumLength, headEnd(exchange) == nil { upstreamFailed(.headTooBig) }
+            if let end = headEnd(exchange) {
+                guard end <= UpstreamHead.maximumLength else { upstreamFailed(.headTooBig); return }
+                guard let parsed = UpstreamHead.parse(exchange.received.slice(0..<end)) else {
+                    upstreamFailed(.invalidHead(exchange.received.slice(0..<min(end, 32)).string))
+                    return
+                }
+                if parsed.isInterim {  // 100 Continue and the like: the client waits for the final answer
+                    exchange.interimHeads += 1
+                    guard exchange.interimHeads <= UpstreamExchange.interimHeadLimit else {
+                        upstreamFailed(.invalidHead(exchange.received.slice(0..<min(end, 32)).string))
+                        return
+                    }
+                    exchange.received.removeFirst(end)
+                    continue
+                }
+                if closed { exchange.finished = true }
+                startRelay(parsed, exchange)
+                exchange.received.removeFirst(end)
+                relayAfterHead(exchange)
                 return
             }
-            if count == 0, headEnd(exchange) == nil { upstreamFailed(.closedBeforeHead); return }
-            guard let end = headEnd(exchange) else {
-                if exchange.received.count > UpstreamHead.maximumLength { upstreamFailed(.headTooBig); return }
-                setTimer()  // uwsgi_read_timeout runs between two reads
-                continue
-            }
-            guard end <= UpstreamHead.maximumLength else { upstreamFailed(.headTooBig); return }
-            guard let parsed = UpstreamHead.parse(exchange.received.slice(0..<end)) else {
-                upstreamFailed(.invalidHead(exchange.received.slice(0..<min(end, 32)).string))
-                return
-            }
-            if count == 0 { exchange.finished = true }
-            startRelay(parsed, exchange)
-            exchange.received.removeFirst(end)
-            relayAfterHead(exchange)
-            return
+            if exchange.received.count > UpstreamHead.maximumLength { upstreamFailed(.headTooBig); return }
+            if closed { upstreamFailed(.closedBeforeHead); return }
+            guard let count = exchange.read(limit: UpstreamHead.maximumLength + Self.relayPiece) else { return }
+            if count == 0 { closed = true } else { setTimer() }  // uwsgi_read_timeout runs between two reads
         }
     }
 
@@ -170,7 +178,7 @@ extension Connection {
         exchange.dropBody = !bodyAllowed
         exchange.remaining = upstreamHead.contentLength
         if !bodyAllowed, upstreamHead.status == 204 || upstreamHead.status == 304 || upstreamHead.status < 200 { exchange.remaining = 0 }
-        if exchange.remaining == nil, !upstreamHead.isChunked, bodyAllowed || isHead {
+        if exchange.remaining == nil, bodyAllowed || isHead {
             if head.isHTTP11 { exchange.encodeChunks = bodyAllowed } else { keepAlive = false }
         }
         output.removeAll()
@@ -190,7 +198,7 @@ extension Connection {
             if name.utf8CodeUnitCount == 14, upstreamHead.status == 204 || upstreamHead.status == 304 { continue }
             for header in upstreamHead.headers where named(header, name) { copy(header) }
         }
-        if exchange.encodeChunks || (upstreamHead.isChunked && bodyAllowed) { output.append("Transfer-Encoding: chunked\r\n") }
+        if exchange.encodeChunks { output.append("Transfer-Encoding: chunked\r\n") }
         ResponseHead.connection(keepAlive: keepAlive, into: &output)
         for header in upstreamHead.headers {
             let skip = named(header, "connection") || named(header, "keep-alive") || named(header, "transfer-encoding")

@@ -426,6 +426,7 @@ final class Connection {
                      remoteAddress: remoteAddress.bytes, remotePort: remotePort.bytes, serverPort: serverPort.bytes,
                      serverName: server.nameBytes.bytes, documentRoot: route.documentRoot.bytes, status: status,
                      bodyBytesSent: bodyBytesSent, bytesSent: bytesSent + outputSent, requestLength: headLength + bodyLength,
+                     decodedBodyLength: upstream.flatMap { $0.chunked?.isDone == true ? $0.body.count : nil },
                      startMilliseconds: startMilliseconds, connection: number, connectionRequests: requests,
                      upstream: upstream?.facts)
     }

@@ -3,8 +3,12 @@ import Foundation
 /// A client's request head, parsed in place: every field is a byte range into the connection's input buffer, so
 /// parsing allocates nothing (the header list keeps its capacity from request to request). The rules are nginx
 /// 1.22's (shared/spec/nginx-subset.md §4, §6): leading empty lines skipped, CRLF or bare LF, upper-case methods,
-/// HTTP/1.x (a higher major version is 505) or an HTTP/0.9 `GET /path` line, token header names, no NUL or bare CR; a duplicate Host or
-/// Content-Length, a bad Content-Length, or Content-Length with Transfer-Encoding is a 400.
+/// HTTP/1.x (a higher major version is 505, a major with a leading zero 400) or an HTTP/0.9 `GET /path` line, no NUL
+/// or bare CR. A header name with a blank or control byte is a 400; one with other bytes than letters, digits, `-`
+/// and `_` is ignored (nginx's ignore_invalid_headers); a header line longer than the large buffer, or more than
+/// 1000 of them, is a 400. A duplicate Host, Content-Length or Transfer-Encoding, a bad Content-Length,
+/// Content-Length with Transfer-Encoding, Transfer-Encoding on HTTP/1.0, or a Host nginx calls invalid (empty, only
+/// dots, `..`, `/`, a blank or control byte) is a 400.
 struct RequestHead {
     struct Header {
         var name: Range<Int>
@@ -33,12 +37,15 @@ struct RequestHead {
     var transferEncoding: Int?
     var connection: Int?
     var expect: Int?
-    /// Whether any of If-None-Match, If-Modified-Since, If-Match, Range, If-Range came (the static module then
+    /// Whether any of If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Match, Range, If-Range came (the static module then
     /// looks them up; a plain request never does).
     var conditional = false
     /// The declared body length (0 without one), and whether the body is chunked.
     var declaredLength = 0
     var chunked = false
+
+    /// nginx 1.22 answers 400 ("client sent too many header lines") past this many.
+    static let headerLineLimit = 1000
 
     init() { headers.reserveCapacity(32) }
 
@@ -65,13 +72,16 @@ struct RequestHead {
         if let status = parseRequestLine(bytes, start..<lineEnd.content) { return .refused(status) }
         if simple { return .complete(length: lineEnd.next) }
         var position = lineEnd.next
+        var lines = 0
         while true {
             guard let end = Self.lineEnd(bytes, from: position) else {
-                return bytes.count > limits.head ? .refused(494) : .incomplete
+                return bytes.count > limits.head || bytes.count - position > limits.line ? .refused(494) : .incomplete
             }
             if end.content == position {
                 return end.next > limits.head ? .refused(494) : finish(bytes, length: end.next)
             }
+            lines += 1
+            guard end.next - position <= limits.line, lines <= Self.headerLineLimit else { return .refused(494) }
             if let status = parseHeader(bytes, position..<end.content) { return .refused(status) }
             position = end.next
         }
@@ -106,8 +116,8 @@ struct RequestHead {
             return nil
         }
         let version = UnsafeRawBufferPointer(rebasing: bytes[index..<range.upperBound])
-        // HTTP/MAJOR.MINOR, each up to three digits.
-        guard version.count >= 8, version.count <= 12, version.starts(with: "HTTP/".utf8) else { return 400 }
+        // HTTP/MAJOR.MINOR, each up to three digits, the major's first not a zero.
+        guard version.count >= 8, version.count <= 12, version.starts(with: "HTTP/".utf8), version[5] != UInt8(ascii: "0") else { return 400 }
         let numbers = version.dropFirst(5)
         guard let dot = numbers.firstIndex(of: 0x2E),
               let major = UnsafeRawBufferPointer(rebasing: numbers[..<dot]).decimalValue,
@@ -120,9 +130,15 @@ struct RequestHead {
 
     private mutating func parseHeader(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
         guard let colon = range.first(where: { bytes[$0] == 0x3A }), colon > range.lowerBound else { return 400 }
-        for position in range.lowerBound..<colon where !Self.isToken(bytes[position]) { return 400 }
+        var ignored = false
+        for position in range.lowerBound..<colon {
+            let byte = bytes[position]
+            if byte <= 0x20 || byte == 0x7F { return 400 }
+            if !Self.isHeaderNameByte(byte) { ignored = true }
+        }
         var valueStart = colon + 1, valueEnd = range.upperBound
         for position in valueStart..<valueEnd where bytes[position] == 0 || bytes[position] == 0x0D { return 400 }
+        if ignored { return nil }  // passed nowhere, acted on by nothing, as nginx ignores it
         while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
         while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
         let index = headers.count
@@ -137,10 +153,13 @@ struct RequestHead {
         case 14 where name.equalsIgnoringCase("content-length"):
             guard contentLength == nil else { return 400 }
             contentLength = index
-        case 17 where name.equalsIgnoringCase("transfer-encoding"): transferEncoding = index
-        case 5, 8, 13, 17:
+        case 17 where name.equalsIgnoringCase("transfer-encoding"):
+            guard transferEncoding == nil else { return 400 }
+            transferEncoding = index
+        case 5, 8, 13, 17, 19:
             if name.equalsIgnoringCase("range") || name.equalsIgnoringCase("if-range") || name.equalsIgnoringCase("if-match")
-                || name.equalsIgnoringCase("if-none-match") || name.equalsIgnoringCase("if-modified-since") {
+                || name.equalsIgnoringCase("if-none-match") || name.equalsIgnoringCase("if-modified-since")
+                || name.equalsIgnoringCase("if-unmodified-since") {
                 conditional = true
             }
         default: break
@@ -150,8 +169,9 @@ struct RequestHead {
 
     private mutating func finish(_ bytes: UnsafeRawBufferPointer, length: Int) -> Outcome {
         if isHTTP11, host == nil { return .refused(400) }
+        if let host, !Self.isValidHost(value(host, in: bytes)) { return .refused(400) }
         if let transferEncoding {
-            guard contentLength == nil else { return .refused(400) }
+            guard contentLength == nil, isHTTP11 else { return .refused(400) }
             guard value(transferEncoding, in: bytes).equalsIgnoringCase("chunked") else { return .refused(501) }
             chunked = true
         } else if let contentLength {
@@ -205,10 +225,31 @@ struct RequestHead {
         return false
     }
 
-    /// RFC 9110 `tchar`.
-    static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+    /// The bytes nginx takes in a header name: letters, digits, `-`, and `_` (which the uwsgi packet then drops,
+    /// as underscores_in_headers off does).
+    static func isHeaderNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x5F
+    }
 
-    private static let tokenTable: [Bool] = (0..<256).map { byte in
-        byte > 0x20 && byte < 0x7F && !Array("\"(),/:;<=>?@[\\]{}".utf8).contains(UInt8(byte))
+    /// nginx's ngx_http_validate_host: not empty (nor only a trailing dot), no `..`, no `/`, NUL, blank or control
+    /// byte.
+    static func isValidHost(_ host: UnsafeRawBufferPointer) -> Bool {
+        var previousDot = false
+        var nameLength = host.count
+        var inLiteral = false
+        for (index, byte) in host.enumerated() {
+            switch byte {
+            case UInt8(ascii: "."):
+                if previousDot { return false }
+            case UInt8(ascii: "/"): return false
+            case UInt8(ascii: "["): if index == 0 { inLiteral = true }
+            case UInt8(ascii: "]"): if inLiteral, nameLength == host.count { nameLength = index + 1; inLiteral = false }
+            case UInt8(ascii: ":"): if !inLiteral, nameLength == host.count { nameLength = index }
+            default: if byte <= 0x20 || byte == 0x7F { return false }
+            }
+            previousDot = byte == UInt8(ascii: ".")
+        }
+        if nameLength > 0, host[nameLength - 1] == UInt8(ascii: ".") { nameLength -= 1 }
+        return nameLength > 0
     }
 }

@@ -2,17 +2,19 @@ import BenchSupport
 
 /// nginx's URI normalisation (shared/spec/nginx-subset.md §4), done once per request before any matching: the path
 /// is percent-decoded, `//` merged, `.` dropped and `..` resolved; a `..` above `/` or a decoded NUL is a 400. The
-/// query string is kept as sent. The path is written into a buffer the connection reuses (a decoded path need not
+/// query string is kept as sent; a `#` ends the path or the query (a fragment a client should not have sent,
+/// dropped as nginx drops it). The path is written into a buffer the connection reuses (a decoded path need not
 /// be UTF-8), so normalising allocates nothing.
 enum RequestPath {
     /// Normalises the request target's path into `path` (emptied first); returns the query's range within
     /// `target` (after the `?`, nil without one), or `.badRequest`.
     static func normalise(_ target: UnsafeRawBufferPointer, into path: inout ByteArray) -> Result<Range<Int>?, Failure> {
-        var pathEnd = target.count
+        let end = target.firstIndex(of: UInt8(ascii: "#")) ?? target.count
+        var pathEnd = end
         var query: Range<Int>?
-        if let mark = target.firstIndex(of: UInt8(ascii: "?")) {
+        if let mark = target[..<end].firstIndex(of: UInt8(ascii: "?")) {
             pathEnd = mark
-            query = (mark + 1)..<target.count
+            query = (mark + 1)..<end
         }
         var pathStart = 0
         if let afterScheme = schemeEnd(target, pathEnd) {  // absolute form: the path after the host

@@ -18,6 +18,8 @@ struct RequestFacts {
     var bodyBytesSent = 0
     var bytesSent = 0
     var requestLength = 0
+    /// A chunked request body's length once it was read and decoded (nginx's `$content_length` then), else nil.
+    var decodedBodyLength: Int?
     /// Wall-clock milliseconds when the request's first byte was read.
     var startMilliseconds = 0
     var connection = 0
@@ -52,6 +54,8 @@ struct AccessLogFormat: Sendable {
         case uri, args, isArgs, status, bodyBytesSent, bytesSent, requestLength, requestTime, serverName, serverPort
         case serverProtocol, documentRoot, scheme, https, connection, connectionRequests, host, pid, nginxVersion
         case upstreamAddress, upstreamStatus, upstreamResponseTime, upstreamConnectTime
+        /// `$content_length`: the header, or a chunked body's decoded length once read (what nginx sends upstream).
+        case contentLength
         /// A request header: lower-case name with `_` for `-` (`$http_user_agent`, `$content_type`).
         case header([UInt8])
         /// A variable the front does not produce (`$cookie_…`, `$arg_…`, …): always empty.
@@ -118,7 +122,7 @@ struct AccessLogFormat: Sendable {
         case .upstreamResponseTime: .upstreamResponseTime
         case .upstreamConnectTime: .upstreamConnectTime
         case .contentType: .header(Array("content_type".utf8))
-        case .contentLength: .header(Array("content_length".utf8))
+        case .contentLength: .contentLength
         // Not produced yet: logged as "-" (nginx gives the connection's local address and the mapped file name).
         case .serverAddr, .requestFilename: .unset
         }
@@ -176,6 +180,12 @@ struct AccessLogFormat: Sendable {
         case .upstreamResponseTime: if let time = facts.upstream?.responseMilliseconds { appendMilliseconds(time, &out) }
         case .upstreamConnectTime: if let time = facts.upstream?.connectMilliseconds { appendMilliseconds(time, &out) }
         case .header(let name): if let value = facts.header(name) { out.append(value) }
+        case .contentLength:
+            if let length = facts.decodedBodyLength {
+                out.append(decimal: length)
+            } else if let index = facts.head.contentLength {
+                out.append(facts.head.value(index, in: facts.input))
+            }
         }
     }
 

@@ -47,7 +47,8 @@ enum StaticFiles {
         var ifMatch: String?
         var range: String?
         var ifRange: String?
-        var isEmpty: Bool { ifNoneMatch == nil && ifModifiedSince == nil && ifMatch == nil && range == nil }
+        var ifUnmodifiedSince: String?
+        var isEmpty: Bool { ifNoneMatch == nil && ifModifiedSince == nil && ifMatch == nil && range == nil && ifUnmodifiedSince == nil }
     }
 
     /// `cache`: the location's open_file_cache in the calling loop (nil when off); `now` in monotonic milliseconds.
@@ -93,6 +94,11 @@ enum StaticFiles {
         var file = File(descriptor: descriptor, owner: owner, size: size, modified: modified, contentType: route.contentType(for: path))
         guard !conditions.isEmpty else { return .file(file) }
         let etag = scope.etag ? "\"\(String(modified, radix: 16))-\(String(size, radix: 16))\"" : nil
+        // nginx's not_modified filter: a date it cannot read fails If-Unmodified-Since too.
+        if let since = conditions.ifUnmodifiedSince, (HTTPDate.parse(since) ?? Int.min) < modified {
+            release()
+            return .error(412, log: nil)
+        }
         if let ifMatch = conditions.ifMatch, !matches(ifMatch, etag) {
             release()
             return .error(412, log: nil)
@@ -160,14 +166,15 @@ enum StaticFiles {
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .none }
         let first = spec[..<dash].trimmingCharacters(in: .whitespaces)
         let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
-        guard first.allSatisfy(\.isNumber), last.allSatisfy(\.isNumber), !(first.isEmpty && last.isEmpty) else { return .some(nil) }
+        let isDigit = { (character: Character) in character.isASCII && character.isNumber }
+        guard first.allSatisfy(isDigit), last.allSatisfy(isDigit), !(first.isEmpty && last.isEmpty) else { return .some(nil) }
         if first.isEmpty {
             guard let suffix = Int(last), suffix > 0, size > 0 else { return .some(nil) }
             return .some(max(0, size - suffix)..<size)
         }
         guard let start = Int(first), start < size else { return .some(nil) }
         guard let end = last.isEmpty ? size - 1 : Int(last), end >= start else { return .some(nil) }
-        return .some(start..<min(end + 1, size))
+        return .some(start..<(end >= size - 1 ? size : end + 1))  // an end up to Int.max is valid: nginx sends to the file's end
     }
 }
 

@@ -11,6 +11,9 @@ struct ChunkedBody {
 
     enum Failure: Error { case malformed }
 
+    /// nginx 1.22's bound (NGX_MAX_OFF_T_VALUE / 16): a larger chunk size is a 400 at once; leading zeros are free.
+    static let largestSize = 0x07FF_FFFF_FFFF_FFFF
+
     var isDone: Bool { state == .done }
 
     /// Consumes `bytes`, appending the data to `body`; returns how many bytes were used (the rest belongs to the
@@ -22,8 +25,8 @@ struct ChunkedBody {
             switch state {
             case .size:
                 if let digit = Hex.value(byte) {
-                    guard digits < 15 else { throw .malformed }
-                    size = size << 4 | Int(digit)
+                    size = size << 4 | Int(digit)  // no overflow: at most largestSize before the shift
+                    guard size <= Self.largestSize else { throw .malformed }
                     digits += 1
                 } else if digits > 0, byte == 0x3B || byte == 0x20 || byte == 0x09 {
                     state = .sizeExtension

@@ -26,6 +26,9 @@ final class UpstreamExchange {
     /// An edge-triggered event said readable while the exchange was not reading, or a read stopped early.
     var mayRead = false
     var finished = false
+    /// Interim (1xx) heads skipped so far; past `interimHeadLimit` the upstream's answer is invalid (502).
+    var interimHeads = 0
+    static let interimHeadLimit = 8
     /// Wall-clock milliseconds at the connect, and the facts for `$upstream_*`.
     let started: Int
     private(set) var facts: UpstreamFacts

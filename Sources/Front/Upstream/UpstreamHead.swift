@@ -4,7 +4,9 @@ import Foundation
 /// uwsgi module reads it, in place: fields are byte ranges into the bytes received. The front's own header
 /// validation is off, so this parse is the only thing between an app's bytes and the client's header block. It
 /// also settles the body's framing: one Content-Length (two that differ, or a bad one, is an invalid head, 502),
-/// none for 1xx/204/304.
+/// none for 1xx/204/304. `Transfer-Encoding` frames nothing: as nginx 1.22's uwsgi module, the front drops the
+/// header and takes the body as bytes up to the Content-Length or the upstream's close, framed anew for the client,
+/// so an upstream's chunked coding (cut, invalid, or followed by another response) stays inside one answer.
 struct UpstreamHead {
     struct Header {
         var name: Range<Int>
@@ -16,10 +18,12 @@ struct UpstreamHead {
     var headers: [Header]
     /// The body's length when the upstream declared one.
     var contentLength: Int?
-    var isChunked: Bool
 
     /// The largest head accepted (nginx's uwsgi_buffer_size, 4 KiB by default on x86-64).
     static let maximumLength = 4096
+
+    /// An interim answer (1xx but 101): the final head follows it on the same connection.
+    var isInterim: Bool { status < 200 && status != 101 }
 
     /// The body the client may receive: none for HEAD, 1xx, 204 and 304 (nginx drops what an upstream sends).
     func allowsBody(isHead: Bool) -> Bool {
@@ -29,7 +33,7 @@ struct UpstreamHead {
     /// Parses the head in `bytes` (through its blank line); nil when it is not one nginx would pass on.
     static func parse(_ bytes: UnsafeRawBufferPointer) -> UpstreamHead? {
         // A CR, LF or NUL left inside a line would split or end the client's header block: refused, as nginx does.
-        var head = UpstreamHead(status: 0, reason: 0..<0, headers: [], contentLength: nil, isChunked: false)
+        var head = UpstreamHead(status: 0, reason: 0..<0, headers: [], contentLength: nil)
         var statusSeen = false
         var start = 0
         var first = true
@@ -62,13 +66,10 @@ struct UpstreamHead {
                 guard let declared = value.decimalValue, head.contentLength == nil || head.contentLength == declared else { return nil }
                 if head.contentLength != nil { continue }  // the same length twice: passed on once
                 head.contentLength = declared
-            } else if name.equalsIgnoringCase("transfer-encoding") {
-                head.isChunked = value.equalsIgnoringCase("chunked")
             }
             head.headers.append(Header(name: line.lowerBound..<colon, value: valueStart..<valueEnd))
         }
         guard statusSeen else { return nil }
-        if head.isChunked { head.contentLength = nil }
         return head
     }
 
