@@ -11,6 +11,9 @@ import Foundation
 /// byte CURLE_GOT_NOTHING, a cut body CURLE_PARTIAL_FILE, a reply that is not HTTP/1.x
 /// CURLE_WEIRD_SERVER_REPLY, --timeout CURLE_OPERATION_TIMEDOUT), so results read the same under both engines.
 extension CurlMultiDriver {
+    /// Reads of one connection per epoll event (64 KiB each).
+    static let readsPerEvent = 16
+
     @inline(__always)
     func socketOwner(_ fd: Int32) -> Int? {
         let index = Int(fd)
@@ -87,10 +90,11 @@ extension CurlMultiDriver {
     }
 
     /// Reads until the socket has nothing more, framing the response; an idle connection that speaks (the
-    /// server closed it) is closed.
+    /// server closed it) is closed. At most `readsPerEvent` reads: a server that never stops writing must not keep
+    /// the loop from its clock (epoll is level-triggered, so the rest is read at the next turn).
     @inline(__always)
     func receive(_ slot: UnsafeMutablePointer<Slot>) {
-        while true {
+        for _ in 0..<Self.readsPerEvent {
             var count = 0
             let code = curl_easy_recv(slot.pointee.easy, receiveBuffer.baseAddress!, receiveBuffer.count, &count)
             if code == CURLE_AGAIN { return }
@@ -118,6 +122,12 @@ extension CurlMultiDriver {
                 continue
             case .malformed:
                 connectionFailed(slot, code: Int(CURLE_WEIRD_SERVER_REPLY.rawValue))
+                return
+            case .lineTooLong:
+                connectionFailed(slot, code: Int(CURLE_OUT_OF_MEMORY.rawValue))
+                return
+            case .headTooLarge:
+                connectionFailed(slot, code: Int(CURLE_RECV_ERROR.rawValue))
                 return
             case .complete:
                 // Bytes past the response, or a request not fully sent: the connection cannot carry another.

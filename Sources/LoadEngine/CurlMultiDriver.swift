@@ -162,7 +162,9 @@ final class CurlMultiDriver {
             }
             if interval > 0 { issueDue(now: now) }
             if wire != nil { expireTimeouts(now: now) }
-            if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)) { break }
+            // Nothing in flight and nothing more to send: a count is done; a window still runs to its end, so that
+            // its length is the one asked for (an open model at 0.0001 req/s sends once, then waits).
+            if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)), case .count = plan.stop { break }
             let ready = sb_epoll_wait(events.pointee.registry.epoll, readyFds, readyEvents, 64,
                                       waitNanoseconds(now: now))
             for i in 0..<Int(max(ready, 0)) {
@@ -291,19 +293,25 @@ final class CurlMultiDriver {
         }
     }
 
-    /// Counts requests of the window still in flight, and in the open model those due but never sent.
+    /// Counts requests of the window still in flight, and in the open model those due but never sent — counted,
+    /// not stepped through (at --rate 1e18 a second holds 10^9 of them).
     private func recordUnfinished(at now: UInt64) {
         for i in 0..<slotCount where slots[i].active && slots[i].intendedStart >= timeline.measureStart {
             recorder.unfinished += 1
         }
-        guard interval > 0 else { return }
-        while nextIntended <= now && mayIssue(intended: nextIntended) {
-            if nextIntended >= timeline.measureStart {
-                recorder.unfinished += 1
-                issuedMeasured += 1
-            }
-            nextIntended += interval
+        guard interval > 0, timeline.end > 0 else { return }
+        let last = min(now, timeline.end - 1)  // the last intended time a request could have been due at
+        guard nextIntended <= last else { return }
+        var first = nextIntended  // the first due one inside the measured window
+        if first < timeline.measureStart {
+            let steps = (timeline.measureStart - first + interval - 1) / interval
+            guard steps <= (last - first) / interval else { return }
+            first += steps * interval
         }
+        let due = Int(clamping: (last - first) / interval + 1)
+        let counted = min(due, share == .max ? due : max(0, share - issuedMeasured))
+        recorder.unfinished += counted
+        issuedMeasured += counted
     }
 
     /// xorshift64*, uniform in 0..<1.

@@ -6,7 +6,9 @@ import Glibc
 /// Owns: the position in one response and what the load records of it (status, header and body bytes, whether
 /// the connection must close after it). Must not: copy or keep a body, allocate per response, or know sockets.
 /// Informational responses (1xx other than 101) are skipped and their header bytes counted, as libcurl does;
-/// a HEAD request's response and 204/304 have no body whatever their headers say (RFC 9112 §6.3).
+/// a HEAD request's response and 204/304 have no body whatever their headers say (RFC 9112 §6.3). Bounded as
+/// libcurl 7.88 bounds a response: a header line over 100 KiB, or over 300 KiB of head lines in all (interim
+/// responses and trailers included), ends it, so an endless 1xx stream or header section cannot hold a connection.
 struct HTTP1ResponseFramer {
     enum Outcome: Equatable {
         /// The response is not complete yet: more bytes are needed.
@@ -15,7 +17,15 @@ struct HTTP1ResponseFramer {
         case complete
         /// Not HTTP/1.x, or a header or chunk that cannot be framed.
         case malformed
+        /// A head line longer than `lineLimit` (libcurl: CURLE_OUT_OF_MEMORY).
+        case lineTooLong
+        /// More than `headLimit` bytes of head lines (libcurl: CURLE_RECV_ERROR, "Too large response headers").
+        case headTooLarge
     }
+
+    /// libcurl 7.88's CURL_MAX_HTTP_HEADER and MAX_HTTP_RESP_HEADER_SIZE.
+    static let lineLimit = 100 * 1024
+    static let headLimit = 300 * 1024
 
     private enum Phase {
         case statusLine, headerLine, fixedBody, chunkSize, chunkDataEnd, chunkData, trailer
@@ -30,6 +40,9 @@ struct HTTP1ResponseFramer {
     private let line: UnsafeMutablePointer<UInt8>
     private var lineLength = 0
     private var lineOverflowed = false
+    /// The whole length of the line being read, and of every head line so far (status, headers, trailers).
+    private var lineTotal = 0
+    private var headLineBytes = 0
     private var head = false
     private var contentLength = -1
     private var chunked = false
@@ -58,6 +71,8 @@ struct HTTP1ResponseFramer {
         phase = .statusLine
         lineLength = 0
         lineOverflowed = false
+        lineTotal = 0
+        headLineBytes = 0
         self.head = head
         contentLength = -1
         chunked = false
@@ -93,7 +108,14 @@ struct HTTP1ResponseFramer {
                 // A line, or its part in these bytes: up to its LF (memchr), kept in `line` up to its capacity.
                 let newline = memchr(start + index, Int32(UInt8(ascii: "\n")), count - index)
                 let end = newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - start } ?? count
-                if phase == .statusLine || phase == .headerLine { headerBytes += end - index + (newline == nil ? 0 : 1) }
+                let taken = end - index + (newline == nil ? 0 : 1)
+                if phase == .statusLine || phase == .headerLine { headerBytes += taken }
+                if phase == .statusLine || phase == .headerLine || phase == .trailer {
+                    lineTotal += taken
+                    headLineBytes += taken
+                    if lineTotal > Self.lineLimit { return (.lineTooLong, index) }
+                    if headLineBytes > Self.headLimit { return (.headTooLarge, index) }
+                }
                 if phase != .chunkDataEnd {
                     let kept = min(end - index, Self.lineCapacity - lineLength)
                     memcpy(line + lineLength, start + index, kept)
@@ -124,6 +146,7 @@ struct HTTP1ResponseFramer {
         defer {
             lineLength = 0
             lineOverflowed = false
+            lineTotal = 0
         }
         if lineLength > 0 && line[lineLength - 1] == UInt8(ascii: "\r") { lineLength -= 1 }
         switch phase {

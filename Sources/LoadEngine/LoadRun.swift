@@ -121,6 +121,7 @@ public final class LoadRun {
         let sinceMeasureStart = (Double(monotonicNanoseconds()) - Double(timeline.measureStart)) / 1e9
         return RunResult(plan: plan, recorders: drivers.map(\.recorder),
                          elapsedSeconds: Double(stoppedAt - timeline.measureStart) / 1e9, cpu: cpu,
+                         cpuSeconds: max(sinceMeasureStart, 1e-9),
                          startedAt: Date(timeIntervalSinceNow: -max(sinceMeasureStart, 0)))
     }
 }

@@ -4,7 +4,10 @@ import Histogram
 
 /// Merging the client threads' recorders into one `RunResult`.
 extension RunResult {
-    init(plan: LoadPlan, recorders: [ThreadRecorder], elapsedSeconds: Double, cpu: CPUUsage, startedAt: Date) {
+    /// `cpu` was used over `cpuSeconds` of wall time (the window, and whatever the threads took past it to stop):
+    /// the CPU shares divide by that, not by the window alone.
+    init(plan: LoadPlan, recorders: [ThreadRecorder], elapsedSeconds: Double, cpu: CPUUsage, cpuSeconds wallSeconds: Double,
+         startedAt: Date) {
         var corrected = recorders[0].corrected
         var uncorrected = recorders[0].uncorrected
         for recorder in recorders.dropFirst() {
@@ -32,7 +35,8 @@ extension RunResult {
         if case .open(let r) = plan.schedule { isOpen = true; rate = r } else { isOpen = false }
         let cores = min(plan.threads, plan.cpus?.cpus.count ?? ProcessInfo.processInfo.activeProcessorCount)
         let cpuSeconds = Double(cpu.totalMicroseconds) / 1e6
-        let share = cpuSeconds / (max(elapsedSeconds, 1e-9) * Double(cores))
+        let cpuWindow = max(elapsedSeconds, wallSeconds, 1e-9)
+        let share = cpuSeconds / (cpuWindow * Double(cores))
         // A CPU share over a window shorter than half a second says nothing (start-up dominates it).
         let saturated = share > 0.9 && elapsedSeconds >= 0.5
         var warnings: [String] = []
@@ -83,7 +87,7 @@ extension RunResult {
             let seconds = Double(end.since(recorder.cpuAtMeasureStart ?? end).totalMicroseconds) / 1e6
             return ThreadBalance(connections: recorder.connections, responses: recorder.responses,
                                  errors: recorder.errors, cpuSeconds: seconds,
-                                 shareOfCore: seconds / max(elapsedSeconds, 1e-9))
+                                 shareOfCore: seconds / cpuWindow)
         }
         self.warnings = warnings
     }

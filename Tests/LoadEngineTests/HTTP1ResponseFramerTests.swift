@@ -154,4 +154,19 @@ import Testing
         }
         #expect(offset == bytes.count)
     }
+
+    /// libcurl 7.88's bounds (issue 29: an endless 1xx stream or header section held a connection, and a 100 MB
+    /// header line counted as a 200): over 100 KiB in a line, or 300 KiB of head lines in all, ends the response.
+    @Test func headsPastLibcurlsBoundsEndTheResponse() {
+        let interim = String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 13_000)
+        #expect(Self.frame([Array(interim.utf8)]).outcome == .headTooLarge)
+        let lines = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-A: b\r\n", count: 40_000)
+        #expect(Self.frame([Array(lines.utf8)]).outcome == .headTooLarge)
+        let longLine = "HTTP/1.1 200 OK\r\nX-Big: " + String(repeating: "a", count: 100 * 1024) + "\r\n"
+        #expect(Self.frame([Array(longLine.utf8)]).outcome == .lineTooLong)
+        let trailers = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + String(repeating: "T: 1\r\n", count: 60_000)
+        #expect(Self.frame([Array(trailers.utf8)]).outcome == .headTooLarge)
+        let fits = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-A: b\r\n", count: 30_000) + "Content-Length: 2\r\n\r\nok"
+        #expect(Self.frame([Array(fits.utf8)]).outcome == .complete, "290 KB of headers are still a response")
+    }
 }

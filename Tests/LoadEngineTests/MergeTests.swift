@@ -29,7 +29,7 @@ struct MergeTests {
         plan.connections = connections
         plan.tag = tag
         return RunResult(plan: plan, recorders: [recorder], elapsedSeconds: 3,
-                         cpu: CPUUsage(userMicroseconds: 300_000, systemMicroseconds: 300_000), startedAt: startedAt)
+                         cpu: CPUUsage(userMicroseconds: 300_000, systemMicroseconds: 300_000), cpuSeconds: 3, startedAt: startedAt)
     }
 
     @Test func twoAgentsMergeIntoExactlyTheWhole() throws {
