@@ -13,6 +13,14 @@ public enum FileSystem {
     /// blocking, so a FIFO or a socket is refused at once ("not a regular file") instead of waiting for a writer;
     /// a device is read up to `maximumBytes` (`/dev/null` is empty text, `/dev/zero` too large).
     public static func readText(_ path: String, maximumBytes: Int = maximumTextBytes) throws -> String {
+        guard let text = String(validating: try readBytes(path, maximumBytes: maximumBytes), as: UTF8.self) else {
+            throw FileError(path: path, problem: "cannot read: not UTF-8 text")
+        }
+        return text
+    }
+
+    /// The whole file's bytes, read as `readText` reads it (a FIFO refused at once, a device up to `maximumBytes`).
+    public static func readBytes(_ path: String, maximumBytes: Int) throws -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw FileError(path: path, problem: "cannot read: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -38,10 +46,7 @@ public enum FileSystem {
             }
             bytes += chunk[0..<count]
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw FileError(path: path, problem: "cannot read: not UTF-8 text")
-        }
-        return text
+        return bytes
     }
 
     /// Replaces the file at `path` with `data` through a temporary file and a rename, so a reader never sees half

@@ -1,3 +1,4 @@
+import BenchSupport
 import Histogram
 
 /// An HdrHistogram in result.json: its settings and the sparse list of non-empty buckets as [value, count]
@@ -27,10 +28,17 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
         counts = pairs
     }
 
-    /// Rebuilds the histogram; nil when the settings are not ones HdrHistogram accepts.
+    /// The largest settings read back from a file: HdrHistogram traps beyond its own bounds, and a highest value
+    /// of 2^62 µs (146,000 years) already takes 48 MB of buckets.
+    static let largestLowest: UInt64 = 1 << 40
+    static let largestHighest: UInt64 = 1 << 62
+
+    /// Rebuilds the histogram; nil when the settings are not ones HdrHistogram accepts, or the counts add up past
+    /// Int.max (a result file is input: nothing in it may trap).
     public func decoded() -> Histogram<UInt64>? {
         guard let digits = SignificantDigits(rawValue: Int8(clamping: significantDigits)), lowest >= 1,
-              highest >= 2 * lowest
+              lowest <= Self.largestLowest, highest <= Self.largestHighest, highest / 2 >= lowest,
+              totalCount != nil
         else { return nil }
         var histogram = Histogram<UInt64>(lowestDiscernibleValue: lowest, highestTrackableValue: highest,
                                           numberOfSignificantValueDigits: digits)
@@ -38,6 +46,16 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
             guard pair.count == 2, histogram.record(min(pair[0], highest), count: pair[1]) else { return nil }
         }
         return histogram
+    }
+
+    /// The number of values recorded; nil when a pair is malformed or the sum passes Int.max.
+    public var totalCount: Int? {
+        var total = 0
+        for pair in counts {
+            guard pair.count == 2, pair[1] <= UInt64(Int.max), let sum = CheckedArithmetic.sum(total, Int(pair[1])) else { return nil }
+            total = sum
+        }
+        return total
     }
 
     /// The values (µs) at the given percentiles (0...100), in order; empty when the histogram is empty or invalid.
@@ -53,7 +71,8 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
 
     /// The exact merge of two encoded histograms with the same settings; nil when they differ or are invalid.
     public func merged(with other: EncodedHistogram) -> EncodedHistogram? {
-        guard hasSameLayout(as: other), var mine = decoded(), let theirs = other.decoded()
+        guard hasSameLayout(as: other), let mineTotal = totalCount, let theirTotal = other.totalCount,
+              CheckedArithmetic.sum(mineTotal, theirTotal) != nil, var mine = decoded(), let theirs = other.decoded()
         else { return nil }
         mine.add(theirs)
         return EncodedHistogram(mine)

@@ -59,6 +59,9 @@ extension RunResult {
             } else {
                 overlap = (start, end)
             }
+            if let negative = result.negativeCount {
+                throw FileError(path: source, problem: "\(negative) is negative: not a load result")
+            }
             guard result.config.model == first.result.config.model else {
                 throw FileError(path: source, problem: "is a \(result.config.model)-model load, \(first.source) a "
                                 + "\(first.result.config.model)-model one")
@@ -71,33 +74,54 @@ extension RunResult {
         let earliest = starts.min()!
         let latestEnd = zip(starts, parts).map { $0.addingTimeInterval($1.result.summary.elapsedSeconds) }.max()!
         let results = parts.map(\.result)
-        func sum<N: AdditiveArithmetic>(_ value: (RunResult) -> N) -> N { results.reduce(.zero) { $0 + value($1) } }
+        func sum(_ value: (RunResult) -> Double) -> Double { results.reduce(0) { $0 + value($1) } }
+        /// A count summed over the parts, checked: counts read from files may add up past Int.max.
+        func sum(_ value: (RunResult) -> Int) throws -> Int {
+            try parts.reduce(0) { total, part in
+                guard let next = CheckedArithmetic.sum(total, value(part.result)) else {
+                    throw FileError(path: part.source, problem: "its counts added to the others' pass \(Int.max): not a load result")
+                }
+                return next
+            }
+        }
+        func summed(_ counts: (RunResult) -> [String: Int]) throws -> [String: Int] {
+            var total: [String: Int] = [:]
+            for part in parts {
+                for (key, count) in counts(part.result) {
+                    guard let next = CheckedArithmetic.sum(total[key, default: 0], count), count >= 0 else {
+                        throw FileError(path: part.source, problem: "its count of \(key) (\(count)) cannot be added to the others'")
+                    }
+                    total[key] = next
+                }
+            }
+            return total
+        }
 
         var merged = first.result
         merged.startedAt = formatTime(earliest)
         merged.tag = nil
-        merged.config.connections = sum { $0.config.connections }
-        merged.config.threads = sum { $0.config.threads }
+        merged.config.connections = try sum { $0.config.connections }
+        merged.config.threads = try sum { $0.config.threads }
         merged.config.rate = results.allSatisfy { $0.config.rate != nil } ? sum { $0.config.rate! } : nil
         merged.config.cpus = Set(results.map(\.config.cpus)).count == 1 ? first.result.config.cpus : nil
-        let intended = results.allSatisfy { $0.summary.intended != nil } ? sum { $0.summary.intended! } : nil
-        merged.summary = Summary(requests: sum { $0.summary.requests }, responses: sum { $0.summary.responses },
-                                 errors: sum { $0.summary.errors }, non2xx3xx: sum { $0.summary.non2xx3xx },
-                                 unfinished: sum { $0.summary.unfinished },
+        let intended = results.allSatisfy { $0.summary.intended != nil } ? try sum { $0.summary.intended! } : nil
+        merged.summary = Summary(requests: try sum { $0.summary.requests }, responses: try sum { $0.summary.responses },
+                                 errors: try sum { $0.summary.errors }, non2xx3xx: try sum { $0.summary.non2xx3xx },
+                                 unfinished: try sum { $0.summary.unfinished },
                                  elapsedSeconds: latestEnd.timeIntervalSince(earliest),
-                                 responsesPerSecond: sum { $0.summary.responsesPerSecond }, bytes: sum { $0.summary.bytes },
+                                 responsesPerSecond: sum { $0.summary.responsesPerSecond }, bytes: try sum { $0.summary.bytes },
                                  bytesPerSecond: sum { $0.summary.bytesPerSecond }, intended: intended)
         merged.histogram = histogram.encoded
         merged.latency = LatencySummary(histogram.decoded)
         merged.uncorrectedHistogram = uncorrected?.encoded
         merged.uncorrectedLatency = uncorrected.map { LatencySummary($0.decoded) }
-        merged.statusCodes = summed(results.map(\.statusCodes))
-        merged.statusClasses = summed(results.map(\.statusClasses))
-        merged.errors = ErrorCounts(byCategory: summed(results.map(\.errors.byCategory)),
-                                    byCurlCode: summed(results.map(\.errors.byCurlCode)),
+        merged.statusCodes = try summed(\.statusCodes)
+        merged.statusClasses = try summed(\.statusClasses)
+        merged.errors = ErrorCounts(byCategory: try summed(\.errors.byCategory),
+                                    byCurlCode: try summed(\.errors.byCurlCode),
                                     curlMessages: results.reduce(into: [:]) { $0.merge($1.errors.curlMessages) { a, _ in a } })
-        merged.clientCPU = mergedCPU(results)
-        merged.perSecond = alignedSeconds(results, offsets: starts.map { Int($0.timeIntervalSince(earliest).rounded()) })
+        merged.clientCPU = try mergedCPU(results, requests: merged.summary.requests)
+        merged.perSecond = try alignedSeconds(parts, offsets: starts.map { Int($0.timeIntervalSince(earliest).rounded()) })
         merged.perRequest = nil
         merged.perThread = results.allSatisfy { $0.perThread != nil } ? results.flatMap { $0.perThread! } : nil
         merged.agents = parts.flatMap { source, result in
@@ -110,14 +134,28 @@ extension RunResult {
         return merged
     }
 
+    /// The first count that is negative (a result file is input), named as the JSON names it; nil when none is.
+    var negativeCount: String? {
+        let counts: [(String, Int)] = [("summary.requests", summary.requests), ("summary.responses", summary.responses),
+                                       ("summary.errors", summary.errors), ("summary.non2xx3xx", summary.non2xx3xx),
+                                       ("summary.unfinished", summary.unfinished), ("summary.bytes", summary.bytes),
+                                       ("config.connections", config.connections), ("config.threads", config.threads),
+                                       ("clientCPU.cores", clientCPU.cores)]
+        return counts.first { $0.1 < 0 }?.0
+    }
+
     /// The histograms added bucket by bucket, each decoded once; the sum encoded and decoded.
     private static func mergedHistogram(_ histograms: [(source: String, histogram: EncodedHistogram)]) throws
         -> (encoded: EncodedHistogram, decoded: Histogram<UInt64>) {
         let first = histograms[0].histogram
-        guard var sum = first.decoded() else {
+        guard var sum = first.decoded(), var total = first.totalCount else {
             throw FileError(path: histograms[0].source, problem: "its latency histogram is not a valid HdrHistogram")
         }
         for (source, histogram) in histograms.dropFirst() {
+            guard let count = histogram.totalCount, let next = CheckedArithmetic.sum(total, count) else {
+                throw FileError(path: source, problem: "its latency histogram's counts added to the others' pass \(Int.max)")
+            }
+            total = next
             guard histogram.hasSameLayout(as: first), let decoded = histogram.decoded() else {
                 throw FileError(path: source, problem: "its latency histogram (\(histogram.lowest)-\(histogram.highest) µs, "
                                 + "\(histogram.significantDigits) digits) cannot be added to the others' "
@@ -128,17 +166,14 @@ extension RunResult {
         return (EncodedHistogram(sum), sum)
     }
 
-    private static func summed(_ counts: [[String: Int]]) -> [String: Int] {
-        counts.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) }
-    }
-
     /// The agents' CPU together: shares weighted by each agent's window and cores; saturated when any agent was.
-    private static func mergedCPU(_ results: [RunResult]) -> ClientCPU {
+    private static func mergedCPU(_ results: [RunResult], requests: Int) throws -> ClientCPU {
         let user = results.reduce(0) { $0 + $1.clientCPU.userSeconds }
         let system = results.reduce(0) { $0 + $1.clientCPU.systemSeconds }
         let capacity = results.reduce(0) { $0 + $1.summary.elapsedSeconds * Double($1.clientCPU.cores) }
-        let requests = results.reduce(0) { $0 + $1.summary.requests }
-        return ClientCPU(userSeconds: user, systemSeconds: system, cores: results.reduce(0) { $0 + $1.clientCPU.cores },
+        let cores = results.reduce(Int?(0)) { total, result in total.flatMap { CheckedArithmetic.sum($0, result.clientCPU.cores) } }
+        guard let cores else { throw FileError(path: "merge", problem: "the agents' core counts add up past \(Int.max)") }
+        return ClientCPU(userSeconds: user, systemSeconds: system, cores: cores,
                          shareOfCores: (user + system) / max(capacity, 1e-9),
                          microsecondsPerRequest: requests > 0 ? (user + system) * 1e6 / Double(requests) : 0,
                          saturated: results.contains { $0.clientCPU.saturated })
@@ -146,15 +181,20 @@ extension RunResult {
 
     /// Each result's second `s` lands in second `s + offset` of the merged series (offset: whole seconds after the
     /// earliest start). Counts add; p50/p99 are the highest of the agents' in that second.
-    private static func alignedSeconds(_ results: [RunResult], offsets: [Int]) -> [SecondSample] {
+    private static func alignedSeconds(_ parts: [(source: String, result: RunResult)], offsets: [Int]) throws -> [SecondSample] {
         var seconds: [Int: SecondSample] = [:]
-        for (result, offset) in zip(results, offsets) {
+        for ((source, result), offset) in zip(parts, offsets) {
             for sample in result.perSecond {
-                let second = sample.second + offset
+                guard let second = CheckedArithmetic.sum(sample.second, offset) else {
+                    throw FileError(path: source, problem: "its second \(sample.second) is past what a window holds")
+                }
                 var merged = seconds[second] ?? SecondSample(second: second, responses: 0, errors: 0, non2xx3xx: 0, p50: 0, p99: 0)
-                merged.responses += sample.responses
-                merged.errors += sample.errors
-                merged.non2xx3xx += sample.non2xx3xx
+                guard let responses = CheckedArithmetic.sum(merged.responses, sample.responses),
+                      let errors = CheckedArithmetic.sum(merged.errors, sample.errors),
+                      let non2xx3xx = CheckedArithmetic.sum(merged.non2xx3xx, sample.non2xx3xx) else {
+                    throw FileError(path: source, problem: "its counts of second \(sample.second) added to the others' pass \(Int.max)")
+                }
+                (merged.responses, merged.errors, merged.non2xx3xx) = (responses, errors, non2xx3xx)
                 merged.p50 = max(merged.p50, sample.p50)
                 merged.p99 = max(merged.p99, sample.p99)
                 seconds[second] = merged

@@ -258,7 +258,7 @@ struct HTMLReport {
             let clientShare = target.repetitions.map(\.load.clientCPU.shareOfCores).max() ?? 0
             html += "<tr\(label == best ? " class=\"best\"" : "")><td>\(esc(label))\(label == best ? " (best)" : "")</td>"
                 + [Units.formatCount(median.rps), Units.formatMicroseconds(median.p50), Units.formatMicroseconds(median.p99),
-                   Units.formatMicroseconds(median.p999), String(Int(median.errors)), String(Int(median.non2xx)),
+                   Units.formatMicroseconds(median.p999), Units.formatWhole(median.errors), Units.formatWhole(median.non2xx),
                    String(format: "%.1f", median.cpuPerRequest), median.memoryText].map { "<td class=\"num\">\(esc($0))</td>" }.joined()
                 + "<td class=\"num\(clientShare > 0.9 ? " bad" : "")\">\(String(format: "%.0f%%", clientShare * 100))</td></tr>"
         }
@@ -277,8 +277,8 @@ struct HTMLReport {
         let series = targets.enumerated().map { index, target -> SVGChart.Series in
             let histograms = target.repetitions.map(\.load.histogram)
             let merged = histograms.dropFirst().reduce(histograms.first) { $0?.merged(with: $1) }
-            let total = target.repetitions.reduce(0) { $0 + $1.load.summary.responses }
-            let topNines = min(5, (log10(Double(max(total, 1))) * 4).rounded(.down) / 4)
+            let total = target.repetitions.reduce(0.0) { $0 + Double($1.load.summary.responses) }  // no Int overflow from a file
+            let topNines = min(5, (log10(max(total, 1)) * 4).rounded(.down) / 4)
             let nines = stride(from: 0.0, through: topNines, by: 0.25).map { $0 }
             let values = merged?.values(atPercentiles: nines.map { 100 * (1 - pow(10, -$0)) }) ?? []
             let style = SVGChart.color(index)

@@ -49,7 +49,7 @@ struct MarkdownReport {
                 let flagged = result.isFlagged(configuration.target)
                 lines.append("| \(label)\(label == best ? " **best**" : "") | \(Units.formatWhole(median.rps))\(flagged ? " ⚠" : "") | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
-                             + "\(Int(median.errors)) | \(Int(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
+                             + "\(Units.formatWhole(median.errors)) | \(Units.formatWhole(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
                              + "\(median.memoryText) |")
             }
         }
@@ -88,9 +88,10 @@ struct MarkdownReport {
                 let windows = configuration.target.repetitions.compactMap(\.pool)
                 guard let window = windows.first, !window.workers.isEmpty else { continue }
                 let shares = window.workers.map { String($0.requests) }.joined(separator: " / ")
-                let respawns = windows.reduce(0) { $0 + $1.workers.reduce(0) { $0 + $1.respawns } }
-                let harakiris = windows.reduce(0) { $0 + $1.workers.reduce(0) { $0 + $1.harakiris } }
-                rows.append("| \(configuration.label) | \(name) | \(shares) | \(respawns) | \(harakiris) |")
+                // Summed as doubles: counts read from a file may add up past Int.max.
+                let respawns = windows.reduce(0.0) { $0 + $1.workers.reduce(0.0) { $0 + Double($1.respawns) } }
+                let harakiris = windows.reduce(0.0) { $0 + $1.workers.reduce(0.0) { $0 + Double($1.harakiris) } }
+                rows.append("| \(configuration.label) | \(name) | \(shares) | \(Units.formatWhole(respawns)) | \(Units.formatWhole(harakiris)) |")
             }
         }
         guard !rows.isEmpty else { return [] }

@@ -14,7 +14,7 @@ extension ScenarioResult {
             for configuration in configurations(of: target) {
                 guard let median = configuration.target.median else { continue }
                 lines.append(pad(configuration.label, width) + pad(target, 18) + right(Units.formatWhole(median.rps), 10)
-                             + right(Units.formatMicroseconds(median.p99), 10) + right(String(Int(median.errors)), 8))
+                             + right(Units.formatMicroseconds(median.p99), 10) + right(Units.formatWhole(median.errors), 8))
             }
         }
         for cell in cells where cell.status != .ok {

@@ -4,14 +4,15 @@ import Foundation
 /// A run folder on disk: reading its result.json back, with the schema checked and decoding failures told in
 /// one line. (Writing it, with the reports, is in Reports.)
 public enum RunFolder {
+    /// The largest result.json read (a run of 1000 cells with their windows is a few tens of MB).
+    public static let maximumResultBytes = 512 << 20
+
     /// The result.json of `path`, a run folder or the file itself. Errors name the file and exit 2.
     public static func read(_ path: String) throws -> (result: ScenarioResult, folder: String) {
         var isFolder: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue ? path + "/result.json" : path
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-            throw FileError(path: file, problem: "cannot read: \(plainReason(error))")
-        }
+        // A FIFO is refused at once, /dev/zero at the limit: result.json is input, and may be anything.
+        let data = Data(try FileSystem.readBytes(file, maximumBytes: maximumResultBytes))
         struct SchemaOnly: Decodable { var schema: String? }
         guard let probe = try? JSONDecoder().decode(SchemaOnly.self, from: data) else {
             throw FileError(path: file, problem: "not JSON (a result.json written by `stackbench run` was expected)")

@@ -104,6 +104,31 @@ import Yams
         #expect(empty.status == 2 && empty.stderr.contains("holds no stackbench result"), "\(empty.stderr)")
     }
 
+    /// Issue 29: a log is input. Markers whose numbers trapped or aborted, and a target name that wrote outside
+    /// --output-folder, are one-line errors (exit 2) naming the log, and nothing is written.
+    @Test(arguments: ["agent=0 of=-1", "agent=0 of=9223372036854775807", "agent=0 of=1000000000000", "agent=5 of=2",
+                      "agent=-1 of=2"])
+    func markersWithImpossibleAgentNumbersAreRefused(numbers: String) throws {
+        let folder = try TemporaryFolder()
+        try "---stackbench-result target=home \(numbers) status=0---\n{}\n---stackbench-end---\n"
+            .write(toFile: folder.file("logs.txt"), atomically: true, encoding: .utf8)
+        let collect = try runCommand(Self.stackbench, ["k8s", "collect", folder.file("logs.txt"), "--output-folder", folder.file("out")])
+        #expect(collect.status == 2 && collect.stderr.contains("logs.txt") && collect.stderr.contains("a Job has 1 to 1000 agents"),
+                "\(numbers): \(collect.status) \(collect.stderr)")
+        #expect(!collect.stderr.contains("Fatal error"))
+    }
+
+    @Test(arguments: ["../pwned", "/etc/pwned", "..", "a/b"])
+    func aTargetThatCannotNameAFileIsRefused(target: String) throws {
+        let folder = try TemporaryFolder()
+        try "---stackbench-result target=\(target) agent=0 of=1 status=0---\n{}\n---stackbench-end---\n"
+            .write(toFile: folder.file("logs.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: folder.file("out"), withIntermediateDirectories: true)
+        let collect = try runCommand(Self.stackbench, ["k8s", "collect", folder.file("logs.txt"), "--output-folder", folder.file("out")])
+        #expect(collect.status == 2 && collect.stderr.contains("cannot name a file"), "\(target): \(collect.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("pwned.json")))
+    }
+
     @Test func aScenarioThatCannotRunAsPodsIsRefused() throws {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path

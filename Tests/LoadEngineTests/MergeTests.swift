@@ -96,4 +96,36 @@ struct MergeTests {
             "\(error)".contains("coarse.json") && "\(error)".contains("cannot be added")
         }
     }
+
+    /// Issue 29: a result file is input; what it says is added checked. Each of these trapped before.
+    @Test func countsAndHistogramsPastWhatAddsAreRefusedNamingTheFile() {
+        let requests = Self.stream(count: 100)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let a = Self.result(requests[..<50], startedAt: start, connections: 1)
+        let b = Self.result(requests[50...], startedAt: start, connections: 1)
+        var maxed = b
+        maxed.summary.requests = .max
+        maxed.summary.responses = .max
+        var lowest = b
+        lowest.histogram.lowest = 1 << 63
+        var bucket = b
+        bucket.histogram.counts[0][1] = .max
+        var intMax = b
+        intMax.histogram.counts[0][1] = UInt64(Int.max)
+        var negative = b
+        negative.summary.errors = -5
+        var second = b
+        second.perSecond[0].second = .max
+        var codes = b
+        codes.statusCodes["200"] = .max
+        for (name, bad) in [("maxed", maxed), ("lowest", lowest), ("bucket", bucket), ("int-max", intMax), ("negative", negative),
+                            ("second", second), ("codes", codes)] {
+            #expect { try RunResult.merge([("a.json", a), ("\(name).json", bad), ("b.json", b)]) } throws: { error in
+                error is FileError && "\(error)".contains("\(name).json")
+            }
+        }
+        #expect(lowest.histogram.decoded() == nil && bucket.histogram.decoded() == nil)
+        #expect(lowest.histogram.values(atPercentiles: [50]).isEmpty, "an invalid histogram has no percentiles")
+        #expect(bucket.histogram.merged(with: a.histogram) == nil)
+    }
 }

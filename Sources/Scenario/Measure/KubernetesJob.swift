@@ -16,6 +16,8 @@ import Results
 public enum KubernetesJob {
     static let resultMarker = "---stackbench-result"
     static let endMarker = "---stackbench-end---"
+    /// How many pods a Job may have (and a log may name).
+    static let agentRange = 1...1000
     /// Between one target's window and the next one's start: time for the slowest pod to finish and write.
     static let gapSeconds = 5.0
 
@@ -68,7 +70,7 @@ public enum KubernetesJob {
     /// What each pod runs: every target in turn at its fixed start time, each result between markers; exits with the
     /// highest status of its loads.
     public static func podScript(scenario: Scenario, agents: Int, startAt: Date) throws -> String {
-        guard (1...1000).contains(agents) else { throw FlagError("--agents", "must be 1 to 1000, got \(agents)") }
+        guard agentRange.contains(agents) else { throw FlagError("--agents", "must be 1 to \(agentRange.upperBound), got \(agents)") }
         let load = scenario.load
         guard let duration = load.duration, load.count == nil else {
             throw FlagError("SCENARIO", "\(scenario.file): load.count cannot run as a Job: the pods load each target at a fixed time, so give duration:")
@@ -131,6 +133,13 @@ public enum KubernetesJob {
                 guard let target = fields["target"], let agent = fields["agent"].flatMap(Int.init), let of = fields["of"].flatMap(Int.init) else {
                     throw FileError(path: source, problem: "a result marker without target=, agent= and of=: \(result.header)")
                 }
+                // The log is input: the numbers and the name (a file name under --output-folder) are checked.
+                guard agentRange.contains(of), (0..<of).contains(agent) else {
+                    throw FileError(path: source, problem: "a result marker with agent=\(agent) of=\(of): a Job has 1 to \(agentRange.upperBound) agents, numbered from 0")
+                }
+                guard Self.isFileName(target) else {
+                    throw FileError(path: source, problem: "a result marker whose target \(target.debugDescription) cannot name a file")
+                }
                 if found[target] == nil { order.append(target) }
                 found[target, default: []].append((agent, of, prefix, result.lines.joined(separator: "\n")))
             } else if open[prefix] != nil {
@@ -146,6 +155,9 @@ public enum KubernetesJob {
         return try order.map { target in
             let results = found[target]!
             let expected = results[0].of
+            if let other = results.first(where: { $0.of != expected }) {
+                throw FileError(path: source, problem: "target \(target): agent \(other.agent) says of=\(other.of), agent \(results[0].agent) of=\(expected)")
+            }
             let agents = Set(results.map(\.agent))
             guard agents.count == results.count, agents == Set(0..<expected) else {
                 let missing = Set(0..<expected).subtracting(agents).sorted()
@@ -161,6 +173,12 @@ public enum KubernetesJob {
             }
             return (target, try RunResult.merge(parts))
         }
+    }
+
+    /// A target name that is one plain file name: not empty, `.` or `..`, no `/`, NUL or control character.
+    static func isFileName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && name.utf8.count <= 200
+            && !name.unicodeScalars.contains { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }
     }
 
     private static func yamlQuoted(_ text: String) -> String {
