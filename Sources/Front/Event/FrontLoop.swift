@@ -226,7 +226,15 @@ final class FrontLoop {
 
     private func users(of context: FrontContext, _ change: Int) {
         let key = ObjectIdentifier(context)
-        if logs[key] == nil { logs[key] = (context, AccessLogBuffers(context.logPolicies), 0) }
+        if logs[key] == nil {
+            // A config's first connection here: configs replaced since, whose connections are all gone, are let go
+            // (their log files close), also those whose last connection closed while they were still in force.
+            for (old, entry) in logs where entry.users == 0 && entry.context !== shared.context {
+                entry.buffers.flushAll()
+                logs[old] = nil
+            }
+            logs[key] = (context, AccessLogBuffers(context.logPolicies), 0)
+        }
         logs[key]!.users += change
         if logs[key]!.users == 0, context !== shared.context {  // a config replaced by a reload, now unused
             logs[key]!.buffers.flushAll()

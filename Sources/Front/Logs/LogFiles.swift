@@ -2,7 +2,8 @@ import Foundation
 import StackConfig
 
 /// A log file opened once for appending (O_APPEND, so lines from several threads never interleave within a
-/// write), or stderr.
+/// write), or stderr; closed when the last config using it is gone (a reload opens the files anew, as nginx does
+/// on SIGHUP, so a rotated log is followed and the old descriptor released).
 final class LogFile: Sendable {
     let path: String
     let descriptor: CInt
@@ -17,6 +18,10 @@ final class LogFile: Sendable {
                 throw FrontStartError(problem: "open() \"\(path)\" failed (\(errno): \(String(cString: strerror(errno))))")
             }
         }
+    }
+
+    deinit {
+        if descriptor != 2 { close(descriptor) }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) {

@@ -64,10 +64,9 @@ final class OpenFileCache: @unchecked Sendable {  // each instance is used by on
         while let entry = oldest { remove(entry) }  // breaks the links so that each entry is freed
     }
 
-    /// `relative` opened beneath `directory` through the cache, by `open` (open and stat) on a miss; `now` in
-    /// monotonic milliseconds.
-    func lookup(_ relative: UnsafeRawBufferPointer, beneath directory: CInt, now: Int,
-                open: (UnsafeRawBufferPointer, CInt) -> Lookup) -> Lookup {
+    /// `relative` looked up through the cache, by `open` (open and stat beneath the location's directory) on a
+    /// miss; `now` in monotonic milliseconds.
+    func lookup(_ relative: UnsafeRawBufferPointer, now: Int, open: (UnsafeRawBufferPointer) -> Lookup) -> Lookup {
         expire(now: now)
         let hash = Self.hash(relative)
         var entry = find(relative, hash: hash)
@@ -82,7 +81,7 @@ final class OpenFileCache: @unchecked Sendable {  // each instance is used by on
             if entry.error != 0 { return .failed(entry.error) }
             if entry.descriptor >= 0 { return .opened(descriptor: entry.descriptor, status: entry.status, entry: entry) }
         }
-        let fresh = open(relative, directory)
+        let fresh = open(relative)
         switch fresh {
         case .failed(let code):
             // Without open_file_cache_errors a miss is not kept (nor does it push another entry out).

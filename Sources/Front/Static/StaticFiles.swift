@@ -1,4 +1,3 @@
-import Atomics
 import CLinux
 import Foundation
 import ServerCore
@@ -11,7 +10,8 @@ import StackConfig
 /// RESOLVE_BENEATH, so no request reaches outside it — not by `..` (however it was encoded or combined with an
 /// alias lacking its trailing slash), nor by a symlink that points out (symlinks staying inside work); such a
 /// request is answered 404, as for a missing file. It is opened non-blocking, so a FIFO cannot hold the loop (it is
-/// then refused as not a regular file, 404, as nginx does).
+/// then refused as not a regular file, 404, as nginx does). The directory is the one its path names now: a deploy
+/// that renames a new folder into place is served at once, as nginx opens the path per request.
 enum StaticFiles {
     /// A file to send: open descriptor (the caller releases it), what the headers say, and the byte range.
     struct File {
@@ -61,11 +61,13 @@ enum StaticFiles {
         let display = { route.directory.path + unstripped.string }
         while mapped.first == UInt8(ascii: "/") { mapped = UnsafeRawBufferPointer(rebasing: mapped.dropFirst()) }
         let relative = mapped
-        guard let directory = route.directory.descriptor() else {
-            return .error(404, log: "open() \"\(display())\" failed (2: No such file or directory)")
-        }
         let descriptor: CInt, status: stat, owner: OpenFileCache.Entry?
-        switch cache?.lookup(relative, beneath: directory, now: now, open: openAndStat(_:beneath:)) ?? openAndStat(relative, beneath: directory) {
+        // The directory is looked up only when the file is (a cache hit needs none of it).
+        let openFile = { (relative: UnsafeRawBufferPointer) -> OpenFileCache.Lookup in
+            guard let directory = route.directory.current() else { return .failed(ENOENT) }
+            return withExtendedLifetime(directory) { openAndStat(relative, beneath: directory.descriptor) }
+        }
+        switch cache?.lookup(relative, now: now, open: openFile) ?? openFile(relative) {
         case .failed(let code):
             if code == EACCES { return .error(403, log: "open() \"\(display())\" failed (13: Permission denied)") }
             return .error(404, log: "open() \"\(display())\" failed (\(code == EXDEV ? 2 : code): \(code == EXDEV ? "No such file or directory" : String(cString: strerror(code))))")
@@ -77,9 +79,10 @@ enum StaticFiles {
         if status.st_mode & S_IFMT == S_IFDIR {
             release()
             guard endsInSlash else { return .addSlash }
+            guard let directory = route.directory.current() else { return .error(404, log: nil) }
             for name in scope.index {
                 let candidate = Array(relative) + Array(name.utf8)
-                let found = candidate.withUnsafeBytes { open(beneath: directory, $0) }
+                let found = candidate.withUnsafeBytes { open(beneath: directory.descriptor, $0) }
                 if found >= 0 { close(found); return .index(name) }
             }
             return .error(403, log: "directory index of \"\(display())\" is forbidden")
@@ -178,26 +181,46 @@ enum StaticFiles {
     }
 }
 
-/// The descriptor of a location's root or alias directory, opened at its first request and kept (one that does not
-/// exist yet is looked for again at the next request). Lock-free: a race opens it twice and closes the loser.
-final class BaseDirectory: Sendable {
+/// A location's root or alias directory, as its path names it now: stat'ed at each use and opened again when
+/// the path leads to another directory than the one open (a release folder renamed into place), as nginx, which
+/// opens the path per request, serves it at once. Shared by the loops: the open directory is a reference-counted
+/// value, so one replaced while another loop still opens a file beneath it is closed only after that.
+final class BaseDirectory: @unchecked Sendable {
+    /// One opened directory, closed when its last user lets it go.
+    final class Opened {
+        let descriptor: CInt
+        let device: UInt
+        let inode: UInt
+
+        fileprivate init(descriptor: CInt, device: UInt, inode: UInt) {
+            self.descriptor = descriptor
+            self.device = device
+            self.inode = inode
+        }
+
+        deinit { close(descriptor) }
+    }
+
     let path: String
-    private let opened = ManagedAtomic<Int32>(-1)
+    private let lock = NSLock()
+    private var opened: Opened?
 
     init(path: String) { self.path = path }
 
-    deinit {
-        let descriptor = opened.load(ordering: .relaxed)
-        if descriptor >= 0 { close(descriptor) }
-    }
-
-    func descriptor() -> CInt? {
-        let known = opened.load(ordering: .acquiring)
-        if known >= 0 { return known }
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        let (won, current) = opened.compareExchange(expected: -1, desired: descriptor, ordering: .acquiringAndReleasing)
-        if !won { close(descriptor) }
-        return won ? descriptor : current
+    /// The directory the path names now; nil when there is none (each file beneath it is then a 404).
+    func current() -> Opened? {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else { return nil }
+        let device = UInt(status.st_dev), inode = UInt(status.st_ino)
+        return lock.withLock {
+            if let opened, opened.device == device, opened.inode == inode { return opened }
+            let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            var found = stat()
+            guard fstat(descriptor, &found) == 0 else { close(descriptor); return nil }
+            let fresh = Opened(descriptor: descriptor, device: UInt(found.st_dev), inode: UInt(found.st_ino))
+            opened = fresh
+            return fresh
+        }
     }
 }
