@@ -36,6 +36,8 @@ final class FrontRoutes: Sendable {
         let accessLogs: [AccessLogTarget]
         /// The uwsgi_params, compiled.
         let uwsgiParams: [(name: [UInt8], value: AccessLogFormat, ifNotEmpty: Bool)]
+        /// The add_header lines, compiled: name with its `: `, value, and whether `always`.
+        let addedHeaders: [(name: [UInt8], value: AccessLogFormat, always: Bool)]
         /// The params named `HTTP_…`: a request header of that name is then not passed again.
         let uwsgiParamNames: [[UInt8]]
         /// The upstream's `$upstream_addr`, as bytes.
@@ -59,6 +61,7 @@ final class FrontRoutes: Sendable {
             defaultContentType = withCharset(scope.defaultType)
             accessLogs = logs(scope)
             uwsgiParams = scope.uwsgiParams.map { (Array($0.name.utf8), AccessLogFormat($0.value), $0.ifNotEmpty) }
+            addedHeaders = scope.addHeaders.map { (Array(($0.name + ": ").utf8), AccessLogFormat($0.value), $0.always) }
             uwsgiParamNames = scope.uwsgiParams.map { Array($0.name.utf8) }.filter { $0.starts(with: Array("HTTP_".utf8)) }
             upstreamAddress = Array((scope.uwsgiPass?.address ?? "").utf8)
             fileCaches = scope.openFileCache.map { settings in (0..<loops).map { _ in OpenFileCache(settings, scope: scope) } } ?? []

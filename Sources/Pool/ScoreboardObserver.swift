@@ -8,8 +8,13 @@ struct ScoreboardObserver: RequestObserver {
 
     /// The request's text is kept only for the harakiri report, so it is built only when harakiri is on.
     func begin(_ text: @autoclosure () -> String) {
-        slot.beginRequest(nowMicros: Int(Date().timeIntervalSince1970 * 1_000_000), harakiriSeconds: harakiriSeconds,
+        slot.beginRequest(nowMicros: Int(Date().timeIntervalSince1970 * 1_000_000), harakiriSeconds: 0,
                           text: harakiriSeconds > 0 ? text() : "")
+    }
+
+    func appStarts() {
+        guard harakiriSeconds > 0 else { return }
+        slot.armHarakiri(nowMicros: Int(Date().timeIntervalSince1970 * 1_000_000), seconds: harakiriSeconds)
     }
 
     func end(micros: Int, bytes: Int, failed: Bool) {
@@ -25,6 +30,7 @@ struct ObservedApplication: Application {
     func handle(_ request: Request) throws -> Response {
         let started = Date()
         observer.begin(request.environ.requestDescription)
+        observer.appStarts()
         do {
             let response = try app.handle(request)
             observer.end(micros: Int(Date().timeIntervalSince(started) * 1_000_000), bytes: response.body.knownLength ?? 0,

@@ -42,6 +42,9 @@ public protocol RequestObserver: Sendable {
     /// A request began; `text` says what it is (`127.0.0.1 - GET /sleep?ms=10`), built only if the observer
     /// needs it.
     func begin(_ text: @autoclosure () -> String)
+    /// The app is about to run, its body buffered when post-buffering is on: harakiri starts counting here, as in
+    /// uWSGI (a body trickled in over longer than harakiri is read, not killed).
+    func appStarts()
     /// It ended after `micros` µs, having sent `bytes`; `failed` when it got no complete answer.
     func end(micros: Int, bytes: Int, failed: Bool)
 }
@@ -101,6 +104,7 @@ public enum UwsgiConnection {
         do {
             let input = options.postBuffering > 0 && length > 0
                 ? try PostBuffer.buffer(socketInput, length: length, threshold: options.postBuffering) : socketInput
+            options.observer?.appStarts()
             response = try app.handle(Request(environ: environ, input: input, errors: options.errors))
         } catch {
             options.log("error while handling \(environ.method) \(environ["REQUEST_URI"] ?? environ.pathInfo): \(error)")

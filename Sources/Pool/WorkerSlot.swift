@@ -1,3 +1,4 @@
+import BenchSupport
 import Atomics
 import Foundation
 
@@ -83,11 +84,16 @@ public struct WorkerSlot: @unchecked Sendable {
     public func beginRequest(nowMicros: Int, harakiriSeconds: Int, text: String) {
         word(.busyThreads).wrappingIncrement(ordering: .relaxed)
         word(.requestStartMicros).store(nowMicros, ordering: .relaxed)
-        if harakiriSeconds > 0 { harakiriDeadline = nowMicros / 1_000_000 + harakiriSeconds }
+        if harakiriSeconds > 0 { armHarakiri(nowMicros: nowMicros, seconds: harakiriSeconds) }
         status = .busy
         let bytes = Array(text.utf8.prefix(Self.textCapacity))
         (base + Self.textOffset).storeBytes(of: UInt8(bytes.count), as: UInt8.self)
         bytes.withUnsafeBytes { (base + Self.textOffset + 1).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
+    /// The request's app starts: harakiri kills the worker if it is still busy `seconds` from now.
+    public func armHarakiri(nowMicros: Int, seconds: Int) {
+        harakiriDeadline = CheckedArithmetic.sum(nowMicros / 1_000_000, seconds) ?? .max  // `harakiri = 9223372036854775807` is an ini value
     }
 
     /// A worker thread finished a request of `micros` µs that sent `bytes`; the harakiri deadline is cleared, as

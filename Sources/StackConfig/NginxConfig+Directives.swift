@@ -34,7 +34,7 @@ extension NginxConfig.Loader {
         "client_body_buffer_size", "client_body_temp_path", "uwsgi_temp_path", "uwsgi_buffers", "uwsgi_busy_buffers_size",
         "uwsgi_buffer_size", "uwsgi_buffering", "uwsgi_request_buffering", "output_buffers", "postpone_output",
         "ssl_protocols", "ssl_prefer_server_ciphers", "access_log_buffer", "lingering_close", "lingering_time",
-        "lingering_timeout", "autoindex", "expires", "add_header", "more_set_headers",
+        "lingering_timeout", "autoindex", "expires", "more_set_headers",
     ]
 
     static let scopeRules: [String: ScopeRule] = [
@@ -95,6 +95,14 @@ extension NginxConfig.Loader {
             }
             scope.uwsgiParams.append(NginxUwsgiParam(name: d.arguments[0], value: try template(d, d.arguments[1]),
                                                       ifNotEmpty: d.arguments.count == 3))
+        },
+        "add_header": ScopeRule(contexts: everywhere, arguments: 2...3, reset: { $0.addHeaders = [] }) { scope, d, _ in
+            guard d.arguments.count == 2 || d.arguments[2] == "always" else { throw NginxConfigError(d, "invalid parameter \"\(d.arguments[2])\"") }
+            guard !d.arguments[0].isEmpty, d.arguments[0].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }),
+                  !d.arguments[1].utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+                throw NginxConfigError(d, "invalid header in \"add_header\" directive")
+            }
+            scope.addHeaders.append(NginxAddHeader(name: d.arguments[0], value: try template(d, d.arguments[1]), always: d.arguments.count == 3))
         },
         "access_log": ScopeRule(contexts: everywhere, arguments: 1...4, reset: { $0.accessLogs = [] }) { scope, d, loader in
             if d.arguments[0] == "off" { return }

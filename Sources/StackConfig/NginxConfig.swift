@@ -111,6 +111,14 @@ public struct NginxAccessLog: Sendable {
 }
 
 /// A `uwsgi_param`: the name, its value template, and whether an empty value is left out (`if_not_empty`).
+/// `add_header NAME VALUE [always]`: added to answers of 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308, or to
+/// every answer with `always`; an empty value adds nothing. A level with its own add_header inherits none.
+public struct NginxAddHeader: Sendable {
+    public var name: String
+    public var value: NginxTemplate
+    public var always: Bool
+}
+
 public struct NginxUwsgiParam: Sendable {
     public var name: String
     public var value: NginxTemplate
@@ -168,6 +176,7 @@ public struct NginxScope: Sendable {
     public var ifModifiedSince = IfModifiedSince.exact
     public var uwsgiPass: NginxUpstream?
     public var uwsgiParams: [NginxUwsgiParam] = []
+    public var addHeaders: [NginxAddHeader] = []
     public var uwsgiConnectTimeout = 60_000
     public var uwsgiReadTimeout = 60_000
     public var uwsgiSendTimeout = 60_000

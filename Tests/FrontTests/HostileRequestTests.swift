@@ -115,4 +115,15 @@ import Testing
         #expect(front.log("error.log", contains: "sendfile() reported that the file was truncated"), "\(front.log("error.log"))")
         #expect(try Self.servesTheNextClient(front))
     }
+
+    /// Issue 29: values `front -t` accepts (nginx takes them too) trapped or aborted at the first request:
+    /// large_client_header_buffers of Int.max (its head limit, 4 × size, overflowed) and client_header_buffer_size
+    /// of 8 GiB (allocated for every connection). Now the buffer grows as heads need it.
+    @Test func headerBufferSizesAtTheirLargestServeRequests() throws {
+        let front = try RunningFront(http: FrontLimitsTests.timeouts + "large_client_header_buffers 4 9223372036854775807; client_header_buffer_size 8589934592;")
+        for _ in 0..<20 { #expect(try Self.servesTheNextClient(front)) }
+        let client = try front.connect()
+        client.send("GET /static/small.txt HTTP/1.1\r\nHost: x\r\nX-Long: " + String(repeating: "a", count: 200_000) + "\r\nConnection: close\r\n\r\n")
+        #expect(client.read(until: "small\n", timeout: 5) && client.text.hasPrefix("HTTP/1.1 200 OK"), "a 200 KB header fits the configured buffers")
+    }
 }

@@ -251,6 +251,34 @@ import Testing
         #expect(compared.status == 0 && compared.stdout.contains("every cell · proxied-static"), "one row for the static path both cells share: \(compared.stdout)")
     }
 
+    /// Issue 29: a result.json may come from a shared CI artifact; --replay showed nothing and ran its `setup:`
+    /// commands as the user. Now it lists them and refuses (exit 2, nothing run) unless --allow-setup is given.
+    @Test func aReplayRunsRecordedSetupCommandsOnlyWhenAllowed() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.twoCells(in: folder, targets: """
+              proxied-static: {requests: [/static/css/app.css]}
+            """, duration: "200ms")
+        let results = folder.file("results")
+        let first = try runCommand(BuiltProducts.stackbench, ["run", scenario, "--results", results, "--quick"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let (runFolder, _) = try Self.onlyRun(in: results)
+        let file = URL(fileURLWithPath: runFolder + "/result.json")
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var record = try #require(json["reproduction"] as? [String: Any])
+        let marker = folder.file("pwned")
+        record["scenarioText"] = ((record["scenarioText"] as? String) ?? "") + "\nsetup:\n  - touch \(marker)\n"
+        json["reproduction"] = record
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        let refused = try runCommand(BuiltProducts.stackbench, ["run", "--replay", runFolder, "--results", folder.file("again")])
+        #expect(refused.status == 2 && refused.stderr.contains("touch \(marker)") && refused.stderr.contains("--allow-setup"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "nothing recorded was run")
+        let allowed = try runCommand(BuiltProducts.stackbench, ["run", "--replay", runFolder, "--allow-setup", "--results", folder.file("again")])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker), "run when allowed")
+        let misplaced = try runCommand(BuiltProducts.stackbench, ["run", scenario, "--allow-setup", "--check"])
+        #expect(misplaced.status == 2 && misplaced.stderr.contains("--allow-setup goes with --replay"), "\(misplaced.stderr)")
+    }
+
     @Test func aWorkerKilledFromOutsideFlagsItsWindowDisturbed() throws {
         let folder = try TemporaryFolder()
         let file = folder.file("disturbed.yml")

@@ -189,6 +189,40 @@ import Testing
         #expect(pool.log.contains("Respawned uWSGI worker 1 (new pid: "))
     }
 
+    /// Issue 29: harakiri counted the post-buffering read of the body, so a 300 KB body trickled in over 4 s with
+    /// harakiri = 2 was killed. As in uWSGI 2.0.21 (which answers 200 after the whole trickle), harakiri starts when
+    /// the app does.
+    @Test func harakiriStartsAfterPostBufferingHasReadTheBody() throws {
+        let pool = try Pool("master = true\nworkers = 1\nharakiri = 2\npost-buffering = 4096\n")
+        var block: [UInt8] = []
+        for (name, value) in [("REQUEST_METHOD", "POST"), ("PATH_INFO", "/upload"), ("REQUEST_URI", "/upload"), ("QUERY_STRING", ""),
+                              ("SERVER_PROTOCOL", "HTTP/1.1"), ("SERVER_NAME", "localhost"), ("SERVER_PORT", "80"),
+                              ("HTTP_HOST", "localhost"), ("REMOTE_ADDR", "127.0.0.1"), ("CONTENT_LENGTH", "300000")] {
+            for part in [Array(name.utf8), Array(value.utf8)] { block += [UInt8(part.count & 0xFF), UInt8(part.count >> 8)] + part }
+        }
+        let fd = try #require(connectToUnixSocket(pool.socket))
+        defer { close(fd) }
+        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        let started = Date()
+        send([0, UInt8(block.count & 0xFF), UInt8(block.count >> 8), 0] + block)
+        for _ in 0..<40 {  // 300,000 bytes over 4 s
+            send([UInt8](repeating: UInt8(ascii: "x"), count: 7_500))
+            usleep(100_000)
+        }
+        var wait = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            answer += buffer[0..<count]
+        }
+        let text = String(decoding: answer, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200") && text.contains("\"bytes\": 300000"), "after \(Date().timeIntervalSince(started)) s: \(text)")
+        #expect(!pool.log.contains("HARAKIRI"), "\(pool.log)")
+    }
+
     @Test func aKilledWorkerIsRespawnedAndLaterRequestsSucceed() throws {
         let pool = try Pool("master = true\nworkers = 2\n")
         let victim = try #require(pool.workerPids.first)

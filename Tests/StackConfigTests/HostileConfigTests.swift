@@ -56,6 +56,17 @@ import Testing
         #expect(config.servers[0].scope.keepaliveTimeout == Int.max && config.servers[0].scope.clientMaxBodySize == Int.max)
     }
 
+    @Test func addHeaderIsReadWithItsInheritance() throws {
+        let config = try nginx("http { add_header X-A 1; add_header X-B \"$uri x\" always; server { listen 127.0.0.1:9; location / { add_header X-C 3; } location /b/ { } } }")
+        let server = config.servers[0]
+        #expect(server.scope.addHeaders.map(\.name) == ["X-A", "X-B"] && server.scope.addHeaders.map(\.always) == [false, true])
+        #expect(server.locations[0].scope.addHeaders.map(\.name) == ["X-C"], "a level with its own add_header inherits none")
+        #expect(server.locations[1].scope.addHeaders.map(\.name) == ["X-A", "X-B"])
+        #expect(nginxError("http { add_header X-A 1 sometimes; }").contains("invalid parameter \"sometimes\""))
+        #expect(nginxError("http { add_header \"X A\" 1; }").contains("invalid header in \"add_header\" directive"))
+        #expect(nginxError("http { add_header X-A \"a\nb\"; }").contains("invalid header in \"add_header\" directive"))
+    }
+
     @Test func blocksNestedWithoutEndAreRefusedAtTheirLine() {
         let message = nginxError(String(repeating: "server {\n", count: 100_000))
         #expect(message.contains("blocks nested more than 64 deep in DIR/nginx.conf:65"), "\(message.prefix(200))")

@@ -13,6 +13,8 @@ final class Connection {
     let context: FrontContext
     let listen: NginxListen.Address
     let number: Int
+    /// The most input buffer a connection starts with.
+    static let initialInputLimit = 64 * 1024
     /// Where this connection sits in the loop's list (kept by the loop).
     var loopIndex = 0
 
@@ -75,7 +77,9 @@ final class Connection {
         server = defaultServer
         route = defaultServer.scope
         let scope = defaultServer.scope.scope
-        input = ByteArray(capacity: max(scope.clientHeaderBufferSize, 1024))
+        // client_header_buffer_size up to 64 KiB at once; a larger one (nginx takes 8589934592) grows as a head
+        // needs it, so a config value never allocates gigabytes per connection.
+        input = ByteArray(capacity: min(max(scope.clientHeaderBufferSize, 1024), Self.initialInputLimit))
         output = ByteArray(capacity: 16 * 1024 + 512)
         path = ByteArray(capacity: 256)
         (remoteAddress, remotePort) = PeerAddress.strings(peer)
@@ -186,7 +190,8 @@ final class Connection {
 
     var headLimits: RequestHead.Limits {
         let scope = server.scope.scope
-        return RequestHead.Limits(line: scope.largeClientHeaderBufferSize, head: scope.largeClientHeaderBufferSize * 4)
+        return RequestHead.Limits(line: scope.largeClientHeaderBufferSize,
+                                  head: CheckedArithmetic.product(scope.largeClientHeaderBufferSize, 4) ?? .max)
     }
 
     /// Makes all the progress possible without waiting: heads parsed and answered, pipelined ones included.
@@ -296,8 +301,29 @@ final class Connection {
     /// Ends the response head built in `output` with its empty line. An HTTP/0.9 request gets no head at all, as
     /// nginx answers it: the head is dropped and only the body follows (every head starts on an empty `output`).
     func endHead() {
+        if !route.addedHeaders.isEmpty { appendAddedHeaders() }
         output.append("\r\n")
         if head.simple { output.removeAll() }
+    }
+
+    /// add_header's lines for this answer: for the statuses nginx adds them to (every one with `always`), each
+    /// value's variables filled in; an empty value adds nothing, nor does one holding CR, LF or NUL (a `$uri` with
+    /// `%0D%0A` would otherwise split the head: nginx sends it, the front does not).
+    private func appendAddedHeaders() {
+        let added = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308].contains(status)
+        let facts = self.facts()
+        for header in route.addedHeaders where added || header.always {
+            let mark = output.count
+            output.append(header.name)
+            let valueStart = output.count
+            header.value.write(facts, clock: loop.clock, into: &output, newline: false)
+            let value = UnsafeRawBufferPointer(start: output.base + valueStart, count: output.count - valueStart)
+            if value.isEmpty || value.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+                output.count = mark
+                continue
+            }
+            output.append("\r\n")
+        }
     }
 
     /// `HTTP/1.1 100 Continue` when the client sent `Expect: 100-continue` and none of its body has come yet, as

@@ -10,6 +10,10 @@ public struct Replay {
     public var scenario: Scenario
     public var quick: Bool
     public var rounds: Int
+    /// What the recorded scenario would run as the user besides stackbench itself: its `setup:` commands, and an
+    /// `agent-command` run on the load agents. A result.json may come from anywhere (a CI artifact), so these run
+    /// only when the user says so (`--allow-setup`), after reading them.
+    public private(set) var commands: [String] = []
 
     /// `file` names the result in errors; `folder` receives the recorded stack files for the run's duration.
     public init(_ result: ScenarioResult, file: String, folder: String) throws {
@@ -26,6 +30,7 @@ public struct Replay {
         }
         if record.quick { scenario.shrinkForSmokeRun() }
         self.scenario = scenario
+        commands = scenario.setup.map(\.text) + (scenario.load.agentCommand == "stackbench" ? [] : ["agent-command: " + scenario.load.agentCommand])
         quick = record.quick
         rounds = record.rounds
     }

@@ -16,6 +16,8 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Run a recorded measurement again: a run folder or its result.json (its scenario, stack files, --quick and --repeat).",
                                valueName: "RUN"))
     var replay: String?
+    @Flag(help: "With --replay: run the recorded scenario's setup: commands and agent-command, which --replay otherwise shows and refuses.")
+    var allowSetup = false
     @Option(help: "Where run folders are written.") var results = "results"
     @Flag(help: "A smoke run: 1 s per target after 0.3 s of warm-up, one repetition, the first and last cells only.")
     var quick = false
@@ -43,10 +45,16 @@ struct Run: ParsableCommand {
             replayFolder = try FileSystem.temporaryFolder()
             let replayed = try Replay(result, file: recorded, folder: replayFolder!)
             (scenario, quick, rounds) = (replayed.scenario, replayed.quick, replayed.rounds)
+            if !replayed.commands.isEmpty, !allowSetup {
+                let listed = replayed.commands.map { "  " + $0 }.joined(separator: "\n")
+                FileHandle.standardError.write(Data("the recorded scenario in \(recorded) runs as you:\n\(listed)\n".utf8))
+                throw FlagError("--replay", "runs \(replayed.commands.count) recorded command(s) (listed above) only with --allow-setup; read them first")
+            }
             FileHandle.standardError.write(Data("replaying \(recorded): \(result.reproduction?.command ?? "")\n".utf8))
         case (nil, nil): throw FlagError("SCENARIO", "missing: name a scenario file, or --replay RUN")
         case (_?, _?): throw FlagError("--replay", "runs a recorded scenario; leave the SCENARIO argument out")
         }
+        if allowSetup, replay == nil { throw FlagError("--allow-setup", "goes with --replay (a scenario file's own setup: always runs)") }
         try scenario.checkStackFiles()
         if check {
             print("\(scenario.file): ok, \(scenario.matrix.cells.count) cell(s) × \(scenario.targets.count) target(s)"
