@@ -84,11 +84,40 @@ public enum FileSystem {
     /// A new private folder (mode 700) under the system's temporary directory, named stackbench-XXXXXX; short,
     /// so unix socket paths inside it stay within sun_path's 107 bytes.
     public static func temporaryFolder() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/stackbench-XXXXXX").utf8CString)
+        var template = Array((NSTemporaryDirectory() + "/stackbench-\(getpid())-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw FileError(path: NSTemporaryDirectory(), problem: "cannot create a temporary folder: \(String(cString: strerror(errno)))", exitStatus: .runFailed)
         }
         return String(cString: made)
+    }
+
+    /// Removes what stackbench processes killed outright (SIGKILL, a lost machine) left behind: temporary folders
+    /// named `stackbench-PID-…` and, under `resultsFolder`, staging folders `.NAME.PID.partial` without a
+    /// result.json, whose PID is no longer running. A folder of a live process, or one holding results, is kept.
+    /// Returns what was removed.
+    @discardableResult
+    public static func removeLeftovers(resultsFolder: String?) -> [String] {
+        func isDead(_ pid: Int32?) -> Bool { pid.map { $0 > 0 && $0 != getpid() && kill($0, 0) != 0 && errno == ESRCH } ?? false }
+        var removed: [String] = []
+        for path in glob(NSTemporaryDirectory() + "/stackbench-*-??????") {
+            let parts = (path as NSString).lastPathComponent.split(separator: "-")
+            guard parts.count == 3, isDead(Int32(parts[1])), owned(path) else { continue }
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+        if let resultsFolder {
+            for path in glob(resultsFolder + "/.*.partial") {
+                let parts = (path as NSString).lastPathComponent.split(separator: ".")
+                guard parts.count >= 3, isDead(Int32(parts[parts.count - 2])), owned(path),
+                      !FileManager.default.fileExists(atPath: path + "/result.json") else { continue }
+                if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+            }
+        }
+        return removed
+    }
+
+    private static func owned(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR && status.st_uid == getuid()
     }
 
     public static func glob(_ pattern: String) -> [String] {

@@ -96,12 +96,13 @@ extension Master {
     /// SIGHUP: each worker finishes its requests in progress and exits, and is replaced as it goes (the sockets
     /// stay bound, so no connection is refused meanwhile). SIGTERM without die-on-term: the same, brutally.
     ///
-    /// The workers read the ini again as they start, so it is read here first: an ini that no longer loads (a
-    /// typo, a placeholder that overflows) refuses the reload, and the running workers keep serving, where uWSGI
-    /// would exec itself into the error and leave nothing running.
+    /// The ini is read again here, and the workers started from now on run what it says: an ini that no longer
+    /// loads (a typo, a placeholder that overflows) refuses the reload, and the workers keep serving (and are
+    /// respawned) with the options loaded before, where uWSGI would exec itself into the error and leave nothing
+    /// running.
     private func reload(graceful: Bool) {
         do {
-            _ = try UwsgiConfig.load(workerIni, environment: ProcessInfo.processInfo.environment) { _ in }
+            workerConfig = try UwsgiConfig.load(workerIni, environment: ProcessInfo.processInfo.environment) { _ in }
         } catch {
             PoolLog.write("reload refused, the workers keep running: \(error)")
             return

@@ -13,8 +13,9 @@ public final class Master {
         public static let id = "STACKBENCH_UWSGI_WORKER"
         /// The master's pid: a worker dies with it, even when the master is SIGKILLed.
         public static let master = "STACKBENCH_UWSGI_MASTER"
-        /// The ini reference made absolute: workers start in `chdir`, where a relative path would not resolve.
-        public static let ini = "STACKBENCH_UWSGI_INI"
+        /// The options the master loaded, as JSON: a worker (started, respawned, or replaced by a reload) runs
+        /// what its master runs, as uWSGI's forked workers do, never a file edited since into a mistake.
+        public static let config = "STACKBENCH_UWSGI_CONFIG"
         /// Comma-separated protocols of the inherited listeners, which are descriptors 4, 5, ...; 3 is the scoreboard.
         public static let listeners = "STACKBENCH_UWSGI_LISTENERS"
         public static let scoreboardDescriptor: Int32 = 3
@@ -42,6 +43,8 @@ public final class Master {
     /// When recent respawns happened, for uWSGI's "respawning too fast" brake.
     var recentRespawns: [Date] = []
     private let iniReference: String
+    /// What workers run: the config loaded at start, then the one each accepted reload loaded.
+    var workerConfig: UwsgiConfig
     private let loadApp: () throws -> Void
 
     /// A master for `config`, which will start workers as `executable arguments`. `loadApp` loads the app once in
@@ -49,6 +52,7 @@ public final class Master {
     /// worker (and a new database is created and seeded once).
     public init(config: UwsgiConfig, executable: String, arguments: [String], loadApp: @escaping () throws -> Void) {
         self.config = config
+        workerConfig = config
         let start = FileManager.default.currentDirectoryPath
         self.iniReference = config.file.hasPrefix("/") ? config.file : start + "/" + config.file
         self.executable = executable
@@ -199,14 +203,14 @@ public final class Master {
         PoolLog.write("set\(key)() to \(id)")
     }
 
-    /// The ini each worker reads at its start (with the section when not `uwsgi`).
+    /// The ini as reloads read it (with the section when not `uwsgi`).
     var workerIni: String { config.section == "uwsgi" ? iniReference : "\(iniReference):\(config.section)" }
 
     func spawn(_ id: Int) throws {
         var environment = ProcessInfo.processInfo.environment
         environment[WorkerEnvironment.id] = String(id)
         environment[WorkerEnvironment.master] = String(getpid())
-        environment[WorkerEnvironment.ini] = workerIni
+        environment[WorkerEnvironment.config] = String(decoding: try JSONEncoder().encode(workerConfig), as: UTF8.self)
         environment[WorkerEnvironment.listeners] = sockets.map(\.proto.rawValue).joined(separator: ",")
         let pid = try Spawn.start(executable, arguments: arguments, environment: environment,
                                   inheriting: [scoreboard.descriptor] + sockets.map(\.socket.descriptor))

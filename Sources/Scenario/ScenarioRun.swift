@@ -58,6 +58,9 @@ public final class ScenarioRun: @unchecked Sendable {
         // Named by this process too, so two runs started in the same second never share it.
         let staging = resultsFolder + "/." + name + ".\(getpid()).partial"
         try Self.prepareResultsFolder(resultsFolder)
+        for leftover in FileSystem.removeLeftovers(resultsFolder: resultsFolder) {
+            say("removed \(leftover), left by a stackbench run that was killed")
+        }
         try FileSystem.createDirectories(staging)
         var published = false
         var measured = false  // from the first window on, a failure to write keeps the staging folder

@@ -1,7 +1,7 @@
 /// A uWSGI ini turned into the pool's settings: the options stackbench implements, with uWSGI 2.0's defaults
 /// (shared/spec/uwsgi-ini.md §4). Paths are kept as written; the pool resolves them (the pidfile against the start
 /// directory, sockets against `chdir`) as uWSGI does.
-public struct UwsgiConfig: Sendable, Equatable {
+public struct UwsgiConfig: Sendable, Equatable, Codable {
     /// The ini file as named, and the section read.
     public var file: String
     public var section: String

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import StackbenchTesting
 import Testing
@@ -277,6 +278,32 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: marker), "run when allowed")
         let misplaced = try runCommand(BuiltProducts.stackbench, ["run", scenario, "--allow-setup", "--check"])
         #expect(misplaced.status == 2 && misplaced.stderr.contains("--allow-setup goes with --replay"), "\(misplaced.stderr)")
+    }
+
+    /// Issue 29: a run killed outright (SIGKILL) left its work folder (a project copy, 15 MB) and its hidden staging
+    /// folder behind for good. The next run removes both, naming them, and leaves another live run's alone.
+    @Test func aRunKilledOutrightIsCleanedUpByTheNext() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.twoCells(in: folder, targets: """
+              proxied-static: {requests: [/static/css/app.css]}
+            """, duration: "5s")
+        let results = folder.file("results")
+        let killed = try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", results])
+        try #require(killed.waitForOutput("cell 1/2", timeout: 60), "\(killed.outputSoFar)")
+        let stack = killed.descendants
+        let pid = killed.pid
+        kill(pid, SIGKILL)
+        _ = killed.wait(timeout: 10)
+        for child in stack where kill(child, 0) == 0 { kill(child, SIGKILL) }  // the stack's own end is another test's
+        let work = FileSystem.glob(NSTemporaryDirectory() + "/stackbench-\(pid)-*")
+        let staging = FileSystem.glob(results + "/.*.\(pid).partial")
+        #expect(!work.isEmpty && !staging.isEmpty, "the killed run left \(work) and \(staging)")
+        let next = try runCommand(BuiltProducts.stackbench, ["run", scenario, "--results", results, "--quick"])
+        #expect(next.status == 0, "\(next.stderr)")
+        for path in work + staging {
+            #expect(!FileManager.default.fileExists(atPath: path), "\(path) is removed")
+            #expect(next.stderr.contains("removed \(path), left by a stackbench run that was killed"), "\(next.stderr)")
+        }
     }
 
     @Test func aWorkerKilledFromOutsideFlagsItsWindowDisturbed() throws {

@@ -245,6 +245,23 @@ import Testing
         for worker in workers { #expect(kill(worker, 0) != 0, "worker \(worker) outlived its master") }
     }
 
+    /// Issue 29: a worker respawned after its ini went bad read the bad file and died again, over and over. Workers
+    /// now run their master's options (uWSGI's are forked), so the respawned one serves; a reload then refuses.
+    @Test func aWorkerRespawnedAfterItsIniWentBadServesWithItsMastersOptions() throws {
+        let pool = try Pool("master = true\nworkers = 1\n")
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n")
+        try "[uwsgi]\nworkers = %(9223372036854775807 * 2)\n".write(toFile: pool.ini, atomically: true, encoding: .utf8)
+        let first = try #require(pool.workerPids.last)
+        kill(first, SIGKILL)
+        let deadline = Date().addingTimeInterval(10)
+        while pool.workerPids.count < 2, Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        let respawned = try #require(pool.workerPids.last)
+        #expect(respawned != first && kill(respawned, 0) == 0, "\(pool.log)")
+        #expect(try Self.curl([pool.url("/hello")]).stdout == "hello\n", "\(pool.log)")
+        #expect(pool.workerPids.count == 2, "respawned once, not over and over: \(pool.log)")
+    }
+
     @Test func reloadUnderSteadyLoadFailsNoRequest() throws {
         let pool = try Pool("master = true\nworkers = 2\nthreads = 2\n")
         let folder = try TemporaryFolder()

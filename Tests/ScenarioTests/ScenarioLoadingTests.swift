@@ -82,6 +82,23 @@ import Testing
         }
     }
 
+    /// Issue 29: a scenario of external URLs only (what `k8s job` loads) needed a `stack:` naming some project.
+    @Test func onlyExternalTargetsNeedNoStack() throws {
+        let external = try load("""
+            name: cluster
+            targets:
+              home: {kind: external, url: "http://10.0.0.5:8080", requests: [/]}
+            """)
+        #expect(!external.needsStack && external.targets.map(\.name) == ["home"])
+        try external.checkStackFiles()
+        do {
+            _ = try load("name: x\ntargets:\n  dev-server: {requests: [/hello]}\n")
+            Issue.record("a dev-server target without a stack was accepted")
+        } catch let error as ConfigError {
+            #expect(error.problem.contains("missing stack") && error.problem.contains("kind: external"), "\(error)")
+        }
+    }
+
     @Test func theEngineGoesToEveryWindowAndToTheAgents() throws {
         let framed = try load(Self.good)
         let target = try #require(framed.targets.first)

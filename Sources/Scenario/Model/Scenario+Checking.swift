@@ -19,6 +19,7 @@ extension Scenario {
     }
 
     private func readStackFiles() throws {
+        guard needsStack else { return }
         if !stack.project.isEmpty { _ = try ProjectSettings.load(path: stack.project) }
         let environment = ProcessInfo.processInfo.environment
         let work = try FileSystem.temporaryFolder()

@@ -32,18 +32,23 @@ extension Scenario {
             sections[key] = value
         }
         if let name = sections["name"] { scenario.name = try name.string() }
-        guard let stack = sections["stack"] else { throw root.error("missing stack: (project, uwsgi, nginx)") }
-        scenario.stack = try readStack(stack, folder: folder)
-        scenario.matrix = try Matrix.read(sections["matrix"])
-        if scenario.stack.django == nil, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
-            throw stack.error("a uWSGI pool serves a Django project: name its folder with django: (scenarios/reference/teacher-django)")
-        }
-        if scenario.stack.project.isEmpty, let variant = scenario.variants.first(where: { $0.pool == .swift }) {
-            throw stack.error("the \(variant.name) stack runs stackbench's pool, which serves the Swift teacher app: name its settings with project: "
-                              + "(teacher/settings.yml), or use kind: reference for your Django project alone")
-        }
         guard let targets = sections["targets"] else { throw root.error("missing targets: (dev-server, proxied-static, ...)") }
         scenario.targets = try readTargets(targets)
+        scenario.matrix = try Matrix.read(sections["matrix"])
+        // Only external targets (servers stackbench does not run, the Kubernetes case): no stack to name.
+        let needsStack = scenario.needsStack
+        if let stack = sections["stack"] {
+            scenario.stack = try readStack(stack, folder: folder)
+            if needsStack, scenario.stack.django == nil, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
+                throw stack.error("a uWSGI pool serves a Django project: name its folder with django: (scenarios/reference/teacher-django)")
+            }
+            if needsStack, scenario.stack.project.isEmpty, let variant = scenario.variants.first(where: { $0.pool == .swift }) {
+                throw stack.error("the \(variant.name) stack runs stackbench's pool, which serves the Swift teacher app: name its settings with project: "
+                                  + "(teacher/settings.yml), or use kind: reference for your Django project alone")
+            }
+        } else if needsStack {
+            throw root.error("missing stack: (project, uwsgi, nginx); only a scenario whose targets are all kind: external needs none")
+        }
         if let load = sections["load"] { scenario.load = try readLoad(load) }
         if let config = scenario.load.agentSSHConfig, !config.hasPrefix("/") { scenario.load.agentSSHConfig = folder + "/" + config }
         if !scenario.load.agents.isEmpty {

@@ -32,6 +32,9 @@ public struct Scenario: Sendable {
     /// `setup:` commands run once per run in the project copy before any cell (`manage.py ...` with Debian's
     /// Python, anything else with /bin/sh), each with its line in the scenario.
     public var setup: [(text: String, line: Int?)] = []
+
+    /// Whether any target is served by a stack stackbench stands up (all `kind: external`: none is).
+    public var needsStack: Bool { targets.contains { $0.kind != .external } }
     /// The scenario as written, kept in result.json so `--replay` can run it again.
     public var text = ""
 

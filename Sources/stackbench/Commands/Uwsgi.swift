@@ -24,8 +24,7 @@ struct Uwsgi: ParsableCommand {
         if let reload { return try PidFile.signal(SIGHUP, pidfile: reload) }
         guard let ini else { throw FlagError("--ini", "is required (or --stop/--reload PIDFILE)") }
         if let id = ProcessInfo.processInfo.environment[Master.WorkerEnvironment.id].flatMap(Int.init) {
-            let reference = ProcessInfo.processInfo.environment[Master.WorkerEnvironment.ini] ?? ini
-            Foundation.exit(try runWorker(id: id, ini: reference))
+            Foundation.exit(try runWorker(id: id))
         }
         let config = try UwsgiConfig.load(ini) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
         let entry = try appEntry(config)
@@ -39,12 +38,15 @@ struct Uwsgi: ParsableCommand {
         }
     }
 
-    private func runWorker(id: Int, ini: String) throws -> Int32 {
+    private func runWorker(id: Int) throws -> Int32 {
         if let master = ProcessInfo.processInfo.environment[Master.WorkerEnvironment.master].flatMap(Int32.init),
            sb_die_with_parent(master) != 0 {
             return 1  // the master died before this worker got going
         }
-        let config = try UwsgiConfig.load(ini) { _ in }
+        guard let snapshot = ProcessInfo.processInfo.environment[Master.WorkerEnvironment.config],
+              let config = try? JSONDecoder().decode(UwsgiConfig.self, from: Data(snapshot.utf8)) else {
+            throw FlagError("--ini", "a worker started without its master's options (\(Master.WorkerEnvironment.config))")
+        }
         let app = try appEntry(config).load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath,
                                                        errors: StandardErrorLog()))
         let scoreboard = try Scoreboard.attach(descriptor: Master.WorkerEnvironment.scoreboardDescriptor)
