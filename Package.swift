@@ -7,7 +7,8 @@ let package = Package(
     products: [
         .executable(name: "stackbench", targets: ["stackbench"]),
         // The readers of untrusted input, for the libFuzzer targets in Fuzz/ (scripts/fuzz.sh); nothing else uses it.
-        .library(name: "StackbenchReaders", targets: ["StackConfig", "UwsgiProtocol", "Front", "Scenario", "LoadEngine"]),
+        .library(name: "StackbenchReaders", targets: ["StackConfig", "UwsgiProtocol", "Front", "ServerCore", "Scenario", "LoadEngine", "Results",
+                                                      "Reports", "StackbenchTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,14 +1,15 @@
 // swift-tools-version:6.0
 // libFuzzer targets for every reader of untrusted input: nginx.conf, uwsgi.ini, scenario YAML, an HTTP request
-// head, a uwsgi packet, an upstream's response head, a chunked body, load agents' kubectl logs with their JSON, and a
-// server's response as the load engine frames it.
+// head, a uwsgi packet, an upstream's response head, a chunked body, load agents' kubectl logs with their JSON, a
+// server's response as the load engine frames it, a static request with its Range and If-* headers, an upstream's
+// whole answer relayed by a running front, merge's counts and histograms, and a result.json as report reads it.
 // Not part of the main build or the tests:
 // scripts/fuzz.sh builds this package with `-Xswiftc -sanitize=fuzzer -Xswiftc -enable-testing` (coverage in every
 // module; @testable for the front's internal parsers) and runs each target for a bounded time.
 import PackageDescription
 
 let readers = ["FuzzNginxConf", "FuzzUwsgiIni", "FuzzScenario", "FuzzRequestHead", "FuzzUwsgiPacket", "FuzzUpstreamHead", "FuzzChunkedBody",
-               "FuzzKubernetesLogs", "FuzzResponseFramer"]
+               "FuzzKubernetesLogs", "FuzzResponseFramer", "FuzzStaticResponse", "FuzzUpstreamRelay", "FuzzMerge", "FuzzResultReport"]
 
 let package = Package(
     name: "stackbench-fuzz",

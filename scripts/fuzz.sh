@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of untrusted input with libFuzzer (coverage-guided, in process): nginx.conf, uwsgi.ini,
 # scenario YAML, an HTTP request head, a uwsgi packet, an upstream's response head, a chunked body, load agents'
-# kubectl logs, and a server's response as the load engine frames it. Each runs for
+# kubectl logs, a server's response as the load engine frames it, a static request with Range and If-* headers, an
+# upstream's whole answer relayed by a running front, merge's counts and histograms, and a result.json for report. Each runs for
 # a bounded time with a per-input time limit (a hang is a finding) and a memory limit; the corpus starts from the
 # shipped files. Not part of the tests.
 #   scripts/fuzz.sh                  every target, 60 s each
@@ -14,7 +15,7 @@ seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
     targets=(FuzzNginxConf FuzzUwsgiIni FuzzScenario FuzzRequestHead FuzzUwsgiPacket FuzzUpstreamHead FuzzChunkedBody FuzzKubernetesLogs
-             FuzzResponseFramer)
+             FuzzResponseFramer FuzzStaticResponse FuzzUpstreamRelay FuzzMerge FuzzResultReport)
 fi
 work=.build-fuzz
 mkdir -p "$work"
@@ -71,6 +72,30 @@ for agent in (0, 1):
     lines.append(f"[pod/stackbench-x-{agent}/agent] ---stackbench-end---")
 open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 PY
+
+# The second round of hostile inputs (issue 29), each where it trapped, split or hung.
+corpus=$work/corpus
+mkdir -p "$corpus/FuzzStaticResponse" "$corpus/FuzzUpstreamRelay" "$corpus/FuzzMerge" "$corpus/FuzzResultReport"
+printf 'GET /static/a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9223372036854775807\r\n\r\n' >"$corpus/FuzzStaticResponse/range-max"
+printf 'GET /static/a.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Mon, 01 Jan 99999999999 00:00:00 GMT\r\n\r\n' >"$corpus/FuzzStaticResponse/year"
+printf 'GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nIf-Range: Mon, 01 Jan 99999999999 00:00:00 GMT\r\nIf-Unmodified-Since: x\r\n\r\n' >"$corpus/FuzzStaticResponse/if-range"
+printf 'GET /static/dir HTTP/1.1\r\nHost: x\r\nIf-None-Match: W/"a", *\r\nIf-Match: "b"\r\nRange: bytes=-5\r\n\r\n' >"$corpus/FuzzStaticResponse/tags"
+printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nX-Injected: 1\r\nContent-Length: 3\r\n\r\nbad' >"$corpus/FuzzUpstreamRelay/inject"
+printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel' >"$corpus/FuzzUpstreamRelay/cut"
+printf 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' >"$corpus/FuzzUpstreamRelay/both"
+printf 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 2\r\n\r\nok' >"$corpus/FuzzUpstreamRelay/interim"
+printf 'Status: 304 Not Modified\r\nContent-Length: 10\r\n\r\n0123456789' >"$corpus/FuzzUpstreamRelay/status"
+head -c 256 /dev/zero >"$corpus/FuzzMerge/zeros"
+head -c 256 /dev/zero | tr '\0' '\377' >"$corpus/FuzzMerge/ones"
+printf '\x80\0\0\0\0\0\0\0\x7f\xff\xff\xff\xff\xff\xff\xff' >"$corpus/FuzzMerge/edges"
+STACKBENCH_FUZZ_SEED="$corpus/FuzzResultReport/synthetic.json" Fuzz/.build/debug/FuzzResultReport
+head -c 512 /dev/zero | tr '\0' '\377' >"$corpus/FuzzResultReport/ones"
+printf '\x7f\xff\xff\xff\xff\xff\xff\xff%.0s' {1..40} >"$corpus/FuzzResultReport/int-max"
+# kubectl logs whose markers trapped or wrote outside the output folder.
+for marker in "agent=0 of=-1" "agent=0 of=9223372036854775807" "agent=0 of=1000000000000"; do
+    printf -- '---stackbench-result target=home %s status=0---\n{}\n---stackbench-end---\n' "$marker" >"$corpus/FuzzKubernetesLogs/${marker// /_}"
+done
+printf -- '---stackbench-result target=../pwned agent=0 of=1 status=0---\n{}\n---stackbench-end---\n' >"$corpus/FuzzKubernetesLogs/traversal"
 
 printf '%-18s %12s %10s %8s  %s\n' target executions "exec/s" corpus found
 found_any=0

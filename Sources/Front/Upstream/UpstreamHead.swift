@@ -22,8 +22,9 @@ struct UpstreamHead {
     /// The largest head accepted (nginx's uwsgi_buffer_size, 4 KiB by default on x86-64).
     static let maximumLength = 4096
 
-    /// An interim answer (1xx but 101): the final head follows it on the same connection.
-    var isInterim: Bool { status < 200 && status != 101 }
+    /// An interim answer (1xx): the final head follows it on the same connection. 101 too: a uwsgi upstream
+    /// cannot switch the client's protocol, so its 101 never reaches the client as an answer.
+    var isInterim: Bool { status < 200 }
 
     /// The body the client may receive: none for HEAD, 1xx, 204 and 304 (nginx drops what an upstream sends).
     func allowsBody(isHead: Bool) -> Bool {
