@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "stackbench", targets: ["stackbench"]),
         // The readers of untrusted input, for the libFuzzer targets in Fuzz/ (scripts/fuzz.sh); nothing else uses it.
-        .library(name: "StackbenchReaders", targets: ["StackConfig", "UwsgiProtocol", "Front", "ServerCore", "Scenario", "LoadEngine", "Results",
+        .library(name: "StackbenchReaders", targets: ["StackConfig", "UwsgiProtocol", "Front", "ServerCore", "Scenario", "LoadEngine", "BenchSupport", "Results",
                                                       "Reports", "StackbenchTesting"]),
     ],
     dependencies: [
@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "Compare", dependencies: ["BenchSupport", "Results", "Reports"]),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
-        .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "Results", "Reports", "UwsgiProtocol"]),
+        .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "BenchSupport", "Results", "Reports", "UwsgiProtocol"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [

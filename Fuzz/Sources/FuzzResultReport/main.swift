@@ -27,7 +27,7 @@ func overwrite(_ value: Any, _ next: () -> Int64?) -> Any {
         return copy
     }
     if let array = value as? [Any] { return array.map { overwrite($0, next) } }
-    if let number = value as? NSNumber, CFGetTypeID(number) != CFBooleanGetTypeID() {
+    if let number = value as? NSNumber, !["c", "B"].contains(String(cString: number.objCType)) {  // not a JSON true/false
         guard let replacement = next() else { return value }
         return replacement % 3 == 0 ? NSNumber(value: Double(bitPattern: UInt64(bitPattern: replacement)).isFinite
                                                    ? Double(bitPattern: UInt64(bitPattern: replacement)) : 0) : NSNumber(value: replacement)
@@ -50,7 +50,6 @@ fuzz { bytes in
         data = json
     }
     guard FileManager.default.createFile(atPath: file, contents: data), let (result, _) = try? RunFolder.read(file) else { return }
-    _ = MarkdownReport(result: result).text
-    _ = HTMLReport(result: result).text
+    try? RunFolder.writeReports(result, to: scratchFolder)  // report.md and report.html, as `stackbench report` writes them
     _ = result.summaryTable
 }

@@ -5,6 +5,7 @@
 import Foundation
 import FuzzSupport
 import StackConfig
+import ServerCore
 @testable import Front
 
 let site = scratchFolder + "/site"
@@ -13,8 +14,9 @@ let prepared: FrontContext = {
     try? String(repeating: "0123456789", count: 100).write(toFile: site + "/a.txt", atomically: true, encoding: .utf8)
     let conf = scratchFolder + "/nginx.conf"
     try? """
+        error_log \(scratchFolder)/error.log crit;
         events { worker_connections 16; }
-        http { server { listen 127.0.0.1:9; add_header X-Uri $uri always;
+        http { access_log off; server { listen 127.0.0.1:9; add_header X-Uri $uri always;
             location /static/ { alias \(site)/; index index.html; }
             location / { root \(site); etag off; if_modified_since before; } } }
         """.write(toFile: conf, atomically: true, encoding: .utf8)

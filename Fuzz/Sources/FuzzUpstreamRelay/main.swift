@@ -5,6 +5,7 @@
 import Foundation
 import FuzzSupport
 import StackConfig
+import BenchSupport
 import StackbenchTesting
 @testable import Front
 
