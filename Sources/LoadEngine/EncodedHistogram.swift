@@ -38,7 +38,7 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
     public func decoded() -> Histogram<UInt64>? {
         guard let digits = SignificantDigits(rawValue: Int8(clamping: significantDigits)), lowest >= 1,
               lowest <= Self.largestLowest, highest <= Self.largestHighest, highest / 2 >= lowest,
-              totalCount != nil
+              totalCount != nil, valuesSumWithinBounds
         else { return nil }
         var histogram = Histogram<UInt64>(lowestDiscernibleValue: lowest, highestTrackableValue: highest,
                                           numberOfSignificantValueDigits: digits)
@@ -46,6 +46,35 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
             guard pair.count == 2, histogram.record(min(pair[0], highest), count: pair[1]) else { return nil }
         }
         return histogram
+    }
+
+    /// Whether every value times its count, summed, fits a UInt64 (HdrHistogram sums them so as it iterates, and
+    /// traps past it): each value taken at twice its size, the most its bucket's highest equivalent can be.
+    private var valuesSumWithinBounds: Bool { Self.valuesSum(of: [self]) != nil }
+
+    private static func valuesSum(of histograms: [EncodedHistogram]) -> UInt64? {
+        var sum: UInt64 = 0
+        for histogram in histograms {
+            for pair in histogram.counts where pair.count == 2 {
+                let (doubled, big) = min(pair[0], histogram.highest).multipliedReportingOverflow(by: 2)
+                let (product, over) = pair[1].multipliedReportingOverflow(by: max(doubled, 1))
+                let (next, past) = sum.addingReportingOverflow(product)
+                guard !big, !over, !past else { return nil }
+                sum = next
+            }
+        }
+        return sum
+    }
+
+    /// Whether `histograms` add up into one HdrHistogram holds: the counts within Int.max, the values' sum within
+    /// a UInt64.
+    public static func canAdd(_ histograms: [EncodedHistogram]) -> Bool {
+        var total = 0
+        for histogram in histograms {
+            guard let count = histogram.totalCount, let next = CheckedArithmetic.sum(total, count) else { return false }
+            total = next
+        }
+        return valuesSum(of: histograms) != nil
     }
 
     /// The number of values recorded; nil when a pair is malformed or the sum passes Int.max.
@@ -71,8 +100,7 @@ public struct EncodedHistogram: Codable, Sendable, Equatable {
 
     /// The exact merge of two encoded histograms with the same settings; nil when they differ or are invalid.
     public func merged(with other: EncodedHistogram) -> EncodedHistogram? {
-        guard hasSameLayout(as: other), let mineTotal = totalCount, let theirTotal = other.totalCount,
-              CheckedArithmetic.sum(mineTotal, theirTotal) != nil, var mine = decoded(), let theirs = other.decoded()
+        guard hasSameLayout(as: other), Self.canAdd([self, other]), var mine = decoded(), let theirs = other.decoded()
         else { return nil }
         mine.add(theirs)
         return EncodedHistogram(mine)

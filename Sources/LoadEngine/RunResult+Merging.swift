@@ -148,14 +148,14 @@ extension RunResult {
     private static func mergedHistogram(_ histograms: [(source: String, histogram: EncodedHistogram)]) throws
         -> (encoded: EncodedHistogram, decoded: Histogram<UInt64>) {
         let first = histograms[0].histogram
-        guard var sum = first.decoded(), var total = first.totalCount else {
+        guard var sum = first.decoded() else {
             throw FileError(path: histograms[0].source, problem: "its latency histogram is not a valid HdrHistogram")
         }
+        if !EncodedHistogram.canAdd(histograms.map(\.histogram)) {  // name the first file that tips it over
+            let index = (0..<histograms.count).first { !EncodedHistogram.canAdd(histograms[...$0].map(\.histogram)) } ?? 0
+            throw FileError(path: histograms[index].source, problem: "its latency histogram's counts added to the others' pass what a histogram holds")
+        }
         for (source, histogram) in histograms.dropFirst() {
-            guard let count = histogram.totalCount, let next = CheckedArithmetic.sum(total, count) else {
-                throw FileError(path: source, problem: "its latency histogram's counts added to the others' pass \(Int.max)")
-            }
-            total = next
             guard histogram.hasSameLayout(as: first), let decoded = histogram.decoded() else {
                 throw FileError(path: source, problem: "its latency histogram (\(histogram.lowest)-\(histogram.highest) µs, "
                                 + "\(histogram.significantDigits) digits) cannot be added to the others' "

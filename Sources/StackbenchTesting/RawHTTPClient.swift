@@ -36,6 +36,14 @@ public enum RawHTTPClient {
         return read(fd, request, closeAfterSending: closeAfterSending, timeout: timeout)
     }
 
+    /// The same over a unix socket (no ephemeral port: a fuzzer's millions of connections leave no TIME_WAIT).
+    public static func bytes(unixSocket path: String, _ request: [UInt8], timeout: Double = 5) throws -> (bytes: [UInt8], closed: Bool) {
+        guard let fd = connectToUnixSocket(path) else {
+            throw FixtureHTTPServer.ListenError(description: "connect to \(path) failed")
+        }
+        return read(fd, request, closeAfterSending: false, timeout: timeout)
+    }
+
     private static func read(_ fd: Int32, _ request: [UInt8], closeAfterSending: Bool, timeout: Double) -> (bytes: [UInt8], closed: Bool) {
         defer { close(fd) }
         var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))

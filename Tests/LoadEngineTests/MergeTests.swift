@@ -118,13 +118,15 @@ struct MergeTests {
         second.perSecond[0].second = .max
         var codes = b
         codes.statusCodes["200"] = .max
+        var weighty = b  // within Int.max in count, but count × value past a UInt64 (FuzzResultReport found it)
+        weighty.histogram.counts = [[1 << 31, 1 << 33]]
         for (name, bad) in [("maxed", maxed), ("lowest", lowest), ("bucket", bucket), ("int-max", intMax), ("negative", negative),
-                            ("second", second), ("codes", codes)] {
+                            ("second", second), ("codes", codes), ("weighty", weighty)] {
             #expect { try RunResult.merge([("a.json", a), ("\(name).json", bad), ("b.json", b)]) } throws: { error in
                 error is FileError && "\(error)".contains("\(name).json")
             }
         }
-        #expect(lowest.histogram.decoded() == nil && bucket.histogram.decoded() == nil)
+        #expect(lowest.histogram.decoded() == nil && bucket.histogram.decoded() == nil && weighty.histogram.decoded() == nil)
         #expect(lowest.histogram.values(atPercentiles: [50]).isEmpty, "an invalid histogram has no percentiles")
         #expect(bucket.histogram.merged(with: a.histogram) == nil)
     }

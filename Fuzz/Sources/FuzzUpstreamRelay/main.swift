@@ -27,7 +27,7 @@ final class Upstream: @unchecked Sendable {
     }
 }
 
-let port = try! freePort()
+let listen = scratchFolder + "/front.sock"
 let site = scratchFolder + "/site"
 try! FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
 try! "hello\n".write(toFile: site + "/a.txt", atomically: true, encoding: .utf8)
@@ -35,7 +35,7 @@ let upstream = try! Upstream(path: scratchFolder + "/app.sock")
 try! """
     error_log \(scratchFolder)/error.log crit;
     events { worker_connections 64; }
-    http { uwsgi_read_timeout 2s; server { listen 127.0.0.1:\(port); access_log off;
+    http { uwsgi_read_timeout 2s; server { listen unix:\(listen); access_log off;
         location /static/ { alias \(site)/; }
         location / { include uwsgi_params; uwsgi_pass unix:\(scratchFolder)/app.sock; } } }
     """.write(toFile: scratchFolder + "/nginx.conf", atomically: true, encoding: .utf8)
@@ -44,7 +44,7 @@ let server = try! FrontServer(config: NginxConfig.load(file: scratchFolder + "/n
 fuzz { bytes in
     upstream.reply.value = bytes
     let request = "GET /app HTTP/1.1\r\nHost: x\r\n\r\nGET /static/a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    guard let (received, closed) = try? RawHTTPClient.bytes(port: port, Array(request.utf8), timeout: 4) else { fatalError("no connection") }
+    guard let (received, closed) = try? RawHTTPClient.bytes(unixSocket: listen, Array(request.utf8), timeout: 4) else { fatalError("no connection") }
     precondition(closed, "the front never closed the connection")
     let stream = HTTPResponseStream(received, closed: true)
     let finals = stream.responses.filter { $0.status >= 200 }

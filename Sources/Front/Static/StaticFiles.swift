@@ -63,7 +63,7 @@ enum StaticFiles {
         let relative = mapped
         let descriptor: CInt, status: stat, owner: OpenFileCache.Entry?
         // The directory is looked up only when the file is (a cache hit needs none of it).
-        let openFile = { (relative: UnsafeRawBufferPointer) -> OpenFileCache.Lookup in
+        func openFile(_ relative: UnsafeRawBufferPointer) -> OpenFileCache.Lookup {
             guard let directory = route.directory.current() else { return .failed(ENOENT) }
             return withExtendedLifetime(directory) { openAndStat(relative, beneath: directory.descriptor) }
         }
