@@ -32,13 +32,14 @@ extension Scenario {
             sections[key] = value
         }
         if let name = sections["name"] { scenario.name = try name.string() }
+        // Read in the file's order (stack, matrix, targets), so the first mistake is the one reported.
+        if let stack = sections["stack"] { scenario.stack = try readStack(stack, folder: folder) }
+        scenario.matrix = try Matrix.read(sections["matrix"])
         guard let targets = sections["targets"] else { throw root.error("missing targets: (dev-server, proxied-static, ...)") }
         scenario.targets = try readTargets(targets)
-        scenario.matrix = try Matrix.read(sections["matrix"])
         // Only external targets (servers stackbench does not run, the Kubernetes case): no stack to name.
         let needsStack = scenario.needsStack
         if let stack = sections["stack"] {
-            scenario.stack = try readStack(stack, folder: folder)
             if needsStack, scenario.stack.django == nil, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
                 throw stack.error("a uWSGI pool serves a Django project: name its folder with django: (scenarios/reference/teacher-django)")
             }
