@@ -18,15 +18,21 @@ public final class ScriptedUwsgiApp: @unchecked Sendable {
     private let threads: ConnectionThreads
     private let requests = Locked<[Request]>([])
 
-    /// Listens at `path`; a PATH_INFO not in `replies` gets `HTTP/1.1 200 OK` with the body length it read.
-    public init(path: String, replies: [String: [UInt8]]) throws {
+    /// Listens at `path` and answers every request with `reply`.
+    public convenience init(path: String, reply: String) throws {
+        try self.init(path: path, replies: [:], otherwise: Array(reply.utf8))
+    }
+
+    /// Listens at `path`; a PATH_INFO not in `replies` gets `otherwise`, by default `HTTP/1.1 200 OK` with the body
+    /// length it read.
+    public init(path: String, replies: [String: [UInt8]], otherwise: [UInt8]? = nil) throws {
         self.path = path
         threads = ConnectionThreads(listener: try listeningUnixSocket(path))
         let requests = self.requests
         threads.start { socket in
             guard let request = Self.readRequest(socket) else { return }
             requests.withLock { $0.append(request) }
-            let reply = replies[request.value("PATH_INFO") ?? ""]
+            let reply = replies[request.value("PATH_INFO") ?? ""] ?? otherwise
                 ?? Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Body-Length: \(request.bodyLength)\r\n\r\nok".utf8)
             var offset = 0
             while offset < reply.count {

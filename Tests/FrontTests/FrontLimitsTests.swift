@@ -119,35 +119,6 @@ import Testing
         }
     }
 
-    /// A uWSGI app stand-in on a unix socket: takes one request packet (its 4-byte header and vars, and the body
-    /// its CONTENT_LENGTH names), answers `reply` as given, and closes.
-    final class ScriptedUpstream {
-        let listener: Int32
-        let done = DispatchSemaphore(value: 0)
-
-        init(path: String, reply: String) throws {
-            listener = try listeningUnixSocket(path)
-            let listener = self.listener, done = self.done, bytes = Array(reply.utf8)
-            Thread.detachNewThread {
-                defer { done.signal() }
-                let connection = accept(listener, nil, nil)
-                guard connection >= 0 else { return }
-                defer { close(connection) }
-                var header = [UInt8](repeating: 0, count: 4)
-                guard recv(connection, &header, 4, Int32(MSG_WAITALL)) == 4 else { return }
-                var vars = [UInt8](repeating: 0, count: Int(header[1]) | Int(header[2]) << 8)
-                guard recv(connection, &vars, vars.count, Int32(MSG_WAITALL)) == vars.count else { return }
-                _ = bytes.withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            }
-        }
-
-        deinit {
-            shutdown(listener, Int32(SHUT_RDWR))  // wakes an accept that never got its connection
-            _ = done.wait(timeout: .now() + 5)
-            close(listener)
-        }
-    }
-
     static let timeouts = """
         client_header_timeout 1s; client_body_timeout 1s; keepalive_timeout 1s; send_timeout 1s;
         uwsgi_send_timeout 1s; uwsgi_read_timeout 1s; client_max_body_size 64m;
@@ -246,7 +217,7 @@ import Testing
 
     func proxied(_ reply: String, request: String = "GET /up/x HTTP/1.1\r\nHost: x\r\n\r\n") throws -> (RunningFront, ClientSocket, Double?) {
         let front = try RunningFront(http: "keepalive_timeout 30s;")
-        let upstream = try ScriptedUpstream(path: front.upstreamSocket, reply: reply)
+        let upstream = try ScriptedUwsgiApp(path: front.upstreamSocket, reply: reply)
         let client = try front.connect()
         client.send(request)
         let closed = client.secondsUntilClosed(timeout: 1.5)

@@ -46,7 +46,7 @@ import Testing
 
     @Test func anHTTP09RequestPassedUpstreamGetsTheUpstreamsBodyAlone() throws {
         let front = try RunningFront(http: FrontLimitsTests.timeouts)
-        let upstream = try FrontLimitsTests.ScriptedUpstream(path: front.upstreamSocket, reply: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        let upstream = try ScriptedUwsgiApp(path: front.upstreamSocket, reply: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         let client = try front.connect()
         client.send("GET /up/x\r\n")
         #expect(client.secondsUntilClosed(timeout: 3) != nil && client.text == "ok", "\(client.text.debugDescription)")
