@@ -120,7 +120,7 @@ extension RunResult {
         merged.errors = ErrorCounts(byCategory: try summed(\.errors.byCategory),
                                     byCurlCode: try summed(\.errors.byCurlCode),
                                     curlMessages: results.reduce(into: [:]) { $0.merge($1.errors.curlMessages) { a, _ in a } })
-        merged.clientCPU = try mergedCPU(results, requests: merged.summary.requests)
+        merged.clientCPU = mergedCPU(results, requests: merged.summary.requests, cores: try sum { $0.clientCPU.cores })
         merged.perSecond = try alignedSeconds(parts, offsets: starts.map { Int($0.timeIntervalSince(earliest).rounded()) })
         merged.perRequest = nil
         merged.perThread = results.allSatisfy { $0.perThread != nil } ? results.flatMap { $0.perThread! } : nil
@@ -167,12 +167,10 @@ extension RunResult {
     }
 
     /// The agents' CPU together: shares weighted by each agent's window and cores; saturated when any agent was.
-    private static func mergedCPU(_ results: [RunResult], requests: Int) throws -> ClientCPU {
+    private static func mergedCPU(_ results: [RunResult], requests: Int, cores: Int) -> ClientCPU {
         let user = results.reduce(0) { $0 + $1.clientCPU.userSeconds }
         let system = results.reduce(0) { $0 + $1.clientCPU.systemSeconds }
         let capacity = results.reduce(0) { $0 + $1.summary.elapsedSeconds * Double($1.clientCPU.cores) }
-        let cores = results.reduce(Int?(0)) { total, result in total.flatMap { CheckedArithmetic.sum($0, result.clientCPU.cores) } }
-        guard let cores else { throw FileError(path: "merge", problem: "the agents' core counts add up past \(Int.max)") }
         return ClientCPU(userSeconds: user, systemSeconds: system, cores: cores,
                          shareOfCores: (user + system) / max(capacity, 1e-9),
                          microsecondsPerRequest: requests > 0 ? (user + system) * 1e6 / Double(requests) : 0,

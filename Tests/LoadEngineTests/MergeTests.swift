@@ -118,10 +118,12 @@ struct MergeTests {
         second.perSecond[0].second = .max
         var codes = b
         codes.statusCodes["200"] = .max
+        var cores = b
+        cores.clientCPU.cores = .max
         var weighty = b  // within Int.max in count, but count × value past a UInt64 (FuzzResultReport found it)
         weighty.histogram.counts = [[1 << 31, 1 << 33]]
         for (name, bad) in [("maxed", maxed), ("lowest", lowest), ("bucket", bucket), ("int-max", intMax), ("negative", negative),
-                            ("second", second), ("codes", codes), ("weighty", weighty)] {
+                            ("second", second), ("codes", codes), ("cores", cores), ("weighty", weighty)] {
             #expect { try RunResult.merge([("a.json", a), ("\(name).json", bad), ("b.json", b)]) } throws: { error in
                 error is FileError && "\(error)".contains("\(name).json")
             }

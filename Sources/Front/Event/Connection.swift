@@ -306,11 +306,14 @@ final class Connection {
         if head.simple { output.removeAll() }
     }
 
+    /// The statuses add_header adds to without `always` (nginx 1.22's list).
+    static let addHeaderStatuses: Set<Int> = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308]
+
     /// add_header's lines for this answer: for the statuses nginx adds them to (every one with `always`), each
     /// value's variables filled in; an empty value adds nothing, nor does one holding CR, LF or NUL (a `$uri` with
     /// `%0D%0A` would otherwise split the head: nginx sends it, the front does not).
     private func appendAddedHeaders() {
-        let added = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308].contains(status)
+        let added = Self.addHeaderStatuses.contains(status)
         let facts = self.facts()
         for header in route.addedHeaders where added || header.always {
             let mark = output.count
