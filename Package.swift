@@ -25,6 +25,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // CPython from Debian (libpython3-dev), embedded as uWSGI's python plugin embeds it.
+        .systemLibrary(
+            name: "CPython",
+            pkgConfig: "python3-embed",
+            providers: [.apt(["libpython3-dev"])]
+        ),
         // Linux calls Swift cannot reach directly: CPU pinning, epoll without the packed struct.
         .target(name: "CLinux"),
         .target(name: "BenchSupport", dependencies: ["CLinux"]),
@@ -45,6 +51,8 @@ let package = Package(
         .target(name: "UwsgiProtocol"),
         // The WSGI-shaped app interface and the registry of apps compiled into the binary.
         .target(name: "WSGI", dependencies: ["BenchSupport"]),
+        // The user's Python WSGI app (a Django project) hosted in the pool and the dev server.
+        .target(name: "PythonHost", dependencies: ["CPython", "WSGI"]),
         // Blocking sockets and HTTP/1.1 framing shared by the dev server and the pool's http-socket.
         .target(name: "ServerCore", dependencies: ["WSGI", "BenchSupport", "CLinux"]),
         // The demo app: SQLite through GRDB, Mustache templates.
@@ -87,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "Front", "ServerCore", "CLinux", "Scenario", "Results", "Reports", "Compare",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "PythonHost", "Front", "ServerCore", "CLinux", "Scenario", "Results", "Reports", "Compare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -45,12 +45,14 @@ public final class Master {
     private let iniReference: String
     /// What workers run: the config loaded at start, then the one each accepted reload loaded.
     var workerConfig: UwsgiConfig
-    private let loadApp: () throws -> Void
+    private let loadApp: () throws -> AppInMaster
+    /// Set when workers are forked from this process (the app loaded here) instead of exec'd.
+    var forkedWorkers: ForkedWorkers?
 
-    /// A master for `config`, which will start workers as `executable arguments`. `loadApp` loads the app once in
-    /// the master after chdir and binding, as uWSGI does, so that a broken app stops start-up instead of every
-    /// worker (and a new database is created and seeded once).
-    public init(config: UwsgiConfig, executable: String, arguments: [String], loadApp: @escaping () throws -> Void) {
+    /// A master for `config`, which will start workers as `executable arguments` or fork them. `loadApp` loads the
+    /// app once in the master after chdir and binding, as uWSGI does, so that a broken app stops start-up instead
+    /// of every worker (and a new database is created and seeded once), and says how workers start.
+    public init(config: UwsgiConfig, executable: String, arguments: [String], loadApp: @escaping () throws -> AppInMaster) {
         self.config = config
         workerConfig = config
         let start = FileManager.default.currentDirectoryPath
@@ -119,8 +121,11 @@ public final class Master {
         }
         try bindSockets()
         let loading = Date()
-        try loadApp()
-        PoolLog.write("WSGI app 0 (mountpoint='') ready in \(Int(Date().timeIntervalSince(loading))) seconds on interpreter 0x0 pid: \(getpid()) (default app)")
+        let loaded = try loadApp()
+        forkedWorkers = loaded.forked
+        if loaded.ready {
+            PoolLog.write("WSGI app 0 (mountpoint='') ready in \(Int(Date().timeIntervalSince(loading))) seconds on interpreter 0x0 pid: \(getpid()) (default app)")
+        }
         scoreboard = try Scoreboard.create(workers: config.workers)
         PoolLog.write("your server socket listen backlog is limited to \(config.listen) connections")
         PoolLog.write("your mercy for graceful operations on workers is \(config.workerReloadMercy) seconds")
@@ -207,6 +212,7 @@ public final class Master {
     var workerIni: String { config.section == "uwsgi" ? iniReference : "\(iniReference):\(config.section)" }
 
     func spawn(_ id: Int) throws {
+        if let forkedWorkers { return try fork(id, forkedWorkers) }
         var environment = ProcessInfo.processInfo.environment
         environment[WorkerEnvironment.id] = String(id)
         environment[WorkerEnvironment.master] = String(getpid())
@@ -232,7 +238,7 @@ public final class Master {
 public struct PoolStartError: Error, CustomStringConvertible {
     public let description: String
 
-    init(_ config: UwsgiConfig, _ key: String, _ problem: String) {
+    public init(_ config: UwsgiConfig, _ key: String, _ problem: String) {
         let line = config.lines[key].map { ":\($0)" } ?? ""
         description = "\(config.file)\(line): error: \(key): \(problem)"
     }

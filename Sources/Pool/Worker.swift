@@ -63,7 +63,7 @@ public final class Worker: @unchecked Sendable {
                 loop(core: core, options: options, slot: slot)
                 finished.leave()
             }
-            thread.stackSize = 1 << 20
+            thread.stackSize = 8 << 20  // as a pthread's default: a Python app (Django templates) recurses deeply
             thread.start()
         }
         finished.wait()

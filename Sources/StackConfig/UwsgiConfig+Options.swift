@@ -39,6 +39,10 @@ extension UwsgiConfig {
             }
             config.lines[rule.names[0]] = option.line
         }
+        for plugin in config.plugins where !(plugin.hasPrefix("python") || plugin == "0") {
+            warn("\(config.file):\(config.lines["plugins"] ?? 0): warning: plugins: \(plugin): ignored: stackbench has the "
+                 + "python plugin built in and no other")
+        }
         if config.threads > 1 { config.enableThreads = true }
         if config.harakiri > 0 && config.postBuffering == 0 {
             warn(" *** WARNING: you have enabled harakiri without post buffering. Slow upload could be rejected on "
@@ -86,12 +90,25 @@ extension UwsgiConfig {
         .init(names: ["print"], effect: .apply { $0.prints.append($1.value) }),
         .init(names: ["set-placeholder", "set-ph", "set"], effect: .silent),
         .init(names: ["strict"], effect: .silent),
-        .init(names: ["plugin", "plugins", "plugins-dir"],
-              effect: .warn("ignored: stackbench's apps are compiled in, no plugin is needed")),
-        .init(names: ["home", "virtualenv", "venv", "pythonpath", "python-path", "pp", "py-autoreload",
-                      "single-interpreter", "wsgi-file", "file"],
-              effect: .warn("ignored: a Python-only option")),
-        .init(names: ["lazy-apps", "memory-report", "m", "log-format", "logformat", "limit-post",
+        .init(names: ["plugins", "plugin"], effect: .apply { config, option in
+            let names = option.value.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            guard !names.isEmpty else { throw problem(option, "needs a value") }
+            config.plugins += names
+        }),
+        .init(names: ["wsgi-file", "file"], effect: .apply { $0.wsgiFile = try nonEmpty($1) }),
+        .init(names: ["home", "virtualenv", "venv", "pyhome", "H"], effect: .apply { $0.pythonHome = try nonEmpty($1) }),
+        .init(names: ["pythonpath", "python-path", "pp"], effect: .apply { $0.pythonPath.append(try nonEmpty($1)) }),
+        .init(names: ["env"], effect: .apply { config, option in
+            guard let equals = option.value.firstIndex(of: "="), equals != option.value.startIndex else {
+                throw problem(option, "invalid value \"\(option.value)\": must be KEY=VALUE")
+            }
+            config.environment.append(option.value)
+        }),
+        .init(names: ["lazy-apps"], effect: .apply { $0.lazyApps = flag($1) }),
+        .init(names: ["single-interpreter", "i"], effect: .apply { $0.singleInterpreter = flag($1) }),
+        .init(names: ["plugins-dir", "py-autoreload"],
+              effect: .warn("ignored: stackbench embeds Python itself and does not reload on file changes")),
+        .init(names: ["memory-report", "m", "log-format", "logformat", "limit-post",
                       "max-worker-lifetime", "min-worker-lifetime", "reload-mercy", "chdir2", "pidfile2",
                       "daemonize2", "http11-socket", "stats-http", "stats-minified", "cheaper", "offload-threads",
                       "log-date", "logdate", "req-logger", "logger", "touch-reload", "reload-on-rss", "uwsgi-modifier1",

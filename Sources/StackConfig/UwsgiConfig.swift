@@ -11,6 +11,20 @@ public struct UwsgiConfig: Sendable, Equatable, Codable {
     /// `module` as written (`teacher.wsgi:application`), and `callable`.
     public var module: String?
     public var callable = "application"
+    /// `wsgi-file`: a Python file loaded as the app's module, in place of `module`.
+    public var wsgiFile: String?
+    /// `home`/`virtualenv`/`venv`: the Python home or PEP 405 venv.
+    public var pythonHome: String?
+    /// `pythonpath` entries, first on `sys.path` in order.
+    public var pythonPath: [String] = []
+    /// `env` entries (`KEY=VALUE`), set in the environment before the app is loaded.
+    public var environment: [String] = []
+    /// `plugins` named (`python3`): accepted so one ini serves both servers.
+    public var plugins: [String] = []
+    /// `lazy-apps`: each worker loads the app after it starts, instead of the master loading it once.
+    public var lazyApps = false
+    /// `single-interpreter`: stackbench always runs one interpreter per process; kept for the start-up log line.
+    public var singleInterpreter = false
     /// uwsgi-protocol listeners, in order.
     public var sockets: [String] = []
     /// HTTP listeners, in order.

@@ -148,12 +148,22 @@ import Testing
     }
 
     @Test func unimplementedOptionsWarnOneLineEach() throws {
-        let (config, warnings) = try load("[uwsgi]\nplugin = python3\nlazy-apps = true\nharakiri = 5\nbuffer-size = 99999\n")
+        let (config, warnings) = try load("[uwsgi]\nplugin = python3,router_cache\nmemory-report = true\nharakiri = 5\nbuffer-size = 99999\n")
         #expect(warnings.count == 3, "\(warnings)")
-        #expect(warnings[0] == "\(folder.file("app.ini")):2: warning: plugin: ignored: stackbench's apps are compiled in, no plugin is needed")
-        #expect(warnings[1].contains(":3: warning: lazy-apps: accepted but not implemented"))
+        #expect(warnings[0].contains(":3: warning: memory-report: accepted but not implemented"))
+        #expect(warnings[1] == "\(folder.file("app.ini")):2: warning: plugins: router_cache: ignored: stackbench has the python plugin built in and no other")
         #expect(warnings[2].contains("harakiri without post buffering"))
+        #expect(config.plugins == ["python3", "router_cache"])
         #expect(config.bufferSize == 65535, "clamped as uWSGI clamps it")
+    }
+
+    @Test func pythonOptionsAreRead() throws {
+        let (config, warnings) = try load("[uwsgi]\nplugins = python3\nhome = /srv/venv\npythonpath = lib\npp = vendor\n"
+            + "env = DJANGO_SETTINGS_MODULE=site.settings\nwsgi-file = app.py\nlazy-apps = true\nsingle-interpreter = true\n")
+        #expect(warnings.isEmpty, "\(warnings)")
+        #expect(config.pythonHome == "/srv/venv" && config.pythonPath == ["lib", "vendor"] && config.wsgiFile == "app.py")
+        #expect(config.environment == ["DJANGO_SETTINGS_MODULE=site.settings"] && config.lazyApps && config.singleInterpreter)
+        #expect(throws: ConfigError.self) { _ = try load("[uwsgi]\nenv = NOEQUALS\n") }
     }
 
     @Test func aMissingFileIsOneLine() {

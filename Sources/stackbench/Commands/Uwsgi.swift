@@ -3,6 +3,7 @@ import BenchSupport
 import CLinux
 import Foundation
 import Pool
+import PythonHost
 import ServerCore
 import StackConfig
 import WSGI
@@ -27,9 +28,24 @@ struct Uwsgi: ParsableCommand {
             Foundation.exit(try runWorker(id: id))
         }
         let config = try UwsgiConfig.load(ini) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-        let entry = try appEntry(config)
+        let app = try PoolApp.choose(config)
+        for entry in config.environment {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            setenv(parts[0], parts[1], 1)
+        }
         let master = Master(config: config, executable: Self.executablePath, arguments: CommandLine.arguments) {
-            _ = try entry.load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath))
+            switch app {
+            case .compiledIn(let entry):
+                _ = try entry.load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath))
+                return AppInMaster(ready: true)
+            case .python where config.lazyApps:
+                return AppInMaster(ready: false)
+            case .python(let source, let settings):
+                let (loaded, ready) = try PoolApp.loadPython(source, settings, config: config)
+                let forked = ForkedWorkers(app: loaded, prepareFork: PythonRuntime.prepareFork,
+                                           finishFork: PythonRuntime.finishFork(child:))
+                return AppInMaster(forked: forked, ready: ready)
+            }
         }
         do {
             Foundation.exit(try master.run())
@@ -47,8 +63,19 @@ struct Uwsgi: ParsableCommand {
               let config = try? JSONDecoder().decode(UwsgiConfig.self, from: Data(snapshot.utf8)) else {
             throw FlagError("--ini", "a worker started without its master's options (\(Master.WorkerEnvironment.config))")
         }
-        let app = try appEntry(config).load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath,
-                                                       errors: StandardErrorLog()))
+        let app: Application
+        switch try PoolApp.choose(config) {
+        case .compiledIn(let entry):
+            app = try entry.load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath, errors: StandardErrorLog()))
+        case .python(let source, let settings):
+            do {
+                app = try PoolApp.loadPython(source, settings, config: config).0
+                PoolLog.write("WSGI app 0 (mountpoint='') ready on interpreter 0x0 pid: \(getpid()) (default app)")
+            } catch let error as PoolStartError {
+                PoolLog.write(error.description)
+                return 22  // uWSGI's exit status for a worker without its app under need-app
+            }
+        }
         let scoreboard = try Scoreboard.attach(descriptor: Master.WorkerEnvironment.scoreboardDescriptor)
         let kinds = (ProcessInfo.processInfo.environment[Master.WorkerEnvironment.listeners] ?? "")
             .split(separator: ",").compactMap { Worker.Listener.Speaks(rawValue: String($0)) }
@@ -57,18 +84,6 @@ struct Uwsgi: ParsableCommand {
                                                     address: .unix(path: "")), proto: kind)
         }
         return try Worker(id: id, config: config, app: app, scoreboard: scoreboard, listeners: listeners).run()
-    }
-
-    private func appEntry(_ config: UwsgiConfig) throws -> AppRegistry.Entry {
-        guard let module = config.module else {
-            throw ConfigError(file: config.file, line: nil, key: "module", problem: "not set: the pool needs an app (e.g. module = teacher.wsgi:application)")
-        }
-        let name = module.contains(":") || config.callable == "application" ? module : "\(module):\(config.callable)"
-        do {
-            return try BuiltinApps.registry.entry(named: name)
-        } catch let error as UnknownAppError {
-            throw ConfigError(file: config.file, line: config.lines["module"], key: "module", problem: error.description)
-        }
     }
 
     /// Workers are this very binary, reached through the kernel's link rather than its path: after the master

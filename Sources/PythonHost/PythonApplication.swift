@@ -1,0 +1,169 @@
+import CPython
+import Glibc
+import WSGI
+
+/// Where the app comes from, in uWSGI's terms.
+public struct PythonAppSource: Sendable, Equatable, Codable {
+    /// The module to import (`teacher.wsgi`), or nil with `wsgiFile`.
+    public var module: String?
+    /// The attribute that is the app (`application`).
+    public var callable: String
+    /// A file loaded as a module (`wsgi-file`), in place of `module`.
+    public var wsgiFile: String?
+
+    /// Reads uWSGI's forms: `pkg.mod:callable` (the part after `:` overrides `callable`), `pkg.mod`, or a path
+    /// ending in `.py`, which uWSGI loads as a `wsgi-file`.
+    public init(module: String?, callable: String = "application", wsgiFile: String? = nil) {
+        self.callable = callable
+        self.wsgiFile = wsgiFile
+        self.module = nil
+        guard wsgiFile == nil, let module else { return }
+        let parts = module.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 2, !parts[1].isEmpty { self.callable = parts[1] }
+        if parts[0].hasSuffix(".py") { self.wsgiFile = parts[0] } else { self.module = parts[0] }
+    }
+
+    /// How uWSGI names the app in its log.
+    public var description: String { wsgiFile ?? "\(module ?? ""):\(callable)" }
+}
+
+/// A Python WSGI callable as an `Application`: each request runs on the calling server thread's own thread state,
+/// holding the GIL only while Python runs.
+public final class PythonApplication: Application, @unchecked Sendable {
+    private let callable: PyPointer
+    private let node: PyPointer
+    private let version: PyPointer
+    private let wsgiVersion: PyPointer
+
+    private init(callable: PyPointer) {
+        self.callable = callable
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let host = String(cString: name).split(separator: ".").first.map(String.init) ?? ""
+        node = Array(host.utf8).withUnsafeBytes { Py.bytes($0)! }
+        version = Array("2.0.21-stackbench".utf8).withUnsafeBytes { Py.bytes($0)! }
+        wsgiVersion = Py.tuple([PyLong_FromLong(1), PyLong_FromLong(0)])!
+    }
+
+    /// Imports the app with the interpreter already started, as uWSGI's python plugin does: a failed import, or
+    /// no callable of that name, is logged with its traceback and uWSGI's lines, and gives nil (uWSGI's "full
+    /// dynamic mode": every request is then a 500).
+    public static func load(_ source: PythonAppSource, log: (String) -> Void) -> PythonApplication? {
+        PythonRuntime.withMainThread {
+            let module: PyPointer?
+            if let file = source.wsgiFile {
+                let path = Py.string(file)!
+                module = try? StackbenchModule.call("_load_file", [path])
+                Py_DecRef(path)
+            } else {
+                // From C, as uWSGI imports it: the traceback starts at the app's own module.
+                module = PyImport_ImportModule(source.module ?? "")
+            }
+            guard let module else {
+                Py.printException()
+                return nil
+            }
+            defer { Py_DecRef(module) }
+            guard let callable = PyObject_GetAttrString(module, source.callable) else {
+                PyErr_Clear()
+                return nil
+            }
+            guard PyCallable_Check(callable) != 0 else {
+                Py_DecRef(callable)
+                return nil
+            }
+            return PythonApplication(callable: callable)
+        }
+    }
+
+    public func handle(_ request: Request) throws -> Response {
+        let thread = PythonThread.current
+        let exchange = PythonExchange(input: request.input)
+        return try thread.withGIL {
+            thread.exchange = exchange
+            guard let environ = environ(of: request, thread: thread) else {
+                thread.exchange = nil
+                Py.printException()
+                throw PythonAppFailed.raised
+            }
+            let arguments = Py.tuple([environ, thread.startResponse])
+            Py_IncRef(thread.startResponse)
+            defer { Py_DecRef(arguments!) }
+            guard let result = PyObject_Call(callable, arguments!, nil) else {
+                Py.printException()
+                thread.exchange = nil
+                // uWSGI sends what start_response had set (a bad header after a good status: the status alone).
+                if let response = exchange.response(body: .bytes([])) { return response }
+                throw PythonAppFailed.raised
+            }
+            return try PythonBody.respond(result, exchange: exchange, thread: thread)
+        }
+    }
+
+    /// The environ: the server's variables (the first of a repeated name wins, as in uWSGI's dict), as native
+    /// strings, then `wsgi.*` and `uwsgi.*`.
+    private func environ(of request: Request, thread: PythonThread) -> PyPointer? {
+        guard let dictionary = PyDict_New() else { return nil }
+        var multithread = false
+        var multiprocess = false
+        for variable in request.environ.variables {
+            switch variable.name {
+            case "wsgi.multithread": multithread = variable.value == "True"
+            case "wsgi.multiprocess": multiprocess = variable.value == "True"
+            default:
+                guard let name = Py.latin1(variable.name), let value = Py.latin1(variable.value) else {
+                    Py_DecRef(dictionary)
+                    return nil
+                }
+                PyDict_SetDefault(dictionary, name, value)
+                Py_DecRef(name)
+                Py_DecRef(value)
+            }
+        }
+        if PyDict_GetItemString(dictionary, "wsgi.url_scheme") == nil, let scheme = Py.string("http") {
+            PyDict_SetItemString(dictionary, "wsgi.url_scheme", scheme)
+            Py_DecRef(scheme)
+        }
+        PyDict_SetItemString(dictionary, "wsgi.version", wsgiVersion)
+        PyDict_SetItemString(dictionary, "wsgi.input", thread.input)
+        PyDict_SetItemString(dictionary, "wsgi.errors", PySys_GetObject("stderr") ?? sb_py_none())
+        PyDict_SetItemString(dictionary, "wsgi.multithread", sb_py_bool(multithread ? 1 : 0))
+        PyDict_SetItemString(dictionary, "wsgi.multiprocess", sb_py_bool(multiprocess ? 1 : 0))
+        PyDict_SetItemString(dictionary, "wsgi.run_once", sb_py_false())
+        PyDict_SetItemString(dictionary, "wsgi.file_wrapper", StackbenchModule.fileWrapperType)
+        PyDict_SetItemString(dictionary, "uwsgi.version", version)
+        PyDict_SetItemString(dictionary, "uwsgi.node", node)
+        return dictionary
+    }
+}
+
+/// The app raised, or answered nothing a server can send; its traceback is in the log.
+public enum PythonAppFailed: Error, CustomStringConvertible {
+    case raised
+    case noStartResponse
+    case statusRefused
+
+    public var description: String {
+        switch self {
+        case .raised: return "the app raised an exception (traceback above)"
+        case .noStartResponse: return "the app returned without calling start_response()"
+        case .statusRefused: return "the app's status is not a three-digit code"
+        }
+    }
+}
+
+/// uWSGI after an import failure ("full dynamic mode"): every request is a 500, with uWSGI's log line.
+public struct MissingPythonApp: Application {
+    let log: @Sendable (String) -> Void
+
+    /// Creates the stand-in; `log` is the server's log.
+    public init(log: @escaping @Sendable (String) -> Void) {
+        self.log = log
+    }
+
+    public func handle(_ request: Request) throws -> Response {
+        log("--- no python application found, check your startup logs for errors ---")
+        return Response(status: 500, headers: [("Connection", "close"), ("Content-Type", "text/plain")],
+                        body: .bytes(Array("Internal Server Error".utf8)))
+    }
+}

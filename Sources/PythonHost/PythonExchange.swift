@@ -1,0 +1,116 @@
+import CPython
+import WSGI
+
+/// One request's WSGI state while the app runs: what `start_response` set (the last call wins, as in uWSGI),
+/// what `write()` produced, whether the head has gone out, and the body `wsgi.input` reads.
+final class PythonExchange {
+    /// The status as the app gave it (`200 OK`), checked for a three-digit code.
+    private(set) var status: (code: Int, reason: String?)?
+    private(set) var headers: [(name: String, value: String)] = []
+    /// Bytes passed to `write()`, sent before the iterable's.
+    var written: [[UInt8]] = []
+    /// Set once the server has the head (the first non-empty chunk was produced): exc_info then re-raises.
+    var headersSent = false
+    /// The app gave a status uWSGI cannot send (fewer than 3 characters, or no digits): nothing is answered.
+    private(set) var statusRefused = false
+    let body: BufferedBody
+
+    init(input: BodyInput) {
+        body = BufferedBody(input)
+    }
+
+    /// Takes the status argument; false with TypeError set when it is not a `str`.
+    func setStatus(_ object: PyPointer) -> Bool {
+        guard let text = Py.swiftString(object) else {
+            _ = Py.raise(PyExc_TypeError, "http status must be a string")
+            return false
+        }
+        let digits = text.utf8.prefix(3)
+        guard digits.count == 3, digits.allSatisfy({ (0x30...0x39).contains($0) }), let code = Int(String(decoding: digits, as: UTF8.self)) else {
+            statusRefused = true
+            status = nil
+            return true
+        }
+        statusRefused = false
+        let rest = text.dropFirst(3).drop { $0 == " " }
+        status = (code, rest.isEmpty ? nil : String(rest))
+        headers = []
+        return true
+    }
+
+    /// Takes the headers argument, with uWSGI's checks and messages; false with TypeError set. Headers before
+    /// the first bad one are kept (uWSGI has already added them).
+    func setHeaders(_ object: PyPointer) -> Bool {
+        guard sb_py_is_list(object) != 0 else {
+            _ = Py.raise(PyExc_TypeError, "http headers must be in a python list")
+            return false
+        }
+        for index in 0..<PyList_Size(object) {
+            let item = PyList_GetItem(object, index)!
+            guard sb_py_is_tuple(item) != 0, PyTuple_Size(item) == 2 else {
+                _ = Py.raise(PyExc_TypeError, "http header must be a 2-item tuple")
+                return false
+            }
+            guard let name = Py.swiftString(PyTuple_GetItem(item, 0)) else {
+                _ = Py.raise(PyExc_TypeError, "http header key must be a string")
+                return false
+            }
+            guard let value = Py.swiftString(PyTuple_GetItem(item, 1)) else {
+                _ = Py.raise(PyExc_TypeError, "http header value must be a string")
+                return false
+            }
+            headers.append((name, value))
+        }
+        return true
+    }
+
+    /// The head the server sends, when the app set a status it can send.
+    func response(body: ResponseBody) -> Response? {
+        guard let status, !statusRefused else { return nil }
+        return Response(status: status.code, reason: status.reason, headers: headers, body: body)
+    }
+}
+
+/// `wsgi.input`'s reading: whole reads and line reads over the server's `BodyInput`, with the lookahead a line
+/// read leaves kept for the next read.
+final class BufferedBody {
+    private let input: BodyInput
+    private var pending: [UInt8] = []
+    private var ended = false
+
+    init(_ input: BodyInput) {
+        self.input = input
+    }
+
+    /// Up to `size` bytes (everything left when negative); fewer only at the end.
+    func read(size: Int) throws -> [UInt8] {
+        while !ended && (size < 0 || pending.count < size) { try fill() }
+        let count = size < 0 ? pending.count : min(size, pending.count)
+        defer { pending.removeFirst(count) }
+        return Array(pending[0..<count])
+    }
+
+    /// Up to and including the next newline, at most `limit` bytes when not negative.
+    func readLine(limit: Int) throws -> [UInt8] {
+        var searched = 0
+        while true {
+            if let newline = pending[searched...].firstIndex(of: UInt8(ascii: "\n")) {
+                return take(limit < 0 ? newline + 1 : min(newline + 1, limit))
+            }
+            if limit >= 0 && pending.count >= limit || ended { return take(limit < 0 ? pending.count : min(limit, pending.count)) }
+            searched = pending.count
+            try fill()
+        }
+    }
+
+    private func take(_ count: Int) -> [UInt8] {
+        defer { pending.removeFirst(count) }
+        return Array(pending[0..<count])
+    }
+
+    private func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        let count = try chunk.withUnsafeMutableBytes { try input.read(into: $0) }
+        if count == 0 { ended = true } else { pending.append(contentsOf: chunk[0..<count]) }
+    }
+}
