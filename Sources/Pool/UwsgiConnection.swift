@@ -153,7 +153,11 @@ public enum UwsgiConnection {
                 switches = 1
             case .chunks(let source):
                 defer { source.close() }
-                try socket.write(head)
+                // The head goes out with the first chunk in one write (a Python app's one-chunk answer: one syscall).
+                let first = try source.nextChunk() ?? []
+                try head.withUnsafeBytes { h in try first.withUnsafeBytes { b in try socket.write([h, b]) } }
+                body = first.count
+                switches = 1
                 while let chunk = try source.nextChunk() {
                     try socket.write(chunk)
                     body += chunk.count
