@@ -11,7 +11,7 @@
 # Exit status: stackbench run's (0 ok, 1 a threshold or a cell failed, 2 a bad scenario, 130 interrupted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh python3-django   # the main job runs the seed's Django project
 echo "run: building stackbench (release; the first build takes a few minutes)" >&2
 log=$(mktemp)
 if ! swift build -c release --product stackbench >"$log" 2>&1; then

@@ -34,19 +34,31 @@ public final class Runserver: @unchecked Sendable {
     private let options: Options
     private let connectionOptions: HTTPConnectionOptions
 
-    /// Binds the address; fails with runserver's own messages (`Error: That port is already in use.`).
-    public init(settings: ProjectSettings, app: Application, options: Options) throws {
+    /// What the banner names as the settings in use (a settings file, or a Django settings module).
+    private let settingsName: String
+
+    /// Binds the address for the project `settings` describes; fails with runserver's own messages
+    /// (`Error: That port is already in use.`).
+    public convenience init(settings: ProjectSettings, app: Application, options: Options) throws {
         if !settings.debug && settings.allowedHosts.isEmpty {
             throw ConfigError(file: settings.file, line: settings.lines["ALLOWED_HOSTS"] ?? settings.lines["DEBUG"],
                               key: "ALLOWED_HOSTS", problem: "must be set when DEBUG is false (runserver refuses to start)")
         }
+        let served = options.serveStatic && StaticFilesHandler.applies(to: settings)
+            ? StaticFilesHandler(app: app, settings: settings) : app
+        try self.init(app: served, settingsName: settings.file, options: options)
+    }
+
+    /// Binds the address for `app` as it is (a Django project's WSGI application, static files already handled by
+    /// Django's own StaticFilesHandler when they are served).
+    public init(app: Application, settingsName: String, options: Options) throws {
         do {
             listener = try ListeningSocket(address: options.address, backlog: 10)
         } catch let error as SocketError {
             throw RunserverError(error)
         }
-        self.app = options.serveStatic && StaticFilesHandler.applies(to: settings)
-            ? StaticFilesHandler(app: app, settings: settings) : app
+        self.app = app
+        self.settingsName = settingsName
         self.options = options
         var serverName = "localhost"
         if case .tcp(let host, _) = options.address, !["127.0.0.1", "localhost", "::1"].contains(host) {
@@ -77,7 +89,7 @@ public final class Runserver: @unchecked Sendable {
     }
 
     /// The startup banner (stdout), shaped as Django's.
-    public func banner(settings: ProjectSettings, now: Date = Date()) -> String {
+    public func banner(now: Date = Date()) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "MMMM dd, yyyy - HH:mm:ss"
@@ -86,7 +98,7 @@ public final class Runserver: @unchecked Sendable {
 
             System check identified no issues (0 silenced).
             \(formatter.string(from: now))
-            stackbench runserver, using settings '\(settings.file)'
+            stackbench runserver, using settings '\(settingsName)'
             Starting development server at \(url)
             Quit the server with CONTROL-C.
 

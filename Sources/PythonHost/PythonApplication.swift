@@ -76,6 +76,28 @@ public final class PythonApplication: Application, @unchecked Sendable {
         }
     }
 
+    /// What Django's runserver serves for the settings module in DJANGO_SETTINGS_MODULE (already in the
+    /// environment): `django.setup()`, WSGI_APPLICATION, and staticfiles' handler when static files are served.
+    /// Throws a one-line error; the traceback is logged.
+    public static func djangoRunserver(serveStatic: Bool, insecure: Bool) throws -> PythonApplication {
+        try PythonRuntime.withMainThread {
+            let flags = [sb_py_bool(serveStatic ? 1 : 0)!, sb_py_bool(insecure ? 1 : 0)!]
+            guard let app = try? StackbenchModule.call("_django_runserver", flags) else {
+                var message = "the Django project could not be loaded (traceback above)"
+                var type: UnsafeMutablePointer<PyObject>?, value: UnsafeMutablePointer<PyObject>?, traceback: UnsafeMutablePointer<PyObject>?
+                PyErr_Fetch(&type, &value, &traceback)
+                if let value, let text = PyObject_Str(value) {
+                    if let line = Py.swiftString(text), line.hasPrefix("CommandError: ") { message = line }
+                    Py_DecRef(text)
+                }
+                PyErr_Restore(type, value, traceback)
+                if message.hasPrefix("CommandError: ") { PyErr_Clear() } else { Py.printException() }
+                throw PythonError(message)
+            }
+            return PythonApplication(callable: app)
+        }
+    }
+
     public func handle(_ request: Request) throws -> Response {
         let thread = PythonThread.current
         let exchange = PythonExchange(input: request.input)

@@ -4,7 +4,7 @@ import Glibc
 /// `_stackbench`, the module this process's WSGI plumbing lives in: `Input` (`wsgi.input`) and `FileWrapper`
 /// (`wsgi.file_wrapper`) written in Python, and the functions that reach the server, written in Swift:
 /// `start_response` and `write` (bound to a server thread), `_read` and `_readline` (the request body, read with the
-/// GIL released), and `_load_file` (a `wsgi-file`).
+/// GIL released), and `_load_file` (a `wsgi-file`), `_django_runserver` (what Django's runserver serves).
 enum StackbenchModule {
     static let name = "_stackbench"
 
@@ -77,6 +77,23 @@ def _load_file(wsgi_file):
     sys.modules[name] = loaded
     spec.loader.exec_module(loaded)
     return loaded
+
+
+def _django_runserver(use_static_handler, insecure):
+    """The app Django's runserver serves: settings.WSGI_APPLICATION, behind staticfiles' StaticFilesHandler when
+    static files are served (DEBUG or --insecure, and not --nostatic), after runserver's own refusal."""
+    import django
+    django.setup()
+    from django.conf import settings
+    from django.core.servers.basehttp import get_internal_wsgi_application
+    if not settings.DEBUG and not settings.ALLOWED_HOSTS:
+        raise RuntimeError('CommandError: You must set settings.ALLOWED_HOSTS if DEBUG is False.')
+    app = get_internal_wsgi_application()
+    if (use_static_handler and (settings.DEBUG or insecure)
+            and 'django.contrib.staticfiles' in settings.INSTALLED_APPS):
+        from django.contrib.staticfiles.handlers import StaticFilesHandler
+        app = StaticFilesHandler(app)
+    return app
 
 
 def _put_first_on_path(entries):

@@ -76,7 +76,7 @@ public final class ScenarioRun: @unchecked Sendable {
                                     startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
         result.reproduction = reproduction()
         var preparation = ProjectPreparation(scenario: scenario, work: work, executable: executable)
-        try preparation.run(django: scenario.variants.filter { skipped[$0] == nil }.contains { $0.pool == .uwsgi })
+        try preparation.run(django: scenario.stack.swiftServesDjango || scenario.variants.filter { skipped[$0] == nil }.contains { $0.pool == .uwsgi })
         result.preparation = preparation.notes
         keep(preparation.logFolder, in: staging + "/prepare")
         let cells = scenario.matrix.cells

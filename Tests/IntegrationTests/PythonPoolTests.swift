@@ -255,4 +255,56 @@ struct PythonPoolTests {
         #expect(log.contains("Gracefully killing worker 1") && log.contains("Respawned uWSGI worker 1"), "\(log)")
         _ = server
     }
+
+    @Test func djangoFromPyPIInAVenvNamedByHomeIsTheOneServed() throws {
+        let folder = try TemporaryFolder()
+        let venv = folder.file("venv")
+        let created = try runCommand("/usr/bin/python3", ["-m", "venv", venv], timeout: 120)
+        try #require(created.status == 0, "python3 -m venv: \(created.stderr)")
+        let installed = try runCommand(venv + "/bin/pip", ["install", "-q", "Django>=4.2,<5"], timeout: 300)
+        try #require(installed.status == 0, "pip install Django (PyPI): \(installed.stderr)")
+        try "import django, sys\ndef application(environ, start_response):\n    start_response('200 OK', [])\n    return [('%s %s' % (django.__version__, sys.prefix)).encode()]\n"
+            .write(toFile: folder.file("version.py"), atomically: true, encoding: .utf8)
+        let port = try freePort()
+        let ini = try Self.ini(folder, port: port, module: "version", "home = \(venv)")
+        var answers: [String] = []
+        for reference in [false, true] {
+            let server = try Server(reference: reference, ini: ini, port: port)
+            answers.append(try server.answer(Call(path: "/")))
+        }
+        #expect(answers[0] == answers[1])
+        #expect(answers[0].hasPrefix("4.2.") && answers[0].contains(" \(venv)\n200"), "the venv's Django, not Debian's 3.2: \(answers[0])")
+    }
+
+    @Test func aStartprojectWithTheAdminRunsOnTheSwiftStack() throws {
+        let folder = try TemporaryFolder()
+        _ = try DjangoProjectTests.makeProject(in: folder)
+        try """
+            name: mysite-swift
+            stack: {django: mysite, uwsgi: uwsgi.ini, nginx: nginx.conf}
+            targets:
+              dev-server: {requests: [/admin/login/, /notes/], checks: {status: 200}}
+              proxied-static: {requests: [/static/admin/css/base.css], checks: {status: 200}}
+              proxied-dynamic: {requests: [/admin/login/, /notes/], checks: {status: 200}}
+            load: {connections: 4, duration: 1s, warmup: 200ms}
+            thresholds: [errors == 0]
+            """.write(toFile: folder.file("swift.yml"), atomically: true, encoding: .utf8)
+        let run = try runCommand(BuiltProducts.stackbench, ["run", folder.file("swift.yml"), "--quick", "--results", folder.file("results")], timeout: 180)
+        #expect(run.status == 0, "our front, pool and runserver on the user's Django project, every target 200: \(run.stdout)\n\(run.stderr)")
+        let (runFolder, _) = try ScenarioRunTests.onlyRun(in: folder.file("results"))
+        let poolLog = (try? String(contentsOfFile: runFolder + "/c01/uwsgi.log", encoding: .utf8)) ?? ""
+        #expect(poolLog.contains("Python version: 3.11") && poolLog.contains("WSGI app 0 (mountpoint='') ready"), "\(poolLog)")
+    }
+
+    @Test func theMainJobRunsTheSeedsDjangoProjectOnTheSwiftStack() throws {
+        let folder = try TemporaryFolder()
+        let run = try runCommand(BuiltProducts.stackbench, ["run", ScenarioRunTests.repository + "/scenarios/static-vs-dynamic.yml", "--quick",
+                                                            "--results", folder.file("results")], timeout: 300)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let (runFolder, json) = try ScenarioRunTests.onlyRun(in: folder.file("results"))
+        let preparation = json["preparation"] as? [String] ?? []
+        #expect(preparation.contains { $0.hasPrefix("django-collectstatic") }, "\(preparation)")
+        let poolLog = (try? String(contentsOfFile: runFolder + "/c01/uwsgi.log", encoding: .utf8)) ?? ""
+        #expect(poolLog.contains("Python version: 3.11"), "the pool ran the Django project in CPython: \(poolLog.prefix(2000))")
+    }
 }

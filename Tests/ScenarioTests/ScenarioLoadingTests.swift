@@ -37,6 +37,7 @@ import Testing
         #expect(scenario.matrix.cells[11].label == "workers=4 threads=4 post-buffering=1024")
         #expect(scenario.targets.map(\.kind) == [.devServer, .proxiedStatic, .proxiedDynamic])
         #expect(scenario.thresholds.count == 2)
+        #expect(scenario.stack.swiftServesDjango, "the main job runs the seed's Django project on the Swift stack")
     }
 
     @Test func everyShippedScenarioLoads() throws {

@@ -43,9 +43,10 @@ extension Scenario {
             if needsStack, scenario.stack.django == nil, scenario.variants.contains(where: { $0.pool == .uwsgi }) {
                 throw stack.error("a uWSGI pool serves a Django project: name its folder with django: (scenarios/reference/teacher-django)")
             }
-            if needsStack, scenario.stack.project.isEmpty, let variant = scenario.variants.first(where: { $0.pool == .swift }) {
-                throw stack.error("the \(variant.name) stack runs stackbench's pool, which serves the Swift teacher app: name its settings with project: "
-                                  + "(teacher/settings.yml), or use kind: reference for your Django project alone")
+            if needsStack, scenario.stack.project.isEmpty, scenario.stack.django == nil,
+               let variant = scenario.variants.first(where: { $0.pool == .swift }) {
+                throw stack.error("the \(variant.name) stack runs stackbench's pool: name the Django project it serves with django: "
+                                  + "(reference/teacher-django), or the Swift teacher app's settings with project: (teacher/settings.yml)")
             }
         } else if needsStack {
             throw root.error("missing stack: (project, uwsgi, nginx); only a scenario whose targets are all kind: external needs none")

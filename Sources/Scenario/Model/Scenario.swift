@@ -47,6 +47,10 @@ public struct Scenario: Sendable {
         public var django: String? = nil
         /// The front and pool of every cell that does not sweep `stack`.
         public var variant: StackVariant = .swift
+
+        /// Whether stackbench's own pool and dev server serve the Django project (embedded CPython): a scenario
+        /// that names `django:` and no Swift `project:`.
+        public var swiftServesDjango: Bool { project.isEmpty && django != nil }
     }
 
     /// Every stack variant some cell runs.

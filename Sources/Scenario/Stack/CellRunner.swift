@@ -82,7 +82,8 @@ final class CellRunner {
         let needsFront = kinds.contains(.proxiedStatic) || kinds.contains(.proxiedDynamic)
         let cpus = scenario.load.serverCPUs
         let variant = cell.variant(default: scenario.stack.variant)
-        let appProject = variant.pool == .uwsgi ? layout.django : layout.project
+        let servesDjango = variant.pool == .uwsgi || scenario.stack.swiftServesDjango
+        let appProject = servesDjango ? layout.django : layout.project
         var bases: [TargetKind: String] = [:]
         // With agents, the stack listens at the address they reach this machine at.
         if let agents {
@@ -94,7 +95,7 @@ final class CellRunner {
         if needsPool {
             let httpPort = kinds.contains(.poolDirect) ? try freePort() : nil
             notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort,
-                                              pool: variant.pool)
+                                              pool: variant.pool, servesDjango: servesDjango)
             let command = variant.pool == .uwsgi ? [ExternalPrograms.uwsgi, "--ini", layout.uwsgiIni] : [executable, "uwsgi", "--ini", layout.uwsgiIni]
             let pool = try StackProcess(role: .pool, arguments: command, cpus: cpus, log: layout.cell + "/pool-console.log", directory: layout.cell)
             stack.add(pool)
@@ -117,7 +118,8 @@ final class CellRunner {
             let port = try freePort()
             let command = variant.pool == .uwsgi
                 ? [ExternalPrograms.python, "manage.py", "runserver", "\(host):\(port)", "--noreload"]
-                : [executable, "runserver", "\(host):\(port)", "--settings", layout.settingsFile]
+                : [executable, "runserver", "\(host):\(port)", "--settings",
+                   servesDjango ? try DjangoSettingsModule.named(inProject: layout.django) : layout.settingsFile]
             let runserver = try StackProcess(role: .runserver, arguments: command, cpus: cpus, log: layout.runserverLog, directory: appProject)
             stack.add(runserver)
             try waitFor(runserver, logs: [runserver.log]) { Self.accepts(host: host, port: port) }

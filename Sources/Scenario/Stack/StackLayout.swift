@@ -81,9 +81,10 @@ public struct StackLayout: Sendable {
     // MARK: uwsgi.ini
 
     /// The pool's ini for this cell; `httpPort` adds an http-socket (pool-direct). For uWSGI (`pool: .uwsgi`)
-    /// chdir is the Django project copy and the Python 3 plugin is loaded first, as Debian's uWSGI needs.
+    /// chdir is the Django project copy and the Python 3 plugin is loaded first, as Debian's uWSGI needs; so is
+    /// chdir for stackbench's pool when it serves the Django project (`servesDjango`).
     public func writeUwsgiIni(from original: String, settings: [CellSetting], httpPort: Int?,
-                              pool: StackVariant.Pool = .swift) throws -> [String] {
+                              pool: StackVariant.Pool = .swift, servesDjango: Bool = false) throws -> [String] {
         var notes: [String] = []
         let options = try UwsgiIniReader.read(original, environment: ProcessInfo.processInfo.environment) { notes.append($0) }
         // Compared by canonical name, so that an alias in the ini (processes) is replaced by the swept one (workers).
@@ -107,7 +108,7 @@ public struct StackLayout: Sendable {
             lines.append("\(option.key) = \(option.value)")
         }
         if !hasSocketOption { notes.append("\(original): no socket option; the run adds one for the front") }
-        lines += ["chdir = \(pool == .uwsgi ? django : project)", "socket = \(uwsgiSocket)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
+        lines += ["chdir = \(pool == .uwsgi || servesDjango ? django : project)", "socket = \(uwsgiSocket)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
                   "stats = \(statsSocket)"]
         if let httpPort { lines.append("http-socket = \(listenHost):\(httpPort)") }
         lines += settings.map { "\($0.name) = \($0.value)" }
@@ -157,6 +158,11 @@ public struct StackLayout: Sendable {
                 ] + logFormat + http),
             ]
         }
+        // No access_log anywhere: nginx still logs, to its compiled-in path (Debian's /var/log/nginx/access.log,
+        // combined format); the run's copy logs the same into the cell folder.
+        if !Self.contains("access_log", in: directives), let http = directives.firstIndex(where: { $0.name == "http" }) {
+            directives[http].block?.insert(NginxDirective("access_log", [accessLog]), at: 0)
+        }
         directives.removeAll { ["pid", "error_log", "daemon", "master_process", "user"].contains($0.name) }
         directives.insert(contentsOf: [NginxDirective("pid", [frontPidfile]), NginxDirective("error_log", [frontErrorLog])], at: 0)
         if front == .nginx {
@@ -167,6 +173,10 @@ public struct StackLayout: Sendable {
             directives = place(setting, in: directives)
         }
         return directives
+    }
+
+    private static func contains(_ name: String, in directives: [NginxDirective]) -> Bool {
+        directives.contains { $0.name == name || contains(name, in: $0.block ?? []) }
     }
 
     static let mainLevel: Set<String> = ["worker_processes", "pid", "error_log", "user", "daemon", "master_process",
