@@ -50,7 +50,6 @@ def application(environ, start_response):
     return [answer]
 PY
 cp -rL scenarios/reference/teacher-django "$work/django"
-head -c 200000 /dev/zero | tr '\0' 'x' > "$work/body"
 cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = string.rep("x", 200000)

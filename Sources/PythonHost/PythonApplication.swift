@@ -129,7 +129,8 @@ public final class PythonApplication: Application, @unchecked Sendable {
         var multithread = false
         var multiprocess = false
         for variable in request.environ.variables {
-            switch variable.name {
+            // Only the server's own wsgi.* flags are looked at by name; the first byte spares the compares.
+            switch variable.name.utf8.first == UInt8(ascii: "w") ? variable.name : "" {
             case "wsgi.multithread": multithread = variable.value == "True"
             case "wsgi.multiprocess": multiprocess = variable.value == "True"
             default:
@@ -142,21 +143,39 @@ public final class PythonApplication: Application, @unchecked Sendable {
                 Py_DecRef(value)
             }
         }
-        if PyDict_GetItemString(dictionary, "wsgi.url_scheme") == nil, let scheme = Py.string("http") {
-            PyDict_SetItemString(dictionary, "wsgi.url_scheme", scheme)
-            Py_DecRef(scheme)
+        let keys = EnvironKeys.shared
+        if PyDict_GetItem(dictionary, keys.urlScheme) == nil {
+            PyDict_SetItem(dictionary, keys.urlScheme, keys.http)
         }
-        PyDict_SetItemString(dictionary, "wsgi.version", wsgiVersion)
-        PyDict_SetItemString(dictionary, "wsgi.input", thread.input)
-        PyDict_SetItemString(dictionary, "wsgi.errors", PySys_GetObject("stderr") ?? sb_py_none())
-        PyDict_SetItemString(dictionary, "wsgi.multithread", sb_py_bool(multithread ? 1 : 0))
-        PyDict_SetItemString(dictionary, "wsgi.multiprocess", sb_py_bool(multiprocess ? 1 : 0))
-        PyDict_SetItemString(dictionary, "wsgi.run_once", sb_py_false())
-        PyDict_SetItemString(dictionary, "wsgi.file_wrapper", StackbenchModule.fileWrapperType)
-        PyDict_SetItemString(dictionary, "uwsgi.version", version)
-        PyDict_SetItemString(dictionary, "uwsgi.node", node)
+        PyDict_SetItem(dictionary, keys.version, wsgiVersion)
+        PyDict_SetItem(dictionary, keys.input, thread.input)
+        PyDict_SetItem(dictionary, keys.errors, PySys_GetObject("stderr") ?? sb_py_none())
+        PyDict_SetItem(dictionary, keys.multithread, sb_py_bool(multithread ? 1 : 0))
+        PyDict_SetItem(dictionary, keys.multiprocess, sb_py_bool(multiprocess ? 1 : 0))
+        PyDict_SetItem(dictionary, keys.runOnce, sb_py_false())
+        PyDict_SetItem(dictionary, keys.fileWrapper, StackbenchModule.fileWrapperType)
+        PyDict_SetItem(dictionary, keys.uwsgiVersion, version)
+        PyDict_SetItem(dictionary, keys.uwsgiNode, node)
         return dictionary
     }
+}
+
+/// The environ's own keys, interned once (a key made from a C string per request costs an allocation and a hash).
+private struct EnvironKeys: @unchecked Sendable {
+    let urlScheme = PyUnicode_InternFromString("wsgi.url_scheme")!
+    let http = PyUnicode_InternFromString("http")!
+    let version = PyUnicode_InternFromString("wsgi.version")!
+    let input = PyUnicode_InternFromString("wsgi.input")!
+    let errors = PyUnicode_InternFromString("wsgi.errors")!
+    let multithread = PyUnicode_InternFromString("wsgi.multithread")!
+    let multiprocess = PyUnicode_InternFromString("wsgi.multiprocess")!
+    let runOnce = PyUnicode_InternFromString("wsgi.run_once")!
+    let fileWrapper = PyUnicode_InternFromString("wsgi.file_wrapper")!
+    let uwsgiVersion = PyUnicode_InternFromString("uwsgi.version")!
+    let uwsgiNode = PyUnicode_InternFromString("uwsgi.node")!
+
+    /// Made on first use, holding the GIL (every use is inside a request).
+    nonisolated(unsafe) static let shared = EnvironKeys()
 }
 
 /// The app raised, or answered nothing a server can send; its traceback is in the log.

@@ -120,14 +120,21 @@ final class PythonBody: ChunkSource {
     /// Calls `close()` on the app's result when it has one (an exception in it is printed), releases it and ends
     /// the thread's request. Holding the GIL.
     private static func closeResult(_ result: PyPointer, thread: PythonThread) {
-        if PyObject_HasAttrString(result, "close") != 0, let closed = sb_py_call_method(result, "close") {
-            Py_DecRef(closed)
-        } else {
-            Py.printException()
+        // A list or tuple has no close(); anything else is looked up without raising AttributeError (which costs
+        // an exception object and its message per request).
+        if sb_py_is_exact_list_or_tuple(result) == 0 {
+            var close: PyPointer?
+            if _PyObject_LookupAttr(result, closeName, &close) < 0 { Py.printException() }
+            if let close {
+                if let closed = PyObject_CallNoArgs(close) { Py_DecRef(closed) } else { Py.printException() }
+                Py_DecRef(close)
+            }
         }
         Py_DecRef(result)
         thread.exchange = nil
     }
+
+    nonisolated(unsafe) private static let closeName: PyPointer = PyUnicode_InternFromString("close")
 
     /// A `wsgi.file_wrapper` whose file has a descriptor: the rest of the file from its position, on a duplicate
     /// descriptor the server owns.
