@@ -100,7 +100,7 @@ public final class PythonApplication: Application, @unchecked Sendable {
 
     public func handle(_ request: Request) throws -> Response {
         let thread = PythonThread.current
-        let exchange = PythonExchange(input: request.input)
+        let exchange = PythonExchange(input: request.input, length: request.environ.contentLength)
         return try thread.withGIL {
             thread.exchange = exchange
             guard let environ = environ(of: request, thread: thread) else {

@@ -15,8 +15,8 @@ final class PythonExchange {
     private(set) var statusRefused = false
     let body: BufferedBody
 
-    init(input: BodyInput) {
-        body = BufferedBody(input)
+    init(input: BodyInput, length: Int?) {
+        body = BufferedBody(input, length: length)
     }
 
     /// Takes the status argument; false with TypeError set when it is not a `str`.
@@ -77,9 +77,34 @@ final class BufferedBody {
     private let input: BodyInput
     private var pending: [UInt8] = []
     private var ended = false
+    /// Bytes not yet read from `input`, when CONTENT_LENGTH said how many there are.
+    private var unread: Int?
 
-    init(_ input: BodyInput) {
+    init(_ input: BodyInput, length: Int?) {
         self.input = input
+        unread = length
+    }
+
+    /// How many bytes `read(size:)` returns, when the body's length is known.
+    func count(forRead size: Int) -> Int? {
+        guard let unread else { return nil }
+        let available = pending.count + (ended ? 0 : unread)
+        return size < 0 ? available : min(size, available)
+    }
+
+    /// Fills `buffer` from the lookahead, then from the input; returns how many bytes it holds (fewer only when
+    /// the body ended early).
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let fromPending = min(pending.count, buffer.count)
+        pending.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<fromPending])) }
+        pending.removeFirst(fromPending)
+        var filled = fromPending
+        while filled < buffer.count && !ended {
+            let count = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            if count == 0 { ended = true } else { filled += count }
+            unread = unread.map { max(0, $0 - count) }
+        }
+        return filled
     }
 
     /// Up to `size` bytes (everything left when negative); fewer only at the end.
@@ -112,5 +137,6 @@ final class BufferedBody {
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         let count = try chunk.withUnsafeMutableBytes { try input.read(into: $0) }
         if count == 0 { ended = true } else { pending.append(contentsOf: chunk[0..<count]) }
+        unread = unread.map { max(0, $0 - count) }
     }
 }
