@@ -307,4 +307,43 @@ struct PythonPoolTests {
         let poolLog = (try? String(contentsOfFile: runFolder + "/c01/uwsgi.log", encoding: .utf8)) ?? ""
         #expect(poolLog.contains("Python version: 3.11"), "the pool ran the Django project in CPython: \(poolLog.prefix(2000))")
     }
+
+    @Test func lazyAppsImportsInEachWorkerAndTheMasterImportsNothing() throws {
+        let folder = try TemporaryFolder()
+        try Self.routes.write(toFile: folder.file("routes.py"), atomically: true, encoding: .utf8)
+        let port = try freePort()
+        let ini = try Self.ini(folder, port: port, module: "routes:application", "workers = 2\nlazy-apps = true\nlogto = \(folder.file("pool.log"))")
+        let server = try Server(reference: false, ini: ini, port: port)
+        #expect(try server.answer(Call(path: "/hello")) == "Hello\n200")
+        let log = try String(contentsOfFile: folder.file("pool.log"), encoding: .utf8)
+        #expect(log.components(separatedBy: "Python version: 3.11").count == 3, "one interpreter per worker, none in the master: \(log)")
+        #expect(log.components(separatedBy: "WSGI app 0 (mountpoint='') ready").count == 3, "\(log)")
+    }
+
+    @Test func runserverServesTheDjangoTwinAsManagePyRunserverDoes() throws {
+        let folder = try TemporaryFolder()
+        _ = try runCommand("/bin/cp", ["-rL", ScenarioRunTests.repository + "/scenarios/reference/teacher-django/.", folder.path])
+        #expect(try runCommand("/usr/bin/python3", ["manage.py", "collectstatic", "--noinput"], directory: folder.path).status == 0)
+        let ours = try freePort(), theirs = try freePort()
+        let stackbench = try RunningProcess(BuiltProducts.stackbench, ["runserver", "127.0.0.1:\(ours)", "--settings", "teacher.settings"],
+                                            directory: folder.path)
+        let django = try RunningProcess("/usr/bin/python3", ["manage.py", "runserver", "127.0.0.1:\(theirs)", "--noreload"], directory: folder.path)
+        defer {
+            for process in [stackbench, django] { kill(process.pid, SIGINT); _ = process.wait(timeout: 10) }
+        }
+        try waitForPort(ours, timeout: 30)
+        try waitForPort(theirs, timeout: 30)
+        for path in ["/hello", "/api/teachers", "/static/css/app.css", "/nope"] {
+            let answers = try [ours, theirs].map { port in
+                try runCommand("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(port)\(path)"]).stdout
+                    .replacingOccurrences(of: "127.0.0.1:\(port)", with: "HOST")
+                    .split(separator: "\r\n", omittingEmptySubsequences: false)
+                    .filter { !$0.hasPrefix("Date:") && !$0.hasPrefix("Server:") && !$0.hasPrefix("Last-Modified:") }
+            }
+            #expect(answers[0] == answers[1], "\(path)")
+        }
+        let bad = try runCommand(BuiltProducts.stackbench, ["runserver", "127.0.0.1:\(try freePort())", "--settings", "nosuch.settings"],
+                                 directory: folder.path, timeout: 30)
+        #expect(bad.status != 0 && bad.stderr.contains("--settings") && bad.stderr.contains("nosuch.settings"), "\(bad.stderr)")
+    }
 }
