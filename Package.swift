@@ -103,6 +103,7 @@ let package = Package(
         .testTarget(name: "LoadEngineTests", dependencies: ["LoadEngine", "StackbenchTesting"]),
         .testTarget(name: "StackConfigTests", dependencies: ["StackConfig", "StackbenchTesting"]),
         .testTarget(name: "WSGITests", dependencies: ["WSGI"]),
+        .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "WSGI"]),
         .testTarget(name: "UwsgiProtocolTests", dependencies: ["UwsgiProtocol"]),
         .testTarget(name: "PoolTests", dependencies: ["Pool", "ServerCore", "UwsgiProtocol", "WSGI", "TeacherApp", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ServerCoreTests", dependencies: ["ServerCore", "WSGI", "BenchSupport", "StackbenchTesting"]),

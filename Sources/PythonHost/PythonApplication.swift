@@ -108,10 +108,14 @@ public final class PythonApplication: Application, @unchecked Sendable {
                 Py.printException()
                 throw PythonAppFailed.raised
             }
-            let arguments = Py.tuple([environ, thread.startResponse])
-            Py_IncRef(thread.startResponse)
-            defer { Py_DecRef(arguments!) }
-            guard let result = PyObject_Call(callable, arguments!, nil) else {
+            Py_IncRef(thread.startResponse)  // the tuple takes a reference to each item
+            guard let arguments = Py.tuple([environ, thread.startResponse]) else {
+                thread.exchange = nil
+                Py.printException()
+                throw PythonAppFailed.raised
+            }
+            defer { Py_DecRef(arguments) }
+            guard let result = PyObject_Call(callable, arguments, nil) else {
                 Py.printException()
                 thread.exchange = nil
                 // uWSGI sends what start_response had set (a bad header after a good status: the status alone).

@@ -88,6 +88,7 @@ final class BufferedBody {
     /// How many bytes `read(size:)` returns, when the body's length is known.
     func count(forRead size: Int) -> Int? {
         guard let unread else { return nil }
+        // The lookahead was taken from the unread bytes: the sum never passes CONTENT_LENGTH (at most Int.max).
         let available = pending.count + (ended ? 0 : unread)
         return size < 0 ? available : min(size, available)
     }

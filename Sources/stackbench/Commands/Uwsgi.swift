@@ -69,8 +69,9 @@ struct Uwsgi: ParsableCommand {
             app = try entry.load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath, errors: StandardErrorLog()))
         case .python(let source, let settings):
             do {
-                app = try PoolApp.loadPython(source, settings, config: config).0
-                PoolLog.write("WSGI app 0 (mountpoint='') ready on interpreter 0x0 pid: \(getpid()) (default app)")
+                let (loaded, ready) = try PoolApp.loadPython(source, settings, config: config)
+                app = loaded
+                if ready { PoolLog.write("WSGI app 0 (mountpoint='') ready on interpreter 0x0 pid: \(getpid()) (default app)") }
             } catch let error as PoolStartError {
                 PoolLog.write(error.description)
                 return 22  // uWSGI's exit status for a worker without its app under need-app
