@@ -3,7 +3,7 @@ import Glibc
 import WSGI
 
 /// Where the app comes from, in uWSGI's terms.
-public struct PythonAppSource: Sendable, Equatable, Codable {
+public struct PythonAppSource: Sendable, Equatable {
     /// The module to import (`teacher.wsgi`), or nil with `wsgiFile`.
     public var module: String?
     /// The attribute that is the app (`application`).
@@ -45,10 +45,10 @@ public final class PythonApplication: Application, @unchecked Sendable {
         wsgiVersion = Py.tuple([PyLong_FromLong(1), PyLong_FromLong(0)])!
     }
 
-    /// Imports the app with the interpreter already started, as uWSGI's python plugin does: a failed import, or
-    /// no callable of that name, is logged with its traceback and uWSGI's lines, and gives nil (uWSGI's "full
-    /// dynamic mode": every request is then a 500).
-    public static func load(_ source: PythonAppSource, log: (String) -> Void) -> PythonApplication? {
+    /// Imports the app with the interpreter already started, as uWSGI's python plugin does: a failed import (its
+    /// traceback printed to the log), or no callable of that name, gives nil; the caller logs uWSGI's lines and
+    /// goes on in "full dynamic mode" (every request a 500).
+    public static func load(_ source: PythonAppSource) -> PythonApplication? {
         PythonRuntime.withMainThread {
             let module: PyPointer?
             if let file = source.wsgiFile {

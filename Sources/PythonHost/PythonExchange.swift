@@ -66,7 +66,7 @@ final class PythonExchange {
 
     /// The head the server sends, when the app set a status it can send.
     func response(body: ResponseBody) -> Response? {
-        guard let status, !statusRefused else { return nil }
+        guard let status else { return nil }  // unset, or refused
         return Response(status: status.code, reason: status.reason, headers: headers, body: body)
     }
 }

@@ -18,10 +18,9 @@ enum PoolApp {
     case python(PythonAppSource, PythonRuntime.Settings)
 
     static func choose(_ config: UwsgiConfig) throws -> PoolApp {
-        let project = config.chdir.map(absolute) ?? FileManager.default.currentDirectoryPath
-        let pythonPath = config.pythonPath.map { $0.hasPrefix("/") ? $0 : project + "/" + $0 }
-        let settings = PythonRuntime.Settings(home: config.pythonHome.map { $0.hasPrefix("/") ? $0 : project + "/" + $0 },
-                                              pythonPath: pythonPath)
+        let project = config.chdir.map { resolved($0, in: FileManager.default.currentDirectoryPath) } ?? FileManager.default.currentDirectoryPath
+        let pythonPath = config.pythonPath.map { resolved($0, in: project) }
+        let settings = PythonRuntime.Settings(home: config.pythonHome.map { resolved($0, in: project) }, pythonPath: pythonPath)
         if let file = config.wsgiFile {
             return .python(PythonAppSource(module: nil, callable: config.callable, wsgiFile: file), settings)
         }
@@ -44,8 +43,9 @@ enum PoolApp {
         return folders.contains { folder in candidates.contains { FileManager.default.fileExists(atPath: "\(folder)/\($0)") } }
     }
 
-    private static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    /// A path of the ini as uWSGI reads it after chdir: relative ones under `base`.
+    private static func resolved(_ path: String, in base: String) -> String {
+        path.hasPrefix("/") ? path : base + "/" + path
     }
 
     /// Starts Python in this process and imports the app, logging as uWSGI does; `needApp` turns a failed import
@@ -57,7 +57,7 @@ enum PoolApp {
             throw PoolStartError(config, config.pythonHome == nil ? "module" : "home", error.description)
         }
         if !config.enableThreads { PoolLog.write("*** Python threads support is disabled. You can enable it with --enable-threads ***") }
-        if let app = PythonApplication.load(source, log: { PoolLog.write($0) }) { return (app, true) }
+        if let app = PythonApplication.load(source) { return (app, true) }
         PoolLog.write("unable to load app 0 (mountpoint='') (callable not found or import error)")
         if config.needApp {
             PoolLog.write("*** no app loaded. GAME OVER ***")
