@@ -162,11 +162,17 @@ struct PythonPoolTests {
         return path
     }
 
-    @Test func theSameIniAnswersTheSameOnEveryRouteAsDebiansUwsgi() throws {
+    /// A folder holding `routes.py` and an ini serving it (`pool.log`, `pool.pid`, plus `extra`), on a free port.
+    static func routesPool(_ extra: String = "") throws -> (folder: TemporaryFolder, ini: String, port: Int) {
         let folder = try TemporaryFolder()
-        try Self.routes.write(toFile: folder.file("routes.py"), atomically: true, encoding: .utf8)
+        try routes.write(toFile: folder.file("routes.py"), atomically: true, encoding: .utf8)
         let port = try freePort()
-        let ini = try Self.ini(folder, port: port, module: "routes:application", "logto = \(folder.file("pool.log"))")
+        let ini = try ini(folder, port: port, module: "routes:application", "logto = \(folder.file("pool.log"))\npidfile = \(folder.file("pool.pid"))\n\(extra)")
+        return (folder, ini, port)
+    }
+
+    @Test func theSameIniAnswersTheSameOnEveryRouteAsDebiansUwsgi() throws {
+        let (folder, ini, port) = try Self.routesPool()
         var answers: [[String]] = []
         for reference in [false, true] {
             let server = try Server(reference: reference, ini: ini, port: port)
@@ -221,10 +227,7 @@ struct PythonPoolTests {
     }
 
     @Test func harakiriKillsAWorkerStuckInPythonAndItComesBack() throws {
-        let folder = try TemporaryFolder()
-        try Self.routes.write(toFile: folder.file("routes.py"), atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let ini = try Self.ini(folder, port: port, module: "routes:application", "harakiri = 1\nlogto = \(folder.file("pool.log"))")
+        let (folder, ini, port) = try Self.routesPool("harakiri = 1")
         let server = try Server(reference: false, ini: ini, port: port)
         #expect(try server.answer(Call(path: "/sleep?4")) == "\n000", "the connection closes without an answer")
         usleep(1_500_000)
@@ -234,11 +237,7 @@ struct PythonPoolTests {
     }
 
     @Test func threadsReleaseTheGILWhileAViewSleepsAndAReloadUnderLoadLosesNothing() throws {
-        let folder = try TemporaryFolder()
-        try Self.routes.write(toFile: folder.file("routes.py"), atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let ini = try Self.ini(folder, port: port, module: "routes:application",
-                               "threads = 4\npidfile = \(folder.file("pool.pid"))\nlogto = \(folder.file("pool.log"))")
+        let (folder, ini, port) = try Self.routesPool("threads = 4")
         let server = try Server(reference: false, ini: ini, port: port)
         let started = Date()
         let concurrent = try runCommand("/usr/bin/xargs", ["-P", "4", "-n", "1", "/usr/bin/curl", "-s"],
@@ -309,10 +308,7 @@ struct PythonPoolTests {
     }
 
     @Test func lazyAppsImportsInEachWorkerAndTheMasterImportsNothing() throws {
-        let folder = try TemporaryFolder()
-        try Self.routes.write(toFile: folder.file("routes.py"), atomically: true, encoding: .utf8)
-        let port = try freePort()
-        let ini = try Self.ini(folder, port: port, module: "routes:application", "workers = 2\nlazy-apps = true\nlogto = \(folder.file("pool.log"))")
+        let (folder, ini, port) = try Self.routesPool("workers = 2\nlazy-apps = true")
         let server = try Server(reference: false, ini: ini, port: port)
         #expect(try server.answer(Call(path: "/hello")) == "Hello\n200")
         let log = try String(contentsOfFile: folder.file("pool.log"), encoding: .utf8)
