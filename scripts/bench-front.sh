@@ -144,20 +144,15 @@ PY
     TIMEFORMAT='%R %U %S'
     { time taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$target" > "$work/wrk.out"; } 2> "$work/wrk.time"
     after=$(process_ticks "$4")
-    python3 - "$work/wrk.out" "$work/wrk.time" "$server" "$2" "$3" "$before" "$after" "$ticks" <<'PY'
-import re, sys
+    PYTHONPATH=scripts/lib python3 - "$work/wrk.out" "$work/wrk.time" "$server" "$2" "$3" "$before" "$after" "$ticks" <<'PY'
+import sys
+import wrk_output
 out, timing, name, case, rnd = sys.argv[1:6]
 before, after, ticks = map(int, sys.argv[6:9])
 text = open(out).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-total = int(re.search(r"(\d+) requests in", text).group(1))
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-if bad or (errors and sum(map(int, errors.groups()))):
+rps, total, p99, failure = wrk_output.read(text)
+if failure:
     sys.exit(f"{name} {case}: failed requests: the comparison is void\n{text}")
-def ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-p99 = ms(*re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups())
 wall, user, system = map(float, open(timing).read().split())
 client = (user + system) / wall
 verdict = "void(client>90%)" if client > 0.90 else "ok"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): `stackbench uwsgi` hosting a Python WSGI app (embedded CPython) against Debian's uWSGI +
 # python3 plugin, from the same ini (only socket, pidfile and log differ), both behind one Debian nginx over
-# uwsgi_pass. wrk on core 0; nginx and both pools on core 1; the two loaded in turn (interleaved), ROUNDS times per
+# uwsgi_pass. wrk on core 0; nginx and both pools on core 1; the two loaded in turn (interleaved, the order swapped each round), ROUNDS times per
 # case. Cases: a plain WSGI hello at workers 1|2 x threads 1|4, the Django teacher project's /api/teachers (the
 # seed's 3 workers), a 200 KB POST with post-buffering. Per run: req/s, p99, the pool's own CPU per request, wrk's
 # CPU share (a run over 90% measured the client and is void); then medians, ratios, and each pool's PSS.
@@ -96,31 +96,19 @@ run() {  # CASE SIDE PORT ROUND PATH [SCRIPT]
     local before after script=()
     [[ -n ${6:-} ]] && script=(-s "$6")
     before=$(pool_ticks "$work/$2.pid")
-    python3 - "$work/wrk.out" taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "${script[@]}" "http://127.0.0.1:$3$5" <<'PY'
-import os, subprocess, sys, time
-started = time.time()
-with open(sys.argv[1], "w") as out:
-    child = subprocess.Popen(sys.argv[2:], stdout=out)
-    _, status, usage = os.wait4(child.pid, 0)
-with open(sys.argv[1], "a") as out:
-    out.write(f"CLIENT_CPU {(usage.ru_utime + usage.ru_stime) / (time.time() - started):.4f}\n")
-PY
+    TIMEFORMAT='%R %U %S'
+    { time taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "${script[@]}" "http://127.0.0.1:$3$5" > "$work/wrk.out"; } 2> "$work/wrk.time"
     after=$(pool_ticks "$work/$2.pid")
-    python3 - "$work/wrk.out" "$1" "$2" "$4" "$before" "$after" "$ticks" <<'PY'
-import re, sys
-path, case, side, rnd = sys.argv[1:5]
-before, after, ticks = map(int, sys.argv[5:8])
-text = open(path).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-total = int(re.search(r"(\d+) requests in", text).group(1))
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors = re.search(r"Socket errors: (.*)", text)
-if bad or (errors and re.search(r"[1-9]", errors.group(1))):
-    sys.exit(f"{case} {side}: failed requests ({bad.group(0) if bad else errors.group(0)}): void comparison")
-def ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-p99 = ms(*re.search(r"99%\s+([\d.]+)(us|ms|s)", text).groups())
-client = float(re.search(r"CLIENT_CPU ([\d.]+)", text).group(1))
+    PYTHONPATH=scripts/lib python3 - "$work/wrk.out" "$work/wrk.time" "$1" "$2" "$4" "$before" "$after" "$ticks" <<'PY'
+import sys
+import wrk_output
+out, timing, case, side, rnd = sys.argv[1:6]
+before, after, ticks = map(int, sys.argv[6:9])
+rps, total, p99, failure = wrk_output.read(open(out).read())
+if failure:
+    sys.exit(f"{case} {side}: failed requests ({failure}): void comparison")
+wall, user, system = map(float, open(timing).read().split())
+client = (user + system) / wall
 pool_us = (after - before) / ticks * 1e6 / max(total, 1)
 verdict = "void(client>90%)" if client > 0.90 else "ok"
 print(f"{case}:{side} {rnd} {rps:.1f} {p99:.3f} {pool_us:.1f} {client * 100:.0f}% {verdict}")
@@ -146,7 +134,8 @@ harakiri = 30"; path=/api/teachers ;;
         taskset -c 0 wrk -t1 -c"$connections" -d1s "http://127.0.0.1:$port$path" >/dev/null  # warm-up
     done
     for round in $(seq "$rounds"); do
-        for side in ref ours; do
+        if (( round % 2 )); then order="ref ours"; else order="ours ref"; fi
+        for side in $order; do
             port=$([[ $side == ours ]] && echo "$ours_port" || echo "$ref_port")
             run "$case" "$side" "$port" "$round" "$path" "$script" | tee -a "$work/runs"
         done
