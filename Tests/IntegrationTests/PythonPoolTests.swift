@@ -207,6 +207,9 @@ struct PythonPoolTests {
                      "--- no python application found, check your startup logs for errors ---"] {
             #expect(log.components(separatedBy: line).count == 3, "both servers log \(line)")
         }
+        let noHome = try Self.ini(folder, port: port, module: "broken:application", "home = /nonexistent/venv")
+        let homeless = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--ini", noHome], timeout: 30)
+        #expect(homeless.status == 3 && homeless.stderr.contains("pool.ini:9: error: home: home /nonexistent/venv is not a folder"), "\(homeless.stderr)")
         let needApp = try Self.ini(folder, port: port, module: "broken:application", "need-app = true")
         let refused = try runCommand(BuiltProducts.stackbench, ["uwsgi", "--ini", needApp], timeout: 30)
         #expect(refused.status != 0 && refused.stderr.contains("pool.ini:4: error: module: cannot load broken:application"), "\(refused.stderr)")
