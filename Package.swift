@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "Compare", dependencies: ["BenchSupport", "Results", "Reports"]),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
-        .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "BenchSupport", "Results", "Reports", "UwsgiProtocol"]),
+        .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "Results", "Reports", "UwsgiProtocol"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [

@@ -7,10 +7,16 @@
 #ifndef STACKBENCH_CPYTHON_SHIM_H
 #define STACKBENCH_CPYTHON_SHIM_H
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+/* The C library first, with the feature macros Swift's Glibc module sees: Python.h's pyconfig.h defines
+ * _GNU_SOURCE, which gives `fd_set` another member name, and Clang refuses one type with two definitions in a file
+ * that imports both modules (a clean build fails; a warm module cache hides it). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
 
 /* Starts the interpreter without its signal handlers (the pool owns SIGINT, SIGHUP, ...) and without reading argv.
  * `executable` (a venv's bin/python3: Python then finds its pyvenv.cfg) and `home` (PYTHONHOME) may be NULL.

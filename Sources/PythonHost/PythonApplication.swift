@@ -179,7 +179,7 @@ private struct EnvironKeys: @unchecked Sendable {
     let uwsgiNode = PyUnicode_InternFromString("uwsgi.node")!
 
     /// Made on first use, holding the GIL (every use is inside a request).
-    nonisolated(unsafe) static let shared = EnvironKeys()
+    static let shared = EnvironKeys()
 }
 
 /// The app raised, or answered nothing a server can send; its traceback is in the log.

@@ -2,7 +2,6 @@ import Foundation
 import LoadEngine
 import Reports
 import Results
-import StackbenchTesting
 
 /// Run folders written as `stackbench run` writes them, with chosen req/s and p99 per repetition, so a test
 /// decides exactly what `compare` sees.

@@ -100,8 +100,8 @@ struct CIWorkflowTests {
         try Self.checkout(remote, into: workspace)
         let job = try #require((try Self.documentedJobs().github["jobs"] as? [String: Any])?["gate"] as? [String: Any])
         for name in ["home", "runner-temp"] { try FileManager.default.createDirectory(atPath: folder.file(name), withIntermediateDirectories: true) }
-        FileManager.default.createFile(atPath: folder.file("github-path"), contents: nil)
-        FileManager.default.createFile(atPath: folder.file("step-summary.md"), contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.file("github-path"), contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.file("step-summary.md"), contents: nil)
         var environment = Self.baseEnvironment(home: folder.file("home")).merging(Self.stringValues(job["env"])) { $1 }
         environment.merge(Self.stackbenchUnderTest) { $1 }
         environment.merge(["RUNNER_TEMP": folder.file("runner-temp"), "GITHUB_PATH": folder.file("github-path"),
