@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["BenchSupport", .product(name: "Yams", package: "Yams")]
         ),
         // The uwsgi wire format, shared by the front and the pool.
-        .target(name: "UwsgiProtocol"),
+        .target(name: "UwsgiProtocol", dependencies: ["BenchSupport"]),
         // The WSGI-shaped app interface and the registry of apps compiled into the binary.
         .target(name: "WSGI", dependencies: ["BenchSupport"]),
         // The user's Python WSGI app (a Django project) hosted in the pool and the dev server.

@@ -69,7 +69,7 @@ public enum UwsgiConnection {
         setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let reader = ConnectionReader(socket: socket, initialCapacity: options.bufferSize + UwsgiHeader.size)
         let started = Date()
-        var environ = Environ(capacity: 32)
+        var environ: Environ
         let variableCount: Int
         let datasize: Int
         do {
@@ -80,7 +80,11 @@ public enum UwsgiConnection {
                 options.log("uwsgi packet truncated: \(header.datasize) bytes of vars announced, the peer closed first")
                 return
             }
-            variableCount = try block.withUnsafeBytes { try UwsgiPacket.parseVars($0) { environ.append($0, $1) } }
+            var adopted = Environ(adopting: block, capacity: 32)
+            variableCount = try block.withUnsafeBytes {
+                try UwsgiPacket.parseVars($0, ranges: { adopted.appendStored(name: $0, value: $1) })
+            }
+            environ = adopted
             datasize = header.datasize
         } catch let error as UwsgiPacketError {
             options.log(error.description)

@@ -127,25 +127,28 @@ public final class PythonApplication: Application, @unchecked Sendable {
     }
 
     /// The environ: the server's variables (the first of a repeated name wins, as in uWSGI's dict), as native
-    /// strings, then `wsgi.*` and `uwsgi.*`.
+    /// strings decoded from the received bytes as Latin-1 (PEP 3333; uWSGI's python plugin does the same), then
+    /// `wsgi.*` and `uwsgi.*`.
     private func environ(of request: Request, thread: PythonThread) -> PyPointer? {
         guard let dictionary = PyDict_New() else { return nil }
         var multithread = false
         var multiprocess = false
-        for variable in request.environ.variables {
-            // Only the server's own wsgi.* flags are looked at by name; the first byte spares the compares.
-            switch variable.name.utf8.first == UInt8(ascii: "w") ? variable.name : "" {
-            case "wsgi.multithread": multithread = variable.value == "True"
-            case "wsgi.multiprocess": multiprocess = variable.value == "True"
-            default:
-                guard let name = Py.latin1(variable.name), let value = Py.latin1(variable.value) else {
-                    Py_DecRef(dictionary)
-                    return nil
-                }
-                PyDict_SetDefault(dictionary, name, value)
-                Py_DecRef(name)
-                Py_DecRef(value)
+        var failed = false
+        request.environ.forEachBytes { name, value in
+            guard !failed else { return }
+            // Only the server's own wsgi.* flags are looked at by name; the length spares the compares.
+            if name.count >= 16, name.first == UInt8(ascii: "w") {
+                if name.elementsEqual("wsgi.multithread".utf8) { return multithread = value.elementsEqual("True".utf8) }
+                if name.elementsEqual("wsgi.multiprocess".utf8) { return multiprocess = value.elementsEqual("True".utf8) }
             }
+            guard let key = Py.latin1(name), let text = Py.latin1(value) else { return failed = true }
+            PyDict_SetDefault(dictionary, key, text)
+            Py_DecRef(key)
+            Py_DecRef(text)
+        }
+        if failed {
+            Py_DecRef(dictionary)
+            return nil
         }
         let keys = EnvironKeys.shared
         if PyDict_GetItem(dictionary, keys.urlScheme) == nil {

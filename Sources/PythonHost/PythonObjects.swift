@@ -12,14 +12,10 @@ enum Py {
         return text.withUTF8 { PyUnicode_FromStringAndSize($0.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, $0.count) }
     }
 
-    /// A `str` holding each byte of the text's UTF-8 as one character (PEP 3333's "native string": Latin-1 over the
-    /// bytes the server received), as uWSGI builds environ values.
-    static func latin1(_ text: String) -> PyPointer? {
-        var text = text
-        return text.withUTF8 { buffer in
-            PyUnicode_DecodeLatin1(buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                                   buffer.count, nil)
-        }
+    /// A `str` holding each received byte as one character (PEP 3333's "native string": Latin-1 over the bytes
+    /// the server received), as uWSGI builds environ keys and values.
+    static func latin1(_ bytes: UnsafeRawBufferPointer) -> PyPointer? {
+        PyUnicode_DecodeLatin1(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, nil)
     }
 
     /// `bytes` from raw bytes.

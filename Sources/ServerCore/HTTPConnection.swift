@@ -127,7 +127,7 @@ public enum HTTPConnection {
         let sent = try ResponseSender.send(response, on: socket, head: head, keepOpen: &keepOpen, options: options)
         var record = ExchangeRecord(requestLine: head.requestLine, status: response.status, bodyBytes: sent)
         record.remoteAddress = socket.peer.host
-        record.variableCount = environ.variables.count
+        record.variableCount = environ.count
         record.started = time_t(started.timeIntervalSince1970)
         record.durationMicros = Int(Date().timeIntervalSince(started) * 1_000_000)
         record.headerCount = response.headers.count

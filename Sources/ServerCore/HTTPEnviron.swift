@@ -41,7 +41,7 @@ public enum HTTPEnviron {
         environ.append("SERVER_NAME", server.name)
         environ.append("SERVER_PORT", server.port)
         environ.append("SCRIPT_NAME", "")
-        environ.append("PATH_INFO", PercentDecoding.decodePath(path))
+        environ.append("PATH_INFO", bytes: PercentDecoding.decodePathBytes(path))
         environ.append("QUERY_STRING", String(head.query))
         environ.append("REMOTE_ADDR", peer.host.isEmpty ? "127.0.0.1" : peer.host)
         switch style {

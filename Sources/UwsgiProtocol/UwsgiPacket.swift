@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// Reading and writing the vars block of a uwsgi request packet.
 public enum UwsgiPacket {
     /// The most pairs uWSGI accepts (4 × max-vars, max-vars 64): the 129th is refused.
@@ -23,6 +25,16 @@ public enum UwsgiPacket {
     /// Calls `each` with every pair of a vars block, in packet order, and returns how many there were; checks
     /// the whole block before the first call, so a refused block delivers nothing.
     public static func parseVars(_ block: UnsafeRawBufferPointer, each: (String, String) -> Void) throws -> Int {
+        try parseVars(block) { name, value in
+            each(ReceivedText.decode(UnsafeRawBufferPointer(rebasing: block[name])),
+                 ReceivedText.decode(UnsafeRawBufferPointer(rebasing: block[value])))
+        }
+    }
+
+    /// Calls `each` with where every pair's name and value are in the block, in packet order, and returns how
+    /// many there were; checks the whole block before the first call, so a refused block delivers nothing.
+    public static func parseVars(_ block: UnsafeRawBufferPointer, ranges each: (Range<Int>, Range<Int>) -> Void) throws
+        -> Int {
         var offset = 0
         var count = 0
         while offset < block.count {
@@ -36,7 +48,7 @@ public enum UwsgiPacket {
         while offset < block.count {
             let key = try string(in: block, at: &offset)
             let value = try string(in: block, at: &offset)
-            each(text(key), text(value))
+            each(key, value)
         }
         return count
     }
@@ -56,21 +68,12 @@ public enum UwsgiPacket {
                 modifier2] + block
     }
 
-    private static func string(in block: UnsafeRawBufferPointer, at offset: inout Int) throws
-        -> UnsafeRawBufferPointer {
+    private static func string(in block: UnsafeRawBufferPointer, at offset: inout Int) throws -> Range<Int> {
         guard offset + 2 <= block.count else { throw UwsgiPacketError.overrun(stringSize: block.count - offset) }
         let length = Int(block[offset]) | Int(block[offset + 1]) << 8
         offset += 2
         guard offset + length <= block.count else { throw UwsgiPacketError.overrun(stringSize: length) }
         defer { offset += length }
-        return UnsafeRawBufferPointer(rebasing: block[offset..<offset + length])
-    }
-
-    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
-        // ASCII first: String(validating:) looks up generic metadata on every call (seen in perf as ~4% of a
-        // worker's CPU), and nearly every var is ASCII.
-        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-        if let utf8 = String(validating: bytes, as: UTF8.self) { return utf8 }
-        return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+        return offset..<offset + length
     }
 }

@@ -1,9 +1,16 @@
 import BenchSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The CGI/WSGI variables of one request, in the order the server delivered them.
 ///
 /// nginx's `uwsgi_params` may send a variable twice (one HTTP_* per repeated header); the list keeps every entry,
 /// and lookups return the first, as uWSGI's Python plugin does when it builds its dict.
+///
+/// Stored as bytes: names and values back to back in one array (a uwsgi vars block is adopted as it was read),
+/// with an offset table; a `String` is made only for a variable someone reads. Text is UTF-8 when valid, else
+/// Latin-1; `forEachBytes` hands out the bytes as received (a Python host decodes them as Latin-1, as uWSGI does).
 public struct Environ: Sendable {
     /// One variable. (A struct, not a tuple: arrays of tuples cost a runtime metadata lookup per use across
     /// modules, measured at several percent of a worker's CPU.)
@@ -18,18 +25,42 @@ public struct Environ: Sendable {
         }
     }
 
-    /// The variables in delivery order, duplicates kept.
-    public private(set) var variables: [Variable]
+    /// Where one variable's name and value are in `storage`.
+    private struct Slot: Sendable {
+        var nameStart: Int32, nameCount: Int32, valueStart: Int32, valueCount: Int32
+    }
+
+    private var storage: [UInt8]
+    private var slots: [Slot]
 
     /// Creates an environ from pairs in delivery order.
     public init(_ entries: [(name: String, value: String)] = []) {
-        variables = entries.map { Variable(name: $0.name, value: $0.value) }
+        self.init(capacity: entries.count)
+        for entry in entries { append(entry.name, entry.value) }
     }
 
     /// Creates an empty environ with room for `capacity` variables.
     public init(capacity: Int) {
-        variables = []
-        variables.reserveCapacity(capacity)
+        storage = []
+        storage.reserveCapacity(capacity * 24)
+        slots = []
+        slots.reserveCapacity(capacity)
+    }
+
+    /// Creates an empty environ that holds its variables in `storage` (a received block of names and values):
+    /// `appendStored` then names them by their ranges, without a copy.
+    public init(adopting storage: [UInt8], capacity: Int) {
+        self.storage = storage
+        slots = []
+        slots.reserveCapacity(capacity)
+    }
+
+    /// How many variables, duplicates counted.
+    public var count: Int { slots.count }
+
+    /// The variables in delivery order, duplicates kept.
+    public var variables: [Variable] {
+        slots.indices.map { Variable(name: text(of: $0, value: false), value: text(of: $0, value: true)) }
     }
 
     /// The variables as (name, value) pairs.
@@ -37,13 +68,60 @@ public struct Environ: Sendable {
 
     /// Appends one variable.
     public mutating func append(_ name: String, _ value: String) {
-        variables.append(Variable(name: name, value: value))
+        append(name, bytes: value.utf8)
+    }
+
+    /// Appends one variable whose value is received bytes, kept as they are (see `forEachBytes`).
+    public mutating func append<Bytes: Collection<UInt8>>(_ name: String, bytes value: Bytes) {
+        let nameStart = storage.count
+        storage.append(contentsOf: name.utf8)
+        let valueStart = storage.count
+        storage.append(contentsOf: value)
+        slots.append(Slot(nameStart: Int32(nameStart), nameCount: Int32(valueStart - nameStart),
+                          valueStart: Int32(valueStart), valueCount: Int32(storage.count - valueStart)))
+    }
+
+    /// Appends the variable whose name and value are already in the adopted storage at these ranges.
+    public mutating func appendStored(name: Range<Int>, value: Range<Int>) {
+        precondition(name.upperBound <= storage.count && value.upperBound <= storage.count, "outside the storage")
+        slots.append(Slot(nameStart: Int32(name.lowerBound), nameCount: Int32(name.count),
+                          valueStart: Int32(value.lowerBound), valueCount: Int32(value.count)))
+    }
+
+    /// Calls `body` with each variable's name and value bytes, in delivery order.
+    public func forEachBytes(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try storage.withUnsafeBytes { bytes in
+            for slot in slots {
+                try body(UnsafeRawBufferPointer(rebasing: bytes[Int(slot.nameStart)..<Int(slot.nameStart + slot.nameCount)]),
+                         UnsafeRawBufferPointer(rebasing: bytes[Int(slot.valueStart)..<Int(slot.valueStart + slot.valueCount)]))
+            }
+        }
     }
 
     /// The first value of `name`, or nil when absent.
     public subscript(name: String) -> String? {
-        for variable in variables where variable.name == name { return variable.value }
-        return nil
+        firstSlot(named: name).map { text(of: $0, value: true) }
+    }
+
+    private func firstSlot(named name: String) -> Int? {
+        var name = name
+        return name.withUTF8 { key in
+            storage.withUnsafeBufferPointer { bytes in
+                for (index, slot) in slots.enumerated() where Int(slot.nameCount) == key.count {
+                    if key.isEmpty || memcmp(bytes.baseAddress! + Int(slot.nameStart), key.baseAddress!, key.count) == 0 {
+                        return index
+                    }
+                }
+                return nil
+            }
+        }
+    }
+
+    private func text(of index: Int, value: Bool) -> String {
+        let slot = slots[index]
+        let start = Int(value ? slot.valueStart : slot.nameStart)
+        let count = Int(value ? slot.valueCount : slot.nameCount)
+        return storage.withUnsafeBytes { ReceivedText.decode(UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
     /// REQUEST_METHOD (`GET` when absent, which no conforming server allows).
@@ -96,10 +174,9 @@ public struct Environ: Sendable {
 /// Percent-decoding as servers apply it to paths and apps to query components: lenient, as Python's `unquote`
 /// and uWSGI are — a `%` not followed by two hex digits stays as it is.
 public enum PercentDecoding {
-    /// Decodes `%XX` escapes into bytes. Bytes that are not UTF-8 are kept as Latin-1 characters, as PEP 3333's
-    /// "native strings" carry them.
-    public static func decodePath<S: StringProtocol>(_ text: S) -> String {
-        decode(text, plusIsSpace: false)
+    /// Decodes `%XX` escapes into the bytes they stand for, as nginx does for `$document_uri`.
+    public static func decodePathBytes<S: StringProtocol>(_ text: S) -> [UInt8] {
+        decodeBytes(Array(text.utf8), plusIsSpace: false)
     }
 
     /// Decodes one `application/x-www-form-urlencoded` component: `+` is a space, then `%XX` escapes.
@@ -112,6 +189,11 @@ public enum PercentDecoding {
         guard source.contains(where: { $0 == UInt8(ascii: "%") || plusIsSpace && $0 == UInt8(ascii: "+") }) else {
             return String(text)
         }
+        let bytes = decodeBytes(source, plusIsSpace: plusIsSpace)
+        return bytes.withUnsafeBytes { ReceivedText.decode($0) }
+    }
+
+    private static func decodeBytes(_ source: [UInt8], plusIsSpace: Bool) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(source.count)
         var index = 0
@@ -126,6 +208,6 @@ public enum PercentDecoding {
             bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
             index += 1
         }
-        return String(validating: bytes, as: UTF8.self) ?? String(bytes.map { Character(Unicode.Scalar($0)) })
+        return bytes
     }
 }

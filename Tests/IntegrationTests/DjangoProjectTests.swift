@@ -61,13 +61,13 @@ struct DjangoProjectTests {
         return project
     }
 
-    @Test func aStartprojectWithTheAdminAndAModelViewRunsOnTheReferenceStack() throws {
+    @Test func aStartprojectWithTheAdminAndAModelViewRunsOnBothStacksSideBySide() throws {
         let folder = try TemporaryFolder()
         let project = try Self.makeProject(in: folder)
         // stackbench init writes the scenario from the three paths, asking Django for its URLs and static files.
         let initialised = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"],
                                          directory: folder.path, timeout: 60)
-        #expect(initialised.status == 0 && initialised.stdout.contains("mysite.yml: 4 cell(s) × 3 target(s)"), "\(initialised.stdout)\n\(initialised.stderr)")
+        #expect(initialised.status == 0 && initialised.stdout.contains("mysite.yml: 8 cell(s) × 3 target(s)"), "\(initialised.stdout)\n\(initialised.stderr)")
         let scenario = try String(contentsOfFile: folder.file("mysite.yml"), encoding: .utf8)
         #expect(scenario.contains("      - /admin/login/\n      - /notes/") && scenario.contains("      - /static/admin/css/base.css"), "\(scenario)")
         let again = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"], directory: folder.path)
@@ -93,6 +93,11 @@ struct DjangoProjectTests {
         let preparation = json["preparation"] as? [String] ?? []
         #expect(preparation.contains { $0.hasPrefix("django-migrate: manage.py migrate --noinput: ok") }, "\(preparation)")
         #expect(preparation.contains { $0.hasPrefix("setup-1: manage.py check: ok") })
+        // --quick runs the first and last cells: stackbench's stack and Debian's, each serving the project.
+        let stacks = (json["cells"] as? [[String: Any]] ?? []).map { cell in
+            ((cell["settings"] as? [[String: Any]]) ?? []).first { $0["name"] as? String == "stack" }?["value"] as? String ?? "-"
+        }
+        #expect(stacks == ["swift", "reference"], "\(stacks)")
         #expect(FileManager.default.fileExists(atPath: runFolder + "/prepare/django-migrate.log"))
         #expect(FileManager.default.fileExists(atPath: runFolder + "/report.html"))
         #expect(FileManager.default.contents(atPath: database) == before, "the user's database is left as it was: the copy was migrated")

@@ -85,6 +85,9 @@ struct PythonPoolTests {
                 start_response('200 OK', plain)
                 start_response('201 Created', plain)
                 return [b'second']
+            if path.startswith('/bytes/'):
+                start_response('200 OK', plain)
+                return [ascii((path, environ['QUERY_STRING'], environ.get('HTTP_X_TEXT'))).encode()]
             if path == '/sleep':
                 time.sleep(float(environ['QUERY_STRING'] or '0.01'))
                 start_response('200 OK', plain)
@@ -116,6 +119,8 @@ struct PythonPoolTests {
         Call(path: "/no-start"), Call(path: "/not-bytes"), Call(path: "/twice"), Call(path: "/missing"),
         Call(path: "/v/hello"), Call(path: "/v/generator"), Call(path: "/v/closing"), Call(path: "/v/write"),
         Call(path: "/v/echo", body: String(repeating: "y", count: 3000)), Call(path: "/v/file"),
+        // Not UTF-8 and UTF-8 after nginx's decoding: each received byte one Latin-1 character, as PEP 3333 says.
+        Call(path: "/bytes/%E9%C3%A9%FF?q=%E9&r=\u{e9}"),
     ]
 
     /// A server started from `ini`: ours or Debian's, stopped by its master's pid when done.
@@ -134,7 +139,8 @@ struct PythonPoolTests {
 
         /// Status and body (`-` when the connection closed without an answer).
         func answer(_ call: Call) throws -> String {
-            var arguments = ["-s", "-m", "10", "-o", "-", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(call.path)"]
+            var arguments = ["-s", "-m", "10", "-o", "-", "-w", "\n%{http_code}", "-H", "X-Text: caf\u{e9}",
+                             "http://127.0.0.1:\(port)\(call.path)"]
             if let body = call.body { arguments += ["--data-binary", body] }
             return try runCommand("/usr/bin/curl", arguments).stdout
         }

@@ -41,7 +41,29 @@ import WSGI
         ("/100%", "/100%"), ("/%zz", "/%zz"), ("/%2e%2e/x", "/../x"), ("/%ff", "/\u{ff}"),
     ])
     func pathDecodingIsLenientAndKeepsBytes(raw: String, decoded: String) {
-        #expect(PercentDecoding.decodePath(raw) == decoded)
+        var environ = Environ()
+        environ.append("PATH_INFO", bytes: PercentDecoding.decodePathBytes(raw))
+        #expect(environ.pathInfo == decoded)
+    }
+
+    @Test func anAdoptedBlockIsReadInPlaceAndItsBytesHandedOutAsReceived() {
+        // name, value, name, value, name, value as a uwsgi block holds them: a byte that is not UTF-8 in one value.
+        let block: [UInt8] = Array("PATH_INFO/caf".utf8) + [0xE9] + Array("HTTP_X_IDoneHTTP_X_IDtwo".utf8)
+        var environ = Environ(adopting: block, capacity: 3)
+        environ.appendStored(name: 0..<9, value: 9..<14)
+        environ.appendStored(name: 14..<23, value: 23..<26)
+        environ.appendStored(name: 26..<35, value: 35..<38)
+        environ.append("wsgi.url_scheme", "http")
+        #expect(environ.count == 4)
+        #expect(environ.pathInfo == "/caf\u{e9}", "not UTF-8: each byte a Latin-1 character")
+        #expect(environ["HTTP_X_ID"] == "one", "the first of a repeated name wins")
+        #expect(environ["wsgi.url_scheme"] == "http")
+        #expect(environ["PATH"] == nil && environ["PATH_INFOX"] == nil)
+        var seen: [[UInt8]] = []
+        environ.forEachBytes { name, value in seen.append(Array(name) + [0] + Array(value)) }
+        #expect(seen.first == Array("PATH_INFO".utf8) + [0] + Array("/caf".utf8) + [0xE9])
+        #expect(seen.count == 4 && seen[2] == Array("HTTP_X_ID".utf8) + [0] + Array("two".utf8))
+        #expect(environ.variables.map(\.name) == ["PATH_INFO", "HTTP_X_ID", "HTTP_X_ID", "wsgi.url_scheme"])
     }
 
     @Test(arguments: [("Content-Type", "CONTENT_TYPE"), ("content-length", "CONTENT_LENGTH"),

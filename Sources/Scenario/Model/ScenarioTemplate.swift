@@ -1,7 +1,8 @@
 import BenchSupport
 import Foundation
 
-/// `stackbench init`: a starting scenario for a user's Django project, uwsgi.ini and nginx server block. Django is
+/// `stackbench init`: a starting scenario for a user's Django project, uwsgi.ini and nginx server block, on
+/// stackbench's stack and Debian's side by side (the matrix sweeps `stack`). Django is
 /// asked (Debian's Python, `manage.py shell`) for what the scenario needs: STATIC_URL and a static file its finders
 /// know (collectstatic will put it under STATIC_ROOT), whether the admin is installed (its login page is a
 /// dynamic URL that answers 200 without a database row), and the first URL pattern without parameters. The text is
@@ -98,17 +99,19 @@ public struct ScenarioTemplate {
         let staticLine = facts.staticFile.map { "      - \(facts.staticURL)\($0)" }
             ?? "      - \(facts.staticURL)CHANGE-ME.css     # no static file was found by Django's finders: name one"
         return """
-            # A starting scenario for \(name), written by `stackbench init`: Debian's nginx and uWSGI stood up from your
-            # uwsgi.ini and server block (rewritten copies; your files and project are left as they are), against
-            # Django's runserver, on a copy of the project (collectstatic and migrate run on the copy).
-            # Check it:  stackbench run THIS.yml --check     Smoke run: --quick     Format: docs/scenarios.md, docs/django.md
+            # A starting scenario for \(name), written by `stackbench init`: your project served from your uwsgi.ini and
+            # server block (rewritten copies; your files and project are left as they are) by two stacks side by side,
+            # stackbench's own (its front, its pool hosting your app in embedded CPython, `stackbench runserver`) and
+            # Debian's nginx, uWSGI and manage.py runserver, on a copy of the project (collectstatic and migrate run on
+            # the copy). Check it:  stackbench run THIS.yml --check     Smoke run: --quick
+            # Format: docs/scenarios.md, docs/django.md, docs/reference.md
             name: \(name)
             stack:
-              kind: reference
               django: \(path(django))
               uwsgi: \(path(uwsgiIni))
               nginx: \(path(nginxConf))
             matrix:                         # the pool's options by their uWSGI names; add nginx directives too
+              stack: [swift, reference]     # both stacks on the same settings; keep one to measure only it
               workers: [1, 2]
               threads: [1, 4]
             targets:

@@ -8,7 +8,7 @@ import Scenario
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a starting scenario for your Django project, uwsgi.ini and nginx server block.",
-        discussion: "Asks Django for a static file and a dynamic URL; the scenario sweeps workers and threads on Debian's nginx and uWSGI. See docs/django.md.")
+        discussion: "Asks Django for a static file and a dynamic URL; the scenario sweeps workers and threads on stackbench's stack and on Debian's nginx, uWSGI and runserver, side by side. See docs/django.md.")
 
     @Option(help: ArgumentHelp("The Django project folder (with manage.py).", valueName: "PATH")) var django: String
     @Option(help: ArgumentHelp("Your uwsgi.ini.", valueName: "INI")) var uwsgi: String
