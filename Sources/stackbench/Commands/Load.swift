@@ -46,6 +46,11 @@ struct Load: ParsableCommand {
     func run() throws {
         let plan = try LoadOptions(self).plan()
         let run = try LoadRun(plan: plan)
+        if let problem = ConnectPreflight.problem(plan) {
+            // As wrk: nothing to load, said once, before any client starts (exit 1, as a failed run).
+            FileHandle.standardError.write(Data("stackbench: \(problem)\n".utf8))
+            Foundation.exit(1)
+        }
         let target = plan.unixSocketPath.map { "\(plan.requests[0].url) via \($0)" } ?? plan.requests[0].url
         // With --json - the JSON is standard output, and everything meant for a person goes to stderr.
         let say: (String) -> Void = json == "-" ? { FileHandle.standardError.write(Data($0.utf8)) } : { print($0, terminator: ""); fflush(stdout) }
@@ -64,9 +69,16 @@ struct Load: ParsableCommand {
             fflush(stdout)
             FileHandle.standardError.write(Data(("stackbench: no request completed (\(result.summary.unfinished) unfinished, "
                                                  + "\(result.summary.errors) failed\(LoadSummary.firstFailure(result))); "
-                                                 + "there is no rate or latency to report\n").utf8))
+                                                 + "there is no rate or latency to report\(tlsHint(result))\n").utf8))
             Foundation.exit(1)
         }
+    }
+
+    /// When TLS is what failed most: the two ways past a certificate the system does not trust.
+    private func tlsHint(_ result: RunResult) -> String {
+        guard let (code, _) = result.errors.byCurlCode.max(by: { $0.value < $1.value }),
+              ErrorCategory(curlCode: Int(code) ?? 0) == .tls else { return "" }
+        return "; a self-signed server: -k to skip verification, or --cacert FILE to trust its certificate"
     }
 
     private func describeStop(_ stop: StopCondition) -> String {
