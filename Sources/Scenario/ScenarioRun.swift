@@ -16,6 +16,8 @@ public final class ScenarioRun: @unchecked Sendable {
     public let rounds: Int
     /// `--quick` was given (recorded, so a replay shrinks the same way).
     public let quick: Bool
+    /// `--keep-logs`: every log whole in the run folder; else each log's last `LogTail.keptBytes`.
+    public let keepLogs: Bool
     let executable: String
     let say: (String) -> Void
     let live: ((String) -> Void)?
@@ -25,9 +27,10 @@ public final class ScenarioRun: @unchecked Sendable {
     /// `say`: a line of progress; `live`: a status line about once a second during each measurement, meant to be
     /// redrawn in place (nil where nothing is redrawn, e.g. output to a file).
     public init(scenario: Scenario, resultsFolder: String, executable: String, rounds: Int = 1, quick: Bool = false,
-                say: @escaping (String) -> Void, live: ((String) -> Void)? = nil) {
+                keepLogs: Bool = false, say: @escaping (String) -> Void, live: ((String) -> Void)? = nil) {
         self.rounds = max(1, rounds)
         self.quick = quick
+        self.keepLogs = keepLogs
         self.scenario = scenario
         self.resultsFolder = resultsFolder
         self.executable = executable
@@ -244,13 +247,18 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 
     /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now); a later
-    /// round's copy replaces the earlier one (its logs hold every round, appended).
+    /// round's copy replaces the earlier one (its logs hold every round, appended). A log over
+    /// `LogTail.keptBytes` keeps its end only, unless `--keep-logs` (an access log of a 5 s window is tens of MB).
     private func keep(_ cellFolder: String, in target: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: cellFolder) else { return }
         try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         for name in names where name.hasSuffix(".ini") || name.hasSuffix(".conf") || name.hasSuffix(".log") {
             try? FileManager.default.removeItem(atPath: target + "/" + name)
-            try? FileManager.default.copyItem(atPath: cellFolder + "/" + name, toPath: target + "/" + name)
+            if name.hasSuffix(".log"), !keepLogs {
+                LogTail.copy(cellFolder + "/" + name, to: target + "/" + name)
+            } else {
+                try? FileManager.default.copyItem(atPath: cellFolder + "/" + name, toPath: target + "/" + name)
+            }
         }
     }
 
