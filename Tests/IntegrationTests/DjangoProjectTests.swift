@@ -67,9 +67,21 @@ struct DjangoProjectTests {
         // stackbench init writes the scenario from the three paths, asking Django for its URLs and static files.
         let initialised = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"],
                                          directory: folder.path, timeout: 60)
-        #expect(initialised.status == 0 && initialised.stdout.contains("mysite.yml: 8 cell(s) × 3 target(s)"), "\(initialised.stdout)\n\(initialised.stderr)")
+        #expect(initialised.status == 0 && initialised.stdout.contains("mysite.yml: 12 cell(s) × 4 target(s)"), "\(initialised.stdout)\n\(initialised.stderr)")
         let scenario = try String(contentsOfFile: folder.file("mysite.yml"), encoding: .utf8)
         #expect(scenario.contains("      - /admin/login/\n      - /notes/") && scenario.contains("      - /static/admin/css/base.css"), "\(scenario)")
+        #expect(scenario.contains("  workers: [1, 2, 3]") && scenario.contains("  threads: [1, 2]"), "the ini's workers=2, one step either side: \(scenario)")
+        #expect(scenario.contains("    kind: dev-server\n    requests:\n      - /static/admin/css/base.css"), "\(scenario)")
+        if ProcessInfo.processInfo.activeProcessorCount <= 4 {
+            #expect(scenario.contains("  client-cpus: \"0\""), "few cores: client and stack pinned apart: \(scenario)")
+        }
+        // A server block whose static alias is not STATIC_ROOT: one line naming the alias's line and both folders.
+        try String(contentsOfFile: folder.file("nginx.conf"), encoding: .utf8).replacingOccurrences(of: "static_all/;", with: "static/;")
+            .write(toFile: folder.file("elsewhere.conf"), atomically: true, encoding: .utf8)
+        let elsewhere = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "elsewhere.conf", "-o", "x.yml"],
+                                       directory: folder.path, timeout: 60)
+        #expect(elsewhere.status == 2 && elsewhere.stderr.contains("elsewhere.conf:5: error: alias: \(project)/static/ is not STATIC_ROOT \(project)/static_all"),
+                "\(elsewhere.stderr)")
         let again = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"], directory: folder.path)
         #expect(again.status == 2 && again.stderr.contains("mysite.yml exists"), "never overwrites")
         let notDjango = try runCommand(BuiltProducts.stackbench, ["init", "--django", ".", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf", "-o", "x.yml"],

@@ -24,6 +24,8 @@ public struct ScenarioTemplate {
         var staticFile: String?
         var admin = false
         var firstPath: String?
+        var staticRoot: String?
+        var debug = false
     }
 
     static let probe = """
@@ -32,6 +34,8 @@ public struct ScenarioTemplate {
         from django.urls import get_resolver
         print('static_url=' + (settings.STATIC_URL or ''))
         print('admin=' + str('django.contrib.admin' in settings.INSTALLED_APPS))
+        print('static_root=' + str(settings.STATIC_ROOT or ''))
+        print('debug=' + str(bool(settings.DEBUG)))
         found = []
         for finder in get_finders():
             for path, storage in finder.list([]):
@@ -77,6 +81,8 @@ public struct ScenarioTemplate {
             case "admin": facts.admin = parts[1] == "True"
             case "static_file": facts.staticFile = parts[1].isEmpty ? nil : parts[1]
             case "first_path": facts.firstPath = parts[1]
+            case "static_root": facts.staticRoot = parts[1].isEmpty ? nil : parts[1]
+            case "debug": facts.debug = parts[1] == "True"
             default: break
             }
         }
@@ -86,6 +92,14 @@ public struct ScenarioTemplate {
     /// The scenario's text, with paths relative to `folder` (where it will be written) when they are inside it.
     public func text(relativeTo folder: String) throws -> String {
         let facts = try facts()
+        try checkStaticRoot(facts)
+        let swept = try sweptSettings()
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let pinning = cores > 4 ? "" : """
+
+              client-cpus: "0"              # \(cores) cores: the load generator on core 0 and the stack on the rest, so
+              server-cpus: "\(cores == 2 ? "1" : "1-\(cores - 1)")"              # neither takes the other's CPU (docs/scenarios.md)
+            """
         func path(_ file: String) -> String {
             let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
             let base = URL(fileURLWithPath: folder).standardizedFileURL.path + "/"
@@ -98,6 +112,14 @@ public struct ScenarioTemplate {
         if dynamic.isEmpty { dynamic = ["/"] }
         let staticLine = facts.staticFile.map { "      - \(facts.staticURL)\($0)" }
             ?? "      - \(facts.staticURL)CHANGE-ME.css     # no static file was found by Django's finders: name one"
+        // The same static file from runserver, so "the front over the dev server" compares like with like.
+        let devStatic = facts.debug ? """
+              dev-server-static:            # runserver serving the same static file (staticfiles, as with DEBUG on)
+                kind: dev-server
+                requests:
+            \(staticLine)
+                checks: {status: 200, min-size: 1}
+            """ : "  # (no dev-server-static target: DEBUG is off, so runserver serves no static files)"
         return """
             # A starting scenario for \(name), written by `stackbench init`: your project served from your uwsgi.ini and
             # server block (rewritten copies; your files and project are left as they are) by two stacks side by side,
@@ -112,12 +134,13 @@ public struct ScenarioTemplate {
               nginx: \(path(nginxConf))
             matrix:                         # the pool's options by their uWSGI names; add nginx directives too
               stack: [swift, reference]     # both stacks on the same settings; keep one to measure only it
-              workers: [1, 2]
-              threads: [1, 4]
+              workers: [\(swept.workers.map(String.init).joined(separator: ", "))]             # your ini's own and one step either side
+              threads: [\(swept.threads.map(String.init).joined(separator: ", "))]
             targets:
-              dev-server:                   # manage.py runserver, straight
+              dev-server:                   # runserver, straight
                 requests:
             \(dynamic.map { "      - \($0)" }.joined(separator: "\n"))
+            \(devStatic)
               proxied-static:               # nginx serving STATIC_ROOT (collected from your static files)
                 requests:
             \(staticLine)
@@ -132,7 +155,7 @@ public struct ScenarioTemplate {
               connections: 16
               duration: 5s
               warmup: 1s
-              rounds: 5                     # interleaved: enough windows to tell settings apart
+              rounds: 5                     # interleaved: enough windows to tell settings apart\(pinning)
             thresholds:
               - errors == 0
               - non2xx == 0

@@ -1,0 +1,64 @@
+import BenchSupport
+import Foundation
+import StackConfig
+
+/// What `stackbench init` reads from the user's files besides Django's answers: the ini's own workers and threads
+/// (the cells sweep one step either side of them), and whether the server block's static location serves the folder
+/// collectstatic writes (STATIC_ROOT), checked before anything is written.
+extension ScenarioTemplate {
+    /// The workers and threads values the matrix sweeps: the ini's own and one step either side (never below 1).
+    func sweptSettings() throws -> (workers: [Int], threads: [Int]) {
+        let config = try UwsgiConfig.load(uwsgiIni) { _ in }
+        func around(_ value: Int, below: Int, above: Int) -> [Int] {
+            Array(Set([below, value, above].filter { $0 >= 1 })).sorted()
+        }
+        return (around(config.workers, below: config.workers - 1, above: config.workers + 1),
+                around(config.threads, below: config.threads / 2, above: config.threads * 2))
+    }
+
+    /// Throws one line naming both sides when STATIC_ROOT is not set, or when the server block's location for
+    /// STATIC_URL serves another folder than STATIC_ROOT (compared within the project: the alias under the ini's
+    /// `chdir`, STATIC_ROOT under the project folder, as the run maps them onto its copy).
+    func checkStaticRoot(_ facts: Facts) throws {
+        guard let location = Self.staticLocation(try NginxConfigParser.parse(file: nginxConf), url: facts.staticURL) else {
+            return  // no location of its own: static files go through the pool, nothing to compare
+        }
+        guard let root = facts.staticRoot else {
+            throw ConfigError(file: location.directive.file, line: location.directive.line, key: location.directive.name,
+                              problem: "\(location.served) is meant to hold the collected static files, but the Django project \(django) sets no STATIC_ROOT (collectstatic, which the run calls, needs one)")
+        }
+        let projectFolder = URL(fileURLWithPath: django).standardizedFileURL.path
+        let chdir = StackLayout.originalProjectFolder(of: uwsgiIni) ?? projectFolder
+        let served = Self.relative(location.served, to: chdir) ?? Self.normalized(location.served)
+        let collected = Self.relative(root, to: projectFolder) ?? Self.normalized(root)
+        guard served != collected else { return }
+        throw ConfigError(file: location.directive.file, line: location.directive.line, key: location.directive.name,
+                          problem: "\(location.served) is not STATIC_ROOT \(root): nginx would serve a folder collectstatic never fills (\(served.isEmpty ? "the project folder" : served) under the ini's chdir \(chdir), \(collected) under the project)")
+    }
+
+    /// The `alias` or `root` that serves `url` (the first location whose prefix it is), and the folder it serves.
+    static func staticLocation(_ directives: [NginxDirective], url: String) -> (directive: NginxDirective, served: String)? {
+        for directive in directives {
+            if directive.name == "location", let prefix = directive.arguments.last, url.hasPrefix(prefix),
+               directive.arguments.count == 1 || directive.arguments.first == "^~",
+               let inner = directive.block?.first(where: { ["alias", "root"].contains($0.name) }), let path = inner.arguments.first {
+                return (inner, inner.name == "alias" ? path : normalized(path) + prefix)
+            }
+            if let nested = directive.block, let found = staticLocation(nested, url: url) { return found }
+        }
+        return nil
+    }
+
+    /// `path` without a trailing slash or dot segments.
+    static func normalized(_ path: String) -> String {
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        return standard.count > 1 && standard.hasSuffix("/") ? String(standard.dropLast()) : standard
+    }
+
+    /// `path` relative to `folder` ("" for the folder itself), or nil when it is outside it.
+    static func relative(_ path: String, to folder: String) -> String? {
+        let (path, folder) = (normalized(path), normalized(folder))
+        if path == folder { return "" }
+        return path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1)) : nil
+    }
+}
