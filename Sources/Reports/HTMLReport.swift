@@ -249,7 +249,7 @@ struct HTMLReport {
         let measured = result.configurations(of: name).map { ($0.label, $0.target) }
         let best = result.bestCell(of: name)
         var html = "<h2 id=\"t\(index)\">\(esc(name))</h2>"
-        if let first = measured.first?.1 { html += "<p class=\"meta\">\(esc(first.kind)), \(esc(first.url))</p>" }
+        html += "<p class=\"meta\">\(esc(result.sendsLine(of: name)))</p>"
         if let note = result.sharingNote(of: name) { html += "<p class=\"meta\">\(esc(note))</p>" }
         html += "<table><tr><th>settings</th><th>req/s</th><th>p50</th><th>p99</th><th>p99.9</th><th>errors</th><th>non-2xx/3xx</th>"
             + "<th>server CPU µs/req</th><th>memory (PSS)</th><th>client CPU</th></tr>"
@@ -257,12 +257,13 @@ struct HTMLReport {
             guard let median = target.median else { continue }
             let clientShare = target.repetitions.map(\.load.clientCPU.shareOfCores).max() ?? 0
             html += "<tr\(label == best ? " class=\"best\"" : "")><td>\(esc(label))\(label == best ? " (best)" : "")</td>"
-                + [Units.formatCount(median.rps), Units.formatMicroseconds(median.p50), Units.formatMicroseconds(median.p99),
+                + [Units.formatCount(median.rps) + (result.isFlagged(target) ? " ⚠" : ""), Units.formatMicroseconds(median.p50), Units.formatMicroseconds(median.p99),
                    Units.formatMicroseconds(median.p999), Units.formatWhole(median.errors), Units.formatWhole(median.non2xx),
                    String(format: "%.1f", median.cpuPerRequest), median.memoryText].map { "<td class=\"num\">\(esc($0))</td>" }.joined()
                 + "<td class=\"num\(clientShare > 0.9 ? " bad" : "")\">\(String(format: "%.0f%%", clientShare * 100))</td></tr>"
         }
         html += "</table>"
+        if measured.contains(where: { result.isFlagged($0.1) }) { html += "<p class=\"meta\">\(esc(ScenarioResult.flaggedLegend))</p>" }
         let legend = SVGChart.legend(measured.enumerated().map { i, item in (item.0, SVGChart.color(i).color, SVGChart.color(i).dashed) })
         html += "<h3>Latency by percentile</h3>" + latencyCurves(measured.map(\.1)) + legend
         // A per-second series of a window under 3 s is two or three dots: not a chart.

@@ -39,7 +39,7 @@ struct MarkdownReport {
         }
         lines += effectLines
         for target in targets {
-            lines += ["", "## \(target)", ""] + (result.sharingNote(of: target).map { [$0, ""] } ?? [])
+            lines += ["", "## \(target)", "", result.sendsLine(of: target), ""] + (result.sharingNote(of: target).map { [$0, ""] } ?? [])
                 + ["| settings | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | memory (PSS) |",
                    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
             let best = result.bestCell(of: target)
@@ -51,6 +51,9 @@ struct MarkdownReport {
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
                              + "\(Units.formatWhole(median.errors)) | \(Units.formatWhole(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
                              + "\(median.memoryText) |")
+            }
+            if result.configurations(of: target).contains(where: { result.isFlagged($0.target) }) {
+                lines += ["", ScenarioResult.flaggedLegend]
             }
         }
         lines += sideBySideLines

@@ -346,17 +346,20 @@ extension ScenarioResult {
     }
 
     var answers: Answers? {
-        let questions: [(TargetKind, TargetKind, String)] = [
-            (.proxiedStatic, .devServer, "The front serving static files, over the dev server"),
-            (.proxiedDynamic, .devServer, "The dynamic path (front and pool), over the dev server"),
-            (.proxiedDynamic, .proxiedStatic, "The dynamic path, over static files through the front"),
+        // The first two compare like for like (the same URLs from both); the third compares paths by design.
+        let questions: [(TargetKind, TargetKind, String, Bool)] = [
+            (.proxiedStatic, .devServer, "The front serving static files, over the dev server serving the same files", true),
+            (.proxiedDynamic, .devServer, "Your views through the front and the pool, over the dev server on the same URLs", true),
+            (.proxiedDynamic, .proxiedStatic, "The dynamic path, over static files through the front", false),
         ]
-        func target(of kind: TargetKind) -> String? {
-            okCells.lazy.flatMap(\.targets).first { $0.kind == kind.rawValue }?.name
-        }
         var findings: [String] = []
-        for (upper, lower, question) in questions {
-            guard let a = target(of: upper), let b = target(of: lower) else { continue }
+        for (upper, lower, likeQuestion, likeForLike) in questions {
+            guard let pair = pair(upper, over: lower) else { continue }
+            let (a, b) = (pair.upper, pair.lower)
+            // Without a target that sends the same URLs, the sentence says it is not like for like, and what each sends.
+            let unlike = likeQuestion.replacingOccurrences(of: upper == .proxiedStatic ? " serving the same files" : " on the same URLs", with: "")
+            let question = !likeForLike || pair.alike ? likeQuestion
+                : pair.difference.isEmpty ? unlike : unlike + " (not like for like: \(pair.difference))"
             // One ratio per distinct pair of configurations: cells sharing both say the same thing once.
             var pairsSeen = Set<String>()
             let ratios = okCells.compactMap { cell -> (Cell, Double)? in
@@ -390,13 +393,7 @@ extension ScenarioResult {
                             + "share every measurement, so \(unread.count == 1 ? "it makes" : "they make") no difference here")
         }
         if okCells.count > 1 {
-            for name in targetNames {
-                guard let best = bestSetting(of: name) else { continue }
-                findings.append(best.significant
-                    ? "Settings for \(name): \(best.label) is best, better than the runner-up (\(best.runnerUp)) \(best.leadText)"
-                    : best.testable ? "Settings for \(name): none is significantly better among \(best.cells)"
-                    : "Settings for \(name): the \(best.cells) cannot be told apart with these repetitions")
-            }
+            findings += targetNames.compactMap(recommendation(of:))
         }
         let caveats = self.caveats
         guard !findings.isEmpty || !caveats.isEmpty else { return nil }

@@ -82,6 +82,10 @@ struct DjangoProjectTests {
                                        directory: folder.path, timeout: 60)
         #expect(elsewhere.status == 2 && elsewhere.stderr.contains("elsewhere.conf:5: error: alias: \(project)/static/ is not STATIC_ROOT \(project)/static_all"),
                 "\(elsewhere.stderr)")
+        try "server {\n    listen 80;\n    location /static/ {\n".write(toFile: folder.file("broken.conf"), atomically: true, encoding: .utf8)
+        let broken = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "broken.conf", "-o", "x.yml"],
+                                    directory: folder.path, timeout: 60)
+        #expect(broken.status == 2 && broken.stderr.contains("broken.conf") && broken.stderr.split(separator: "\n").count == 1, "\(broken.stderr)")
         let again = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"], directory: folder.path)
         #expect(again.status == 2 && again.stderr.contains("mysite.yml exists"), "never overwrites")
         let notDjango = try runCommand(BuiltProducts.stackbench, ["init", "--django", ".", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf", "-o", "x.yml"],

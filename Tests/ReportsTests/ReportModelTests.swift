@@ -83,6 +83,46 @@ import Testing
         #expect(Units.formatRatio(1.5) == "1.50x")
     }
 
+    /// "The front over the dev server" divides the same file by the same file: with a dev-server target that sends
+    /// the proxied-static target's URL, that one is the base; without one, the sentence says what each sends.
+    @Test func theFrontOverTheDevServerComparesTheSameURLs() throws {
+        var result = try Self.result([("workers=2", [("dev-server", Values(rps: [1000, 1000, 1000])),
+                                                     ("dev-server-static", Values(rps: [2000, 2000, 2000])),
+                                                     ("proxied-static", Values(rps: [5000, 5000, 5000]))])])
+        for (index, (kind, url)) in [("dev-server", "http://127.0.0.1:8000/admin/login/"), ("dev-server", "http://127.0.0.1:8000/static/a.css"),
+                                     ("proxied-static", "http://127.0.0.1:8080/static/a.css")].enumerated() {
+            result.cells[0].targets[index].kind = kind
+            result.cells[0].targets[index].url = url
+        }
+        let finding = try #require(result.answers?.findings.first)
+        #expect(finding.hasPrefix("The front serving static files, over the dev server serving the same files: 2.50x")
+                && finding.hasSuffix("(proxied-static / dev-server-static req/s)"), "\(finding)")
+        result.cells[0].targets.remove(at: 1)
+        let unlike = try #require(result.answers?.findings.first)
+        #expect(unlike.hasPrefix("The front serving static files, over the dev server (not like for like: proxied-static sends "
+                                 + "/static/a.css; dev-server sends /admin/login/): 5.00x"), "\(unlike)")
+        #expect(MarkdownReport(result: result).text.contains("A dev-server target; sends /admin/login/"))
+    }
+
+    /// A significant effect of workers 1 -> 2 and a tie between 2 and 4 read together: the tie said as a tie, by
+    /// how much it beats the lowest, and the cheapest of it.
+    @Test func aTieAtTheTopIsSaidAsATieWithItsCheapestSetting() throws {
+        let result = try Self.result([
+            ("workers=1", [("proxied-dynamic", Values(rps: [990, 1000, 1010, 995, 1005]))]),
+            ("workers=2", [("proxied-dynamic", Values(rps: [1990, 2000, 2010, 1995, 2005]))]),
+            ("workers=4", [("proxied-dynamic", Values(rps: [2000, 2010, 1990, 2015, 1985]))]),
+        ])
+        let sentence = try #require(result.recommendation(of: "proxied-dynamic"))
+        #expect(sentence == "Settings for proxied-dynamic: workers=2 and workers=4 tie at the top; both beat the lowest (workers=1) by 2.00x or more; "
+                + "the cheapest of the tie: workers=2", "\(sentence)")
+        let clear = try Self.result([
+            ("workers=1", [("proxied-dynamic", Values(rps: [990, 1000, 1010, 995, 1005]))]),
+            ("workers=2", [("proxied-dynamic", Values(rps: [1990, 2000, 2010, 1995, 2005]))]),
+        ])
+        #expect(clear.recommendation(of: "proxied-dynamic")?.hasPrefix("Settings for proxied-dynamic: use workers=2, better than the runner-up (workers=1)") == true)
+        #expect(ScenarioResult.cost("stack=swift workers=3 threads=2") == 6 && ScenarioResult.cost("keepalive_timeout=0") == .max)
+    }
+
     @Test func theAnswersGiveEachRatioWithItsUncertaintyAndTheCaveats() throws {
         var result = try Self.result([("workers=4", [("dev-server", Values(rps: [1000, 1100, 900])),
                                                      ("proxied-static", Values(rps: [2600, 2500, 2700], clientBound: [true, false, false]))])])
@@ -92,13 +132,13 @@ import Testing
         result.load.serverCPUs = "1"
         let answers = try #require(result.answers)
         // A window of the static path measured the client: the comparison is void, its ratio only a floor.
-        #expect(answers.findings == ["The front serving static files, over the dev server: void: the client was over 90% busy in "
+        #expect(answers.findings == ["The front serving static files, over the dev server serving the same files: void: the client was over 90% busy in "
                                      + "1 of 3 windows of proxied-static, so those windows measured the load generator, not the "
                                      + "server (2.60x as measured, a floor; proxied-static / dev-server req/s)"])
         #expect(answers.caveats.contains { $0.hasPrefix("1 window(s) were client-bound") })
         var unbound = result
         unbound.cells[0].targets[1].repetitions[0].flags = nil
-        #expect(unbound.answers?.findings == ["The front serving static files, over the dev server: 2.60x ± 0.28 (proxied-static / dev-server req/s)"])
+        #expect(unbound.answers?.findings == ["The front serving static files, over the dev server serving the same files: 2.60x ± 0.28 (proxied-static / dev-server req/s)"])
         var ceiling = unbound
         ceiling.cells[0].targets[0].repetitions[2].flags = [.init(kind: .clientBound, detail: "97%")]
         #expect(ceiling.answers?.findings.first?.contains("1 of 3 windows of dev-server") == true)

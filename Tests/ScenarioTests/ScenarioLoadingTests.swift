@@ -35,7 +35,7 @@ import Testing
         #expect(scenario.matrix.cells.count == 12)
         #expect(scenario.matrix.cells[0].label == "workers=1 threads=1 post-buffering=0")
         #expect(scenario.matrix.cells[11].label == "workers=4 threads=4 post-buffering=1024")
-        #expect(scenario.targets.map(\.kind) == [.devServer, .proxiedStatic, .proxiedDynamic])
+        #expect(scenario.targets.map(\.kind) == [.devServer, .devServer, .proxiedStatic, .proxiedDynamic], "a page and, like for like, the static file from the dev server")
         #expect(scenario.thresholds.count == 2)
         #expect(scenario.stack.swiftServesDjango, "the main job runs the seed's Django project on the Swift stack")
     }

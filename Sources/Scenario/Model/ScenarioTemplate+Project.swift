@@ -20,7 +20,12 @@ extension ScenarioTemplate {
     /// STATIC_URL serves another folder than STATIC_ROOT (compared within the project: the alias under the ini's
     /// `chdir`, STATIC_ROOT under the project folder, as the run maps them onto its copy).
     func checkStaticRoot(_ facts: Facts) throws {
-        guard let location = Self.staticLocation(try NginxConfigParser.parse(file: nginxConf), url: facts.staticURL) else {
+        let directives: [NginxDirective]
+        do { directives = try NginxConfigParser.parse(file: nginxConf) } catch let error as NginxConfigError {
+            // nginx's words, as a usage error of init (exit 2), not the front's exit 1.
+            throw ConfigError(file: error.file, line: error.line, key: "nginx", problem: error.problem)
+        }
+        guard let location = Self.staticLocation(directives, url: facts.staticURL) else {
             return  // no location of its own: static files go through the pool, nothing to compare
         }
         guard let root = facts.staticRoot else {
