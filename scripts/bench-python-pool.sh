@@ -24,8 +24,9 @@ stop_pools() {
     [[ -f $work/ours.pid ]] && kill -INT "$(cat "$work/ours.pid")" 2>/dev/null || true
     [[ -f $work/ref.pid ]] && kill -INT "$(cat "$work/ref.pid")" 2>/dev/null || true
     for _ in $(seq 100); do
-        { [[ -f $work/ours.pid ]] && kill -0 "$(cat "$work/ours.pid")" 2>/dev/null; } ||
-            { [[ -f $work/ref.pid ]] && kill -0 "$(cat "$work/ref.pid")" 2>/dev/null; } || break
+        # The pidfile may go (vacuum) between the test and the read: read it quietly.
+        { [[ -f $work/ours.pid ]] && kill -0 "$(cat "$work/ours.pid" 2>/dev/null)" 2>/dev/null; } ||
+            { [[ -f $work/ref.pid ]] && kill -0 "$(cat "$work/ref.pid" 2>/dev/null)" 2>/dev/null; } || break
         sleep 0.1
     done
     rm -f "$work/ours.pid" "$work/ref.pid"

@@ -65,8 +65,7 @@ public enum UwsgiConnection {
     public static func serve(_ socket: ConnectedSocket, app: Application, options: UwsgiServeOptions,
                              counters: WorkerCounters, core: Int) {
         defer { socket.close() }
-        var timeout = timeval(tv_sec: options.socketTimeout, tv_usec: 0)
-        setsockopt(socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        socket.setReceiveTimeout(seconds: options.socketTimeout)
         let reader = ConnectionReader(socket: socket, initialCapacity: options.bufferSize + UwsgiHeader.size)
         let started = Date()
         var environ: Environ

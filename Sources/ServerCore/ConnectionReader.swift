@@ -20,7 +20,8 @@ public final class ConnectionReader {
     public init(socket: ConnectedSocket, initialCapacity: Int = 16 * 1024, headLimit: Int = maximumHeadBytes) {
         self.socket = socket
         self.headLimit = headLimit
-        self.buffer = [UInt8](repeating: 0, count: initialCapacity)
+        // Not zeroed: only bytes a recv has written are ever read (seen as a memset of 4 KB per uwsgi request).
+        self.buffer = [UInt8](unsafeUninitializedCapacity: initialCapacity) { _, count in count = initialCapacity }
     }
 
     /// The next request head; nil when the peer closed (or reset) the connection between requests.
