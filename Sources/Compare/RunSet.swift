@@ -9,7 +9,8 @@ import Reports
 
 /// One run to compare: its result and how the user named it.
 public struct LoadedRun: Sendable {
-    /// The run folder's name (`20261201T190639Z-static-vs-dynamic`).
+    /// The run folder's name (`20261201T190639Z-static-vs-dynamic`), and the run's label after it when it has
+    /// one (`20261201T190639Z-mysite [3f2a9c1d7e4b]`: the commit it measured).
     public var name: String
     public var folder: String
     public var result: ScenarioResult
@@ -24,7 +25,8 @@ public enum RunSet {
         for path in paths {
             for file in try resultFiles(under: path) {
                 let (result, folder) = try RunFolder.read(file)
-                runs.append(LoadedRun(name: (folder as NSString).lastPathComponent, folder: folder, result: result))
+                let name = (folder as NSString).lastPathComponent
+                runs.append(LoadedRun(name: result.label.map { "\(name) [\($0)]" } ?? name, folder: folder, result: result))
             }
         }
         return runs

@@ -9,7 +9,7 @@ import Results
 /// What both reports say the same way.
 extension ScenarioResult {
     var runDescription: String {
-        "Run \(startedAt) on \(machine.cpuModel), \(machine.cores) cores, Linux \(machine.kernel); "
+        (label.map { "Label: \($0). " } ?? "") + "Run \(startedAt) on \(machine.cpuModel), \(machine.cores) cores, Linux \(machine.kernel); "
             + "stackbench \(stackbench.version)\(stackbench.gitSha.map { " (\($0.prefix(12)))" } ?? "")." + stackDescription
     }
 

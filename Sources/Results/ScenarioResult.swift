@@ -27,6 +27,9 @@ public struct ScenarioResult: Codable, Sendable {
     /// How the project copies were made ready before the first cell (collectstatic, migrate, `setup:`), one line
     /// per step; nil in older results.
     public var preparation: [String]? = nil
+    /// What the run measured, in the user's words: `stackbench run --label`, else the commit of the project under
+    /// test when it is a git checkout (`3f2a9c1d7e4b`, `+dirty` with uncommitted changes); nil when neither.
+    public var label: String? = nil
 
     public init(scenario: ScenarioInfo, machine: Machine, stackbench: Build, startedAt: String, finishedAt: String? = nil, load: LoadInfo, cells: [Cell] = [], thresholds: [ThresholdOutcome] = [], order: [OrderEntry]? = [], reproduction: Reproduction? = nil) {
         self.scenario = scenario

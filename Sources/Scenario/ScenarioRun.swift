@@ -18,6 +18,8 @@ public final class ScenarioRun: @unchecked Sendable {
     public let quick: Bool
     /// `--keep-logs`: every log whole in the run folder; else each log's last `LogTail.keptBytes`.
     public let keepLogs: Bool
+    /// `--label`: recorded as the result's label in place of the project's commit.
+    public let label: String?
     let executable: String
     let say: (String) -> Void
     let live: ((String) -> Void)?
@@ -27,10 +29,11 @@ public final class ScenarioRun: @unchecked Sendable {
     /// `say`: a line of progress; `live`: a status line about once a second during each measurement, meant to be
     /// redrawn in place (nil where nothing is redrawn, e.g. output to a file).
     public init(scenario: Scenario, resultsFolder: String, executable: String, rounds: Int = 1, quick: Bool = false,
-                keepLogs: Bool = false, say: @escaping (String) -> Void, live: ((String) -> Void)? = nil) {
+                keepLogs: Bool = false, label: String? = nil, say: @escaping (String) -> Void, live: ((String) -> Void)? = nil) {
         self.rounds = max(1, rounds)
         self.quick = quick
         self.keepLogs = keepLogs
+        self.label = label
         self.scenario = scenario
         self.resultsFolder = resultsFolder
         self.executable = executable
@@ -78,6 +81,8 @@ public final class ScenarioRun: @unchecked Sendable {
                                     machine: .current(), stackbench: .init(version: StackbenchVersion.text, gitSha: StackbenchVersion.gitSha),
                                     startedAt: ISO8601DateFormatter().string(from: started), load: loadInfo())
         result.reproduction = reproduction()
+        let projectFolder = scenario.stack.django ?? (scenario.stack.project.isEmpty ? nil : (scenario.stack.project as NSString).deletingLastPathComponent)
+        result.label = label ?? projectFolder.flatMap(ExternalPrograms.commit(of:))
         var preparation = ProjectPreparation(scenario: scenario, work: work, executable: executable)
         try preparation.run(django: scenario.stack.swiftServesDjango || scenario.variants.filter { skipped[$0] == nil }.contains { $0.pool == .uwsgi })
         result.preparation = preparation.notes

@@ -82,6 +82,14 @@ struct DjangoProjectTests {
                                        directory: folder.path, timeout: 60)
         #expect(elsewhere.status == 2 && elsewhere.stderr.contains("elsewhere.conf:5: error: alias: \(project)/static/ is not STATIC_ROOT \(project)/static_all"),
                 "\(elsewhere.stderr)")
+        // --ci: a gate, not a sweep — one cell, 2 connections, checked as run would read it.
+        let gate = try runCommand(BuiltProducts.stackbench, ["init", "--ci", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"],
+                                  directory: folder.path, timeout: 60)
+        #expect(gate.status == 0 && gate.stdout.contains("mysite-ci.yml: 1 cell(s) × 1 target(s)"), "\(gate.stdout)\n\(gate.stderr)")
+        let gateText = (try? String(contentsOfFile: folder.file("mysite-ci.yml"), encoding: .utf8)) ?? ""
+        #expect(gateText.contains("  connections: 2 ") && gateText.contains("--fail-on") && !gateText.contains("matrix:"), "\(gateText)")
+        let gateCheck = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite-ci.yml"), "--check"])
+        #expect(gateCheck.status == 0, "\(gateCheck.stderr)")
         try "server {\n    listen 80;\n    location /static/ {\n".write(toFile: folder.file("broken.conf"), atomically: true, encoding: .utf8)
         let broken = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "broken.conf", "-o", "x.yml"],
                                     directory: folder.path, timeout: 60)
@@ -103,9 +111,12 @@ struct DjangoProjectTests {
         let before = FileManager.default.contents(atPath: database)
         let check = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite.yml"), "--check"])
         #expect(check.status == 0, "a Django project alone passes --check: \(check.stderr)")
-        let run = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite.yml"), "--quick", "--results", folder.file("results")], timeout: 180)
+        let run = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite.yml"), "--quick", "--label", "notes-v2", "--results", folder.file("results")],
+                                 timeout: 180)
         #expect(run.status == 0, "every target 2xx, non2xx == 0 held: \(run.stdout)\n\(run.stderr)")
         let (runFolder, json) = try ScenarioRunTests.onlyRun(in: folder.file("results"))
+        #expect(json["label"] as? String == "notes-v2")
+        #expect(((try? String(contentsOfFile: runFolder + "/report.md", encoding: .utf8)) ?? "").contains("Label: notes-v2. Run "))
         let preparation = json["preparation"] as? [String] ?? []
         #expect(preparation.contains { $0.hasPrefix("django-migrate: manage.py migrate --noinput: ok") }, "\(preparation)")
         #expect(preparation.contains { $0.hasPrefix("setup-1: manage.py check: ok") })

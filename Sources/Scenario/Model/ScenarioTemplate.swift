@@ -11,11 +11,14 @@ public struct ScenarioTemplate {
     public var django: String
     public var uwsgiIni: String
     public var nginxConf: String
+    /// `init --ci`: a gate, not a sweep (ScenarioTemplate+CI.swift).
+    public var ci: Bool
 
-    public init(django: String, uwsgiIni: String, nginxConf: String) {
+    public init(django: String, uwsgiIni: String, nginxConf: String, ci: Bool = false) {
         self.django = django
         self.uwsgiIni = uwsgiIni
         self.nginxConf = nginxConf
+        self.ci = ci
     }
 
     /// What Django says about the project.
@@ -93,18 +96,6 @@ public struct ScenarioTemplate {
     public func text(relativeTo folder: String) throws -> String {
         let facts = try facts()
         try checkStaticRoot(facts)
-        let swept = try sweptSettings()
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let pinning = cores > 4 ? "" : """
-
-              client-cpus: "0"              # \(cores) cores: the load generator on core 0 and the stack on the rest, so
-              server-cpus: "\(cores == 2 ? "1" : "1-\(cores - 1)")"              # neither takes the other's CPU (docs/scenarios.md)
-            """
-        func path(_ file: String) -> String {
-            let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
-            let base = URL(fileURLWithPath: folder).standardizedFileURL.path + "/"
-            return absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count)) : absolute
-        }
         let name = (URL(fileURLWithPath: django).standardizedFileURL.lastPathComponent)
         var dynamic: [String] = []
         if facts.admin { dynamic.append("/admin/login/") }
@@ -112,6 +103,13 @@ public struct ScenarioTemplate {
         if dynamic.isEmpty { dynamic = ["/"] }
         let staticLine = facts.staticFile.map { "      - \(facts.staticURL)\($0)" }
             ?? "      - \(facts.staticURL)CHANGE-ME.css     # no static file was found by Django's finders: name one"
+        let stackLines = """
+              django: \(relative(django, to: folder))
+              uwsgi: \(relative(uwsgiIni, to: folder))
+              nginx: \(relative(nginxConf, to: folder))
+            """
+        if ci { return ciText(name: name, stackLines: stackLines, dynamic: dynamic, staticLine: staticLine) }
+        let swept = try sweptSettings()
         // The same static file from runserver, so "the front over the dev server" compares like with like.
         let devStatic = facts.debug ? """
               dev-server-static:            # runserver serving the same static file (staticfiles, as with DEBUG on)
@@ -129,9 +127,7 @@ public struct ScenarioTemplate {
             # Format: docs/scenarios.md, docs/django.md, docs/reference.md
             name: \(name)
             stack:
-              django: \(path(django))
-              uwsgi: \(path(uwsgiIni))
-              nginx: \(path(nginxConf))
+            \(stackLines)
             matrix:                         # the pool's options by their uWSGI names; add nginx directives too
               stack: [swift, reference]     # both stacks on the same settings; keep one to measure only it
               workers: [\(swept.workers.map(String.init).joined(separator: ", "))]             # your ini's own and one step either side
@@ -155,11 +151,28 @@ public struct ScenarioTemplate {
               connections: 16
               duration: 5s
               warmup: 1s
-              rounds: 5                     # interleaved: enough windows to tell settings apart\(pinning)
+              rounds: 5                     # interleaved: enough windows to tell settings apart\(Self.pinning)
             thresholds:
               - errors == 0
               - non2xx == 0
 
+            """
+    }
+
+    /// `file` relative to `folder` (where the scenario will be written) when it is inside it.
+    func relative(_ file: String, to folder: String) -> String {
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+        let base = URL(fileURLWithPath: folder).standardizedFileURL.path + "/"
+        return absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count)) : absolute
+    }
+
+    /// On 4 cores or fewer, the load generator and the stack pinned apart (load keys, with their comment).
+    static var pinning: String {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        return cores > 4 ? "" : """
+
+              client-cpus: "0"              # \(cores) cores: the load generator on core 0 and the stack on the rest, so
+              server-cpus: "\(cores == 2 ? "1" : "1-\(cores - 1)")"              # neither takes the other's CPU (docs/scenarios.md)
             """
     }
 }

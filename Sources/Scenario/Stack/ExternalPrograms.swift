@@ -49,6 +49,15 @@ enum ExternalPrograms {
         return versions.compactMapValues { $0 }
     }
 
+    /// The commit of the git checkout `folder` is in (`3f2a9c1d7e4b`, `+dirty` after it when files differ from
+    /// it), what a run records as its label by default; nil when the folder is not in a checkout or git is missing.
+    static func commit(of folder: String) -> String? {
+        guard let head = run(["/usr/bin/git", "-C", folder, "rev-parse", "--short=12", "HEAD"]), head.status == 0,
+              !head.output.isEmpty, !head.output.contains(" ") else { return nil }
+        let status = run(["/usr/bin/git", "-C", folder, "status", "--porcelain", "--untracked-files=no", "--", "."])
+        return head.output + (status.map { $0.status == 0 && !$0.output.isEmpty } == true ? "+dirty" : "")
+    }
+
     /// Runs `command` to its end: its exit status and what it printed (stdout and stderr), trimmed; nil when it
     /// cannot start.
     private static func run(_ command: [String]) -> (status: Int32, output: String)? {

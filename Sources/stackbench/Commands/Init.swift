@@ -13,18 +13,20 @@ struct Init: ParsableCommand {
     @Option(help: ArgumentHelp("The Django project folder (with manage.py).", valueName: "PATH")) var django: String
     @Option(help: ArgumentHelp("Your uwsgi.ini.", valueName: "INI")) var uwsgi: String
     @Option(help: ArgumentHelp("Your nginx.conf or server block.", valueName: "CONF")) var nginx: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the scenario (default: NAME.yml, NAME the project folder's).", valueName: "FILE"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the scenario (default: NAME.yml, NAME-ci.yml with --ci; NAME the project folder's).", valueName: "FILE"))
     var output: String?
+    @Flag(help: "Write a CI gate instead of a sweep: the ini as written, 2 connections, 5 rounds; gate with stackbench compare --fail-on (docs/ci.md).")
+    var ci = false
 
     func run() throws {
         for (flag, path) in [("--uwsgi", uwsgi), ("--nginx", nginx)] where !FileManager.default.fileExists(atPath: path) {
             throw FlagError(flag, "\(path): no such file")
         }
         let name = URL(fileURLWithPath: django).standardizedFileURL.lastPathComponent
-        let file = output ?? name + ".yml"
+        let file = output ?? name + (ci ? "-ci.yml" : ".yml")
         guard !FileManager.default.fileExists(atPath: file) else { throw FlagError("--output", "\(file) exists; name another file") }
         let folder = URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path
-        let text = try ScenarioTemplate(django: django, uwsgiIni: uwsgi, nginxConf: nginx).text(relativeTo: folder)
+        let text = try ScenarioTemplate(django: django, uwsgiIni: uwsgi, nginxConf: nginx, ci: ci).text(relativeTo: folder)
         // Checked as `stackbench run` would read it, before anything is written.
         let scenario = try Scenario.load(text: text, file: file, folder: folder)
         try scenario.checkStackFiles()

@@ -23,6 +23,8 @@ struct Run: ParsableCommand {
     var quick = false
     @Flag(help: "Check the scenario and print the matrix cells, without running anything.") var check = false
     @Flag(help: "Keep every log of every cell whole in the run folder (default: each log's last MiB).") var keepLogs = false
+    @Option(help: ArgumentHelp("What this run measured, recorded in result.json and shown by report and compare (default: the project's git commit, when it is a checkout).", valueName: "LABEL"))
+    var label: String?
     @Option(name: .customLong("repeat"), help: ArgumentHelp(
         "Rounds: stand up and measure every cell N times, round after round (interleaved, not back to back); "
             + "each configuration gets N × repetitions windows. Default: the scenario's load.rounds (1 when absent; 1 with --quick).", valueName: "N"))
@@ -73,7 +75,7 @@ struct Run: ParsableCommand {
         let terminal = isatty(STDERR_FILENO) == 1
         let clear = terminal ? "\r\u{1B}[K" : ""
         func progress(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
-        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, rounds: rounds, quick: quick, keepLogs: keepLogs, say: { line in
+        let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, rounds: rounds, quick: quick, keepLogs: keepLogs, label: label, say: { line in
             progress(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line + "\n")
         }, live: terminal ? { line in
             progress(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
