@@ -32,6 +32,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         if let rounds, !(1...100).contains(rounds) { throw FlagError("--repeat", "must be 1 to 100, got \(rounds)") }
+        if let label, label.isEmpty || label.count > 200 || label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw FlagError("--label", "must be 1 to 200 characters on one line, got \(label.debugDescription)")
+        }
         var scenario: Scenario
         var quick = self.quick
         var rounds = self.rounds ?? 1
