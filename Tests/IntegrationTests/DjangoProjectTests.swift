@@ -82,6 +82,15 @@ struct DjangoProjectTests {
                                        directory: folder.path, timeout: 60)
         #expect(elsewhere.status == 2 && elsewhere.stderr.contains("elsewhere.conf:5: error: alias: \(project)/static/ is not STATIC_ROOT \(project)/static_all"),
                 "\(elsewhere.stderr)")
+        // An ini with an option only uWSGI knows: init measures Debian's stack alone and says which line stopped ours.
+        try (String(contentsOfFile: folder.file("uwsgi.ini"), encoding: .utf8) + "\nlazy = false\n")
+            .write(toFile: folder.file("uwsgi-only.ini"), atomically: true, encoding: .utf8)
+        let uwsgiOnly = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi-only.ini", "--nginx", "nginx.conf", "-o", "only.yml"],
+                                       directory: folder.path, timeout: 60)
+        let onlyText = (try? String(contentsOfFile: folder.file("only.yml"), encoding: .utf8)) ?? ""
+        #expect(uwsgiOnly.status == 0 && onlyText.contains("  kind: reference") && onlyText.contains("# not swept: stackbench's pool refuses your ini (")
+                && onlyText.contains("uwsgi-only.ini:") && onlyText.contains("lazy"), "\(uwsgiOnly.stderr)\n\(onlyText)")
+        #expect(try runCommand(BuiltProducts.stackbench, ["run", folder.file("only.yml"), "--check"]).status == 0)
         // --ci: a gate, not a sweep — one cell, 2 connections, checked as run would read it.
         let gate = try runCommand(BuiltProducts.stackbench, ["init", "--ci", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"],
                                   directory: folder.path, timeout: 60)

@@ -7,13 +7,28 @@ import StackConfig
 /// collectstatic writes (STATIC_ROOT), checked before anything is written.
 extension ScenarioTemplate {
     /// The workers and threads values the matrix sweeps: the ini's own and one step either side (never below 1).
+    /// Read as uWSGI reads the file, so an option stackbench's pool does not know does not stop `init`.
     func sweptSettings() throws -> (workers: [Int], threads: [Int]) {
-        let config = try UwsgiConfig.load(uwsgiIni) { _ in }
+        let options = try UwsgiIniReader.read(uwsgiIni) { _ in }
+        func value(_ names: [String]) -> Int { options.last { names.contains($0.key) }.flatMap { Int($0.value) }.map { max(1, $0) } ?? 1 }
+        let (workers, threads) = (value(["workers", "processes", "p"]), value(["threads"]))
         func around(_ value: Int, below: Int, above: Int) -> [Int] {
             Array(Set([below, value, above].filter { $0 >= 1 })).sorted()
         }
-        return (around(config.workers, below: config.workers - 1, above: config.workers + 1),
-                around(config.threads, below: config.threads / 2, above: config.threads * 2))
+        return (around(workers, below: workers - 1, above: workers + 1), around(threads, below: threads / 2, above: threads * 2))
+    }
+
+    /// Why stackbench's pool cannot run the ini (its first refused line), or nil when it can: the scenario then
+    /// measures Debian's stack only, and says why.
+    func swiftPoolRefusal() -> String? {
+        do {
+            _ = try UwsgiConfig.load(uwsgiIni) { _ in }
+            return nil
+        } catch let error as UserFacingError {
+            return error.description
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Throws one line naming both sides when STATIC_ROOT is not set, or when the server block's location for

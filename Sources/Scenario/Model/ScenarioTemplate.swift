@@ -110,6 +110,11 @@ public struct ScenarioTemplate {
             """
         if ci { return ciText(name: name, stackLines: stackLines, dynamic: dynamic, staticLine: staticLine) }
         let swept = try sweptSettings()
+        // Both stacks when our pool reads the ini; else Debian's alone, with the line that stopped ours.
+        let refusal = swiftPoolRefusal()
+        let stackSweep = refusal.map { "  # stack: [swift, reference]   # not swept: stackbench's pool refuses your ini (\($0))" }
+            ?? "  stack: [swift, reference]     # both stacks on the same settings; keep one to measure only it"
+        let stackKind = refusal == nil ? "" : "  kind: reference                 # Debian's nginx, uWSGI and manage.py runserver\n"
         // The same static file from runserver, so "the front over the dev server" compares like with like.
         let devStatic = facts.debug ? """
               dev-server-static:            # runserver serving the same static file (staticfiles, as with DEBUG on)
@@ -127,9 +132,9 @@ public struct ScenarioTemplate {
             # Format: docs/scenarios.md, docs/django.md, docs/reference.md
             name: \(name)
             stack:
-            \(stackLines)
+            \(stackKind)\(stackLines)
             matrix:                         # the pool's options by their uWSGI names; add nginx directives too
-              stack: [swift, reference]     # both stacks on the same settings; keep one to measure only it
+            \(stackSweep)
               workers: [\(swept.workers.map(String.init).joined(separator: ", "))]             # your ini's own and one step either side
               threads: [\(swept.threads.map(String.init).joined(separator: ", "))]
             targets:
