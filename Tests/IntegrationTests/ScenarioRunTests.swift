@@ -292,7 +292,14 @@ import Testing
         let results = folder.file("results")
         let killed = try RunningProcess(BuiltProducts.stackbench, ["run", scenario, "--results", results])
         try #require(killed.waitForOutput("cell 1/2", timeout: 60), "\(killed.outputSoFar)")
-        let stack = killed.descendants
+        // The stack is started just after "cell 1/2" is printed: wait for its front, or a front started after the
+        // snapshot outlives the kill, holds the run's output pipe, and this test waits on it (seen: 6 minutes).
+        var stack = killed.descendants
+        let deadline = Date().addingTimeInterval(30)
+        while !stack.contains(where: { Self.commandLine(of: $0).contains("front") }), Date() < deadline {
+            usleep(50_000)
+            stack = killed.descendants
+        }
         let pid = killed.pid
         kill(pid, SIGKILL)
         _ = killed.wait(timeout: 10)
