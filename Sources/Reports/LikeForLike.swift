@@ -21,16 +21,17 @@ extension ScenarioResult {
         let uppers = names.filter { kinds[$0] == upper.rawValue }
         let lowers = names.filter { kinds[$0] == lower.rawValue }
         guard let firstUpper = uppers.first, let firstLower = lowers.first else { return nil }
+        let paths = Dictionary(uniqueKeysWithValues: (uppers + lowers).map { ($0, requestPaths(of: $0)) })
         // Results that recorded no URLs (written by hand, or by an old version): nothing to say either way.
-        guard !requestPaths(of: firstUpper).isEmpty, !requestPaths(of: firstLower).isEmpty else {
+        guard paths[firstUpper]?.isEmpty == false, paths[firstLower]?.isEmpty == false else {
             return TargetPair(upper: firstUpper, lower: firstLower, alike: false, difference: "")
         }
         for a in uppers {
-            for b in lowers where !requestPaths(of: a).isEmpty && requestPaths(of: a) == requestPaths(of: b) {
+            for b in lowers where paths[a]?.isEmpty == false && paths[a] == paths[b] {
                 return TargetPair(upper: a, lower: b, alike: true, difference: "")
             }
         }
-        func sends(_ name: String) -> String { "\(name) sends \(requestPaths(of: name).joined(separator: " "))" }
+        func sends(_ name: String) -> String { "\(name) sends \((paths[name] ?? []).joined(separator: " "))" }
         return TargetPair(upper: firstUpper, lower: firstLower, alike: false,
                           difference: "\(sends(firstUpper)); \(sends(firstLower))")
     }

@@ -19,8 +19,7 @@ extension ScenarioResult {
         let ranked = configurations(of: target).filter { $0.target.median != nil }
             .sorted { $0.target.median!.rankingValue > $1.target.median!.rankingValue }
         guard let top = ranked.first else { return nil }
-        let metric: Metric = top.target.searches != nil ? .capacity : .rps
-        let tie = ranked.filter { $0.label == top.label || !Self.significantlyBelow($0.target, top.target, metric: metric) }
+        let tie = ranked.filter { $0.label == top.label || !Self.lead(of: top.target, over: $0.target).significant }
         let below = ranked.filter { candidate in !tie.contains { $0.label == candidate.label } }
         var sentence = tie.count == ranked.count
             ? "Settings for \(target): all \(ranked.count) tie (none significantly better than another)"
@@ -35,14 +34,6 @@ extension ScenarioResult {
             sentence += "; the cheapest of the tie: \(cheapest.label)"
         }
         return sentence
-    }
-
-    /// Whether `lower` is significantly below `top`: round by round when both have the rounds, else by rank test.
-    private static func significantlyBelow(_ lower: Target, _ top: Target, metric: Metric) -> Bool {
-        let estimate = RatioEstimate([(lower, top)], metric: metric)
-        if estimate.paired { return estimate.testable && estimate.interval.lowerBound > 1 }
-        let (a, b) = (top.values(metric), lower.values(metric))
-        return Statistics.smallestMannWhitneyP(a.count, b.count) < 0.05 && Statistics.mannWhitneyP(a, b) < 0.05
     }
 
     /// What a setting costs in processes and threads: workers (or processes) × threads from its label; `.max` when

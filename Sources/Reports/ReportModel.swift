@@ -90,16 +90,33 @@ extension ScenarioResult {
         }.sorted { $0.median.rankingValue > $1.median.rankingValue }
         guard ranked.count > 1, let top = ranked.first, let bottom = ranked.last else { return nil }
         let runnerUp = ranked[1]
-        let metric: Metric = top.target.searches != nil ? .capacity : .rps
-        let (a, b) = (top.target.values(metric), runnerUp.target.values(metric))
+        let lead = Self.lead(of: top.target, over: runnerUp.target)
+        return BestSetting(label: top.label, median: top.median, runnerUp: runnerUp.label, pValue: lead.pValue,
+                           lead: lead.roundByRound, significant: lead.significant, testable: lead.testable,
+                           cells: ranked.count, lowest: (bottom.label, bottom.median.rankingValue))
+    }
+
+    /// How one configuration leads another (the ranking metric: capacity when searched, else req/s).
+    struct Lead {
+        var pValue: Double
+        /// The ratio round by round, when both were measured in the same rounds; then it decides.
+        var roundByRound: RatioEstimate?
+        /// Enough repetitions (or shared rounds) on both sides for a difference to be called.
+        var testable: Bool
+        var significant: Bool
+    }
+
+    /// Whether `top` is significantly ahead of `other`: round by round when the rounds are recorded, else by the
+    /// Mann-Whitney test over the repetitions.
+    static func lead(of top: Target, over other: Target) -> Lead {
+        let metric: Metric = top.searches != nil ? .capacity : .rps
+        let (a, b) = (top.values(metric), other.values(metric))
         let p = Statistics.mannWhitneyP(a, b)
-        let lead = RatioEstimate([(runnerUp.target, top.target)], metric: metric)
-        let roundByRound = lead.paired ? lead : nil
+        let estimate = RatioEstimate([(other, top)], metric: metric)
+        let roundByRound = estimate.paired ? estimate : nil
         let testable = roundByRound?.testable ?? (Statistics.smallestMannWhitneyP(a.count, b.count) < 0.05)
         let significant = roundByRound.map { $0.testable && $0.interval.lowerBound > 1 } ?? (testable && p < 0.05)
-        return BestSetting(label: top.label, median: top.median, runnerUp: runnerUp.label, pValue: p, lead: roundByRound,
-                           significant: significant, testable: testable, cells: ranked.count,
-                           lowest: (bottom.label, bottom.median.rankingValue))
+        return Lead(pValue: p, roundByRound: roundByRound, testable: testable, significant: significant)
     }
 
     /// The configuration called best for `target`, nil when none is significantly better than the runner-up.

@@ -27,7 +27,7 @@ public struct Environ: Sendable {
 
     /// Where one variable's name and value are in `storage`.
     private struct Slot: Sendable {
-        var nameStart: Int32, nameCount: Int32, valueStart: Int32, valueCount: Int32
+        var name: Range<Int>, value: Range<Int>
     }
 
     private var storage: [UInt8]
@@ -60,7 +60,7 @@ public struct Environ: Sendable {
 
     /// The variables in delivery order, duplicates kept.
     public var variables: [Variable] {
-        slots.indices.map { Variable(name: text(of: $0, value: false), value: text(of: $0, value: true)) }
+        slots.map { Variable(name: text(at: $0.name), value: text(at: $0.value)) }
     }
 
     /// The variables as (name, value) pairs.
@@ -77,51 +77,43 @@ public struct Environ: Sendable {
         storage.append(contentsOf: name.utf8)
         let valueStart = storage.count
         storage.append(contentsOf: value)
-        slots.append(Slot(nameStart: Int32(nameStart), nameCount: Int32(valueStart - nameStart),
-                          valueStart: Int32(valueStart), valueCount: Int32(storage.count - valueStart)))
+        slots.append(Slot(name: nameStart..<valueStart, value: valueStart..<storage.count))
     }
 
     /// Appends the variable whose name and value are already in the adopted storage at these ranges.
     public mutating func appendStored(name: Range<Int>, value: Range<Int>) {
         precondition(name.upperBound <= storage.count && value.upperBound <= storage.count, "outside the storage")
-        slots.append(Slot(nameStart: Int32(name.lowerBound), nameCount: Int32(name.count),
-                          valueStart: Int32(value.lowerBound), valueCount: Int32(value.count)))
+        slots.append(Slot(name: name, value: value))
     }
 
     /// Calls `body` with each variable's name and value bytes, in delivery order.
     public func forEachBytes(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
         try storage.withUnsafeBytes { bytes in
             for slot in slots {
-                try body(UnsafeRawBufferPointer(rebasing: bytes[Int(slot.nameStart)..<Int(slot.nameStart + slot.nameCount)]),
-                         UnsafeRawBufferPointer(rebasing: bytes[Int(slot.valueStart)..<Int(slot.valueStart + slot.valueCount)]))
+                try body(UnsafeRawBufferPointer(rebasing: bytes[slot.name]), UnsafeRawBufferPointer(rebasing: bytes[slot.value]))
             }
         }
     }
 
     /// The first value of `name`, or nil when absent.
     public subscript(name: String) -> String? {
-        firstSlot(named: name).map { text(of: $0, value: true) }
+        firstSlot(named: name).map { text(at: $0.value) }
     }
 
-    private func firstSlot(named name: String) -> Int? {
+    private func firstSlot(named name: String) -> Slot? {
         var name = name
         return name.withUTF8 { key in
             storage.withUnsafeBufferPointer { bytes in
-                for (index, slot) in slots.enumerated() where Int(slot.nameCount) == key.count {
-                    if key.isEmpty || memcmp(bytes.baseAddress! + Int(slot.nameStart), key.baseAddress!, key.count) == 0 {
-                        return index
-                    }
+                slots.first { slot in
+                    slot.name.count == key.count
+                        && (key.isEmpty || memcmp(bytes.baseAddress! + slot.name.lowerBound, key.baseAddress!, key.count) == 0)
                 }
-                return nil
             }
         }
     }
 
-    private func text(of index: Int, value: Bool) -> String {
-        let slot = slots[index]
-        let start = Int(value ? slot.valueStart : slot.nameStart)
-        let count = Int(value ? slot.valueCount : slot.nameCount)
-        return storage.withUnsafeBytes { ReceivedText.decode(UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
+    private func text(at range: Range<Int>) -> String {
+        storage.withUnsafeBytes { ReceivedText.decode(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
     /// REQUEST_METHOD (`GET` when absent, which no conforming server allows).

@@ -48,10 +48,20 @@ struct LoadSummary {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// ", first: curl 7 Couldn't connect to server" for the most frequent failure, "" when none failed.
+    /// ", mostly curl 7 Couldn't connect to server" for the most frequent failure, "" when none failed.
     static func firstFailure(_ result: RunResult) -> String {
-        guard let (code, _) = result.errors.byCurlCode.max(by: { $0.value < $1.value }) else { return "" }
+        guard let code = mostFrequentCurlCode(result) else { return "" }
         return ", mostly curl \(code) \(result.errors.curlMessages[code] ?? "")"
+    }
+
+    /// When TLS is what failed most: the two ways past a certificate the system does not trust; else "".
+    static func tlsHint(_ result: RunResult) -> String {
+        guard let code = mostFrequentCurlCode(result), ErrorCategory(curlCode: Int(code) ?? 0) == .tls else { return "" }
+        return "; a self-signed server: -k to skip verification, or --cacert FILE to trust its certificate"
+    }
+
+    private static func mostFrequentCurlCode(_ result: RunResult) -> String? {
+        result.errors.byCurlCode.max(by: { $0.value < $1.value })?.key
     }
 
     private func describe(_ statusCodes: [String: Int]) -> String {

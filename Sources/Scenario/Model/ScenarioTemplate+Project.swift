@@ -49,8 +49,8 @@ extension ScenarioTemplate {
         }
         let projectFolder = URL(fileURLWithPath: django).standardizedFileURL.path
         let chdir = StackLayout.originalProjectFolder(of: uwsgiIni) ?? projectFolder
-        let served = Self.relative(location.served, to: chdir) ?? Self.normalized(location.served)
-        let collected = Self.relative(root, to: projectFolder) ?? Self.normalized(root)
+        let served = Self.shown(location.served, from: chdir)
+        let collected = Self.shown(root, from: projectFolder)
         guard served != collected else { return }
         throw ConfigError(file: location.directive.file, line: location.directive.line, key: location.directive.name,
                           problem: "\(location.served) is not STATIC_ROOT \(root): nginx would serve a folder collectstatic never fills (\(served.isEmpty ? "the project folder" : served) under the ini's chdir \(chdir), \(collected) under the project)")
@@ -73,6 +73,12 @@ extension ScenarioTemplate {
     static func normalized(_ path: String) -> String {
         let standard = URL(fileURLWithPath: path).standardizedFileURL.path
         return standard.count > 1 && standard.hasSuffix("/") ? String(standard.dropLast()) : standard
+    }
+
+    /// `path` relative to `folder` when it is inside it ("" for the folder itself), else absolute: how the scenario
+    /// names a file, and how two folders are compared within their projects.
+    static func shown(_ path: String, from folder: String) -> String {
+        relative(path, to: folder) ?? normalized(path)
     }
 
     /// `path` relative to `folder` ("" for the folder itself), or nil when it is outside it.

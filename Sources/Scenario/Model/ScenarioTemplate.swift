@@ -104,9 +104,9 @@ public struct ScenarioTemplate {
         let staticLine = facts.staticFile.map { "      - \(facts.staticURL)\($0)" }
             ?? "      - \(facts.staticURL)CHANGE-ME.css     # no static file was found by Django's finders: name one"
         let stackLines = """
-              django: \(relative(django, to: folder))
-              uwsgi: \(relative(uwsgiIni, to: folder))
-              nginx: \(relative(nginxConf, to: folder))
+              django: \(Self.shown(django, from: folder))
+              uwsgi: \(Self.shown(uwsgiIni, from: folder))
+              nginx: \(Self.shown(nginxConf, from: folder))
             """
         if ci { return ciText(name: name, stackLines: stackLines, dynamic: dynamic, staticLine: staticLine) }
         let swept = try sweptSettings()
@@ -162,13 +162,6 @@ public struct ScenarioTemplate {
               - non2xx == 0
 
             """
-    }
-
-    /// `file` relative to `folder` (where the scenario will be written) when it is inside it.
-    func relative(_ file: String, to folder: String) -> String {
-        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
-        let base = URL(fileURLWithPath: folder).standardizedFileURL.path + "/"
-        return absolute.hasPrefix(base) ? String(absolute.dropFirst(base.count)) : absolute
     }
 
     /// On 4 cores or fewer, the load generator and the stack pinned apart (load keys, with their comment).

@@ -69,16 +69,9 @@ struct Load: ParsableCommand {
             fflush(stdout)
             FileHandle.standardError.write(Data(("stackbench: no request completed (\(result.summary.unfinished) unfinished, "
                                                  + "\(result.summary.errors) failed\(LoadSummary.firstFailure(result))); "
-                                                 + "there is no rate or latency to report\(tlsHint(result))\n").utf8))
+                                                 + "there is no rate or latency to report\(LoadSummary.tlsHint(result))\n").utf8))
             Foundation.exit(1)
         }
-    }
-
-    /// When TLS is what failed most: the two ways past a certificate the system does not trust.
-    private func tlsHint(_ result: RunResult) -> String {
-        guard let (code, _) = result.errors.byCurlCode.max(by: { $0.value < $1.value }),
-              ErrorCategory(curlCode: Int(code) ?? 0) == .tls else { return "" }
-        return "; a self-signed server: -k to skip verification, or --cacert FILE to trust its certificate"
     }
 
     private func describeStop(_ stop: StopCondition) -> String {
