@@ -91,6 +91,14 @@ struct DjangoProjectTests {
         #expect(uwsgiOnly.status == 0 && onlyText.contains("  kind: reference") && onlyText.contains("# not swept: stackbench's pool refuses your ini (")
                 && onlyText.contains("uwsgi-only.ini:") && onlyText.contains("lazy"), "\(uwsgiOnly.stderr)\n\(onlyText)")
         #expect(try runCommand(BuiltProducts.stackbench, ["run", folder.file("only.yml"), "--check"]).status == 0)
+        // A workers value at Int.max: the sweep's step up saturates instead of trapping; the value is refused in one line.
+        try String(contentsOfFile: folder.file("uwsgi.ini"), encoding: .utf8).replacingOccurrences(of: "workers=2", with: "workers=9223372036854775807")
+            .write(toFile: folder.file("huge.ini"), atomically: true, encoding: .utf8)
+        let huge = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "huge.ini", "--nginx", "nginx.conf", "-o", "huge.yml"],
+                                  directory: folder.path, timeout: 60)
+        #expect(huge.status == 2 && huge.stderr.contains("must be at most 2147483647") && huge.stderr.split(separator: "\n").count == 1,
+                "\(huge.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("huge.yml")))
         // --ci: a gate, not a sweep — one cell, 2 connections, checked as run would read it.
         let gate = try runCommand(BuiltProducts.stackbench, ["init", "--ci", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"],
                                   directory: folder.path, timeout: 60)
@@ -99,6 +107,15 @@ struct DjangoProjectTests {
         #expect(gateText.contains("  connections: 2 ") && gateText.contains("--fail-on") && !gateText.contains("matrix:"), "\(gateText)")
         let gateCheck = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite-ci.yml"), "--check"])
         #expect(gateCheck.status == 0, "\(gateCheck.stderr)")
+        // A project without STATIC_ROOT behind a server block with a static alias: one line, nothing written.
+        _ = try runCommand("/bin/cp", ["-r", project, folder.file("nostatic")])
+        let noStaticSettings = folder.file("nostatic/mysite/settings.py")
+        try String(contentsOfFile: noStaticSettings, encoding: .utf8).replacingOccurrences(of: "STATIC_ROOT = BASE_DIR / 'static_all'", with: "")
+            .write(toFile: noStaticSettings, atomically: true, encoding: .utf8)
+        let noStatic = try runCommand(BuiltProducts.stackbench, ["init", "--django", "nostatic", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf", "-o", "x.yml"],
+                                      directory: folder.path, timeout: 60)
+        #expect(noStatic.status == 2 && noStatic.stderr.contains("nginx.conf:5: error: alias: ") && noStatic.stderr.contains("sets no STATIC_ROOT"),
+                "\(noStatic.stderr)")
         try "server {\n    listen 80;\n    location /static/ {\n".write(toFile: folder.file("broken.conf"), atomically: true, encoding: .utf8)
         let broken = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "broken.conf", "-o", "x.yml"],
                                     directory: folder.path, timeout: 60)

@@ -72,6 +72,7 @@ import Testing
             (["run", scenario, "--repeat", "0"], "--repeat must be 1 to 100, got 0"),
             (["run", scenario, "--label", ""], "--label must be 1 to 200 characters on one line, got \"\""),
             (["run", scenario, "--label", "a\nb"], "--label must be 1 to 200 characters on one line, got \"a\\nb\""),
+            (["run", scenario, "--label", String(repeating: "x", count: 201)], "--label must be 1 to 200 characters on one line"),
             (["run"], "SCENARIO missing: name a scenario file, or --replay RUN"),
             (["run", scenario, "--replay", folder.path], "--replay runs a recorded scenario; leave the SCENARIO argument out"),
             (["run", "--replay", folder.file("nope"), "--quick"], "--replay takes --quick and --repeat from the recorded run"),

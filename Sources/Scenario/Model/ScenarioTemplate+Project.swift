@@ -12,10 +12,12 @@ extension ScenarioTemplate {
         let options = try UwsgiIniReader.read(uwsgiIni) { _ in }
         func value(_ names: [String]) -> Int { options.last { names.contains($0.key) }.flatMap { Int($0.value) }.map { max(1, $0) } ?? 1 }
         let (workers, threads) = (value(["workers", "processes", "p"]), value(["threads"]))
-        func around(_ value: Int, below: Int, above: Int) -> [Int] {
-            Array(Set([below, value, above].filter { $0 >= 1 })).sorted()
+        func around(_ value: Int, below: Int, above: Int?) -> [Int] {
+            Array(Set([below, value, above ?? value].filter { $0 >= 1 })).sorted()
         }
-        return (around(workers, below: workers - 1, above: workers + 1), around(threads, below: threads / 2, above: threads * 2))
+        // The step up saturates: `workers = 9223372036854775807` is an ini value, not a reason to trap.
+        return (around(workers, below: workers - 1, above: CheckedArithmetic.sum(workers, 1)),
+                around(threads, below: threads / 2, above: CheckedArithmetic.product(threads, 2)))
     }
 
     /// Why stackbench's pool cannot run the ini (its first refused line), or nil when it can: the scenario then
