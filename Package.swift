@@ -83,7 +83,7 @@ let package = Package(
         // What a run writes and everything after it reads: the result.json schema, run folders, the shared names.
         .target(name: "Results", dependencies: ["BenchSupport", "LoadEngine"]),
         // Reading results for people: Markdown, self-contained HTML with SVG charts, the terminal table.
-        .target(name: "Reports", dependencies: ["BenchSupport", "Results", "LoadEngine"]),
+        .target(name: "Reports", dependencies: ["BenchSupport", "Results", "LoadEngine", .product(name: "Mustache", package: "swift-mustache")]),
         // The harness: scenario files and matrix, standing the stack up per cell, measuring windows, the run.
         .target(name: "Scenario", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "CLinux", "CCurl", "Results", "Reports",
                                                 .product(name: "Yams", package: "Yams")]),

@@ -21,10 +21,13 @@ public struct Comparison: Sendable {
     /// The metrics shown by default.
     public static let defaultMetrics: [Metric] = [.rps, .p50, .p99, .p999, .errors, .cpuPerRequest, .pss]
 
+    /// A cell · target, or one request of a target's mix (`GET /notes/`): a view made slower among several shows
+    /// in its own row, where the target's figures dilute it.
     public struct Key: Hashable, Sendable, Codable {
         public var cell: String
         public var target: String
-        public var text: String { "\(cell) · \(target)" }
+        public var request: String? = nil
+        public var text: String { "\(cell) · \(target)" + (request.map { " · " + $0 } ?? "") }
     }
 
     /// One run's repetitions of one metric.
@@ -96,8 +99,10 @@ public struct Comparison: Sendable {
                     // Cells sharing a target's configuration carry the same windows: one row for them all.
                     let key = Key(cell: cell.configurationLabel(of: target), target: target.name)
                     guard measured[key] == nil else { continue }
-                    measured[key] = target
-                    if seen.insert(key).inserted { keys.append(key) }
+                    for key in [key] + target.mixRequests.map({ Key(cell: key.cell, target: key.target, request: $0) }) {
+                        measured[key] = target
+                        if seen.insert(key).inserted { keys.append(key) }
+                    }
                 }
             }
             targets.append(measured)
@@ -113,7 +118,10 @@ public struct Comparison: Sendable {
             }
             return Unmatched(key: key, measuredIn: present.map { runs[$0].name }, missing: missing)
         }
-        allFlagged = keys.flatMap { key in
+        // A request of a target's mix is listed apart only when its target is not (the same reason, once).
+        let unmatchedTargets = Set(unmatched.filter { $0.key.request == nil }.map(\.key))
+        unmatched.removeAll { $0.key.request != nil && unmatchedTargets.contains(Key(cell: $0.key.cell, target: $0.key.target)) }
+        allFlagged = keys.filter { $0.request == nil }.flatMap { key in
             runs.indices.compactMap { index -> AllFlagged? in
                 guard let target = targets[index][key], !target.repetitions.contains(where: \.isValid) else { return nil }
                 let kinds = Set(target.repetitions.flatMap { $0.windowFlags.map(\.kind.rawValue) }).sorted()
@@ -121,10 +129,10 @@ public struct Comparison: Sendable {
             }
         }
         rows = metrics.flatMap { metric in
-            keys.map { key in
+            keys.filter { $0.request == nil || metric.perRequest }.map { key in
                 let samples = targets.map { measured in
                     measured[key].flatMap { target -> Sample? in
-                        var values = target.values(metric)
+                        var values = key.request.map { target.values(metric, request: $0) } ?? target.values(metric)
                         var flagged = 0
                         if metric != .capacity, values.count == target.repetitions.count {
                             values = zip(values, target.repetitions).filter { $0.1.isValid }.map(\.0)

@@ -29,6 +29,8 @@ extension Comparison {
             public var limits: [String]
             public var failures: [String]
             public var problems: [String]
+            /// Comparisons too noisy for their limit, passed as warnings (`--unresolved warn`).
+            public var unresolved: [String]
             /// Per limit, the smallest change the repetitions could detect.
             public var sensitivity: [String]
             public var passed: Bool
@@ -40,7 +42,7 @@ extension Comparison {
             .init(letter: Self.letter(index), name: run.name, folder: run.folder, scenario: run.result.scenario.name,
                   startedAt: run.result.startedAt, gitSha: run.result.stackbench.gitSha)
         }, rows: rows, unmatched: unmatched, allFlagged: allFlagged, gate: gate.map {
-            .init(limits: $0.limits.map(\.text), failures: $0.verdict.failures, problems: $0.verdict.problems,
+            .init(limits: $0.limits.map(\.text), failures: $0.verdict.failures, problems: $0.verdict.problems, unresolved: $0.verdict.unresolved,
                   sensitivity: $0.verdict.sensitivity, passed: $0.verdict.exitStatus == 0)
         })
         let encoder = JSONEncoder()
@@ -49,45 +51,43 @@ extension Comparison {
     }
 
     public func html(gate: (limits: [GateLimit], verdict: GateVerdict)? = nil) -> String {
-        func esc(_ text: String) -> String { HTMLPage.escape(text) }
-        var body = "<h1>stackbench compare</h1><ul class=\"meta\">"
-            + legendLines.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"
+        var page = HTMLDocument(title: "stackbench compare", heading: "stackbench compare", meta: legendLines, metaList: true)
         if let gate {
             let status = gate.verdict.exitStatus
-            body += "<h2>Gate: " + (status == 0 ? "<span class=\"good\">passed</span>" : status == 1 ? "<span class=\"bad\">failed</span>"
-                                      : "<span class=\"bad\">cannot judge</span>") + "</h2>"
-                + "<p class=\"meta\">limits: \(esc(gate.limits.map(\.text).joined(separator: ", "))); \(gate.verdict.checked) comparison(s)</p>"
-                + (gate.verdict.failures + gate.verdict.problems).map { "<p class=\"bad\">\(esc($0))</p>" }.joined()
+            let mark = HTMLDocument.Styled(status == 0 ? "passed" : status == 1 ? "failed" : "cannot judge", style: status == 0 ? "good" : "bad")
+            page.sections.append(HTMLDocument.Section("Gate:", mark: mark, captions: [
+                "limits: \(gate.limits.map(\.text).joined(separator: ", ")); \(gate.verdict.checked) comparison(s)",
+            ], blocks: [.paragraphs((gate.verdict.failures + gate.verdict.problems).map { HTMLDocument.Styled($0, style: "bad") }
+                                    + gate.verdict.unresolved.map { HTMLDocument.Styled("unresolved (warning): " + $0, style: "same") })]))
         }
-        body += throughputCharts()
+        if let charts = throughputCharts() { page.sections.append(charts) }
         for metric in metrics {
             let (header, cells) = table(of: metric)
-            body += "<h2>\(esc(metric.rawValue))</h2><table><tr>" + header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
-            for (row, texts) in zip(rows(of: metric), cells) {
-                body += "<tr><td>\(esc(texts[0]))</td>" + texts.dropFirst().prefix(runs.count).map { "<td class=\"num\">\(esc($0))</td>" }.joined()
-                for index in runs.indices.dropFirst() {
-                    let delta = row.deltas.first { $0.run == index }
-                    let style = delta.map { $0.significant ? ($0.improvement ? "good" : "bad") : "same" } ?? "same"
-                    body += "<td class=\"num \(style)\">\(esc(delta.map(Self.describe) ?? "-"))</td>"
-                }
-                body += "</tr>"
+            let rows = zip(rows(of: metric), cells).map { row, texts in
+                HTMLDocument.Row([HTMLDocument.Cell(texts[0])] + texts.dropFirst().prefix(runs.count).map { HTMLDocument.Cell.number($0) }
+                                 + runs.indices.dropFirst().map { index in
+                                     let delta = row.deltas.first { $0.run == index }
+                                     return .number(delta.map(Self.describe) ?? "-", delta.map { $0.significant ? ($0.improvement ? "good" : "bad") : "same" } ?? "same")
+                                 })
             }
-            body += "</table>"
+            page.sections.append(HTMLDocument.Section(metric.rawValue, blocks: [.table(HTMLDocument.Table(headers: header, rows: rows))]))
         }
         if !unmatched.isEmpty || !allFlagged.isEmpty {
-            body += "<h2>Not in every run</h2><ul>" + unmatchedLines.dropFirst(2).map { "<li>\(esc($0.trimmingCharacters(in: .whitespaces)))</li>" }.joined() + "</ul>"
+            page.sections.append(HTMLDocument.Section("Not in every run", blocks: [.list(unmatchedLines.dropFirst(2).map { $0.trimmingCharacters(in: .whitespaces) })]))
         }
-        body += "<p class=\"meta\">~: no significant difference (Mann-Whitney U over the repetitions, p &gt;= \(alpha)); "
-            + "±: largest distance from the median. Green: significantly better than A; red: significantly worse.</p>"
-        return HTMLPage.render(title: "stackbench compare", body: body)
+        page.sections.append(HTMLDocument.Section("Reading the tables", blocks: [.paragraphs([
+            "~: no significant difference (Mann-Whitney U over the repetitions, p >= \(alpha)); ±: largest distance from the median. "
+                + "Green: significantly better than A; red: significantly worse.",
+        ], style: "meta")]))
+        return page.html
     }
 
     /// Per target, median req/s by cell, one bar per run.
-    private func throughputCharts() -> String {
+    private func throughputCharts() -> HTMLDocument.Section? {
         let targets = keys.reduce(into: [String]()) { if !$0.contains($1.target) { $0.append($1.target) } }
-        var html = ""
+        var blocks: [HTMLDocument.Block] = []
         for target in targets {
-            let targetRows = rows(of: .rps).filter { $0.key.target == target }
+            let targetRows = rows(of: .rps).filter { $0.key.target == target && $0.key.request == nil }
             guard !targetRows.isEmpty else { continue }
             let series = runs.indices.map { index in
                 (name: Self.letter(index), values: targetRows.map { $0.samples[index]?.median })
@@ -98,11 +98,11 @@ extension Comparison {
                     return low...high
                 }
             }
-            html += "<h3>\(HTMLPage.escape(target)): req/s by cell</h3>"
-                + SVGChart.bars(categories: targetRows.map(\.key.cell), series: series,
-                                yAxis: .init(title: "req/s (median; whiskers: the repetitions' range)", format: { Units.formatCount($0) }), ranges: ranges)
-                + SVGChart.legend(runs.indices.map { ("\(Self.letter($0)) \(runs[$0].name)", SVGChart.color($0).color, false) })
+            blocks += [.heading("\(target): req/s by cell"),
+                       .chart(SVGChart.bars(categories: targetRows.map(\.key.cell), series: series,
+                                            yAxis: .init(title: "req/s (median; whiskers: the repetitions' range)", format: { Units.formatCount($0) }), ranges: ranges)
+                              + SVGChart.legend(runs.indices.map { ("\(Self.letter($0)) \(runs[$0].name)", SVGChart.color($0).color, false) }))]
         }
-        return html.isEmpty ? "" : "<h2>Throughput</h2>" + html
+        return blocks.isEmpty ? nil : HTMLDocument.Section("Throughput", blocks: blocks)
     }
 }

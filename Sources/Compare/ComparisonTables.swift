@@ -86,10 +86,10 @@ extension Comparison {
             let status = gate.verdict.exitStatus
             lines += ["## Gate: " + (status == 0 ? "passed ✅" : status == 1 ? "failed ❌" : "cannot judge ⚠️"), "",
                       "Limits: `\(gate.limits.map(\.text).joined(separator: ", "))`; \(gate.verdict.checked) comparison(s) checked.", ""]
-            lines += gate.verdict.failures.map { "- **FAIL** " + $0 } + gate.verdict.problems.map { "- **cannot judge** " + $0 }
-            lines += gate.verdict.ignored.map { "- ignored: " + $0 }
-            lines += gate.verdict.sensitivity.map { "- sensitivity: " + $0 }
-            if !(gate.verdict.failures + gate.verdict.problems + gate.verdict.ignored + gate.verdict.sensitivity).isEmpty { lines.append("") }
+            let notes = gate.verdict.failures.map { "- **FAIL** " + $0 } + gate.verdict.problems.map { "- **cannot judge** " + $0 }
+                + gate.verdict.unresolved.map { "- **unresolved** (warning) " + $0 } + gate.verdict.ignored.map { "- ignored: " + $0 }
+                + gate.verdict.sensitivity.map { "- sensitivity: " + $0 }
+            lines += notes + (notes.isEmpty ? [] : [""])
         }
         lines += legendLines.map { "- " + $0 }
         for metric in metrics {

@@ -9,7 +9,9 @@ import Reports
 /// noise. A cell·target the baseline measured and a later run did not (its cell failed, or it is gone) fails.
 /// When the repetitions are too few for any difference to be significant, or so noisy that a change of the limit's
 /// size would likely go unseen (the smallest detectable change, at 80% power, is wider than the limit), the gate
-/// cannot judge: it says so, with about how many repetitions would do, and the command exits 2 instead of passing.
+/// cannot judge: it says so, with about how many repetitions would do, and the command exits 2 instead of passing —
+/// or, with `--unresolved warn`, the noisy comparison is a warning that names the smallest change it could see
+/// (the limit the repetitions could hold), and the gate passes on what it could judge.
 public struct GateLimit: Sendable, Equatable {
     public var metric: Metric
     /// Percent when `relative`, else the metric's own unit (µs for latencies, a count for errors).
@@ -83,13 +85,18 @@ public struct GateVerdict: Sendable {
     public var cases: [GateCase] = []
     /// Per tested limit: the smallest change its comparisons could detect, at the least sensitive of them.
     public var sensitivity: [String] = []
+    /// With `--unresolved warn`: comparisons too noisy for their limit, each with the change it could detect.
+    public var unresolved: [String] = []
+
+    /// What a limit the repetitions cannot resolve does to the gate.
+    public enum Unresolved: Sendable { case fail, warn }
 
     public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
 }
 
 extension Comparison {
     /// Judges every later run against the baseline under `limits`.
-    public func gate(_ limits: [GateLimit]) -> GateVerdict {
+    public func gate(_ limits: [GateLimit], unresolved: GateVerdict.Unresolved = .fail) -> GateVerdict {
         var verdict = GateVerdict(failures: [], problems: [], checked: 0)
         let baseline = runs[0].name
         for item in unmatched where item.measuredIn.contains(baseline) {
@@ -102,7 +109,7 @@ extension Comparison {
             verdict.problems.append("\(item.key.text): nothing valid to compare in \(item.run): all \(item.windows) window(s) flagged "
                                     + "(\(item.kinds.joined(separator: ", "))); measure again")
         }
-        for row in rows where row.metric == (limits.first?.metric.rawValue ?? "") {
+        for row in rows where row.metric == (limits.first?.metric.rawValue ?? "") && row.key.request == nil {
             for (index, sample) in row.samples.enumerated() {
                 if let sample, sample.flagged > 0 { verdict.ignored.append("\(row.key.text): \(sample.flagged) flagged window(s) of \(runs[index].name) left out") }
             }
@@ -134,7 +141,10 @@ extension Comparison {
                         if power.detectable > limit.limit {
                             let problem = "\(row.key.text): cannot judge \(limit.text) in \(runs[delta.run].name) with this noise: "
                                 + power.description(limit, base.values.count, current.values.count)
-                            verdict.problems.append(problem)
+                            switch unresolved {
+                            case .fail: verdict.problems.append(problem)
+                            case .warn: verdict.unresolved.append(problem)
+                            }
                             verdict.cases[verdict.cases.count - 1].skipped = problem
                         }
                     }
@@ -211,34 +221,32 @@ extension GateVerdict {
     /// JUnit XML as CI systems read it: one testcase per comparison (class `cell · target`, name `metric in RUN
     /// (limit)`), a failure carrying the numbers, a skip where the repetitions are too few.
     public var junit: String {
-        func xml(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
         let failed = cases.filter { $0.failure != nil }.count, skipped = cases.filter { $0.skipped != nil }.count
         // The counts and names Jenkins (junit plugin), GitLab (artifacts:reports:junit) and GitHub test reporters
         // read; errors="0" and time="0" because the gate has neither (the load's time is in the runs).
-        let counts = "tests=\"\(cases.count)\" failures=\"\(failed)\" errors=\"0\" skipped=\"\(skipped)\" time=\"0\""
-        var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                     "<testsuites name=\"stackbench compare\" \(counts)>",
-                     "  <testsuite name=\"stackbench gate\" \(counts)>"]
-        for item in cases {
-            let head = "    <testcase classname=\"\(xml(item.suite))\" name=\"\(xml(item.name))\" time=\"0\""
-            if let failure = item.failure {
-                lines.append(head + "><failure message=\"\(xml(failure))\" type=\"regression\">\(xml(failure))</failure></testcase>")
-            } else if let skipped = item.skipped {
-                lines.append(head + "><skipped message=\"\(xml(skipped))\"/></testcase>")
-            } else {
-                lines.append(head + "/>")
-            }
+        func counted(_ name: String) -> XMLWriter.Element {
+            XMLWriter.Element(name, ["name": name == "testsuites" ? "stackbench compare" : "stackbench gate", "tests": "\(cases.count)",
+                                     "failures": "\(failed)", "errors": "0", "skipped": "\(skipped)", "time": "0"])
         }
-        return (lines + ["  </testsuite>", "</testsuites>"]).joined(separator: "\n") + "\n"
+        var suite = counted("testsuite")
+        suite.children = cases.map { item in
+            var testCase = XMLWriter.Element("testcase", ["classname": item.suite, "name": item.name, "time": "0"])
+            if let failure = item.failure {
+                testCase.children = [XMLWriter.Element("failure", ["message": failure, "type": "regression"], text: failure)]
+            } else if let skipped = item.skipped {
+                testCase.children = [XMLWriter.Element("skipped", ["message": skipped])]
+            }
+            return testCase
+        }
+        var root = counted("testsuites")
+        root.children = [suite]
+        return XMLWriter.document(root)
     }
 
     /// GitHub Actions workflow commands: `::error::` per failure, `::warning::` per problem and left-out window.
     public var githubAnnotations: String {
         let escape: (String) -> String = { $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A") }
-        return (failures.map { "::error title=stackbench gate::" + escape($0) } + problems.map { "::warning title=stackbench gate::" + escape($0) }
+        return (failures.map { "::error title=stackbench gate::" + escape($0) } + (problems + unresolved).map { "::warning title=stackbench gate::" + escape($0) }
                 + ignored.map { "::warning title=stackbench gate::" + escape($0) }).map { $0 + "\n" }.joined()
     }
 }

@@ -41,13 +41,7 @@ extension ScenarioResult {
         let target = okCells.lazy.flatMap(\.targets).first { $0.name == name && !$0.repetitions.isEmpty }
         var urls = (target?.repetitions.first?.load.config.requests.map(\.url) ?? []).filter { !$0.isEmpty }
         if urls.isEmpty, let url = target?.url, !url.isEmpty { urls = [url] }
-        return Array(Set(urls.map(Self.pathAndQuery))).sorted()
-    }
-
-    static func pathAndQuery(_ url: String) -> String {
-        guard let components = URLComponents(string: url) else { return url }
-        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
-        return components.percentEncodedQuery.map { path + "?" + $0 } ?? path
+        return Array(Set(urls.map(RequestURL.pathAndQuery))).sorted()
     }
 
     /// "A dev-server target; sends /admin/login/ /notes/" — what a report says above a target's table.

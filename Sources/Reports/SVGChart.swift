@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Results
 
@@ -75,9 +76,9 @@ public enum SVGChart {
                 let left = groupLeft + Double(position) * barWidth
                 let range = s < ranges.count && c < ranges[s].count ? ranges[s][c] : nil
                 svg += "<rect x=\"\(f(left))\" y=\"\(f(min(top, base)))\" width=\"\(f(max(barWidth - 1, 1)))\" "
-                    + "height=\"\(f(abs(base - top)))\" fill=\"\(color(s).color)\"><title>\(HTMLPage.escape(category)) · \(HTMLPage.escape(item.name)): "
-                    + "\(HTMLPage.escape(yAxis.format(value)))"
-                    + (range.map { " (\(HTMLPage.escape(yAxis.format($0.lowerBound))) to \(HTMLPage.escape(yAxis.format($0.upperBound))))" } ?? "")
+                    + "height=\"\(f(abs(base - top)))\" fill=\"\(color(s).color)\"><title>\(XMLWriter.escape(category)) · \(XMLWriter.escape(item.name)): "
+                    + "\(XMLWriter.escape(yAxis.format(value)))"
+                    + (range.map { " (\(XMLWriter.escape(yAxis.format($0.lowerBound))) to \(XMLWriter.escape(yAxis.format($0.upperBound))))" } ?? "")
                     + "</title></rect>"
                 if let range, range.upperBound > range.lowerBound {
                     let middle = left + (barWidth - 1) / 2, low = y.position(range.lowerBound), high = y.position(range.upperBound)
@@ -87,7 +88,7 @@ public enum SVGChart {
                 }
             }
             let labelX = groupLeft + slot * 0.4, labelY = height - bottom + 12
-            svg += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" transform=\"rotate(35 \(f(labelX)) \(f(labelY)))\" class=\"tick\">\(HTMLPage.escape(category))</text>"
+            svg += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" transform=\"rotate(35 \(f(labelX)) \(f(labelY)))\" class=\"tick\">\(XMLWriter.escape(category))</text>"
         }
         return svg + y.verticalLabels(at: plotLeft) + close(height: height, plotBottom: height - bottom, yTitle: yAxis.title, xTitle: nil)
     }
@@ -104,26 +105,26 @@ public enum SVGChart {
         for tick in x.ticks {
             let px = x.position(tick)
             svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"grid\"/>"
-                + "<text x=\"\(f(px))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(HTMLPage.escape(xAxis.format(tick)))</text>"
+                + "<text x=\"\(f(px))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(XMLWriter.escape(xAxis.format(tick)))</text>"
         }
         for (index, marker) in markers.enumerated() {
             let px = x.position(marker.x)
             svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
-                + "<text x=\"\(f(px + 4))\" y=\"\(f(plotTop + 12 + Double(index % 3) * 13))\" class=\"tick\">\(HTMLPage.escape(marker.label))</text>"
+                + "<text x=\"\(f(px + 4))\" y=\"\(f(plotTop + 12 + Double(index % 3) * 13))\" class=\"tick\">\(XMLWriter.escape(marker.label))</text>"
         }
         for line in horizontal {
             let py = y.position(line.y)
             svg += "<line x1=\"\(f(plotLeft))\" x2=\"\(f(width - plotRight))\" y1=\"\(f(py))\" y2=\"\(f(py))\" stroke=\"#b00020\" stroke-dasharray=\"4 3\"/>"
-                + "<text x=\"\(f(width - plotRight - 4))\" y=\"\(f(py - 4))\" text-anchor=\"end\" class=\"tick\">\(HTMLPage.escape(line.label))</text>"
+                + "<text x=\"\(f(width - plotRight - 4))\" y=\"\(f(py - 4))\" text-anchor=\"end\" class=\"tick\">\(XMLWriter.escape(line.label))</text>"
         }
         for item in series where !item.points.isEmpty {
             let path = item.points.map { "\(f(x.position($0.x))),\(f(y.position($0.y)))" }.joined(separator: " ")
             svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(item.color)\" stroke-width=\"2\""
-                + (item.dashed ? " stroke-dasharray=\"6 3\"" : "") + "><title>\(HTMLPage.escape(item.name))</title></polyline>"
+                + (item.dashed ? " stroke-dasharray=\"6 3\"" : "") + "><title>\(XMLWriter.escape(item.name))</title></polyline>"
             if item.points.count <= 40 {
                 for point in item.points {
                     svg += "<circle cx=\"\(f(x.position(point.x)))\" cy=\"\(f(y.position(point.y)))\" r=\"2.5\" fill=\"\(item.color)\">"
-                        + "<title>\(HTMLPage.escape(item.name)): \(HTMLPage.escape(xAxis.format(point.x))), \(HTMLPage.escape(yAxis.format(point.y)))</title></circle>"
+                        + "<title>\(XMLWriter.escape(item.name)): \(XMLWriter.escape(xAxis.format(point.x))), \(XMLWriter.escape(yAxis.format(point.y)))</title></circle>"
                 }
             }
         }
@@ -133,7 +134,7 @@ public enum SVGChart {
     /// The legend under a chart: a swatch and a name per series.
     public static func legend(_ entries: [(name: String, color: String, dashed: Bool)]) -> String {
         "<div class=\"legend\">" + entries.map { entry in
-            "<span><i style=\"border-top:3px \(entry.dashed ? "dashed" : "solid") \(entry.color)\"></i>\(HTMLPage.escape(entry.name))</span>"
+            "<span><i style=\"border-top:3px \(entry.dashed ? "dashed" : "solid") \(entry.color)\"></i>\(XMLWriter.escape(entry.name))</span>"
         }.joined() + "</div>"
     }
 
@@ -145,9 +146,9 @@ public enum SVGChart {
 
     private static func close(height: Double, plotBottom: Double, yTitle: String, xTitle: String?) -> String {
         var svg = "<line x1=\"\(f(plotLeft))\" x2=\"\(f(plotLeft))\" y1=\"\(f(plotTop))\" y2=\"\(f(plotBottom))\" class=\"axis\"/>"
-        svg += "<text transform=\"translate(14 \(f((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" class=\"title\">\(HTMLPage.escape(yTitle))</text>"
+        svg += "<text transform=\"translate(14 \(f((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" class=\"title\">\(XMLWriter.escape(yTitle))</text>"
         if let xTitle {
-            svg += "<text x=\"\(f((plotLeft + width - plotRight) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"title\">\(HTMLPage.escape(xTitle))</text>"
+            svg += "<text x=\"\(f((plotLeft + width - plotRight) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"title\">\(XMLWriter.escape(xTitle))</text>"
         }
         return svg + "</svg>"
     }
@@ -208,7 +209,7 @@ public enum SVGChart {
 
         func verticalLabels(at left: Double) -> String {
             ticks.map {
-                "<text x=\"\(f(left - 6))\" y=\"\(f(position($0) + 4))\" text-anchor=\"end\" class=\"tick\">\(HTMLPage.escape(axis.format($0)))</text>"
+                "<text x=\"\(f(left - 6))\" y=\"\(f(position($0) + 4))\" text-anchor=\"end\" class=\"tick\">\(XMLWriter.escape(axis.format($0)))</text>"
             }.joined()
         }
     }

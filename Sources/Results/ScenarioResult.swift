@@ -251,6 +251,30 @@ public struct ScenarioResult: Codable, Sendable {
             }
         }
 
+        /// The requests of a mix by name (`GET /notes/`: method, path and query; host and port differ between
+        /// stacks), when every repetition recorded each of them once; empty for a target sending one request.
+        public var mixRequests: [String] {
+            guard let first = repetitions.first?.load.perRequest?.map(Self.requestName), Set(first).count == first.count, first.count > 1,
+                  repetitions.allSatisfy({ $0.load.perRequest?.map(Self.requestName) == first }) else { return [] }
+            return first
+        }
+
+        /// `metric` for one request of the mix in each repetition (`mixRequests` names them); empty for a metric
+        /// not measured per request (`Metric.perRequest`).
+        public func values(_ metric: Metric, request: String) -> [Double] {
+            guard metric.perRequest else { return [] }
+            return repetitions.compactMap { $0.load.perRequest?.first { Self.requestName($0) == request } }.map { row in
+                switch metric {
+                case .rps: row.responsesPerSecond
+                case .errors: Double(row.errors)
+                case .non2xx: Double(row.non2xx3xx)
+                default: metric.percentile.map { row.latency[$0] } ?? 0
+                }
+            }
+        }
+
+        static func requestName(_ row: RunResult.RequestBreakdown) -> String { row.method + " " + RequestURL.pathAndQuery(row.url) }
+
         /// Each search's capacity (0 where none was found); empty without a search.
         public var capacities: [Double] { (searches ?? []).map { $0.capacity ?? 0 } }
 

@@ -62,6 +62,10 @@ public enum Metric: String, Sendable, CaseIterable {
 
     /// Whether a larger value is better (req/s) or worse (latency, errors, CPU, memory).
     public var higherIsBetter: Bool { self == .rps || self == .capacity }
+
+    /// Measured per request of a mix too (the client's counts and latencies), not only per target (the servers'
+    /// CPU and memory, a capacity search).
+    public var perRequest: Bool { self == .rps || isLatency || self == .errors || self == .non2xx }
 }
 
 /// One key of a matrix cell and its value, and whose file it changes.
@@ -80,5 +84,15 @@ public struct CellSetting: Sendable, Equatable, Codable {
         /// The `stack` key: which front and pool (StackVariant).
         case stack
         case uwsgi, nginx
+    }
+}
+
+/// How results name a URL a target sent: its path and query, as the server sees them (host and port differ between
+/// stacks and runs).
+public enum RequestURL {
+    public static func pathAndQuery(_ url: String) -> String {
+        guard let components = URLComponents(string: url) else { return url }
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        return components.percentEncodedQuery.map { path + "?" + $0 } ?? path
     }
 }

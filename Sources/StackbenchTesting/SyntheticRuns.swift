@@ -12,12 +12,15 @@ public enum SyntheticRuns {
         public var errors: [Int]?
         /// Windows flagged client-bound.
         public var clientBound: [Bool]?
+        /// A mix: per path (sent with GET), its p99 in each repetition; the target's figures stay as given.
+        public var mix: [(path: String, p99: [Double])]
 
-        public init(rps: [Double], p99: [Double]? = nil, errors: [Int]? = nil, clientBound: [Bool]? = nil) {
+        public init(rps: [Double], p99: [Double]? = nil, errors: [Int]? = nil, clientBound: [Bool]? = nil, mix: [(path: String, p99: [Double])] = []) {
             self.rps = rps
             self.p99 = p99
             self.errors = errors
             self.clientBound = clientBound
+            self.mix = mix
         }
     }
 
@@ -37,7 +40,16 @@ public enum SyntheticRuns {
                 for (repetition, rps) in values.rps.enumerated() {
                     let p99 = values.p99?[repetition] ?? 1000
                     let errors = values.errors?[repetition] ?? 0
-                    target.repetitions.append(.init(load: loadResult(rps: rps, p99: p99, errors: errors),
+                    var load = loadResult(rps: rps, p99: p99, errors: errors)
+                    if !values.mix.isEmpty {
+                        load.perRequest = values.mix.map { request in
+                            let latency = loadResult(rps: rps, p99: request.p99[repetition], errors: 0).latency
+                            return RunResult.RequestBreakdown(method: "GET", url: "http://127.0.0.1:\(8000 + repetition)" + request.path,
+                                                              responses: Int(rps) / values.mix.count, errors: 0, non2xx3xx: 0,
+                                                              responsesPerSecond: rps / Double(values.mix.count), statusCodes: [:], latency: latency)
+                        }
+                    }
+                    target.repetitions.append(.init(load: load,
                                                     processes: [.init(role: .front, cpuSeconds: 1, cpuMicrosecondsPerRequest: 50, rssKiB: 1000, processes: 1)],
                                                     pool: nil,
                                                     flags: values.clientBound?[repetition] == true

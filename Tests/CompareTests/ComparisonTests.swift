@@ -51,4 +51,17 @@ import Testing
         #expect(comparison.unmatched.contains { $0.key.cell == "workers=4" && $0.missing.values.contains { $0.contains("pool killed by signal 9") } },
                 "\(comparison.unmatched)")
     }
+
+    /// One view of two made 5 ms slower: the target's p99 (dominated by the other, slower view) stays within
+    /// +25%, the view's own row fails the gate, named by its request; the hosts differ per window and do not matter.
+    @Test func aSlowerViewInAMixFailsInItsOwnRow() throws {
+        let admin: [Double] = [30000, 30400, 29800, 30100, 29900], notes: [Double] = [3000, 3050, 2980, 3010, 2990]
+        let comparison = try Self.compare(Values(rps: Self.steady, p99: admin, mix: [("/admin/login/", admin), ("/notes/", notes)]),
+                                          Values(rps: Self.steady, p99: admin.map { $0 * 1.05 }, mix: [("/admin/login/", admin.reversed()), ("/notes/", notes.map { $0 + 5000 })]))
+        let keys = comparison.rows(of: .p99).map(\.key.text)
+        #expect(keys == ["workers=2 · proxied-dynamic", "workers=2 · proxied-dynamic · GET /admin/login/", "workers=2 · proxied-dynamic · GET /notes/"], "\(keys)")
+        #expect(comparison.rows(of: .cpuPerRequest).count == 1, "CPU is measured per target, not per request")
+        let verdict = comparison.gate(try GateLimit.parse("p99:+25%"))
+        #expect(verdict.failures.count == 1 && verdict.failures[0].hasPrefix("workers=2 · proxied-dynamic · GET /notes/: p99"), "\(verdict.failures)")
+    }
 }

@@ -62,7 +62,7 @@ import Testing
         let annotated = try compare(["--baseline", a, b, "--fail-on", "rps:-5%,errors:+0", "--junit", junit, "--github"])
         #expect(annotated.status == 1 && annotated.stdout.contains("::error title=stackbench gate::workers=2 · proxied-dynamic: rps"), "\(annotated.stdout)")
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
-        #expect(xml.contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\"") && xml.contains("<testcase classname=\"workers=2 · proxied-dynamic\" name=\"rps in 20261201T010000Z-b (rps:-5%)\" time=\"0\"><failure message=")
+        #expect(xml.contains("tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\"") && xml.contains("<testcase classname=\"workers=2 · proxied-dynamic\" name=\"rps in 20261201T010000Z-b (rps:-5%)\" time=\"0\">\n      <failure message=")
                 && xml.contains("name=\"errors in 20261201T010000Z-b (errors:+0)\" time=\"0\"/>"), "\(xml)")
         // Well-formed, with the elements and attributes Jenkins, GitLab and GitHub reporters read.
         let lint = try runCommand("/usr/bin/xmllint", ["--noout", junit])
@@ -106,6 +106,20 @@ import Testing
         let needed = try #require(line.split(separator: " ").firstIndex(of: "about").map { Int(line.split(separator: " ")[$0 + 1]) ?? 0 })
         #expect((200...400).contains(needed), "\(line)")
         #expect(run.stdout.contains("- **cannot judge** workers=2 · proxied-dynamic: cannot judge rps:-5%"), "\(run.stdout)")
+        // --unresolved warn: the gate passes on what it could judge, the blind spot a warning with its figure.
+        let junit = folder.file("gate.xml")
+        let warned = try compare([a, b, "--fail-on", "rps:-5%", "--unresolved", "warn", "--github", "--junit", junit])
+        #expect(warned.status == 0 && warned.stderr.contains("gate: unresolved: workers=2 · proxied-dynamic: cannot judge rps:-5%")
+                && warned.stderr.contains("gate: passed"), "\(warned.stderr)")
+        #expect(warned.stdout.contains("::warning title=stackbench gate::workers=2 · proxied-dynamic: cannot judge rps:-5%"), "\(warned.stdout)")
+        let skipped = try runCommand("/usr/bin/xmllint", ["--xpath", "string(/testsuites/@skipped)", junit])
+        #expect(skipped.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(skipped.stdout)\(skipped.stderr)")
+        let badMode = try compare([a, b, "--fail-on", "rps:-5%", "--unresolved", "pass"])
+        #expect(badMode.status == 2 && badMode.stderr.contains("--unresolved must be fail or warn"), "\(badMode.stderr)")
+        // A significant regression beyond the limit still fails, whatever the mode.
+        let other = try TemporaryFolder()
+        let (c, d) = try twoRuns(Values(rps: Self.steady), Values(rps: Self.steady.map { $0 * 0.8 }), in: other)
+        #expect(try compare([c, d, "--fail-on", "rps:-5%", "--unresolved", "warn"]).status == 1)
         // A limit wider than what the repetitions can see is judged, and passes.
         let wide = try compare([a, b, "--fail-on", "rps:-60%"])
         #expect(wide.status == 0 && wide.stderr.contains("gate: sensitivity: rps:-60%: the repetitions could detect"), "\(wide.stderr)")
@@ -120,6 +134,35 @@ import Testing
         let line = try #require(run.stderr.split(separator: "\n").first { $0.hasPrefix("gate: sensitivity: rps:-5%") }.map(String.init), "\(run.stderr)")
         let percent = try #require(Double(line.split(separator: " ")[7].dropLast()), "\(line)")
         #expect(percent > 0.5 && percent < 2, "\(line)")
+    }
+
+    /// Base and change measured in turns, one `stackbench run` per round each: `--pool` reads each side's folder
+    /// as one run of 5 repetitions, so the test has 5 + 5 and a 20% drop fails while an A/A pair passes.
+    @Test func poolReadsTheRoundsOfEachSideAsOneRun() throws {
+        let folder = try TemporaryFolder()
+        for (round, value) in Self.steady.enumerated() {
+            _ = try SyntheticRuns.write(in: folder, name: "base/20261201T0\(round)0000Z-mysite", cells: [("workers=2", [("proxied-dynamic", Values(rps: [value]))])])
+            _ = try SyntheticRuns.write(in: folder, name: "same/20261201T0\(round)0500Z-mysite", cells: [("workers=2", [("proxied-dynamic", Values(rps: [Self.steady.reversed()[round]]))])])
+            _ = try SyntheticRuns.write(in: folder, name: "slower/20261201T0\(round)0500Z-mysite", cells: [("workers=2", [("proxied-dynamic", Values(rps: [value * 0.8]))])])
+        }
+        let (base, same, slower) = (folder.file("base"), folder.file("same"), folder.file("slower"))
+        let regression = try compare(["--pool", "--baseline", base, slower, "--fail-on", "rps:-5%"])
+        #expect(regression.status == 1 && regression.stderr.contains("gate: FAIL: workers=2 · proxied-dynamic: rps")
+                && regression.stderr.contains("in slower (5 runs pooled) breaks rps:-5%"), "\(regression.stderr)")
+        #expect(regression.stdout.contains("(n=5)"), "\(regression.stdout)")
+        let aa = try compare(["--pool", "--baseline", base, same, "--fail-on", "rps:-5%"])
+        #expect(aa.status == 0 && aa.stderr.contains("gate: passed"), "\(aa.stderr)")
+        // Without --pool the folder is five runs of one repetition each: the baseline must be one of them.
+        let unpooled = try compare(["--baseline", base, slower])
+        #expect(unpooled.status == 2 && unpooled.stderr.contains("holds 5 runs"), "\(unpooled.stderr)")
+        let latest = try compare(["--pool", "--baseline-latest", base, slower])
+        #expect(latest.status == 2 && latest.stderr.contains("--baseline-latest picks one run of a folder"), "\(latest.stderr)")
+        // Rounds of another scenario are not pooled with these.
+        let odd = folder.file("slower/20261201T040500Z-mysite/result.json")
+        try String(contentsOfFile: odd, encoding: .utf8).replacingOccurrences(of: "\"name\" : \"synthetic\"", with: "\"name\" : \"other\"")
+            .replacingOccurrences(of: "\"name\":\"synthetic\"", with: "\"name\":\"other\"").write(toFile: odd, atomically: true, encoding: .utf8)
+        let mixed = try compare(["--pool", "--baseline", base, slower])
+        #expect(mixed.status == 2 && mixed.stderr.contains("is a run of scenario \"other\", not \"synthetic\""), "\(mixed.stderr)")
     }
 
     @Test func tooFewRepetitionsMakeTheGateSayItCannotJudge() throws {

@@ -16,11 +16,12 @@ struct CompareCommand: ParsableCommand {
             Mann-Whitney U test over the repetitions gives p < --alpha; "~" otherwise. The gate: --fail-on \
             'rps:-5%,p99:+10%,errors:+0' exits 1 when a later run is significantly worse than the baseline beyond a \
             limit (errors and non2xx are counts, judged without a test), and 2 when the repetitions are too few to \
-            tell (fewer than 4 + 4).
+            tell (fewer than 4 + 4, or, unless --unresolved warn, too noisy for a limit). --pool reads each PATH and \
+            --baseline as one run made of every run under it: base and change measured in turns (docs/ci.md).
             """)
 
     @Argument(help: "Run folders, result.json files, or folders of runs.") var paths: [String] = []
-    @Option(help: "The run to compare against: one run folder or its result.json.") var baseline: String?
+    @Option(help: "The run to compare against: one run folder or its result.json (with --pool, a folder of runs).") var baseline: String?
     @Option(name: .customLong("baseline-latest"), help: ArgumentHelp("The newest run in this results folder is the baseline.", valueName: "DIR"))
     var baselineLatest: String?
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Gate limits: METRIC:LIMIT,... (rps:-5%,p99:+10%,errors:+0).", valueName: "LIMITS"))
@@ -28,6 +29,10 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "text, md, json or html.") var format = "text"
     @Option(help: ArgumentHelp("With --fail-on: write the gate as JUnit XML (one test case per cell · target, metric and run).", valueName: "FILE"))
     var junit: String?
+    @Flag(help: "Each PATH, and --baseline, is one run: the repetitions of every run under it pooled (rounds measured in turns).")
+    var pool = false
+    @Option(help: ArgumentHelp("With --fail-on: a limit the repetitions are too noisy to resolve fails the gate (exit 2) or is a warning, the smallest change they could see said.", valueName: "fail|warn"))
+    var unresolved = "fail"
     @Flag(help: "With --fail-on: print GitHub Actions annotations (::error:: per failure, ::warning:: per problem).") var github = false
     @Option(name: .shortAndLong, help: "Write to this file (atomically) instead of standard output.") var output: String?
     @Option(help: "Significance level of the test.") var alpha = 0.05
@@ -40,17 +45,21 @@ struct CompareCommand: ParsableCommand {
         guard alpha > 0, alpha < 0.5 else { throw FlagError("--alpha", "must be between 0 and 0.5, got \(alpha)") }
         let shown = try metrics.map(Self.metricList) ?? Comparison.defaultMetrics
         let limits = try failOn.map(GateLimit.parse)
-        if junit != nil || github, limits == nil { throw FlagError(junit != nil ? "--junit" : "--github", "needs --fail-on LIMITS: it reports the gate") }
+        guard ["fail", "warn"].contains(unresolved) else { throw FlagError("--unresolved", "must be fail or warn, got \"\(unresolved)\"") }
+        if junit != nil || github || unresolved != "fail", limits == nil {
+            throw FlagError(junit != nil ? "--junit" : github ? "--github" : "--unresolved", "needs --fail-on LIMITS: it reports the gate")
+        }
         guard !paths.isEmpty else { throw FlagError("PATH", "missing: name run folders, result.json files or a results folder") }
         if baseline != nil, baselineLatest != nil { throw FlagError("--baseline", "and --baseline-latest cannot be used together") }
-        var baselineRuns = try baseline.map { try RunSet.load([$0]) } ?? []
+        if pool, baselineLatest != nil { throw FlagError("--baseline-latest", "picks one run of a folder; with --pool name the folder with --baseline") }
+        var baselineRuns = try baseline.map { try load($0) } ?? []
         if let baseline, baselineRuns.count > 1 {  // a results folder: which run is meant must be said, never guessed
             throw FlagError("--baseline", "\(baseline) holds \(baselineRuns.count) runs; name one run folder, or use --baseline-latest \(baseline)")
         }
         if let folder = baselineLatest {  // RunSet.load refuses a folder with no run, naming it
             baselineRuns = Array(try RunSet.load([folder]).suffix(1))
         }
-        let runs = try baselineRuns + RunSet.load(paths)
+        let runs = try baselineRuns + paths.flatMap(load)
         if !baselineRuns.isEmpty, runs.count > 1, runs.dropFirst().contains(where: { $0.folder == runs[0].folder }) {
             throw FlagError("--baseline", "\(runs[0].name) is also among the runs compared with it")
         }
@@ -60,7 +69,7 @@ struct CompareCommand: ParsableCommand {
         // Gate limits' metrics are shown too, so every failure can be seen in the tables.
         let allMetrics = shown + (limits ?? []).map(\.metric).filter { !shown.contains($0) }
         let comparison = Comparison(runs: runs, alpha: alpha, metrics: allMetrics)
-        let verdict = limits.map { (limits: $0, verdict: comparison.gate($0)) }
+        let verdict = limits.map { (limits: $0, verdict: comparison.gate($0, unresolved: unresolved == "warn" ? .warn : .fail)) }
         let document: Data = switch format {
         case "md": Data(comparison.markdown(gate: verdict).utf8)
         case "json": try comparison.json(gate: verdict)
@@ -80,11 +89,18 @@ struct CompareCommand: ParsableCommand {
         for line in verdict.verdict.ignored { FileHandle.standardError.write(Data("gate: ignored: \(line)\n".utf8)) }
         for failure in verdict.verdict.failures { FileHandle.standardError.write(Data("gate: FAIL: \(failure)\n".utf8)) }
         for problem in verdict.verdict.problems { FileHandle.standardError.write(Data("gate: cannot judge: \(problem)\n".utf8)) }
+        for warning in verdict.verdict.unresolved { FileHandle.standardError.write(Data("gate: unresolved: \(warning)\n".utf8)) }
         for line in verdict.verdict.sensitivity { FileHandle.standardError.write(Data("gate: sensitivity: \(line)\n".utf8)) }
         if verdict.verdict.exitStatus == 0 {
             FileHandle.standardError.write(Data("gate: passed: \(verdict.verdict.checked) comparison(s) within \(failOn ?? "")\n".utf8))
         }
         if verdict.verdict.exitStatus != 0 { throw ExitCode(verdict.verdict.exitStatus) }
+    }
+
+    /// The runs under `path`; with --pool, one run made of them all.
+    private func load(_ path: String) throws -> [LoadedRun] {
+        let runs = try RunSet.load([path])
+        return pool ? [try RunSet.pool(runs, foundUnder: path)] : runs
     }
 
     static func metricList(_ text: String) throws -> [Metric] {
