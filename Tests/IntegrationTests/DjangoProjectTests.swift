@@ -102,9 +102,12 @@ struct DjangoProjectTests {
         // --ci: a gate, not a sweep — one cell, 2 connections, checked as run would read it.
         let gate = try runCommand(BuiltProducts.stackbench, ["init", "--ci", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "nginx.conf"],
                                   directory: folder.path, timeout: 60)
-        #expect(gate.status == 0 && gate.stdout.contains("mysite-ci.yml: 1 cell(s) × 1 target(s)"), "\(gate.stdout)\n\(gate.stderr)")
+        #expect(gate.status == 0 && gate.stdout.contains("mysite-ci.yml: 1 cell(s) × 2 target(s)"), "\(gate.stdout)\n\(gate.stderr)")
         let gateText = (try? String(contentsOfFile: folder.file("mysite-ci.yml"), encoding: .utf8)) ?? ""
         #expect(gateText.contains("  connections: 2 ") && gateText.contains("--fail-on") && !gateText.contains("matrix:"), "\(gateText)")
+        // Each view alone in its window: a slower one is not hidden behind another competing for the same core.
+        #expect(gateText.contains("  view-admin-login:\n    kind: proxied-dynamic\n    requests: [/admin/login/]\n")
+                && gateText.contains("  view-notes:\n    kind: proxied-dynamic\n    requests: [/notes/]\n"), "\(gateText)")
         let gateCheck = try runCommand(BuiltProducts.stackbench, ["run", folder.file("mysite-ci.yml"), "--check"])
         #expect(gateCheck.status == 0, "\(gateCheck.stderr)")
         // A project without STATIC_ROOT behind a server block with a static alias: one line, nothing written.
@@ -116,6 +119,13 @@ struct DjangoProjectTests {
                                       directory: folder.path, timeout: 60)
         #expect(noStatic.status == 2 && noStatic.stderr.contains("nginx.conf:5: error: alias: ") && noStatic.stderr.contains("sets no STATIC_ROOT"),
                 "\(noStatic.stderr)")
+        // The same check in --check, for a scenario written before STATIC_ROOT went missing.
+        try gateText.replacingOccurrences(of: "django: mysite\n", with: "django: nostatic\n")
+            .write(toFile: folder.file("nostatic-ci.yml"), atomically: true, encoding: .utf8)
+        let noStaticCheck = try runCommand(BuiltProducts.stackbench, ["run", folder.file("nostatic-ci.yml"), "--check"], timeout: 60)
+        #expect(noStaticCheck.status == 2 && noStaticCheck.stderr.contains("nginx.conf:5: error: alias: ") && noStaticCheck.stderr.contains("sets no STATIC_ROOT"),
+                "\(noStaticCheck.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("nostatic/mysite/__pycache__")), "asking Django wrote no bytecode into the project")
         try "server {\n    listen 80;\n    location /static/ {\n".write(toFile: folder.file("broken.conf"), atomically: true, encoding: .utf8)
         let broken = try runCommand(BuiltProducts.stackbench, ["init", "--django", "mysite", "--uwsgi", "uwsgi.ini", "--nginx", "broken.conf", "-o", "x.yml"],
                                     directory: folder.path, timeout: 60)

@@ -30,6 +30,7 @@ extension Scenario {
         } else {
             _ = try UwsgiIniReader.read(stack.uwsgiIni, environment: environment) { _ in }
         }
+        try checkStaticRoot()
         let originalProject = StackLayout.originalProjectFolder(of: stack.uwsgiIni)
         var checked = Set<StackVariant>()
         for cell in matrix.cells {
@@ -42,5 +43,17 @@ extension Scenario {
                 _ = try NginxConfig.load(directives: NginxConfigParser.expandIncludes(directives, directory: work), file: stack.nginxConf, prefix: work)
             }
         }
+    }
+}
+
+extension Scenario {
+    /// The server block's static location against the Django project's STATIC_ROOT, as `init` checks them (one line
+    /// naming both). Django's answers come from its own `manage.py shell`; where the project does not import there
+    /// (settings the run's environment supplies), the run's own preparation reports Django's error instead.
+    private func checkStaticRoot() throws {
+        guard let django = stack.django, !stack.nginxConf.isEmpty, !stack.uwsgiIni.isEmpty else { return }
+        let template = ScenarioTemplate(django: django, uwsgiIni: stack.uwsgiIni, nginxConf: stack.nginxConf, ci: false)
+        guard let facts = try? template.facts() else { return }
+        try template.checkStaticRoot(facts)
     }
 }

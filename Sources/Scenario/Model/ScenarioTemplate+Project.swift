@@ -83,6 +83,17 @@ extension ScenarioTemplate {
         relative(path, to: folder) ?? normalized(path)
     }
 
+    /// `path` as the scenario in `folder` names it: relative when the two share a folder below the root's first
+    /// level (`perf/mysite-ci.yml` names `../mysite`), so a scenario committed with the project reads each
+    /// checkout's own files (the base's and the change's in CI); absolute otherwise (`/srv/app` from `/tmp`).
+    static func written(_ path: String, from folder: String) -> String {
+        if let inside = relative(path, to: folder) { return inside.isEmpty ? "." : inside }
+        let (target, base) = (normalized(path).split(separator: "/"), normalized(folder).split(separator: "/"))
+        let common = zip(target, base).prefix { $0 == $1 }.count
+        guard common >= 2 else { return normalized(path) }
+        return (Array(repeating: "..", count: base.count - common) + target.dropFirst(common)).joined(separator: "/")
+    }
+
     /// `path` relative to `folder` ("" for the folder itself), or nil when it is outside it.
     static func relative(_ path: String, to folder: String) -> String? {
         let (path, folder) = (normalized(path), normalized(folder))

@@ -62,6 +62,8 @@ public struct ScenarioTemplate {
         process.executableURL = URL(fileURLWithPath: ExternalPrograms.python)
         process.arguments = ["manage.py", "shell", "-c", Self.probe]
         process.currentDirectoryURL = URL(fileURLWithPath: django)
+        // Asking leaves the project as it was: no __pycache__ written into it.
+        process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONDONTWRITEBYTECODE": "1"]) { $1 }
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -104,9 +106,9 @@ public struct ScenarioTemplate {
         let staticLine = facts.staticFile.map { "      - \(facts.staticURL)\($0)" }
             ?? "      - \(facts.staticURL)CHANGE-ME.css     # no static file was found by Django's finders: name one"
         let stackLines = """
-              django: \(Self.shown(django, from: folder))
-              uwsgi: \(Self.shown(uwsgiIni, from: folder))
-              nginx: \(Self.shown(nginxConf, from: folder))
+              django: \(Self.written(django, from: folder))
+              uwsgi: \(Self.written(uwsgiIni, from: folder))
+              nginx: \(Self.written(nginxConf, from: folder))
             """
         if ci { return ciText(name: name, stackLines: stackLines, dynamic: dynamic, staticLine: staticLine) }
         let swept = try sweptSettings()
