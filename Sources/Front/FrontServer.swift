@@ -13,6 +13,7 @@
 import BenchSupport
 import CLinux
 import Foundation
+import ServerCore
 import StackConfig
 
 public final class FrontServer: @unchecked Sendable {
@@ -83,8 +84,8 @@ public final class FrontServer: @unchecked Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener.descriptor, $0, &length) } }
             if case .unix(let path) = listener.address { return "unix:" + path }
-            let (host, port) = PeerAddress.strings(address)
-            return host.bytes.string + ":" + port.bytes.string
+            let bound = PeerAddress(address)
+            return bound.host + ":" + String(bound.port)
         }
     }
 

@@ -1,3 +1,4 @@
+import BenchSupport
 import Glibc
 
 /// Finds where one HTTP/1.1 response ends in the bytes of a connection, as wrk's http-parser does: status line,
@@ -233,18 +234,13 @@ struct HTTP1ResponseFramer {
         var digits = 0
         for offset in 0..<lineLength {
             let byte = line[offset]
-            let digit: Int
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte) - 48
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = Int(byte) - 87
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = Int(byte) - 55
-            case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
+            guard let digit = Hex.value(byte) else {
+                guard byte == UInt8(ascii: ";") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") else { return false }
                 remaining = size
                 return digits > 0
-            default: return false
             }
             guard size < 1 << 56 else { return false }
-            size = size * 16 + digit
+            size = size * 16 + Int(digit)
             digits += 1
         }
         remaining = size

@@ -80,7 +80,8 @@ public struct PeerAddress: Sendable, Equatable {
         self.port = port
     }
 
-    init(_ storage: sockaddr_storage) {
+    /// The address of an accepted peer or a bound socket, as `accept` or `getsockname` filled it in.
+    public init(_ storage: sockaddr_storage) {
         var storage = storage
         switch Int32(storage.ss_family) {
         case AF_INET:

@@ -1,6 +1,7 @@
 import BenchSupport
 import CLinux
 import Foundation
+import ServerCore
 import StackConfig
 
 /// One client connection: reads request heads into its own buffer, admits each request (Admission), answers it
@@ -82,7 +83,7 @@ final class Connection {
         input = ByteArray(capacity: min(max(scope.clientHeaderBufferSize, 1024), Self.initialInputLimit))
         output = ByteArray(capacity: 16 * 1024 + 512)
         path = ByteArray(capacity: 256)
-        (remoteAddress, remotePort) = PeerAddress.strings(peer)
+        (remoteAddress, remotePort) = PeerAddress(peer).logBytes
         if case .tcp(_, let port) = listen { serverPort = StableBytes(String(port)) } else { serverPort = StableBytes("") }
     }
 

@@ -4,9 +4,9 @@
 // reading, the matrix, thresholds, stack variants, `--replay`), standing each cell's stack up from rewritten copies
 // of the user's files and taking it down again (`Stack/`: the layout of a run folder, child processes, readiness
 // probes, the pool's stats, events under load, the Debian programs of the reference stack), measuring windows and
-// judging them (`Measure/`: CPU and memory per process over a window, window flags, capacity searches, load agents
-// over SSH and as a Kubernetes Job), and the run itself (`ScenarioRun`: rounds, interleaving, interruption, the run
-// folder written once at the end).
+// judging them (`Measure/`: CPU and memory per process over a window, window flags, capacity searches), the load
+// agents elsewhere (`Agents/`: over SSH and as a Kubernetes Job), and the run itself (`ScenarioRun`: rounds,
+// interleaving, interruption, the run folder written once at the end).
 // Must not: lay results out (Reports does) or be needed by anything that only reads results (Results, Compare).
 // Mirrors: nothing one program does; the conventions are wrk's (the load), benchstat's (the repetitions) and CI
 // tools' (the exit status).
