@@ -1,10 +1,12 @@
 import Foundation
 
-/// A log copied into the run folder keeps its last `keptBytes`, from a line start, under one line saying how much
-/// was left out: a run folder stays small enough for a CI artifact (the user's access log alone was 36 MB for one
-/// cell of a 5 s window) and keeps what a failure needs, the end.
+/// A log copied into the run folder keeps its last bytes, from a line start, under one line saying how much was
+/// left out: a run folder stays small enough for a CI artifact (the user's access log alone was 36 MB for one cell
+/// of a 5 s window; the main job's 12 cells kept 36 MB of logs at 1 MiB each) and keeps what a failure needs, the
+/// end: 1 MiB of each log of a cell that failed (and of the project's preparation), 64 KiB of one that finished.
 enum LogTail {
-    static let keptBytes = 1 << 20
+    static let keptBytes = 64 << 10
+    static let keptBytesOfFailure = 1 << 20
 
     /// Copies `source` to `target`, whole when it is at most `keptBytes`, else its tail.
     static func copy(_ source: String, to target: String, keeping kept: Int = keptBytes) {

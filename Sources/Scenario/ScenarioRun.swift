@@ -16,7 +16,7 @@ public final class ScenarioRun: @unchecked Sendable {
     public let rounds: Int
     /// `--quick` was given (recorded, so a replay shrinks the same way).
     public let quick: Bool
-    /// `--keep-logs`: every log whole in the run folder; else each log's last `LogTail.keptBytes`.
+    /// `--keep-logs`: every log whole in the run folder; else each log's end (LogTail: 64 KiB, 1 MiB for a cell that failed).
     public let keepLogs: Bool
     /// `--label`: recorded as the result's label in place of the project's commit.
     public let label: String?
@@ -86,7 +86,7 @@ public final class ScenarioRun: @unchecked Sendable {
         var preparation = ProjectPreparation(scenario: scenario, work: work, executable: executable)
         try preparation.run(django: scenario.stack.swiftServesDjango || scenario.variants.filter { skipped[$0] == nil }.contains { $0.pool == .uwsgi })
         result.preparation = preparation.notes
-        keep(preparation.logFolder, in: staging + "/prepare")
+        keep(preparation.logFolder, in: staging + "/prepare", keeping: LogTail.keptBytesOfFailure)
         let cells = scenario.matrix.cells
         let plan = ExperimentPlan(targets: scenario.targets, cells: cells.filter { skipped[$0.variant(default: scenario.stack.variant)] == nil })
         for line in plan.summary(targetNames: scenario.targets.map(\.name)) { say("measured: " + line) }
@@ -146,7 +146,9 @@ public final class ScenarioRun: @unchecked Sendable {
                 for repetition in 1...scenario.load.repetitions where cellResult.status == .ok {
                     result.order = (result.order ?? []) + order.map { .init(round: round, cell: cell.label, target: scenario.targets[$0].name, repetition: repetition) }
                 }
-                keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index))
+                // A cell that failed in any round keeps more of its logs: they hold every round, appended.
+                keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index),
+                     keeping: visited[cell.index]?.status == .ok ? LogTail.keptBytes : LogTail.keptBytesOfFailure)
             }
         }
         // Every cell that ran carries the windows of each target's configuration it shares, wherever measured.
@@ -252,15 +254,15 @@ public final class ScenarioRun: @unchecked Sendable {
     }
 
     /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now); a later
-    /// round's copy replaces the earlier one (its logs hold every round, appended). A log over
-    /// `LogTail.keptBytes` keeps its end only, unless `--keep-logs` (an access log of a 5 s window is tens of MB).
-    private func keep(_ cellFolder: String, in target: String) {
+    /// round's copy replaces the earlier one (its logs hold every round, appended). A log over `kept` bytes keeps
+    /// its end only, unless `--keep-logs` (an access log of a 5 s window is tens of MB).
+    private func keep(_ cellFolder: String, in target: String, keeping kept: Int) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: cellFolder) else { return }
         try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         for name in names where name.hasSuffix(".ini") || name.hasSuffix(".conf") || name.hasSuffix(".log") {
             try? FileManager.default.removeItem(atPath: target + "/" + name)
             if name.hasSuffix(".log"), !keepLogs {
-                LogTail.copy(cellFolder + "/" + name, to: target + "/" + name)
+                LogTail.copy(cellFolder + "/" + name, to: target + "/" + name, keeping: kept)
             } else {
                 try? FileManager.default.copyItem(atPath: cellFolder + "/" + name, toPath: target + "/" + name)
             }

@@ -45,6 +45,10 @@ import Testing
         }
         let report = try String(contentsOfFile: runFolder + "/report.md", encoding: .utf8)
         #expect(report.contains("## proxied-dynamic") && report.contains("| `errors == 0` |"))
+        // A cell that finished keeps the last 64 KiB of each log (the access log of these windows is larger).
+        let logs = try FileManager.default.contentsOfDirectory(atPath: runFolder + "/c01").filter { $0.hasSuffix(".log") }
+        let sizes = try logs.map { try FileManager.default.attributesOfItem(atPath: runFolder + "/c01/" + $0)[.size] as? Int ?? 0 }
+        #expect(sizes.allSatisfy { $0 <= 64 * 1024 + 200 } && sizes.contains { $0 > 60 * 1024 }, "\(zip(logs, sizes).map { "\($0) \($1)" })")
         let html = try String(contentsOfFile: runFolder + "/report.html", encoding: .utf8)
         // Throughput, CPU, memory, and per target its latency curve; no rate-over-time chart for windows under 3 s.
         #expect(html.components(separatedBy: "<svg").count - 1 >= 6, "throughput, CPU, memory, and per target latency")
