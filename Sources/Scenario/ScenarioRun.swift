@@ -16,7 +16,7 @@ public final class ScenarioRun: @unchecked Sendable {
     public let rounds: Int
     /// `--quick` was given (recorded, so a replay shrinks the same way).
     public let quick: Bool
-    /// `--keep-logs`: every log whole in the run folder; else each log's end (LogTail: 64 KiB, 1 MiB for a cell that failed).
+    /// `--keep-logs`: every log whole in the run folder; else each log's head and end (LogTail: 64 KiB, 1 MiB for a cell that failed).
     public let keepLogs: Bool
     /// `--label`: recorded as the result's label in place of the project's commit.
     public let label: String?
@@ -255,7 +255,7 @@ public final class ScenarioRun: @unchecked Sendable {
 
     /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now); a later
     /// round's copy replaces the earlier one (its logs hold every round, appended). A log over `kept` bytes keeps
-    /// its end only, unless `--keep-logs` (an access log of a 5 s window is tens of MB).
+    /// its first and last lines only, unless `--keep-logs` (an access log of a 5 s window is tens of MB).
     private func keep(_ cellFolder: String, in target: String, keeping kept: Int) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: cellFolder) else { return }
         try? FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)

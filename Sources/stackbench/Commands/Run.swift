@@ -22,7 +22,7 @@ struct Run: ParsableCommand {
     @Flag(help: "A smoke run: 1 s per target after 0.3 s of warm-up, one repetition, the first and last cells only.")
     var quick = false
     @Flag(help: "Check the scenario and print the matrix cells, without running anything.") var check = false
-    @Flag(help: "Keep every log of every cell whole in the run folder (default: each log's last 64 KiB, 1 MiB in a cell that failed).") var keepLogs = false
+    @Flag(help: "Keep every log of every cell whole in the run folder (default: each log's first and last lines, 64 KiB in all, 1 MiB in a cell that failed).") var keepLogs = false
     @Option(help: ArgumentHelp("What this run measured, recorded in result.json and shown by report and compare (default: the project's git commit, when it is a checkout).", valueName: "LABEL"))
     var label: String?
     @Option(name: .customLong("repeat"), help: ArgumentHelp(
