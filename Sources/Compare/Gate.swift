@@ -89,7 +89,7 @@ public struct GateVerdict: Sendable {
     public var unresolved: [String] = []
 
     /// What a limit the repetitions cannot resolve does to the gate.
-    public enum Unresolved: Sendable { case fail, warn }
+    public enum Unresolved: String, Sendable { case fail, warn }
 
     public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
 }

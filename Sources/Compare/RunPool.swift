@@ -29,7 +29,7 @@ extension RunSet {
         }
         let labels = Set(runs.map { $0.result.label ?? "" })
         pooled.label = labels.count == 1 ? runs[0].result.label : nil
-        let name = (path as NSString).lastPathComponent + " (\(runs.count) run\(runs.count == 1 ? "" : "s") pooled)"
-        return LoadedRun(name: pooled.label.map { "\(name) [\($0)]" } ?? name, folder: path, result: pooled)
+        return LoadedRun(base: (path as NSString).lastPathComponent + " (\(runs.count) run\(runs.count == 1 ? "" : "s") pooled)",
+                         folder: path, result: pooled)
     }
 }

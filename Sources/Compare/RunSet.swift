@@ -14,6 +14,13 @@ public struct LoadedRun: Sendable {
     public var name: String
     public var folder: String
     public var result: ScenarioResult
+
+    /// A run named `base` (its folder's name, or what it was pooled under), with its label after it.
+    init(base: String, folder: String, result: ScenarioResult) {
+        self.name = result.label.map { "\(base) [\($0)]" } ?? base
+        self.folder = folder
+        self.result = result
+    }
 }
 
 public enum RunSet {
@@ -25,8 +32,7 @@ public enum RunSet {
         for path in paths {
             for file in try resultFiles(under: path) {
                 let (result, folder) = try RunFolder.read(file)
-                let name = (folder as NSString).lastPathComponent
-                runs.append(LoadedRun(name: result.label.map { "\(name) [\($0)]" } ?? name, folder: folder, result: result))
+                runs.append(LoadedRun(base: (folder as NSString).lastPathComponent, folder: folder, result: result))
             }
         }
         return runs

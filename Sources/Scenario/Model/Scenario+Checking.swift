@@ -8,17 +8,18 @@ extension Scenario {
     /// of every run): the project's settings, the uwsgi.ini (with its includes and placeholders; for our pool
     /// every option as the pool takes it), and the nginx.conf as each stack variant's first cell rewrites it (for
     /// our front every directive as the front takes it; Debian's nginx gets the parse only). Errors are the
-    /// readers' own, naming the user's file, line and key.
-    public func checkStackFiles() throws {
+    /// readers' own, naming the user's file, line and key. `askingDjango: false` leaves out the STATIC_ROOT check
+    /// (a `manage.py shell`), for `init`, whose template has just asked Django and checked it.
+    public func checkStackFiles(askingDjango: Bool = true) throws {
         do {
-            try readStackFiles()
+            try readStackFiles(askingDjango: askingDjango)
         } catch let error as NginxConfigError {
             // nginx's own words, as a scenario's error (exit 2, not the front's 1): `FILE:LINE: error: nginx: ...`.
             throw ConfigError(file: error.file, line: error.line, key: "nginx", problem: error.problem)
         }
     }
 
-    private func readStackFiles() throws {
+    private func readStackFiles(askingDjango: Bool) throws {
         guard needsStack else { return }
         if !stack.project.isEmpty { _ = try ProjectSettings.load(path: stack.project) }
         let environment = ProcessInfo.processInfo.environment
@@ -30,7 +31,7 @@ extension Scenario {
         } else {
             _ = try UwsgiIniReader.read(stack.uwsgiIni, environment: environment) { _ in }
         }
-        try checkStaticRoot()
+        if askingDjango { try checkStaticRoot() }
         let originalProject = StackLayout.originalProjectFolder(of: stack.uwsgiIni)
         var checked = Set<StackVariant>()
         for cell in matrix.cells {
@@ -52,7 +53,7 @@ extension Scenario {
     /// (settings the run's environment supplies), the run's own preparation reports Django's error instead.
     private func checkStaticRoot() throws {
         guard let django = stack.django, !stack.nginxConf.isEmpty, !stack.uwsgiIni.isEmpty else { return }
-        let template = ScenarioTemplate(django: django, uwsgiIni: stack.uwsgiIni, nginxConf: stack.nginxConf, ci: false)
+        let template = ScenarioTemplate(django: django, uwsgiIni: stack.uwsgiIni, nginxConf: stack.nginxConf)
         guard let facts = try? template.facts() else { return }
         try template.checkStaticRoot(facts)
     }

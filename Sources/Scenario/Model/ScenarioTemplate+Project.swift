@@ -77,8 +77,8 @@ extension ScenarioTemplate {
         return standard.count > 1 && standard.hasSuffix("/") ? String(standard.dropLast()) : standard
     }
 
-    /// `path` relative to `folder` when it is inside it ("" for the folder itself), else absolute: how the scenario
-    /// names a file, and how two folders are compared within their projects.
+    /// `path` relative to `folder` when it is inside it ("" for the folder itself), else absolute: how two folders
+    /// are compared within their projects (the static alias under the ini's chdir, STATIC_ROOT under the project).
     static func shown(_ path: String, from folder: String) -> String {
         relative(path, to: folder) ?? normalized(path)
     }

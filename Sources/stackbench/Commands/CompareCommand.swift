@@ -45,8 +45,10 @@ struct CompareCommand: ParsableCommand {
         guard alpha > 0, alpha < 0.5 else { throw FlagError("--alpha", "must be between 0 and 0.5, got \(alpha)") }
         let shown = try metrics.map(Self.metricList) ?? Comparison.defaultMetrics
         let limits = try failOn.map(GateLimit.parse)
-        guard ["fail", "warn"].contains(unresolved) else { throw FlagError("--unresolved", "must be fail or warn, got \"\(unresolved)\"") }
-        if junit != nil || github || unresolved != "fail", limits == nil {
+        guard let unresolvedMode = GateVerdict.Unresolved(rawValue: unresolved) else {
+            throw FlagError("--unresolved", "must be fail or warn, got \"\(unresolved)\"")
+        }
+        if junit != nil || github || unresolvedMode != .fail, limits == nil {
             throw FlagError(junit != nil ? "--junit" : github ? "--github" : "--unresolved", "needs --fail-on LIMITS: it reports the gate")
         }
         guard !paths.isEmpty else { throw FlagError("PATH", "missing: name run folders, result.json files or a results folder") }
@@ -69,7 +71,7 @@ struct CompareCommand: ParsableCommand {
         // Gate limits' metrics are shown too, so every failure can be seen in the tables.
         let allMetrics = shown + (limits ?? []).map(\.metric).filter { !shown.contains($0) }
         let comparison = Comparison(runs: runs, alpha: alpha, metrics: allMetrics)
-        let verdict = limits.map { (limits: $0, verdict: comparison.gate($0, unresolved: unresolved == "warn" ? .warn : .fail)) }
+        let verdict = limits.map { (limits: $0, verdict: comparison.gate($0, unresolved: unresolvedMode)) }
         let document: Data = switch format {
         case "md": Data(comparison.markdown(gate: verdict).utf8)
         case "json": try comparison.json(gate: verdict)

@@ -27,9 +27,10 @@ struct Init: ParsableCommand {
         guard !FileManager.default.fileExists(atPath: file) else { throw FlagError("--output", "\(file) exists; name another file") }
         let folder = URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path
         let text = try ScenarioTemplate(django: django, uwsgiIni: uwsgi, nginxConf: nginx, ci: ci).text(relativeTo: folder)
-        // Checked as `stackbench run` would read it, before anything is written.
+        // Checked as `stackbench run` would read it, before anything is written (STATIC_ROOT against the alias
+        // was checked by `text`, with Django's answers).
         let scenario = try Scenario.load(text: text, file: file, folder: folder)
-        try scenario.checkStackFiles()
+        try scenario.checkStackFiles(askingDjango: false)
         if let problem = FileSystem.writeAtomically(Data(text.utf8), to: file) {
             throw FileError(path: file, problem: "cannot write: \(problem)")
         }
