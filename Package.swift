@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "stackbench", targets: ["stackbench"]),
+        // The pool for Python apps alone, which `stackbench uwsgi` execs (Sources/PoolLauncher/PoolProcess.swift).
+        .executable(name: "stackbench-uwsgi", targets: ["stackbench-uwsgi"]),
         // The readers of untrusted input, for the libFuzzer targets in Fuzz/ (scripts/fuzz.sh); nothing else uses it.
         .library(name: "StackbenchReaders", targets: ["StackConfig", "UwsgiProtocol", "Front", "ServerCore", "Scenario", "LoadEngine", "BenchSupport", "Results",
                                                       "Reports", "StackbenchTesting"]),
@@ -72,6 +74,15 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        // One process of the pool, master or worker, and which executable hosts it.
+        .target(name: "PoolLauncher", dependencies: ["Pool", "PythonHost", "ServerCore", "StackConfig", "WSGI", "BenchSupport", "CLinux"]),
+        // The Python-only pool: the pool's modules and nothing else, the Swift runtime linked in, so the master and
+        // its forked workers map a small binary (PSS) as uWSGI's do.
+        .executableTarget(
+            name: "stackbench-uwsgi",
+            dependencies: ["PoolLauncher", "Pool", "WSGI", "BenchSupport"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie", "-lFoundationEssentials", "-lFoundationInternationalization", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization"])]
+        ),
         // stackbench's nginx: static files from disk and uwsgi_pass, from an nginx.conf, on its own epoll loops.
         .target(
             name: "Front",
@@ -95,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "PythonHost", "Front", "ServerCore", "CLinux", "Scenario", "Results", "Reports", "Compare",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "PoolLauncher", "PythonHost", "Front", "ServerCore", "CLinux", "Scenario", "Results", "Reports", "Compare",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

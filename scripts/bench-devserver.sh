@@ -12,8 +12,8 @@ seconds=${DURATION:-10}
 rounds=${ROUNDS:-3}
 keepalive=${KEEPALIVE:-1}
 scripts/install-deps.sh python3-django
-swift build -c release --product stackbench >/dev/null
-binary=$(swift build -c release --show-bin-path)/stackbench
+source scripts/lib/build-release.sh
+build_release >/dev/null
 source scripts/lib/ports.sh
 work=$(mktemp -d /tmp/stackbench-devserver.XXXXXX)
 server_pid=

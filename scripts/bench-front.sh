@@ -19,8 +19,9 @@ rounds=${ROUNDS:-3}
 cases=${CASES:-static-1k static-1k-log static-1k-cached static-100k uwsgi-pass}
 declare -A fixed_rate=([static-100k]=${RATE_100K:-12000} [static-1k-cached]=${RATE_CACHED:-20000})
 scripts/install-deps.sh wrk
-swift build -c release --product stackbench >/dev/null
-binary=${STACKBENCH:-$(swift build -c release --show-bin-path)/stackbench}
+source scripts/lib/build-release.sh
+build_release >/dev/null
+binary=${STACKBENCH:-$binary}
 source scripts/lib/ports.sh
 work=$(mktemp -d /tmp/stackbench-front.XXXXXX)
 chmod 755 "$work"

@@ -12,8 +12,8 @@ connections=${CONNECTIONS:-64}
 seconds=${DURATION:-10}
 rounds=${ROUNDS:-3}
 scripts/install-deps.sh wrk nghttp2-client time
-swift build -c release --product stackbench >/dev/null
-binary=$(swift build -c release --show-bin-path)/stackbench
+source scripts/lib/build-release.sh
+build_release >/dev/null
 source scripts/lib/nginx-static.sh
 work=$(mktemp -d /tmp/stackbench-bench.XXXXXX)
 trap 'nginx_static_stop; rm -rf "$work"' EXIT

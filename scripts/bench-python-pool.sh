@@ -13,8 +13,8 @@ seconds=${DURATION:-5}
 rounds=${ROUNDS:-3}
 cases=${CASES:-"hello-w1t1 hello-w1t4 hello-w2t1 hello-w2t4 django post-200k"}
 scripts/install-deps.sh uwsgi uwsgi-plugin-python3 python3-django wrk
-swift build -c release --product stackbench >/dev/null
-binary=$(swift build -c release --show-bin-path)/stackbench
+source scripts/lib/build-release.sh
+build_release >/dev/null
 source scripts/lib/ports.sh
 source scripts/lib/nginx-proxy.sh
 work=$(mktemp -d /tmp/stackbench-pypool.XXXXXX)

@@ -13,8 +13,8 @@ connections=${CONNECTIONS:-32}
 seconds=${DURATION:-10}
 rounds=${ROUNDS:-3}
 scripts/install-deps.sh uwsgi uwsgi-plugin-python3
-swift build -c release --product stackbench >/dev/null
-binary=$(swift build -c release --show-bin-path)/stackbench
+source scripts/lib/build-release.sh
+build_release >/dev/null
 source scripts/lib/ports.sh
 work=$(mktemp -d /tmp/stackbench-uwsgi.XXXXXX)
 chmod 755 "$work"

@@ -14,13 +14,13 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh python3-django   # the main job runs the seed's Django project
 echo "run: building stackbench (release; the first build takes a few minutes)" >&2
 log=$(mktemp)
-if ! swift build -c release --product stackbench >"$log" 2>&1; then
+source scripts/lib/build-release.sh
+if ! build_release >"$log" 2>&1; then
     tail -40 "$log" >&2; rm -f "$log"
     echo "run: the release build failed" >&2
     exit 1
 fi
 rm -f "$log"
-binary=$(swift build -c release --show-bin-path)/stackbench
 scenario=scenarios/static-vs-dynamic.yml
 if [[ $# -gt 0 && $1 != -* ]]; then scenario=$1; shift; fi
 exec "$binary" run "$scenario" "$@"

@@ -325,6 +325,24 @@ struct PythonPoolTests {
         #expect(log.components(separatedBy: "WSGI app 0 (mountpoint='') ready").count == 3, "\(log)")
     }
 
+    /// A Python app's pool runs in the slim `stackbench-uwsgi` (its master and forked workers map that binary, not
+    /// all of stackbench), under the pid `stackbench uwsgi` started; the slim binary refuses what it does not know.
+    @Test func aPythonPoolRunsInTheSlimExecutableUnderTheSamePid() throws {
+        let (folder, ini, port) = try Self.routesPool("workers = 2")
+        defer { withExtendedLifetime(folder) {} }
+        let server = try Server(reference: false, ini: ini, port: port)
+        #expect(try server.answer(Call(path: "/hello")) == "Hello\n200")
+        let workers = try runCommand("/usr/bin/pgrep", ["-P", String(server.process.pid)]).stdout.split(separator: "\n").map(String.init)
+        #expect(workers.count == 2)
+        for pid in [String(server.process.pid)] + workers {
+            let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+            #expect(executable.hasSuffix("/stackbench-uwsgi"), "pid \(pid) runs \(executable)")
+        }
+        let slim = (BuiltProducts.stackbench as NSString).deletingLastPathComponent + "/stackbench-uwsgi"
+        let refused = try runCommand(slim, ["--inii", ini])
+        #expect(refused.status == 2 && refused.stderr.hasPrefix("stackbench: error: unknown option '--inii'"), "\(refused)")
+    }
+
     @Test func runserverServesTheDjangoTwinAsManagePyRunserverDoes() throws {
         let folder = try TemporaryFolder()
         _ = try runCommand("/bin/cp", ["-rL", ScenarioRunTests.repository + "/scenarios/reference/teacher-django/.", folder.path])

@@ -17,7 +17,7 @@ enum PoolApp {
     case compiledIn(AppRegistry.Entry)
     case python(PythonAppSource, PythonRuntime.Settings)
 
-    static func choose(_ config: UwsgiConfig) throws -> PoolApp {
+    static func choose(_ config: UwsgiConfig, registry: AppRegistry) throws -> PoolApp {
         let project = config.chdir.map { resolved($0, in: FileManager.default.currentDirectoryPath) } ?? FileManager.default.currentDirectoryPath
         let pythonPath = config.pythonPath.map { resolved($0, in: project) }
         let settings = PythonRuntime.Settings(home: config.pythonHome.map { resolved($0, in: project) }, pythonPath: pythonPath)
@@ -30,7 +30,7 @@ enum PoolApp {
         }
         let source = PythonAppSource(module: module, callable: config.callable)
         guard let name = source.module, source.wsgiFile == nil else { return .python(source, settings) }
-        let registered = try? BuiltinApps.registry.entry(named: "\(name):\(source.callable)")
+        let registered = try? registry.entry(named: "\(name):\(source.callable)")
         guard let registered, !hasPythonSource(name, in: [project] + pythonPath) else { return .python(source, settings) }
         return .compiledIn(registered)
     }
