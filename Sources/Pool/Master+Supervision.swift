@@ -19,6 +19,11 @@ extension Master {
             }
             reap()
             if shuttingDown && workerPids.isEmpty { break }
+            if reexecPending && workerPids.isEmpty {
+                reexecute()
+                reexecPending = false
+                respawnAll()
+            }
             enforceHarakiri()
             enforceMercy()
         }
@@ -48,7 +53,7 @@ extension Master {
             } else {
                 PoolLog.write("DAMN ! worker \(id) (pid: \(pid)) died :( trying respawn ...")
             }
-            guard !shuttingDown else { continue }
+            guard !shuttingDown && !reexecPending else { continue }
             recentRespawns = recentRespawns.filter { Date().timeIntervalSince($0) < 1 } + [Date()]
             if recentRespawns.count > config.workers {
                 PoolLog.write("worker respawning too fast !!! i have to sleep a bit (2 seconds)...")
@@ -94,7 +99,9 @@ extension Master {
     }
 
     /// SIGHUP: each worker finishes its requests in progress and exits, and is replaced as it goes (the sockets
-    /// stay bound, so no connection is refused meanwhile). SIGTERM without die-on-term: the same, brutally.
+    /// stay bound, so no connection is refused meanwhile). SIGTERM without die-on-term: the same, brutally. Workers
+    /// forked from an app this master imported are not replaced: once the last is gone the master execs itself
+    /// (Master+Reexec), to import the code anew.
     ///
     /// The ini is read again here, and the workers started from now on run what it says: an ini that no longer
     /// loads (a typo, a placeholder that overflows) refuses the reload, and the workers keep serving (and are
@@ -113,6 +120,18 @@ extension Master {
             cursed[id] = Date()
             scoreboard.slot(id).status = .reloading
             kill(pid, graceful ? SIGHUP : SIGTERM)
+        }
+        if forkedWorkers != nil { reexecPending = true }
+    }
+
+    /// Starts every worker that is not running (after a binary reload that failed).
+    private func respawnAll() {
+        for id in 1...config.workers where workerPids[id] == nil {
+            do {
+                try spawn(id)
+            } catch {
+                PoolLog.write("unable to respawn worker \(id): \(error)")
+            }
         }
     }
 

@@ -43,6 +43,10 @@ public final class Master {
     /// When recent respawns happened, for uWSGI's "respawning too fast" brake.
     var recentRespawns: [Date] = []
     private let iniReference: String
+    /// Where the pool was started: a binary reload execs from here, so a relative ini path means what it meant.
+    let startDirectory: String
+    /// Set between a reload of forked workers and the exec that follows once every worker is gone.
+    var reexecPending = false
     /// What workers run: the config loaded at start, then the one each accepted reload loaded.
     var workerConfig: UwsgiConfig
     private let loadApp: () throws -> AppInMaster
@@ -57,6 +61,7 @@ public final class Master {
         workerConfig = config
         let start = FileManager.default.currentDirectoryPath
         self.iniReference = config.file.hasPrefix("/") ? config.file : start + "/" + config.file
+        startDirectory = start
         self.executable = executable
         self.arguments = arguments
         self.loadApp = loadApp
@@ -85,7 +90,8 @@ public final class Master {
     }
 
     private func startUp() throws {
-        if let log = config.daemonize {
+        let inherited = Self.takeInheritedSockets()
+        if let log = config.daemonize, inherited.isEmpty {  // a reloaded master is the daemon already
             let status = sb_daemonize(log)
             guard status == 0 else { throw PoolStartError(config, "daemonize", "cannot open \(log): \(String(cString: strerror(status)))") }
         } else if let log = config.logto {
@@ -119,7 +125,7 @@ public final class Master {
         } else {
             PoolLog.write("thunder lock: disabled (you can enable it with --thunder-lock)")
         }
-        try bindSockets()
+        try bindSockets(inheriting: inherited)
         let loading = Date()
         let loaded = try loadApp()
         forkedWorkers = loaded.forked
@@ -133,7 +139,7 @@ public final class Master {
             PoolLog.write("*** WARNING: you are running uWSGI without its master process manager ***")
         }
         PoolLog.write("*** Operational MODE: \(config.workers > 1 ? "preforking" : "single process")\(config.threads > 1 ? "+threaded" : "") ***")
-        PoolLog.write("spawned uWSGI master process (pid: \(getpid()))")
+        PoolLog.write("\(inherited.isEmpty ? "" : "gracefully (RE)")spawned uWSGI master process (pid: \(getpid()))")
         for id in 1...config.workers { try spawn(id) }
         if let address = config.stats {
             stats = try StatsServer(address: address, master: self)
@@ -145,7 +151,8 @@ public final class Master {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
-    private func bindSockets() throws {
+    /// Binds each socket of the ini, or adopts the one a previous master of this pool left open under that name.
+    private func bindSockets(inheriting inherited: [String: InheritedSocket]) throws {
         let all = config.sockets.map { ($0, Worker.Listener.Speaks.uwsgi) } + config.httpSockets.map { ($0, .http) }
         guard !all.isEmpty else {
             throw PoolStartError(config, "socket", "no socket or http-socket to listen on")
@@ -154,6 +161,13 @@ public final class Master {
             let key = proto == .uwsgi ? "socket" : "http-socket"
             guard let address = Self.address(name) else {
                 throw PoolStartError(config, key, "\"\(name)\" is neither host:port nor a unix socket path")
+            }
+            if let adopted = inherited[name] {
+                let socket = ListeningSocket(inheritedDescriptor: adopted.descriptor, address: address)
+                let family = if case .unix = address { "UNIX" } else { "INET" }
+                PoolLog.write("uwsgi socket \(index) inherited \(family) address \(name) fd \(adopted.descriptor)")
+                sockets.append(Bound(socket: socket, proto: proto, name: name, inode: adopted.inode == 0 ? nil : adopted.inode))
+                continue
             }
             let socket: ListeningSocket
             do {
@@ -175,6 +189,7 @@ public final class Master {
             }
             sockets.append(Bound(socket: socket, proto: proto, name: name, inode: inode))
         }
+        for (name, socket) in inherited where !all.contains(where: { $0.0 == name }) { close(socket.descriptor) }
     }
 
     /// uWSGI's rule: a value with `:` is TCP (`:port` on every IPv4 address), anything else a unix path.

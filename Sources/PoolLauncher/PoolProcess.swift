@@ -43,7 +43,11 @@ public enum PoolProcess {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             setenv(parts[0], parts[1], 1)
         }
-        let master = Master(config: config, executable: executablePath, arguments: CommandLine.arguments) {
+        // What exec'd workers and a binary reload run: this command with the ini's path made absolute, since the
+        // master chdirs.
+        let absoluteIni = ini.hasPrefix("/") ? ini : FileManager.default.currentDirectoryPath + "/" + ini
+        let arguments = [CommandLine.arguments[0]] + (handOverPython ? ["uwsgi"] : []) + ["--ini", absoluteIni]
+        let master = Master(config: config, executable: executablePath, arguments: arguments) {
             switch app {
             case .compiledIn(let entry):
                 _ = try entry.load(AppContext(projectDirectory: FileManager.default.currentDirectoryPath))

@@ -245,7 +245,9 @@ struct PythonPoolTests {
         #expect(log.contains("HARAKIRI ON WORKER 1") && log.contains("Respawned uWSGI worker 1"), "\(log)")
     }
 
-    @Test func threadsReleaseTheGILWhileAViewSleepsAndAReloadUnderLoadLosesNothing() throws {
+    /// The reload is uWSGI's binary reload (the master execs itself once its forked workers are gone, keeping the
+    /// sockets), so the code edited on disk meanwhile is what the new workers serve.
+    @Test func threadsReleaseTheGILWhileAViewSleepsAndAReloadUnderLoadLosesNothingAndServesTheEditedCode() throws {
         let (folder, ini, port) = try Self.routesPool("threads = 4")
         let server = try Server(reference: false, ini: ini, port: port)
         let started = Date()
@@ -255,13 +257,17 @@ struct PythonPoolTests {
         #expect(Date().timeIntervalSince(started) < 1.8, "four 0.5 s sleeps on 4 threads of one worker overlap (the GIL is released)")
         let load = try RunningProcess(BuiltProducts.stackbench, ["load", "http://127.0.0.1:\(port)/sleep?0.005", "-c", "4", "-d", "3s"])
         usleep(1_000_000)
+        try Self.routes.replacingOccurrences(of: "[b'Hello']", with: "[b'Hello, edited']")
+            .write(toFile: folder.file("routes.py"), atomically: true, encoding: .utf8)
         #expect(try runCommand(BuiltProducts.stackbench, ["uwsgi", "--reload", folder.file("pool.pid")]).status == 0)
         let result = load.wait(timeout: 30)
         #expect(result.status == 0 && result.stdout.contains("Failed:       0 without a response"), "\(result.stdout)")
         #expect(result.stdout.contains("200: "), "\(result.stdout)")
+        #expect(try server.answer(Call(path: "/hello")) == "Hello, edited\n200")
         let log = try String(contentsOfFile: folder.file("pool.log"), encoding: .utf8)
-        #expect(log.contains("Gracefully killing worker 1") && log.contains("Respawned uWSGI worker 1"), "\(log)")
-        _ = server
+        #expect(log.contains("Gracefully killing worker 1") && log.contains("binary reloading uWSGI...")
+                && log.contains("uwsgi socket 0 inherited INET address 127.0.0.1:\(port)")
+                && log.contains("gracefully (RE)spawned uWSGI master process (pid: \(server.process.pid))"), "\(log)")
     }
 
     @Test func djangoFromPyPIInAVenvNamedByHomeIsTheOneServed() throws {
