@@ -412,6 +412,7 @@ extension ScenarioResult {
         if okCells.count > 1 {
             findings += targetNames.compactMap(recommendation(of:))
         }
+        findings += timeFindings
         let caveats = self.caveats
         guard !findings.isEmpty || !caveats.isEmpty else { return nil }
         return Answers(findings: findings, caveats: caveats)

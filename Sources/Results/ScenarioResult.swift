@@ -326,14 +326,22 @@ public struct ScenarioResult: Codable, Sendable {
             public var harakiris: Int
             /// uWSGI's avg_rt at the end of the window (its running average), µs.
             public var averageResponseMicros: Int
+            /// Time this worker spent on requests during the window (the growth of uWSGI's `running_time`: from
+            /// the request's start to its end, summed over its threads), µs; nil in older results.
+            public var busyMicros: Int? = nil
+            /// Its threads (uWSGI's `cores`), each able to hold one request; nil in older results.
+            public var threads: Int? = nil
 
-            public init(id: Int, pid: Int, requests: Int, respawns: Int, harakiris: Int, averageResponseMicros: Int) {
+            public init(id: Int, pid: Int, requests: Int, respawns: Int, harakiris: Int, averageResponseMicros: Int,
+                        busyMicros: Int? = nil, threads: Int? = nil) {
                 self.id = id
                 self.pid = pid
                 self.requests = requests
                 self.respawns = respawns
                 self.harakiris = harakiris
                 self.averageResponseMicros = averageResponseMicros
+                self.busyMicros = busyMicros
+                self.threads = threads
             }
         }
 
@@ -343,6 +351,33 @@ public struct ScenarioResult: Codable, Sendable {
         public init(workers: [Worker], listenQueueErrors: Int) {
             self.workers = workers
             self.listenQueueErrors = listenQueueErrors
+        }
+
+        /// Request slots: workers times threads; nil when the stats did not say (older results).
+        public var slots: Int? {
+            let threads = workers.map(\.threads)
+            return threads.contains(nil) || workers.isEmpty ? nil : threads.reduce(0) { $0 + $1! }
+        }
+
+        /// How much of the window the pool's slots were holding a request, 0...1 (busy time over `seconds` times
+        /// the slots): near 1, requests queued for a free worker; nil without the figures.
+        public func busyShare(over seconds: Double) -> Double? {
+            guard let slots, slots > 0, seconds > 0, let busy = busyMicros else { return nil }
+            return min(1, Double(busy) / 1e6 / seconds / Double(slots))
+        }
+
+        /// The pool's time per request over the window, µs: what a request spent in a worker (the app, reading the
+        /// request and writing the answer); nil without the figures or requests.
+        public var busyMicrosPerRequest: Double? {
+            let requests = workers.reduce(0) { $0 + $1.requests }
+            guard let busy = busyMicros, requests > 0 else { return nil }
+            return Double(busy) / Double(requests)
+        }
+
+        /// Busy time summed over the workers, µs; nil when a worker's is unknown.
+        public var busyMicros: Int? {
+            let each = workers.map(\.busyMicros)
+            return each.contains(nil) ? nil : each.reduce(0) { $0 + $1! }
         }
     }
 

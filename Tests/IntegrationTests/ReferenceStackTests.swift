@@ -62,6 +62,44 @@ struct ReferenceStackTests {
         #expect(run.stack.filter { kill($0, 0) == 0 }.isEmpty, "left running: \(run.stack.filter { kill($0, 0) == 0 })")
     }
 
+    /// One worker, one thread, a view that sleeps 5 ms, 8 connections: on our stack and on Debian's nginx + uWSGI
+    /// the report names the pool as the bottleneck, puts about 5 ms in a worker and the rest of the ~42 ms median
+    /// outside it (Little's law: 8 requests in the system, one served at a time), and the window is not flagged
+    /// latency-bound.
+    @Test func aSaturatedPoolIsNamedAsTheBottleneckOnBothStacks() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.scenario(in: folder, matrix: "  stack: [swift, reference]\n  workers: [1]\n  threads: [1]", targets: """
+              proxied-dynamic: {requests: ["/sleep?ms=5"], checks: {contains: slept}}
+            """)
+        var text = try String(contentsOfFile: scenario, encoding: .utf8)
+        text = text.replacingOccurrences(of: "load: {connections: 2, duration: 300ms, warmup: 100ms}",
+                                         with: "load: {connections: 8, duration: 2s, warmup: 300ms, client-cpus: \"0\", server-cpus: \"1\"}")
+        try text.write(toFile: scenario, atomically: true, encoding: .utf8)
+        let run = try Self.run(scenario, results: folder.file("results"))
+        #expect(run.status == 0, "\(run.output)")
+        let cells = run.json["cells"] as? [[String: Any]] ?? []
+        #expect(cells.count == 2)
+        for cell in cells {
+            let target = try #require((cell["targets"] as? [[String: Any]])?.first)
+            let window = try #require((target["repetitions"] as? [[String: Any]])?.first)
+            let flags = (window["flags"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            #expect(!flags.contains("latency-bound"), "\(cell["label"] ?? ""): \(flags)")
+            let worker = try #require(((window["pool"] as? [String: Any])?["workers"] as? [[String: Any]])?.first)
+            let busy = try #require(worker["busyMicros"] as? Int)
+            let requests = try #require(worker["requests"] as? Int)
+            #expect(requests > 0 && (4_500...9_000).contains(busy / requests), "\(cell["label"] ?? ""): \(busy / max(requests, 1)) µs a request in the worker")
+        }
+        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.file("results")).first)
+        let report = try String(contentsOfFile: folder.file("results/\(runFolder)/report.md"), encoding: .utf8)
+        let finding = try #require(report.split(separator: "\n").first { $0.contains("Where proxied-dynamic's time went") })
+        #expect(finding.components(separatedBy: "the pool: its 1 slot(s) (workers × threads) were busy").count == 3, "\(finding)")
+        // The split of the median: a worker's ~5 ms, and 20-45 ms outside it, on each stack.
+        let waits = finding.components(separatedBy: "ms outside one").dropLast().compactMap { before in
+            before.split(separator: " ").last.flatMap { Double($0) }
+        }
+        #expect(waits.count == 2 && waits.allSatisfy { (20...45).contains($0) }, "\(finding)")
+    }
+
     @Test func eachMixServesTheTeacherEndpoints() throws {
         let folder = try TemporaryFolder()
         let scenario = try Self.scenario(in: folder, matrix: "  stack: [nginx+swift, swift+uwsgi]", targets: """

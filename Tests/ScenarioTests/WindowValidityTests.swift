@@ -48,6 +48,23 @@ import Testing
         #expect(WindowValidity.flags(load: calm, clientCoresBusy: nil, changes: [], eventsScheduled: false, pool: nil).isEmpty)
     }
 
+    /// One worker, one thread, a view that sleeps 5 ms, 8 connections: every request waits about 40 ms with the
+    /// CPU idle, as under a stall — but the pool's one slot was busy the whole window, so this is what that pool can
+    /// do (Little's law), not a stall: not flagged.
+    @Test func aSaturatedPoolIsNotLatencyBound() {
+        let queued = Self.window(rps: 190, floor: 36_000, median: 42_000)
+        func pool(busyMicros: Int) -> ScenarioResult.PoolWindow {
+            .init(workers: [.init(id: 1, pid: 9, requests: 380, respawns: 0, harakiris: 0, averageResponseMicros: 5_200,
+                                  busyMicros: busyMicros, threads: 1)], listenQueueErrors: 0)
+        }
+        let flags = { (pool: ScenarioResult.PoolWindow?) in
+            WindowValidity.flags(load: queued, clientCoresBusy: 0.3, changes: [], eventsScheduled: false, pool: pool, servingCPUSeconds: 0.1).map(\.kind)
+        }
+        #expect(flags(pool(busyMicros: 1_976_000)).isEmpty, "the pool's slot was busy 99% of the 2 s")
+        #expect(flags(pool(busyMicros: 200_000)) == [.latencyBound], "an idle pool with every request on a floor is a stall")
+        #expect(flags(nil) == [.latencyBound], "without the pool's figures, the flag stands as before")
+    }
+
     @Test func busyFastSpreadOrOpenModelWindowsAreNot() {
         #expect(Self.kinds(Self.window(rps: 727, floor: 40_200, median: 44_030), cpu: 1.9).isEmpty, "the server was busy")
         #expect(Self.kinds(Self.window(rps: 9000, floor: 900, median: 3_500), cpu: 0.2).isEmpty, "fast requests")

@@ -39,7 +39,7 @@ enum WindowValidity {
                 flags.append(.init(kind: .underDelivered, detail: String(format: "%.0f req/s achieved of %.0f intended (%.0f%%)", achieved, rate, achieved / rate * 100)))
             }
         }
-        if let flag = latencyBound(load: load, servingCPUSeconds: servingCPUSeconds) { flags.append(flag) }
+        if let flag = latencyBound(load: load, servingCPUSeconds: servingCPUSeconds, pool: pool) { flags.append(flag) }
         if !eventsScheduled {
             var causes = changes.map { String(format: "%@ pid %d %@ at %.1f s", $0.role.rawValue, $0.pid, $0.change.rawValue, $0.at) }
             let respawns = pool?.workers.filter { $0.respawns > 0 } ?? []
@@ -54,16 +54,19 @@ enum WindowValidity {
     /// latency-bound: in the closed model, the serving processes used under a third of one core while even the
     /// fastest request waited at least 10 ms and at least 80% of the median — every request sat on the same floor,
     /// so req/s is connections over that wait, not the server's capacity. Runserver's 44 ms p50 at 1 ms of CPU a
-    /// request (Nagle's algorithm against the client's delayed ACK) is the case this names.
-    static func latencyBound(load: RunResult, servingCPUSeconds: Double?) -> ScenarioResult.WindowFlag? {
+    /// request (Nagle's algorithm against the client's delayed ACK) is the case this names. Not when the pool's
+    /// slots were busy most of the window: requests then waited for a worker (a view that sleeps, one worker, more
+    /// connections than slots), and req/s is what that pool can do — a result, which the Answers name.
+    static func latencyBound(load: RunResult, servingCPUSeconds: Double?, pool: ScenarioResult.PoolWindow? = nil) -> ScenarioResult.WindowFlag? {
         guard load.config.rate == nil, let cpu = servingCPUSeconds, load.summary.elapsedSeconds >= 0.5, load.summary.responses > 0 else { return nil }
+        if let busy = pool?.busyShare(over: load.summary.elapsedSeconds), busy >= 0.8 { return nil }
         let share = cpu / load.summary.elapsedSeconds
         let (floor, median) = (load.latency.min, load.latency[.p50])
         guard share < 1.0 / 3, floor >= 10_000, floor >= 0.8 * median else { return nil }
         return .init(kind: .latencyBound, detail: String(format: "the serving processes used %.0f%% of a core while every request waited at least %@ (p50 %@)",
                                                          share * 100, Units.formatMicroseconds(floor), Units.formatMicroseconds(median))
-                     + ": req/s here is connections over that wait, not what the server can do — a fixed stall such as a delayed ACK "
-                     + "(40 ms) or a sleep in the app; try keepalive: false or more connections")
+                     + ": req/s here is connections over that wait, not what the server can do — a fixed stall with the server idle, "
+                     + "such as a delayed ACK (40 ms); try keepalive: false or more connections")
     }
 }
 

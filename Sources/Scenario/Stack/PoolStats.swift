@@ -3,7 +3,8 @@ import Foundation
 import Results
 
 /// The pool's stats server (uWSGI's `stats` option, which the run points at `cNN/stats.sock`), read before and
-/// after each measured window: per worker its pid, requests, respawns, harakiri kills and average response time.
+/// after each measured window: per worker its pid, requests, respawns, harakiri kills, average response time, the
+/// time spent on requests (running_time) and its threads.
 /// The difference of the two readings is what the pool did during the window — how evenly the workers shared the
 /// requests, and whether one was respawned or killed by harakiri meanwhile. The same document comes from
 /// `stackbench uwsgi` and from uWSGI itself, so it is read leniently (JSONSerialization, unknown keys ignored).
@@ -16,6 +17,10 @@ struct PoolStats: Sendable {
         var harakiriCount: Int
         var exceptions: Int
         var averageResponseMicros: Int
+        /// uWSGI's running_time: µs spent on requests since the worker (re)started, over all its threads.
+        var runningMicros: Int
+        /// Its threads (the length of uWSGI's `cores`).
+        var threads: Int
     }
 
     var workers: [Worker]
@@ -38,7 +43,8 @@ struct PoolStats: Sendable {
         func int(_ value: Any?) -> Int { (value as? NSNumber)?.intValue ?? 0 }
         let workers = (object["workers"] as? [[String: Any]] ?? []).map {
             Worker(id: int($0["id"]), pid: int($0["pid"]), requests: int($0["requests"]), respawnCount: int($0["respawn_count"]),
-                   harakiriCount: int($0["harakiri_count"]), exceptions: int($0["exceptions"]), averageResponseMicros: int($0["avg_rt"]))
+                   harakiriCount: int($0["harakiri_count"]), exceptions: int($0["exceptions"]), averageResponseMicros: int($0["avg_rt"]),
+                   runningMicros: int($0["running_time"]), threads: max(1, ($0["cores"] as? [Any])?.count ?? 1))
         }
         return PoolStats(workers: workers, listenQueueErrors: int(object["listen_queue_errors"]))
     }
@@ -50,11 +56,12 @@ struct PoolStats: Sendable {
             let start = earlier[worker.id]
             let respawned = worker.respawnCount - (start?.respawnCount ?? worker.respawnCount)
             // A counter that went down was reset by a respawn: what it holds now was all served in the window.
-            let previous = start?.requests ?? 0
-            let requests = worker.requests >= previous ? worker.requests - previous : worker.requests
-            return .init(id: worker.id, pid: worker.pid, requests: max(0, requests), respawns: max(0, respawned),
+            func growth(_ now: Int, since then: Int?) -> Int { max(0, now >= (then ?? 0) ? now - (then ?? 0) : now) }
+            return .init(id: worker.id, pid: worker.pid, requests: growth(worker.requests, since: start?.requests),
+                         respawns: max(0, respawned),
                          harakiris: max(0, worker.harakiriCount - (start?.harakiriCount ?? worker.harakiriCount)),
-                         averageResponseMicros: worker.averageResponseMicros)
+                         averageResponseMicros: worker.averageResponseMicros,
+                         busyMicros: growth(worker.runningMicros, since: start?.runningMicros), threads: worker.threads)
         }
         return .init(workers: workers, listenQueueErrors: max(0, after.listenQueueErrors - before.listenQueueErrors))
     }

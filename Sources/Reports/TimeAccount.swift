@@ -1,0 +1,113 @@
+import BenchSupport
+import Results
+
+/// Where the time of one configuration's requests went, and which tier held it: the analysis behind the
+/// "Where the time went" answers.
+///
+/// Owns: reading a target's windows (client-bound ones left out) into medians over windows of the client's p50,
+/// the pool's time per request (uWSGI's running_time over its requests: from a worker taking the request to its
+/// end — the app, reading the request and writing the answer), the rest of the median request spent outside a
+/// worker (waiting for a free one in the socket's backlog, the front and the network: not told apart without the
+/// front's log), how busy the pool's slots (workers × threads) and the stack's cores were; and from those the
+/// bottleneck, said only when a figure shows it. Must not: guess — without the pool's figures or the cores it
+/// says what it cannot tell.
+struct TimeAccount: Equatable {
+    enum Bottleneck: Equatable {
+        /// The pool's slots were busy 90% of the window or more: requests queued for a worker.
+        case pool
+        /// The serving processes used 90% or more of the stack's cores.
+        case cores
+        /// Neither: the client's connections set the pace (a fixed wait, or too few connections to fill the stack).
+        case none
+    }
+
+    var medianMicros: Double
+    /// The pool's time per request (µs), its slots and how busy they were (0...1); nil without a pool or figures.
+    var workerMicros: Double?
+    var slots: Int?
+    var poolBusy: Double?
+    /// The serving processes' CPU over the window, as a share of the stack's cores (0...1); nil when unknown.
+    var coresBusy: Double?
+    var cores: Int?
+    var connections: Int
+    /// Most of the windows were flagged latency-bound: a fixed wait with the server idle.
+    var stalled = false
+
+    var bottleneck: Bottleneck? {
+        if let poolBusy, poolBusy >= 0.9 { return .pool }
+        if let coresBusy, coresBusy >= 0.9 { return .cores }
+        return coresBusy == nil && poolBusy == nil ? nil : Bottleneck.none
+    }
+
+    /// The account of `target`'s windows; nil when every window was client-bound (they measured the client).
+    init?(target: ScenarioResult.Target, cores: Int?, connections: Int) {
+        let windows = target.repetitions.filter { !$0.windowFlags.contains { $0.kind == .clientBound } && $0.load.summary.responses > 0 }
+        guard !windows.isEmpty else { return nil }
+        func median(_ values: [Double]) -> Double? { values.isEmpty ? nil : Statistics.median(values.sorted()) }
+        medianMicros = median(windows.map { $0.load.latency[.p50] }) ?? 0
+        workerMicros = median(windows.compactMap { $0.pool?.busyMicrosPerRequest })
+        poolBusy = median(windows.compactMap { $0.pool?.busyShare(over: $0.load.summary.elapsedSeconds) })
+        slots = windows.compactMap { $0.pool?.slots }.first
+        let roles = TargetKind(rawValue: target.kind)?.servingRoles ?? []
+        if let cores, cores > 0, !roles.isEmpty {
+            coresBusy = median(windows.compactMap { window in
+                let serving = window.processes.filter { roles.contains($0.role) }
+                guard !serving.isEmpty else { return nil }  // not measured: unknown, not idle
+                return serving.reduce(0) { $0 + $1.cpuSeconds } / max(window.load.summary.elapsedSeconds, 0.001) / Double(cores)
+            })
+        }
+        self.cores = cores
+        self.connections = connections
+        stalled = 2 * windows.filter { $0.windowFlags.contains { $0.kind == .latencyBound } }.count > windows.count
+    }
+
+    /// One clause: the tier that held the time, its figures and what would change it; or that none saturated.
+    var sentence: String {
+        let percent = { (share: Double) in "\(Int((share * 100).rounded()))%" }
+        let median = Units.formatMicroseconds(medianMicros)
+        var split = ""
+        if let worker = workerMicros {
+            split = "; the median request took \(median): \(Units.formatMicroseconds(worker)) in a worker and "
+                + "\(Units.formatMicroseconds(max(0, medianMicros - worker))) outside one (waiting for a free worker, the front, the network)"
+        }
+        let coresText = coresBusy.map { "the stack's \(cores ?? 0) core(s) were \(percent($0)) busy" }
+        switch bottleneck {
+        case .pool?:
+            let slotsText = slots.map { "\($0) slot(s) (workers × threads)" } ?? "slots"
+            let advice = (coresBusy ?? 0) >= 0.9
+                ? "more workers need more cores (\(coresText!))"
+                : "more workers or threads would serve more at once" + (coresText.map { " (\($0))" } ?? "")
+            return "the pool: its \(slotsText) were busy \(percent(poolBusy!)) of the window\(split); \(advice)"
+        case .cores?:
+            return "the cores: \(coresText!), so more workers or threads cannot help without more cores"
+                + (poolBusy.map { " (the pool's slots were busy \(percent($0)))" } ?? "") + split
+        case .none?:
+            let parts = [poolBusy.map { "the pool's slots were busy \(percent($0))" }, coresText].compactMap { $0 }
+            return "no tier saturated (\(parts.joined(separator: ", "))): \(connections) connection(s) waiting \(median) each set the rate"
+                + (stalled ? ", a fixed wait with the server idle (latency-bound)" : "") + split
+        case nil:
+            return "cannot tell: neither the pool's figures nor the stack's cores are known (an external target)"
+        }
+    }
+}
+
+extension ScenarioResult {
+    /// The stack's cores: `server-cpus` when pinned, else the machine's.
+    var serverCores: Int? {
+        if let text = load.serverCPUs, let set = try? CPUSet(parsing: text) { return set.cpus.count }
+        return machine.cores > 0 ? machine.cores : nil
+    }
+
+    /// "Where the time went" for each target: one finding per target, a clause per configuration.
+    var timeFindings: [String] {
+        targetNames.compactMap { name in
+            let configurations = configurations(of: name)
+            let clauses = configurations.compactMap { configuration -> String? in
+                guard let account = TimeAccount(target: configuration.target, cores: serverCores, connections: load.connections) else { return nil }
+                return (configurations.count > 1 ? "\(configuration.label): " : "") + account.sentence
+            }
+            guard !clauses.isEmpty else { return nil }
+            return "Where \(name)'s time went — " + clauses.joined(separator: " · ")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import LoadEngine
+@testable import Reports
+import Results
+import StackbenchTesting
+import Testing
+
+/// Where the time went: the tier that held the requests, from the pool's busy time and the stack's CPU, and the
+/// median request split into time in a worker and time outside one.
+@Suite struct TimeAccountTests {
+    /// A target of `windows` 2 s windows at `rps` with median latency `median` µs; the pool (when `poolBusy` is
+    /// given: busy µs per window, with `slots` slots) and the serving processes' CPU seconds per window.
+    static func target(kind: String = "proxied-dynamic", rps: Double, median: Double, poolBusy: Int?, slots: Int = 1,
+                       cpuSeconds: Double?, windows: Int = 3) -> ScenarioResult.Target {
+        var target = ScenarioResult.Target(name: "t", kind: kind, url: "http://127.0.0.1:1", repetitions: [], median: nil)
+        for _ in 0..<windows {
+            var load = SyntheticRuns.loadResult(rps: rps, p99: median * 3, errors: 0)
+            load.summary.elapsedSeconds = 2
+            load.summary.responses = Int(rps * 2)
+            let pool = poolBusy.map { busy in
+                ScenarioResult.PoolWindow(workers: [.init(id: 1, pid: 9, requests: Int(rps * 2), respawns: 0, harakiris: 0,
+                                                          averageResponseMicros: 0, busyMicros: busy, threads: slots)], listenQueueErrors: 0)
+            }
+            let processes = cpuSeconds.map { [ScenarioResult.ProcessUsage(role: kind == "dev-server" ? .runserver : .pool, cpuSeconds: $0, cpuMicrosecondsPerRequest: 1, rssKiB: 1, processes: 2)] } ?? []
+            target.repetitions.append(.init(load: load, processes: processes, pool: pool, flags: []))
+        }
+        return target
+    }
+
+    @Test func aPoolOfOneSlotServingASleepingViewIsTheBottleneckAndTheWaitIsOutsideTheWorker() throws {
+        // 190 req/s x 2 s x 5.2 ms = 1.976 s busy of 2 s; p50 42 ms (8 connections / 190 req/s, Little's law).
+        let account = try #require(TimeAccount(target: Self.target(rps: 190, median: 42_000, poolBusy: 1_976_000, cpuSeconds: 0.1),
+                                               cores: 1, connections: 8))
+        #expect(account.bottleneck == .pool)
+        #expect(abs(try #require(account.workerMicros) - 5_200) < 1)
+        #expect(account.sentence.hasPrefix("the pool: its 1 slot(s) (workers × threads) were busy 99% of the window"), "\(account.sentence)")
+        #expect(account.sentence.contains("5.20ms in a worker and 36.80ms outside one"), "\(account.sentence)")
+        #expect(account.sentence.contains("more workers or threads would serve more at once (the stack's 1 core(s) were 5% busy)"), "\(account.sentence)")
+    }
+
+    @Test func busyCoresAreTheBottleneckWhenThePoolHasRoomAndAnIdleStackSaysNoTierSaturated() throws {
+        let cpuBound = try #require(TimeAccount(target: Self.target(rps: 2000, median: 4_000, poolBusy: 2_400_000, slots: 2, cpuSeconds: 1.95),
+                                                cores: 1, connections: 8))
+        #expect(cpuBound.bottleneck == .cores)
+        #expect(cpuBound.sentence.hasPrefix("the cores: the stack's 1 core(s) were 98% busy, so more workers or threads cannot help"), "\(cpuBound.sentence)")
+        let stalled = try #require(TimeAccount(target: Self.target(kind: "dev-server", rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1),
+                                               cores: 1, connections: 8))
+        #expect(stalled.bottleneck == TimeAccount.Bottleneck.none)
+        #expect(stalled.sentence.hasPrefix("no tier saturated (the stack's 1 core(s) were 5% busy): 8 connection(s) waiting 44.00ms each set the rate"),
+                "\(stalled.sentence)")
+        var flagged = Self.target(kind: "dev-server", rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1)
+        flagged.repetitions[0].flags = [.init(kind: .latencyBound, detail: "floor")]
+        flagged.repetitions[1].flags = [.init(kind: .latencyBound, detail: "floor")]
+        #expect(TimeAccount(target: flagged, cores: 1, connections: 8)?.sentence.hasSuffix("set the rate, a fixed wait with the server idle (latency-bound)") == true)
+    }
+
+    @Test func withoutFiguresItSaysItCannotTellAndClientBoundWindowsAreLeftOut() throws {
+        let external = try #require(TimeAccount(target: Self.target(kind: "external", rps: 100, median: 1_000, poolBusy: nil, cpuSeconds: nil),
+                                                cores: 1, connections: 8))
+        #expect(external.bottleneck == nil && external.sentence.hasPrefix("cannot tell"))
+        var bound = Self.target(rps: 190, median: 42_000, poolBusy: 1_976_000, cpuSeconds: 0.1)
+        for index in bound.repetitions.indices { bound.repetitions[index].flags = [.init(kind: .clientBound, detail: "97%")] }
+        #expect(TimeAccount(target: bound, cores: 1, connections: 8) == nil)
+    }
+}
