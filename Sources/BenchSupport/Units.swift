@@ -35,6 +35,9 @@ public enum Units {
     /// A whole number of something (req/s, requests), rounded: `1234`.
     public static func formatWhole(_ value: Double) -> String { String(format: "%.0f", value) }
 
+    /// One decimal: `1.4`.
+    public static func formatTenths(_ value: Double) -> String { String(format: "%.1f", value) }
+
     /// A ratio of two rates: `2.56x`; under 0.1, two significant digits (`0.0052x`), never `0.00x`.
     public static func formatRatio(_ ratio: Double) -> String {
         ratio > 0 && ratio < 0.1 ? String(format: "%.2gx", ratio).replacingOccurrences(of: "e-0", with: "e-") : String(format: "%.2fx", ratio)

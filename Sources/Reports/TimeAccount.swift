@@ -29,6 +29,8 @@ struct TimeAccount: Equatable {
     /// The serving processes' CPU over the window, as a share of the stack's cores (0...1); nil when unknown.
     var coresBusy: Double?
     var cores: Int?
+    /// Threads of the serving processes runnable but waiting for a core, on average over the window; nil when unknown.
+    var waitingForCores: Double?
     var connections: Int
     /// Most of the windows were flagged latency-bound: a fixed wait with the server idle.
     var stalled = false
@@ -56,6 +58,12 @@ struct TimeAccount: Equatable {
                 return serving.reduce(0) { $0 + $1.cpuSeconds } / max(window.load.summary.elapsedSeconds, 0.001) / Double(cores)
             })
         }
+        waitingForCores = median(windows.compactMap { window in
+            let serving = window.processes.filter { roles.contains($0.role) }
+            let waits = serving.compactMap(\.runnableSeconds)
+            guard !serving.isEmpty, waits.count == serving.count else { return nil }
+            return waits.reduce(0, +) / max(window.load.summary.elapsedSeconds, 0.001)
+        })
         self.cores = cores
         self.connections = connections
         stalled = 2 * windows.filter { $0.windowFlags.contains { $0.kind == .latencyBound } }.count > windows.count
@@ -63,14 +71,18 @@ struct TimeAccount: Equatable {
 
     /// One clause: the tier that held the time, its figures and what would change it; or that none saturated.
     var sentence: String {
-        let percent = { (share: Double) in "\(Int((share * 100).rounded()))%" }
+        // CPU read in clock ticks can come to a little over the window: shown as at most 100%.
+        let percent = { (share: Double) in "\(Int((min(share, 1) * 100).rounded()))%" }
         let median = Units.formatMicroseconds(medianMicros)
         var split = ""
         if let worker = workerMicros {
             split = "; the median request took \(median): \(Units.formatMicroseconds(worker)) in a worker and "
                 + "\(Units.formatMicroseconds(max(0, medianMicros - worker))) outside one (waiting for a free worker, the front, the network)"
         }
-        let coresText = coresBusy.map { "the stack's \(cores ?? 0) core(s) were \(percent($0)) busy" }
+        // How many of the serving threads, on average, were ready to run with no core free: the crowding of more
+        // workers than cores, said where it is worth a word (a tenth of a thread or more).
+        let crowding = waitingForCores.flatMap { $0 >= 0.1 ? ", with \(Units.formatTenths($0)) thread(s) on average waiting for one" : nil } ?? ""
+        let coresText = coresBusy.map { "the stack's \(cores ?? 0) core(s) were \(percent($0)) busy" + crowding }
         switch bottleneck {
         case .pool?:
             let slotsText = slots.map { "\($0) slot(s) (workers × threads)" } ?? "slots"

@@ -395,9 +395,13 @@ public struct ScenarioResult: Codable, Sendable {
         /// Unique set size (private pages only) at the window's end, summed over the tree, KiB.
         public var ussKiB: Int? = nil
         public var processes: Int
+        /// Seconds its threads spent runnable but waiting for a core over the window, summed over the threads (from
+        /// /proc/PID/task/TID/schedstat); nil in older results.
+        public var runnableSeconds: Double? = nil
 
         public init(role: StackRole, cpuSeconds: Double, cpuMicrosecondsPerRequest: Double, rssKiB: Int, pssKiB: Int? = nil,
-                    ussKiB: Int? = nil, processes: Int) {
+                    ussKiB: Int? = nil, processes: Int, runnableSeconds: Double? = nil) {
+            self.runnableSeconds = runnableSeconds
             self.pssKiB = pssKiB
             self.ussKiB = ussKiB
             self.role = role

@@ -42,6 +42,10 @@ import Testing
                                                 cores: 1, connections: 8))
         #expect(cpuBound.bottleneck == .cores)
         #expect(cpuBound.sentence.hasPrefix("the cores: the stack's 1 core(s) were 98% busy, so more workers or threads cannot help"), "\(cpuBound.sentence)")
+        var crowded = Self.target(rps: 2000, median: 4_000, poolBusy: 2_400_000, slots: 2, cpuSeconds: 1.95)
+        for index in crowded.repetitions.indices { crowded.repetitions[index].processes[0].runnableSeconds = 2.8 }
+        #expect(TimeAccount(target: crowded, cores: 1, connections: 8)?.sentence
+                    .hasPrefix("the cores: the stack's 1 core(s) were 98% busy, with 1.4 thread(s) on average waiting for one, so") == true)
         let stalled = try #require(TimeAccount(target: Self.target(kind: "dev-server", rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1),
                                                cores: 1, connections: 8))
         #expect(stalled.bottleneck == TimeAccount.Bottleneck.none)

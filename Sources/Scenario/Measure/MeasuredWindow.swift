@@ -26,20 +26,23 @@ struct MeasuredWindow {
         var process: StackProcess
     }
 
-    /// CPU seconds per role across the window, also for a process replaced meanwhile (stop-pool).
+    /// CPU seconds and run-queue seconds per role across the window, also for a process replaced meanwhile
+    /// (stop-pool).
     private final class CPUAccount: @unchecked Sendable {
-        private let state = Locked<(base: [ObjectIdentifier: Double], spent: [StackRole: Double])>(([:], [:]))
+        typealias Times = (cpu: Double, runnable: Double)
+        private let state = Locked<(base: [ObjectIdentifier: Times], spent: [StackRole: Times])>(([:], [:]))
 
-        func open(_ process: StackProcess, cpu: Double) { state.withLock { $0.base[ObjectIdentifier(process)] = cpu } }
+        func open(_ process: StackProcess, _ times: Times) { state.withLock { $0.base[ObjectIdentifier(process)] = times } }
 
-        func close(_ process: StackProcess, cpu: Double) {
+        func close(_ process: StackProcess, _ times: Times) {
             state.withLock { state in
-                let base = state.base.removeValue(forKey: ObjectIdentifier(process)) ?? 0
-                state.spent[process.role, default: 0] += max(0, cpu - base)
+                let base = state.base.removeValue(forKey: ObjectIdentifier(process)) ?? (0, 0)
+                let spent = state.spent[process.role] ?? (0, 0)
+                state.spent[process.role] = (spent.cpu + max(0, times.cpu - base.cpu), spent.runnable + max(0, times.runnable - base.runnable))
             }
         }
 
-        func spent(_ role: StackRole) -> Double { state.value.spent[role] ?? 0 }
+        func spent(_ role: StackRole) -> Times { state.value.spent[role] ?? (0, 0) }
     }
 
     func measure() throws -> ScenarioResult.Repetition {
@@ -54,7 +57,7 @@ struct MeasuredWindow {
         var peakRSS: [StackRole: Int] = [:]
         for process in stack.processes {
             let usage = ProcessSample.usage(of: process.pid)
-            account.open(process, cpu: usage.cpuSeconds)
+            account.open(process, (usage.cpuSeconds, usage.runnableSeconds))
             known[ObjectIdentifier(process)] = (process, Set(usage.pids))
             peakRSS[process.role] = usage.rssKiB
         }
@@ -79,7 +82,8 @@ struct MeasuredWindow {
                 shared.withLock { state in
                     // A process that left the list (stopped by an event) is closed; a new one opened.
                     for (id, entry) in state.known where !current.contains(where: { ObjectIdentifier($0) == id }) {
-                        account.close(entry.process, cpu: ProcessSample.usage(of: entry.process.pid).cpuSeconds)
+                        let usage = ProcessSample.usage(of: entry.process.pid)
+                        account.close(entry.process, (usage.cpuSeconds, usage.runnableSeconds))
                         state.known[id] = nil
                     }
                     for process in current {
@@ -90,7 +94,7 @@ struct MeasuredWindow {
                             state.changes += previous.subtracting(now).sorted().map { .init(role: process.role, pid: $0, change: .ended, at: at) }
                             state.changes += now.subtracting(previous).sorted().map { .init(role: process.role, pid: $0, change: .started, at: at) }
                         } else {
-                            account.open(process, cpu: 0)  // started during the window: all its CPU counts
+                            account.open(process, (0, 0))  // started during the window: all its CPU counts
                             state.changes.append(.init(role: process.role, pid: process.pid, change: .started, at: at))
                         }
                         state.known[id] = (process, now)
@@ -117,17 +121,17 @@ struct MeasuredWindow {
         // One last reading per process serves both its CPU account and its memory.
         let finals = stack.processes.map { process in (process: process, usage: ProcessSample.usage(of: process.pid)) }
         for (process, usage) in finals {
-            if state.known[ObjectIdentifier(process)] == nil { account.open(process, cpu: 0) }
-            account.close(process, cpu: usage.cpuSeconds)
+            if state.known[ObjectIdentifier(process)] == nil { account.open(process, (0, 0)) }
+            account.close(process, (usage.cpuSeconds, usage.runnableSeconds))
         }
         let pool = poolBefore.flatMap { before in stack.poolStats().map { PoolStats.window(from: before, to: $0) } }
         let requests = Double(max(result.summary.requests, 1))
         let usage = finals.map { process, now in
-            let cpu = account.spent(process.role)
+            let (cpu, runnable) = account.spent(process.role)
             let memory = ProcessSample.memory(of: now.pids)
             return ScenarioResult.ProcessUsage(role: process.role, cpuSeconds: cpu, cpuMicrosecondsPerRequest: cpu * 1e6 / requests,
                                                rssKiB: max(state.peakRSS[process.role] ?? 0, now.rssKiB), pssKiB: memory?.pssKiB,
-                                               ussKiB: memory?.ussKiB, processes: now.processes)
+                                               ussKiB: memory?.ussKiB, processes: now.processes, runnableSeconds: runnable)
         }
         let serving = target.kind.servingRoles
         let servingCPU = serving.isEmpty ? nil : usage.filter { serving.contains($0.role) }.reduce(0) { $0 + $1.cpuSeconds }

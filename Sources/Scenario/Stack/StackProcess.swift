@@ -72,6 +72,9 @@ final class StackProcess: @unchecked Sendable {
 enum ProcessSample {
     struct Usage: Sendable {
         var cpuSeconds: Double
+        /// Time the tree's threads spent runnable but waiting for a core (field 2 of each live thread's
+        /// /proc/PID/task/TID/schedstat; threads that ended are not counted).
+        var runnableSeconds: Double = 0
         var rssKiB: Int
         var processes: Int
         /// The pids of the tree, root first.
@@ -113,9 +116,10 @@ enum ProcessSample {
 
     static func usage(of root: pid_t) -> Usage {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        var cpu = 0.0, rss = 0, count = 0
+        var cpu = 0.0, rss = 0, count = 0, runnable = 0.0
         let pids = tree(root)
         for pid in pids {
+            runnable += runQueueSeconds(of: pid)
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                   let close = stat.lastIndex(of: ")") else { continue }
             let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
@@ -127,6 +131,16 @@ enum ProcessSample {
                 rss += Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
             }
         }
-        return Usage(cpuSeconds: cpu, rssKiB: rss, processes: count, pids: pids)
+        return Usage(cpuSeconds: cpu, runnableSeconds: runnable, rssKiB: rss, processes: count, pids: pids)
+    }
+
+    /// Seconds the threads of `pid` waited on a run queue, summed.
+    static func runQueueSeconds(of pid: pid_t) -> Double {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return 0 }
+        return threads.reduce(0) { total, thread in
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/schedstat", encoding: .utf8) else { return total }
+            let fields = text.split(separator: " ")
+            return total + (fields.count >= 2 ? (Double(fields[1]) ?? 0) / 1e9 : 0)
+        }
     }
 }
