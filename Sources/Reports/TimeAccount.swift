@@ -32,6 +32,11 @@ struct TimeAccount: Equatable {
     /// Threads of the serving processes runnable but waiting for a core, on average over the window; nil when unknown.
     var waitingForCores: Double?
     var connections: Int
+    /// From the front's timing log (medians, µs): its `$request_time`, and of the requests it passed to the pool
+    /// the time to the pool's answer head and to the answer's end; nil without a front or its log.
+    var frontMicros: Double?
+    var upstreamHeaderMicros: Double?
+    var upstreamResponseMicros: Double?
     /// Most of the windows were flagged latency-bound: a fixed wait with the server idle.
     var stalled = false
 
@@ -64,6 +69,9 @@ struct TimeAccount: Equatable {
             guard !serving.isEmpty, waits.count == serving.count else { return nil }
             return waits.reduce(0, +) / max(window.load.summary.elapsedSeconds, 0.001)
         })
+        frontMicros = median(windows.compactMap { $0.front.map { $0.requestMillis * 1000 } })
+        upstreamHeaderMicros = median(windows.compactMap { $0.front?.headerMillis.map { $0 * 1000 } })
+        upstreamResponseMicros = median(windows.compactMap { $0.front?.responseMillis.map { $0 * 1000 } })
         self.cores = cores
         self.connections = connections
         stalled = 2 * windows.filter { $0.windowFlags.contains { $0.kind == .latencyBound } }.count > windows.count
@@ -75,9 +83,16 @@ struct TimeAccount: Equatable {
         let percent = { (share: Double) in "\(Int((min(share, 1) * 100).rounded()))%" }
         let median = Units.formatMicroseconds(medianMicros)
         var split = ""
-        if let worker = workerMicros {
-            split = "; the median request took \(median): \(Units.formatMicroseconds(worker)) in a worker and "
-                + "\(Units.formatMicroseconds(max(0, medianMicros - worker))) outside one (waiting for a free worker, the front, the network)"
+        let time = { (micros: Double) in Units.formatMicroseconds(max(0, micros)) }
+        if let worker = workerMicros, let front = frontMicros, let header = upstreamHeaderMicros, let response = upstreamResponseMicros {
+            // The pool's head came `header` after the front connected: the worker's own time, the rest waiting for one.
+            split = "; the median request took \(median): \(time(worker)) in a worker, \(time(header - worker)) waiting for one, "
+                + "\(time(front - response)) in the front and \(time(medianMicros - front)) between the client and the front"
+        } else if let worker = workerMicros {
+            split = "; the median request took \(median): \(time(worker)) in a worker and "
+                + "\(time(medianMicros - worker)) outside one (waiting for a free worker, the front, the network)"
+        } else if let front = frontMicros {
+            split = "; the median request took \(median): \(time(front)) in the front and \(time(medianMicros - front)) between the client and the front"
         }
         // How many of the serving threads, on average, were ready to run with no core free: the crowding of more
         // workers than cores, said where it is worth a word (a tenth of a thread or more).

@@ -293,6 +293,8 @@ public struct ScenarioResult: Codable, Sendable {
         public var processes: [ProcessUsage]
         /// What the pool's stats server counted over the window; nil without a pool or when it did not answer.
         public var pool: PoolWindow?
+        /// What the front's timing log says of the window's requests; nil without a front, or in older results.
+        public var front: FrontWindow? = nil
         /// How busy the client's pinned cores were over the window (every process on them), 0...1.
         public var clientCoresBusy: Double? = nil
         /// Why the window cannot be trusted, if it cannot (WindowValidity); nil in older results.
@@ -313,6 +315,34 @@ public struct ScenarioResult: Codable, Sendable {
             self.flags = flags
             self.processChanges = processChanges
             self.events = events
+        }
+    }
+
+    /// The front's own account of one window's requests, from the timing log the run adds beside the user's
+    /// access_log (nginx's `$request_time` and `$upstream_*_time`, millisecond resolution): medians, ms.
+    public struct FrontWindow: Codable, Sendable, Equatable {
+        /// Requests the front finished in the window.
+        public var requests: Int
+        /// `$request_time`: from the request's first byte read to the answer's last byte sent; median and p99.
+        public var requestMillis: Double
+        public var requestP99Millis: Double
+        /// The requests passed to the pool, and the medians of their `$upstream_connect_time` (to the connection),
+        /// `$upstream_header_time` (to the pool's answer head: waiting for a worker, then its work) and
+        /// `$upstream_response_time` (to the answer's end); nil with none.
+        public var upstreamRequests: Int
+        public var connectMillis: Double?
+        public var headerMillis: Double?
+        public var responseMillis: Double?
+
+        public init(requests: Int, requestMillis: Double, requestP99Millis: Double, upstreamRequests: Int,
+                    connectMillis: Double?, headerMillis: Double?, responseMillis: Double?) {
+            self.requests = requests
+            self.requestMillis = requestMillis
+            self.requestP99Millis = requestP99Millis
+            self.upstreamRequests = upstreamRequests
+            self.connectMillis = connectMillis
+            self.headerMillis = headerMillis
+            self.responseMillis = responseMillis
         }
     }
 

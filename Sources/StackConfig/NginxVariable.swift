@@ -36,6 +36,7 @@ public enum NginxVariable: String, CaseIterable, Sendable {
     case connectionRequests = "connection_requests"
     case upstreamResponseTime = "upstream_response_time"
     case upstreamConnectTime = "upstream_connect_time"
+    case upstreamHeaderTime = "upstream_header_time"
     case upstreamAddr = "upstream_addr"
     case upstreamStatus = "upstream_status"
     case pid

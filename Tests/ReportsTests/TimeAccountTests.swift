@@ -37,6 +37,19 @@ import Testing
         #expect(account.sentence.contains("more workers or threads would serve more at once (the stack's 1 core(s) were 5% busy)"), "\(account.sentence)")
     }
 
+    /// With the front's timing log the time outside a worker splits into waiting for one, the front and the
+    /// client's side: the pool's head came 41 ms after the front connected, 5.2 ms of it the worker's.
+    @Test func theFrontsTimesSplitTheWaitOutsideTheWorker() throws {
+        var target = Self.target(rps: 190, median: 42_000, poolBusy: 1_976_000, cpuSeconds: 0.1)
+        for index in target.repetitions.indices {
+            target.repetitions[index].front = .init(requests: 380, requestMillis: 41.6, requestP99Millis: 48, upstreamRequests: 380,
+                                                    connectMillis: 0, headerMillis: 41.2, responseMillis: 41.3)
+        }
+        let account = try #require(TimeAccount(target: target, cores: 1, connections: 8))
+        #expect(account.sentence.contains("the median request took 42.00ms: 5.20ms in a worker, 36.00ms waiting for one, 300.00us in the front "
+                                          + "and 400.00us between the client and the front"), "\(account.sentence)")
+    }
+
     @Test func busyCoresAreTheBottleneckWhenThePoolHasRoomAndAnIdleStackSaysNoTierSaturated() throws {
         let cpuBound = try #require(TimeAccount(target: Self.target(rps: 2000, median: 4_000, poolBusy: 2_400_000, slots: 2, cpuSeconds: 1.95),
                                                 cores: 1, connections: 8))

@@ -269,6 +269,7 @@ extension Connection {
 
     /// The exchange is over: the upstream socket closes; an incomplete body closes the client too.
     private func finishProxy(_ exchange: UpstreamExchange, complete: Bool) {
+        if complete { exchange.answered(at: loop.clock.milliseconds) }
         exchange.close(loop)
         if !complete {
             upstreamFailed(.closedEarly)

@@ -40,9 +40,11 @@ struct RequestFacts {
 struct UpstreamFacts {
     var address: [UInt8]
     var status: Int?
-    /// Milliseconds from the start of the connect to the head (response) and to the connection (connect).
+    /// Milliseconds from the start of the connect to the connection (connect), to the upstream's head (header) and
+    /// to the end of its answer (response), as nginx's `$upstream_*_time`.
     var responseMilliseconds: Int?
     var connectMilliseconds: Int?
+    var headerMilliseconds: Int?
 }
 
 /// A `log_format` compiled once at config load into a list of operations (nginx's ngx_http_log_module does the
@@ -53,7 +55,7 @@ struct AccessLogFormat: Sendable {
         case remoteAddress, remotePort, remoteUser, timeLocal, timeISO8601, msec, request, requestMethod, requestURI
         case uri, args, isArgs, status, bodyBytesSent, bytesSent, requestLength, requestTime, serverName, serverPort
         case serverProtocol, documentRoot, scheme, https, connection, connectionRequests, host, pid, nginxVersion
-        case upstreamAddress, upstreamStatus, upstreamResponseTime, upstreamConnectTime
+        case upstreamAddress, upstreamStatus, upstreamResponseTime, upstreamConnectTime, upstreamHeaderTime
         /// `$content_length`: the header, or a chunked body's decoded length once read (what nginx sends upstream).
         case contentLength
         /// A request header: lower-case name with `_` for `-` (`$http_user_agent`, `$content_type`).
@@ -121,6 +123,7 @@ struct AccessLogFormat: Sendable {
         case .upstreamStatus: .upstreamStatus
         case .upstreamResponseTime: .upstreamResponseTime
         case .upstreamConnectTime: .upstreamConnectTime
+        case .upstreamHeaderTime: .upstreamHeaderTime
         case .contentType: .header(Array("content_type".utf8))
         case .contentLength: .contentLength
         // Not produced yet: logged as "-" (nginx gives the connection's local address and the mapped file name).
@@ -179,6 +182,7 @@ struct AccessLogFormat: Sendable {
         case .upstreamStatus: if let status = facts.upstream?.status { out.append(decimal: status) }
         case .upstreamResponseTime: if let time = facts.upstream?.responseMilliseconds { appendMilliseconds(time, &out) }
         case .upstreamConnectTime: if let time = facts.upstream?.connectMilliseconds { appendMilliseconds(time, &out) }
+        case .upstreamHeaderTime: if let time = facts.upstream?.headerMilliseconds { appendMilliseconds(time, &out) }
         case .header(let name): if let value = facts.header(name) { out.append(value) }
         case .contentLength:
             if let length = facts.decodedBodyLength {

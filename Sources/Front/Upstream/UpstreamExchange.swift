@@ -52,8 +52,12 @@ final class UpstreamExchange {
 
     func headRead(status: Int, at milliseconds: Int) {
         facts.status = status
+        facts.headerMilliseconds = milliseconds - started
         facts.responseMilliseconds = milliseconds - started
     }
+
+    /// The answer was relayed in full: `$upstream_response_time` ends here.
+    func answered(at milliseconds: Int) { facts.responseMilliseconds = milliseconds - started }
 
     /// Opens a non-blocking socket and starts connecting: nil when it is connected or in progress, else the
     /// failure (a unix socket whose backlog is full fails at once with EAGAIN, as nginx reports it).

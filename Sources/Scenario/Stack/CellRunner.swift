@@ -64,6 +64,7 @@ final class CellRunner {
             result.failure = "\(error)"
         }
         stopAll()
+        if result.status == .ok { FrontTimingLog.attach(layout.timingLog, to: &result.targets) }
         result.notes = notes
         return result
     }

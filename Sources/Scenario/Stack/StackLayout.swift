@@ -14,7 +14,7 @@ import StackConfig
 /// the same options (aliases included). nginx.conf: a bare `server {}` block (the seed's) is wrapped in the
 /// main/events/http levels nginx needs, with `log_format main`; listen → 127.0.0.1 (or where the agents reach this
 /// machine) and a free port; access_log,
-/// error_log, pid → the cell folder; uwsgi_pass → the cell's socket; root/alias under the ini's chdir → the
+/// error_log, pid → the cell folder (and beside every access_log, the run's timing log: FrontTimingLog); uwsgi_pass → the cell's socket; root/alias under the ini's chdir → the
 /// project copy; the cell's directives replace the same ones wherever they stand.
 public struct StackLayout: Sendable {
     public let work: String
@@ -32,6 +32,8 @@ public struct StackLayout: Sendable {
     public var frontPidfile: String { cell + "/front.pid" }
     public var frontErrorLog: String { cell + "/front-error.log" }
     public var accessLog: String { cell + "/access.log" }
+    /// The run's own log of the front's times per request (FrontTimingLog), beside the user's access_log.
+    public var timingLog: String { cell + "/timing.log" }
     public var runserverLog: String { cell + "/runserver.log" }
     /// The address every listening process of the stack binds: 127.0.0.1, or where the load agents reach it.
     public var listenHost = "127.0.0.1"
@@ -163,6 +165,7 @@ public struct StackLayout: Sendable {
         if !Self.contains("access_log", in: directives), let http = directives.firstIndex(where: { $0.name == "http" }) {
             directives[http].block?.insert(NginxDirective("access_log", [accessLog]), at: 0)
         }
+        directives = try withTimingLog(directives)
         directives.removeAll { ["pid", "error_log", "daemon", "master_process", "user"].contains($0.name) }
         directives.insert(contentsOf: [NginxDirective("pid", [frontPidfile]), NginxDirective("error_log", [frontErrorLog])], at: 0)
         if front == .nginx {
@@ -173,6 +176,28 @@ public struct StackLayout: Sendable {
             directives = place(setting, in: directives)
         }
         return directives
+    }
+
+    /// Wherever a block writes an access_log (not `off`), it also writes the run's timing log (FrontTimingLog), so
+    /// every request the user's config logs is timed and the user's own logs stay as written; buffered (64 KiB,
+    /// flushed when the front stops), so the extra line costs a format, not a write. A block with `access_log off`
+    /// logs nothing, and its requests are not timed.
+    private func withTimingLog(_ directives: [NginxDirective]) throws -> [NginxDirective] {
+        let format = try NginxConfigParser.parse(text: FrontTimingLog.format, file: "(timing)", directory: cell)
+        func add(_ directives: [NginxDirective]) -> [NginxDirective] {
+            directives.map { directive in
+                guard var block = directive.block else { return directive }
+                var directive = directive
+                block = add(block)
+                if block.contains(where: { $0.name == "access_log" && $0.arguments.first != "off" }) {
+                    block.append(NginxDirective("access_log", [timingLog, FrontTimingLog.formatName, "buffer=64k"]))
+                }
+                if directive.name == "http" { block.insert(contentsOf: format, at: 0) }
+                directive.block = block
+                return directive
+            }
+        }
+        return add(directives)
     }
 
     private static func contains(_ name: String, in directives: [NginxDirective]) -> Bool {
