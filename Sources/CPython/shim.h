@@ -54,6 +54,16 @@ static inline int sb_py_is_exact_list_or_tuple(PyObject *object) {
     return PyList_CheckExact(object) || PyTuple_CheckExact(object);
 }
 
+/* A dict with room for `count` items (the environ: no resize while it is filled). */
+static inline PyObject *sb_py_dict_presized(Py_ssize_t count) { return _PyDict_NewPresized(count); }
+
+/* Whether `text` is a str of one-byte characters equal to the Latin-1 decoding of `bytes[0..<count]`. */
+static inline int sb_py_str_equals_latin1(PyObject *text, const char *bytes, Py_ssize_t count) {
+    if (!PyUnicode_Check(text) || PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND) return 0;
+    if (PyUnicode_GET_LENGTH(text) != count) return 0;
+    return count == 0 || memcmp(PyUnicode_1BYTE_DATA(text), bytes, (size_t) count) == 0;
+}
+
 /* `object.name()`; a new reference, or NULL with an exception set. */
 static inline PyObject *sb_py_call_method(PyObject *object, const char *name) {
     PyObject *method = PyObject_GetAttrString(object, name);

@@ -1,10 +1,16 @@
 import Foundation
 import WSGI
 
-/// Feeds a worker's scoreboard slot from its requests: busy/idle, the harakiri deadline, counts and timings.
-struct ScoreboardObserver: RequestObserver {
+/// Feeds a worker's scoreboard slot from its requests: busy/idle, the harakiri deadline, counts and timings. A
+/// class, so that passing it on per request is a retain, not a copy of an existential.
+final class ScoreboardObserver: RequestObserver {
     let slot: WorkerSlot
     let harakiriSeconds: Int
+
+    init(slot: WorkerSlot, harakiriSeconds: Int) {
+        self.slot = slot
+        self.harakiriSeconds = harakiriSeconds
+    }
 
     /// The request's text is kept only for the harakiri report, so it is built only when harakiri is on.
     func begin(_ text: @autoclosure () -> String) {

@@ -38,7 +38,7 @@ public struct UwsgiServeOptions: Sendable {
 }
 
 /// Watches requests from the moment their head is read until they are closed (uWSGI's harakiri window).
-public protocol RequestObserver: Sendable {
+public protocol RequestObserver: AnyObject, Sendable {
     /// A request began; `text` says what it is (`127.0.0.1 - GET /sleep?ms=10`), built only if the observer
     /// needs it.
     func begin(_ text: @autoclosure () -> String)

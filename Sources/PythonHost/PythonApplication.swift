@@ -34,9 +34,13 @@ public final class PythonApplication: Application, @unchecked Sendable {
     private let node: PyPointer
     private let version: PyPointer
     private let wsgiVersion: PyPointer
+    /// `wsgi.errors`: `sys.stderr` as it was when the app was loaded (the pool's log), as uWSGI caches it per app.
+    private let errors: PyPointer
 
     private init(callable: PyPointer) {
         self.callable = callable
+        errors = PySys_GetObject("stderr") ?? sb_py_none()
+        Py_IncRef(errors)
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
         let host = String(cString: name).split(separator: ".").first.map(String.init) ?? ""
@@ -108,14 +112,14 @@ public final class PythonApplication: Application, @unchecked Sendable {
                 Py.printException()
                 throw PythonAppFailed.raised
             }
-            Py_IncRef(thread.startResponse)  // the tuple takes a reference to each item
-            guard let arguments = Py.tuple([environ, thread.startResponse]) else {
-                thread.exchange = nil
-                Py.printException()
-                throw PythonAppFailed.raised
+            // A vectorcall: no argument tuple per request.
+            let result = withUnsafeTemporaryAllocation(of: PyPointer?.self, capacity: 2) { arguments in
+                arguments[0] = environ
+                arguments[1] = thread.startResponse
+                return PyObject_Vectorcall(callable, arguments.baseAddress, 2, nil)
             }
-            defer { Py_DecRef(arguments) }
-            guard let result = PyObject_Call(callable, arguments, nil) else {
+            Py_DecRef(environ)
+            guard let result else {
                 Py.printException()
                 thread.exchange = nil
                 // uWSGI sends what start_response had set (a bad header after a good status: the status alone).
@@ -128,20 +132,26 @@ public final class PythonApplication: Application, @unchecked Sendable {
 
     /// The environ: the server's variables (the first of a repeated name wins, as in uWSGI's dict), as native
     /// strings decoded from the received bytes as Latin-1 (PEP 3333; uWSGI's python plugin does the same), then
-    /// `wsgi.*` and `uwsgi.*`.
+    /// `wsgi.*` and `uwsgi.*`. The dict is made with room for them all; the strings come from the thread's
+    /// `EnvironStrings`.
     private func environ(of request: Request, thread: PythonThread) -> PyPointer? {
-        guard let dictionary = PyDict_New() else { return nil }
+        guard let dictionary = sb_py_dict_presized(request.environ.count + 10) else { return nil }
         var multithread = false
         var multiprocess = false
         var failed = false
+        var position = 0
+        let strings = thread.environStrings
         request.environ.forEachBytes { name, value in
+            defer { position += 1 }
             guard !failed else { return }
             // Only the server's own wsgi.* flags are looked at by name; the length spares the compares.
             if name.count >= 16, name.first == UInt8(ascii: "w") {
-                if name.elementsEqual("wsgi.multithread".utf8) { return multithread = value.elementsEqual("True".utf8) }
-                if name.elementsEqual("wsgi.multiprocess".utf8) { return multiprocess = value.elementsEqual("True".utf8) }
+                if Self.equals(name, "wsgi.multithread") { return multithread = Self.equals(value, "True") }
+                if Self.equals(name, "wsgi.multiprocess") { return multiprocess = Self.equals(value, "True") }
             }
-            guard let key = Py.latin1(name), let text = Py.latin1(value) else { return failed = true }
+            guard let key = strings.key(name, at: position), let text = strings.value(value, at: position) else {
+                return failed = true
+            }
             PyDict_SetDefault(dictionary, key, text)
             Py_DecRef(key)
             Py_DecRef(text)
@@ -156,7 +166,7 @@ public final class PythonApplication: Application, @unchecked Sendable {
         }
         PyDict_SetItem(dictionary, keys.version, wsgiVersion)
         PyDict_SetItem(dictionary, keys.input, thread.input)
-        PyDict_SetItem(dictionary, keys.errors, PySys_GetObject("stderr") ?? sb_py_none())
+        PyDict_SetItem(dictionary, keys.errors, errors)
         PyDict_SetItem(dictionary, keys.multithread, sb_py_bool(multithread ? 1 : 0))
         PyDict_SetItem(dictionary, keys.multiprocess, sb_py_bool(multiprocess ? 1 : 0))
         PyDict_SetItem(dictionary, keys.runOnce, sb_py_false())
@@ -164,6 +174,10 @@ public final class PythonApplication: Application, @unchecked Sendable {
         PyDict_SetItem(dictionary, keys.uwsgiVersion, version)
         PyDict_SetItem(dictionary, keys.uwsgiNode, node)
         return dictionary
+    }
+
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        bytes.count == literal.utf8CodeUnitCount && memcmp(bytes.baseAddress!, literal.utf8Start, bytes.count) == 0
     }
 }
 

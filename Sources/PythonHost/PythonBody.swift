@@ -21,7 +21,8 @@ final class PythonBody: ChunkSource {
 
     /// The response for `result` (a new reference, which this takes), holding the GIL.
     static func respond(_ result: PyPointer, exchange: PythonExchange, thread: PythonThread) throws -> Response {
-        if exchange.written.isEmpty, let region = fileRegion(of: result) {
+        let whole = sb_py_is_exact_list_or_tuple(result) != 0  // a list or tuple: no file wrapper, nothing to stream
+        if !whole, exchange.written.isEmpty, let region = fileRegion(of: result) {
             closeResult(result, thread: thread)
             guard let response = exchange.response(body: .file(region)) else { throw refusal(exchange) }
             exchange.headersSent = true
@@ -36,8 +37,7 @@ final class PythonBody: ChunkSource {
         var chunks = exchange.written
         exchange.written = []
         var finished = false
-        // Up to the first non-empty chunk; a list or tuple whole (nothing to stream); else one more, to know the end.
-        let whole = sb_py_is_exact_list_or_tuple(result) != 0
+        // Up to the first non-empty chunk; a list or tuple whole; else one more, to know the end.
         while !finished && (whole || chunks.count < 2) {
             switch next(iterator) {
             case .chunk(let bytes): if !bytes.isEmpty { chunks.append(bytes) }

@@ -19,21 +19,26 @@ final class PythonExchange {
         body = BufferedBody(input, length: length)
     }
 
-    /// Takes the status argument; false with TypeError set when it is not a `str`.
+    /// Takes the status argument; false with TypeError set when it is not a `str`. Read from the string's UTF-8
+    /// in place: only the reason becomes Swift text.
     func setStatus(_ object: PyPointer) -> Bool {
-        guard let text = Py.swiftString(object) else {
+        var size: Py_ssize_t = 0
+        guard sb_py_is_str(object) != 0, let pointer = PyUnicode_AsUTF8AndSize(object, &size) else {
+            PyErr_Clear()
             _ = Py.raise(PyExc_TypeError, "http status must be a string")
             return false
         }
-        let digits = text.utf8.prefix(3)
-        guard digits.count == 3, digits.allSatisfy({ (0x30...0x39).contains($0) }), let code = Int(String(decoding: digits, as: UTF8.self)) else {
+        let text = UnsafeRawBufferPointer(start: pointer, count: size)
+        let digits = text.prefix(3)
+        guard digits.count == 3, digits.allSatisfy({ (0x30...0x39).contains($0) }) else {
             statusRefused = true
             status = nil
             return true
         }
         statusRefused = false
-        let rest = text.dropFirst(3).drop { $0 == " " }
-        status = (code, rest.isEmpty ? nil : String(rest))
+        let code = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        let rest = text[3...].drop { $0 == UInt8(ascii: " ") }
+        status = (code, rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self))
         headers = []
         return true
     }

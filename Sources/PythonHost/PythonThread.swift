@@ -10,9 +10,13 @@ final class PythonThread {
     /// A capsule pointing at this object: what the bound callables and `Input` carry to find it.
     private(set) var capsule: PyPointer!
     private(set) var startResponse: PyPointer!
+    /// The `write` callable `start_response` returns (one per thread, as the thread runs one request at a time).
+    private(set) var writeCallable: PyPointer!
     private(set) var input: PyPointer!
     /// The request in progress on this thread.
     var exchange: PythonExchange?
+    /// The environ strings of this thread's last request, reused where the next one repeats them.
+    let environStrings = EnvironStrings()
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
@@ -38,6 +42,7 @@ final class PythonThread {
         withGIL {
             capsule = PyCapsule_New(Unmanaged.passUnretained(self).toOpaque(), Self.capsuleName, nil)
             startResponse = PyCFunction_NewEx(StackbenchModule.startResponseMethod, capsule, nil)
+            writeCallable = PyCFunction_NewEx(StackbenchModule.writeMethod, capsule, nil)
             input = PyObject_CallOneArg(StackbenchModule.inputType, capsule)
         }
     }
@@ -47,7 +52,9 @@ final class PythonThread {
         PyEval_RestoreThread(state)
         Py_DecRef(input)
         Py_DecRef(startResponse)
+        Py_DecRef(writeCallable)
         Py_DecRef(capsule)
+        environStrings.release()
         PyThreadState_Clear(state)
         PyThreadState_DeleteCurrent()
     }
@@ -140,7 +147,8 @@ final class PythonThread {
         guard exchange.setStatus(PyTuple_GetItem(arguments, 0)!), exchange.setHeaders(PyTuple_GetItem(arguments, 1)!) else {
             return nil
         }
-        return PyCFunction_NewEx(StackbenchModule.writeMethod, capsule, nil)
+        Py_IncRef(thread.writeCallable)
+        return thread.writeCallable
     }
 
     /// `write(data)`: bytes that go before the returned iterable's.

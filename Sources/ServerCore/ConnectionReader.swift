@@ -10,7 +10,9 @@ public final class ConnectionReader {
     let socket: ConnectedSocket
     /// The largest head this reader accepts.
     let headLimit: Int
-    private var buffer: [UInt8]
+    /// Received bytes, `start..<end` not yet consumed; malloc'd, not zeroed: only bytes a recv has written are read
+    /// (an Array made uninitialized costs a generic metadata lookup per request, a zeroed one a memset).
+    private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
     /// How far the head at `start` has been scanned (a head in many pieces is scanned once).
@@ -20,17 +22,19 @@ public final class ConnectionReader {
     public init(socket: ConnectedSocket, initialCapacity: Int = 16 * 1024, headLimit: Int = maximumHeadBytes) {
         self.socket = socket
         self.headLimit = headLimit
-        // Not zeroed: only bytes a recv has written are ever read (seen as a memset of 4 KB per uwsgi request).
-        self.buffer = [UInt8](unsafeUninitializedCapacity: initialCapacity) { _, count in count = initialCapacity }
+        self.buffer = .allocate(byteCount: max(initialCapacity, 64), alignment: 1)
+    }
+
+    deinit {
+        buffer.deallocate()
     }
 
     /// The next request head; nil when the peer closed (or reset) the connection between requests.
     public func readHead() throws -> Result<HTTPRequestHead, HTTPParseError>? {
         while true {
             if end > start {
-                let outcome = buffer.withUnsafeBytes {
-                    HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: $0[start..<end]), resuming: &headProgress)
-                }
+                let outcome = HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: buffer[start..<end]),
+                                                      resuming: &headProgress)
                 if outcome != .incomplete { headProgress = HTTPRequestParser.Progress() }
                 switch outcome {
                 case .complete(let head, let consumed):
@@ -72,7 +76,7 @@ public final class ConnectionReader {
         }
         if end > start {
             let count = min(target.count, end - start)
-            buffer.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
+            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[start..<start + count]))
             start += count
             return count
         }
@@ -85,18 +89,19 @@ public final class ConnectionReader {
             end = 0
         } else if end == buffer.count {
             if start > 0 {
-                buffer.withUnsafeMutableBytes { bytes in
-                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: end - start)
-                }
+                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
                 end -= start
                 start = 0
             } else {
-                buffer += [UInt8](repeating: 0, count: buffer.count)
+                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 1)
+                grown.copyMemory(from: UnsafeRawBufferPointer(buffer))
+                buffer.deallocate()
+                buffer = grown
             }
         }
         let count: Int
         do {
-            count = try buffer.withUnsafeMutableBytes { try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
+            count = try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
         } catch let error as SocketError where error.code == ECONNRESET {
             return 0
         }
