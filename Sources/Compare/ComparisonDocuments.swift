@@ -61,6 +61,11 @@ extension Comparison {
                                     + gate.verdict.unresolved.map { HTMLDocument.Styled("unresolved (warning): " + $0, style: "same") })]))
         }
         if let charts = throughputCharts() { page.sections.append(charts) }
+        if let chart = TimeChart.comparison(runs.enumerated().map { (Self.letter($0), $1.result) }) {
+            page.sections.append(HTMLDocument.Section("Where the time went", captions: [
+                "Each run's median request per path and configuration, split by tier, one bar per run: a regression shows in the tier that took it.",
+            ], blocks: [.chart(chart)]))
+        }
         for metric in metrics {
             let (header, cells) = table(of: metric)
             let rows = zip(rows(of: metric), cells).map { row, texts in

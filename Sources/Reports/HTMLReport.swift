@@ -41,6 +41,13 @@ struct HTMLReport {
             "Median req/s per path and configuration (a path that does not read the swept keys is one bar), the whiskers the range over "
                 + "the repetitions" + (throughput.log ? "; log axis: the paths differ by more than 20 times." : "."),
         ], blocks: [.chart(throughput.svg)]))
+        if let chart = TimeChart.report(result) {
+            sections.append(Section("Where the time went", captions: [
+                "The median request of each path and configuration, split by tier: the worker's own time (the pool's running_time over "
+                    + "its requests), waiting for a worker and the front's own time (from the front's timing log), the rest between the "
+                    + "client and the front. Differences of medians over the windows: see docs/scenarios.md for how each is measured.",
+            ], blocks: [.chart(chart)]))
+        }
         sections += [effectsTable(), sideBySide(), ratiosTable(targets)].compactMap { $0 }
         sections += targets.enumerated().map { targetSection($1, index: $0) }
         sections += [capacityCurves(targets)].compactMap { $0 } + validityAndEvents()

@@ -2,7 +2,7 @@ import BenchSupport
 import Foundation
 import Results
 
-/// Inline SVG charts for report.html: grouped bars and lines, on linear or log axes, with ticks, gridlines, axis
+/// Inline SVG charts for report.html: grouped bars, stacked horizontal bars and lines, on linear or log axes, with ticks, gridlines, axis
 /// titles and a hover title on every mark. Pure functions from numbers to markup: no script, no font or file
 /// fetched, so the report renders the same offline, in a browser or headless. Legends are HTML (`legend(_:)`),
 /// which wraps where an SVG legend would not.
@@ -91,6 +91,41 @@ public enum SVGChart {
             svg += "<text x=\"\(f(labelX))\" y=\"\(f(labelY))\" transform=\"rotate(35 \(f(labelX)) \(f(labelY)))\" class=\"tick\">\(XMLWriter.escape(category))</text>"
         }
         return svg + y.verticalLabels(at: plotLeft) + close(height: height, plotBottom: height - bottom, yTitle: yAxis.title, xTitle: nil)
+    }
+
+    /// One horizontal bar per row, split into segments laid end to end (a request's time by tier), coloured by the
+    /// segment's position in `segmentNames`; a row's label on its left, the hover title of each segment its name and
+    /// value. Rows with nothing to draw keep their line, so that rows stay aligned with their labels.
+    public static func stackedBars(rows: [(label: String, segments: [Double])], segmentNames: [String], xAxis: Axis) -> String {
+        let rowHeight = 22.0, bottom = 44.0
+        let labelWidth = min(330, 12 + 6.6 * Double(min(48, rows.map(\.label.count).max() ?? 0)))
+        let height = plotTop + rowHeight * Double(max(rows.count, 1)) + bottom
+        let totals = rows.map { $0.segments.reduce(0) { $0 + max($1, 0) } }
+        let x = AxisMap(axis: xAxis, values: totals + [0], from: labelWidth, to: width - plotRight)
+        var svg = open(height: height)
+        for tick in x.ticks {
+            let px = x.position(tick)
+            svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"grid\"/>"
+                + "<text x=\"\(f(px))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(XMLWriter.escape(xAxis.format(tick)))</text>"
+        }
+        for (index, row) in rows.enumerated() {
+            let top = plotTop + rowHeight * Double(index)
+            let label = row.label.count > 48 ? String(row.label.prefix(47)) + "…" : row.label
+            svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(top + rowHeight * 0.65))\" text-anchor=\"end\" class=\"tick\">\(XMLWriter.escape(label))"
+                + "<title>\(XMLWriter.escape(row.label))</title></text>"
+            var start = 0.0
+            for (segment, value) in row.segments.enumerated() where value > 0 {
+                let left = x.position(start), right = x.position(start + value)
+                start += value
+                let name = segment < segmentNames.count ? segmentNames[segment] : ""
+                svg += "<rect x=\"\(f(left))\" y=\"\(f(top + 3))\" width=\"\(f(max(right - left, 0.5)))\" height=\"\(f(rowHeight - 6))\" "
+                    + "fill=\"\(color(segment).color)\"><title>\(XMLWriter.escape(row.label)) · \(XMLWriter.escape(name)): "
+                    + "\(XMLWriter.escape(xAxis.format(value)))</title></rect>"
+            }
+        }
+        svg += "<line x1=\"\(f(labelWidth))\" x2=\"\(f(labelWidth))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"axis\"/>"
+        svg += "<text x=\"\(f((labelWidth + width - plotRight) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"title\">\(XMLWriter.escape(xAxis.title))</text>"
+        return svg + "</svg>" + legend(segmentNames.enumerated().map { ($1, color($0).color, false) })
     }
 
     /// `markers`: vertical lines at x with a label (events in a window, a capacity, a target).

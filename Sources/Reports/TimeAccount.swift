@@ -77,6 +77,30 @@ struct TimeAccount: Equatable {
         stalled = 2 * windows.filter { $0.windowFlags.contains { $0.kind == .latencyBound } }.count > windows.count
     }
 
+    /// The parts a median request is split into, in the order a chart lays them end to end.
+    enum Tier: String, CaseIterable {
+        case worker = "in a worker"
+        case waitingForWorker = "waiting for a worker"
+        case front = "in the front"
+        case clientSide = "client ↔ front"
+        case outsideWorker = "outside a worker (not split further)"
+        case unsplit = "not split (no figures from the servers)"
+    }
+
+    /// The median request by tier (µs, none negative), as `sentence` splits it: with the front's log and the pool's
+    /// figures into four parts, with one of them into two, else whole and not split. The parts add up to the median
+    /// but for the answer's streaming after its head (nginx's response less header time), which no part holds.
+    var tiers: [(tier: Tier, micros: Double)] {
+        let part = { (micros: Double) in max(0, micros) }
+        if let worker = workerMicros, let front = frontMicros, let header = upstreamHeaderMicros, let response = upstreamResponseMicros {
+            return [(.worker, part(worker)), (.waitingForWorker, part(header - worker)), (.front, part(front - response)),
+                    (.clientSide, part(medianMicros - front))]
+        }
+        if let worker = workerMicros { return [(.worker, part(worker)), (.outsideWorker, part(medianMicros - worker))] }
+        if let front = frontMicros { return [(.front, part(front)), (.clientSide, part(medianMicros - front))] }
+        return [(.unsplit, part(medianMicros))]
+    }
+
     /// One clause: the tier that held the time, its figures and what would change it; or that none saturated.
     var sentence: String {
         // CPU read in clock ticks can come to a little over the window: shown as at most 100%.

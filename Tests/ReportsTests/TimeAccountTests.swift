@@ -78,4 +78,35 @@ import Testing
         for index in bound.repetitions.indices { bound.repetitions[index].flags = [.init(kind: .clientBound, detail: "97%")] }
         #expect(TimeAccount(target: bound, cores: 1, connections: 8) == nil)
     }
+
+    /// The chart: a bar per path and configuration, split into the tiers the sentence names, a path without server
+    /// figures drawn whole as not split; in compare, the bars of each run under each other.
+    @Test func theChartSplitsEachConfigurationsMedianByTierAndCompareDrawsOneBarPerRun() throws {
+        let folder = try TemporaryFolder()
+        defer { withExtendedLifetime(folder) {} }
+        typealias Values = SyntheticRuns.TargetValues
+        var result = try RunFolder.read(try SyntheticRuns.write(in: folder, name: "run", cells: [
+            ("workers=1", [("proxied-dynamic", Values(rps: [190, 190, 190])), ("dev-server", Values(rps: [180, 180, 180]))]),
+            ("workers=2", [("proxied-dynamic", Values(rps: [380, 380, 380]))]),
+        ])).result
+        #expect(TimeChart.report(result) == nil, "no server figures: nothing to split")
+        for (cell, busy) in [(0, 1_976_000), (1, 1_900_000)] {
+            var target = Self.target(rps: 190, median: 42_000, poolBusy: busy, cpuSeconds: 0.1)
+            for index in target.repetitions.indices {
+                target.repetitions[index].front = .init(requests: 380, requestMillis: 41.6, requestP99Millis: 48, upstreamRequests: 380,
+                                                        connectMillis: 0, headerMillis: 41.2, responseMillis: 41.3)
+            }
+            result.cells[cell].targets[0].repetitions = target.repetitions
+        }
+        let chart = try #require(TimeChart.report(result))
+        for tier in ["in a worker", "waiting for a worker", "in the front", "client ↔ front", "not split (no figures from the servers)"] {
+            #expect(chart.contains(">\(tier)</span>"), "legend has \(tier)")
+        }
+        #expect(chart.contains("<title>proxied-dynamic · workers=1 · in a worker: 5.20ms</title>"), "\(chart)")
+        #expect(chart.contains("<title>proxied-dynamic · workers=1 · waiting for a worker: 36.00ms</title>"))
+        #expect(chart.contains("<title>dev-server · workers=1 · not split (no figures from the servers): "))
+        let compared = try #require(TimeChart.comparison([("A", result), ("B", result)]))
+        #expect(compared.contains("<title>A · proxied-dynamic · workers=2 · in a worker: ") && compared.contains("<title>B · proxied-dynamic · workers=2 · in a worker: "))
+        #expect(compared.components(separatedBy: "<rect").count - 1 == 2 * (4 + 4 + 1), "4 tiers per proxied configuration, the dev server whole")
+    }
 }
