@@ -85,7 +85,20 @@ public enum PythonRuntime {
         guard isStarted, let state = mainState else { return }
         mainState = nil
         PyEval_RestoreThread(state)
+        freezeCollector()
         PyOS_BeforeFork()
+    }
+
+    /// `gc.freeze()`: the objects the app made before the fork move to the collector's permanent generation, so a
+    /// worker's collections never write to them and their pages stay shared with the master (Python's own advice
+    /// for processes forked without exec). Objects made after the fork are collected as ever.
+    private static func freezeCollector() {
+        guard let gc = PyImport_ImportModule("gc") else { return PyErr_Clear() }
+        defer { Py_DecRef(gc) }
+        guard let freeze = PyObject_GetAttrString(gc, "freeze") else { return PyErr_Clear() }
+        defer { Py_DecRef(freeze) }
+        guard let frozen = PyObject_CallNoArgs(freeze) else { return PyErr_Clear() }
+        Py_DecRef(frozen)
     }
 
     /// Call after fork(2) in the parent (`child: false`) or the new process: Python's state is made whole for

@@ -88,6 +88,10 @@ struct PythonPoolTests {
             if path.startswith('/bytes/'):
                 start_response('200 OK', plain)
                 return [ascii((path, environ['QUERY_STRING'], environ.get('HTTP_X_TEXT'))).encode()]
+            if path == '/frozen':
+                import gc
+                start_response('200 OK', plain)
+                return [b'%d' % gc.get_freeze_count()]
             if path == '/sleep':
                 time.sleep(float(environ['QUERY_STRING'] or '0.01'))
                 start_response('200 OK', plain)
@@ -329,6 +333,20 @@ struct PythonPoolTests {
         let log = try String(contentsOfFile: folder.file("pool.log"), encoding: .utf8)
         #expect(log.components(separatedBy: "Python version: 3.11").count == 3, "one interpreter per worker, none in the master: \(log)")
         #expect(log.components(separatedBy: "WSGI app 0 (mountpoint='') ready").count == 3, "\(log)")
+    }
+
+    /// Workers forked from the master that imported the app find the app's objects in the collector's permanent
+    /// generation (`gc.freeze()` before the fork), so their collections leave those pages shared; Debian's uWSGI
+    /// does not freeze, and a lazy-apps worker has nothing from a master to keep.
+    @Test func forkedWorkersFindTheMastersObjectsFrozenAsPythonAdvisesForForkWithoutExec() throws {
+        for (extra, frozen) in [("workers = 2", true), ("workers = 2\nlazy-apps = true", false)] {
+            let (folder, ini, port) = try Self.routesPool(extra)
+            defer { withExtendedLifetime(folder) {} }
+            let server = try Server(reference: false, ini: ini, port: port)
+            let answer = try server.answer(Call(path: "/frozen"))
+            let count = Int(answer.split(separator: "\n").first ?? "") ?? -1
+            #expect(frozen ? count > 1_000 : count == 0, "\(extra): \(answer)")
+        }
     }
 
     /// A Python app's pool runs in the slim `stackbench-uwsgi` (its master and forked workers map that binary, not
