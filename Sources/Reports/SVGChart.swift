@@ -102,12 +102,7 @@ public enum SVGChart {
         let height = plotTop + rowHeight * Double(max(rows.count, 1)) + bottom
         let totals = rows.map { $0.segments.reduce(0) { $0 + max($1, 0) } }
         let x = AxisMap(axis: xAxis, values: totals + [0], from: labelWidth, to: width - plotRight)
-        var svg = open(height: height)
-        for tick in x.ticks {
-            let px = x.position(tick)
-            svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"grid\"/>"
-                + "<text x=\"\(f(px))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(XMLWriter.escape(xAxis.format(tick)))</text>"
-        }
+        var svg = open(height: height) + x.verticalGrid(top: plotTop, bottom: height - bottom)
         for (index, row) in rows.enumerated() {
             let top = plotTop + rowHeight * Double(index)
             let label = row.label.count > 48 ? String(row.label.prefix(47)) + "…" : row.label
@@ -124,7 +119,7 @@ public enum SVGChart {
             }
         }
         svg += "<line x1=\"\(f(labelWidth))\" x2=\"\(f(labelWidth))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"axis\"/>"
-        svg += "<text x=\"\(f((labelWidth + width - plotRight) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"title\">\(XMLWriter.escape(xAxis.title))</text>"
+        svg += xTitle(xAxis.title, from: labelWidth, height: height)
         return svg + "</svg>" + legend(segmentNames.enumerated().map { ($1, color($0).color, false) })
     }
 
@@ -137,11 +132,7 @@ public enum SVGChart {
         let y = AxisMap(axis: yAxis, values: points.map(\.y) + horizontal.map(\.y) + (yAxis.scale == .linear ? [0] : []),
                         from: height - bottom, to: plotTop)
         var svg = open(height: height) + y.horizontalGrid(left: plotLeft, right: width - plotRight)
-        for tick in x.ticks {
-            let px = x.position(tick)
-            svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" class=\"grid\"/>"
-                + "<text x=\"\(f(px))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(XMLWriter.escape(xAxis.format(tick)))</text>"
-        }
+            + x.verticalGrid(top: plotTop, bottom: height - bottom)
         for (index, marker) in markers.enumerated() {
             let px = x.position(marker.x)
             svg += "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(plotTop))\" y2=\"\(f(height - bottom))\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>"
@@ -182,10 +173,13 @@ public enum SVGChart {
     private static func close(height: Double, plotBottom: Double, yTitle: String, xTitle: String?) -> String {
         var svg = "<line x1=\"\(f(plotLeft))\" x2=\"\(f(plotLeft))\" y1=\"\(f(plotTop))\" y2=\"\(f(plotBottom))\" class=\"axis\"/>"
         svg += "<text transform=\"translate(14 \(f((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" class=\"title\">\(XMLWriter.escape(yTitle))</text>"
-        if let xTitle {
-            svg += "<text x=\"\(f((plotLeft + width - plotRight) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"title\">\(XMLWriter.escape(xTitle))</text>"
-        }
+        if let xTitle { svg += self.xTitle(xTitle, from: plotLeft, height: height) }
         return svg + "</svg>"
+    }
+
+    /// The x axis's title, centred under the plot that starts at `left`.
+    private static func xTitle(_ title: String, from left: Double, height: Double) -> String {
+        "<text x=\"\(f((left + width - plotRight) / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\" class=\"title\">\(XMLWriter.escape(title))</text>"
     }
 
     /// Data units to pixels along one axis, with the ticks that fit the data.
@@ -240,6 +234,15 @@ public enum SVGChart {
 
         func horizontalGrid(left: Double, right: Double) -> String {
             ticks.map { "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(position($0)))\" y2=\"\(f(position($0)))\" class=\"grid\"/>" }.joined()
+        }
+
+        /// For an x axis: a vertical gridline per tick from `top` to `bottom`, its label under `bottom`.
+        func verticalGrid(top: Double, bottom: Double) -> String {
+            ticks.map { tick in
+                let px = position(tick)
+                return "<line x1=\"\(f(px))\" x2=\"\(f(px))\" y1=\"\(f(top))\" y2=\"\(f(bottom))\" class=\"grid\"/>"
+                    + "<text x=\"\(f(px))\" y=\"\(f(bottom + 16))\" text-anchor=\"middle\" class=\"tick\">\(XMLWriter.escape(axis.format(tick)))</text>"
+            }.joined()
         }
 
         func verticalLabels(at left: Double) -> String {
