@@ -215,3 +215,49 @@ int sb_open_beneath(int dirfd, const char *path) {
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
+
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sys/sysmacros.h>
+
+int sb_unix_listen_queue(unsigned long long device, unsigned long long inode, unsigned int *queued, unsigned int *backlog) {
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0) return -1;
+    struct {
+        struct nlmsghdr header;
+        struct unix_diag_req request;
+    } message = {
+        .header = { .nlmsg_len = sizeof(message), .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+        .request = { .sdiag_family = AF_UNIX, .udiag_states = 1 << 10 /* TCP_LISTEN */, .udiag_show = UDIAG_SHOW_VFS | UDIAG_SHOW_RQLEN },
+    };
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    if (sendto(fd, &message, sizeof(message), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) { close(fd); return -1; }
+    long buffer[8192 / sizeof(long)];
+    int found = 0, done = 0;
+    while (!done) {
+        ssize_t length = recv(fd, buffer, sizeof(buffer), 0);
+        if (length <= 0) break;
+        for (struct nlmsghdr *header = (struct nlmsghdr *)buffer; NLMSG_OK(header, length); header = NLMSG_NEXT(header, length)) {
+            if (header->nlmsg_type == NLMSG_DONE || header->nlmsg_type == NLMSG_ERROR) { done = 1; break; }
+            struct unix_diag_msg *socket_message = NLMSG_DATA(header);
+            int attributes_length = header->nlmsg_len - NLMSG_LENGTH(sizeof(*socket_message));
+            struct unix_diag_vfs *vfs = NULL;
+            struct unix_diag_rqlen *rqlen = NULL;
+            for (struct nlattr *attribute = (struct nlattr *)(socket_message + 1); attributes_length >= (int)sizeof(struct nlattr)
+                 && attribute->nla_len >= sizeof(struct nlattr) && attribute->nla_len <= attributes_length;
+                 attributes_length -= NLA_ALIGN(attribute->nla_len), attribute = (struct nlattr *)((char *)attribute + NLA_ALIGN(attribute->nla_len))) {
+                if (attribute->nla_type == UNIX_DIAG_VFS) vfs = (struct unix_diag_vfs *)(attribute + 1);
+                if (attribute->nla_type == UNIX_DIAG_RQLEN) rqlen = (struct unix_diag_rqlen *)(attribute + 1);
+            }
+            if (!found && vfs && rqlen && vfs->udiag_vfs_ino == inode
+                && vfs->udiag_vfs_dev >> 20 == major(device) && (vfs->udiag_vfs_dev & 0xfffff) == minor(device)) {
+                *queued = rqlen->udiag_rqueue;
+                *backlog = rqlen->udiag_wqueue;
+                found = 1;
+            }
+        }
+    }
+    close(fd);
+    return found ? 0 : -1;
+}

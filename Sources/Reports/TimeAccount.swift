@@ -26,6 +26,10 @@ struct TimeAccount: Equatable {
     var workerMicros: Double?
     var slots: Int?
     var poolBusy: Double?
+    /// Connections waiting in the pool's accept queue for a worker: the median over windows of each window's mean
+    /// of its samples, and the most seen in any sample; nil without samples.
+    var queuedMean: Double?
+    var queuedMax: Int?
     /// The serving processes' CPU over the window, as a share of the stack's cores (0...1); nil when unknown.
     var coresBusy: Double?
     var cores: Int?
@@ -55,6 +59,8 @@ struct TimeAccount: Equatable {
         workerMicros = median(windows.compactMap { $0.pool?.busyMicrosPerRequest })
         poolBusy = median(windows.compactMap { $0.pool?.busyShare(over: $0.load.summary.elapsedSeconds) })
         slots = windows.compactMap { $0.pool?.slots }.first
+        queuedMean = median(windows.compactMap { $0.pool?.listenQueue?.mean })
+        queuedMax = windows.compactMap { $0.pool?.listenQueue?.max }.max()
         let roles = TargetKind(rawValue: target.kind)?.servingRoles ?? []
         if let cores, cores > 0, !roles.isEmpty {
             coresBusy = median(windows.compactMap { window in
@@ -128,7 +134,8 @@ struct TimeAccount: Equatable {
             let advice = (coresBusy ?? 0) >= 0.9
                 ? "more workers need more cores (\(coresText!))"
                 : "more workers or threads would serve more at once" + (coresText.map { " (\($0))" } ?? "")
-            return "the pool: its \(slotsText) were busy \(percent(poolBusy!)) of the window\(split); \(advice)"
+            let queue = queuedMean.map { ", with \(Units.formatTenths($0)) connection(s) on average (at most \(queuedMax ?? 0)) waiting in its accept queue" } ?? ""
+            return "the pool: its \(slotsText) were busy \(percent(poolBusy!)) of the window\(queue)\(split); \(advice)"
         case .cores?:
             return "the cores: \(coresText!), so more workers or threads cannot help without more cores"
                 + (poolBusy.map { " (the pool's slots were busy \(percent($0)))" } ?? "") + split

@@ -375,12 +375,31 @@ public struct ScenarioResult: Codable, Sendable {
             }
         }
 
+        /// The accept queue of the socket the window's requests entered the pool through, sampled every 200 ms
+        /// (as `ss -l` reads it): connections no worker had accepted yet. nil in older results or when unreadable.
+        public struct ListenQueueSamples: Codable, Sendable, Equatable {
+            public var samples: Int
+            public var mean: Double
+            public var max: Int
+            /// The most the queue can hold (the socket's `listen`); nil for a TCP socket, where /proc does not say.
+            public var backlog: Int?
+
+            public init(samples: Int, mean: Double, max: Int, backlog: Int?) {
+                self.samples = samples
+                self.mean = mean
+                self.max = max
+                self.backlog = backlog
+            }
+        }
+
         public var workers: [Worker]
         public var listenQueueErrors: Int
+        public var listenQueue: ListenQueueSamples?
 
-        public init(workers: [Worker], listenQueueErrors: Int) {
+        public init(workers: [Worker], listenQueueErrors: Int, listenQueue: ListenQueueSamples? = nil) {
             self.workers = workers
             self.listenQueueErrors = listenQueueErrors
+            self.listenQueue = listenQueue
         }
 
         /// Request slots: workers times threads; nil when the stats did not say (older results).

@@ -45,7 +45,6 @@ public final class RunningProcess {
     /// The child's pid.
     public var pid: Int32 { process.processIdentifier }
 
-    /// What it has written to stdout so far.
     /// Everything written so far: standard output, then standard error (a run's progress goes to stderr).
     public var outputSoFar: String {
         ((try? String(contentsOf: outputFile, encoding: .utf8)) ?? "") + ((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")

@@ -378,8 +378,12 @@ struct PythonPoolTests {
         defer {
             for process in [stackbench, django] { kill(process.pid, SIGINT); _ = process.wait(timeout: 10) }
         }
-        try waitForPort(ours, timeout: 30)
-        try waitForPort(theirs, timeout: 30)
+        for (port, process) in [(ours, stackbench), (theirs, django)] {
+            do { try waitForPort(port, timeout: 30) } catch {
+                Issue.record("\(error); the server said: \(process.outputSoFar)")
+                return
+            }
+        }
         for path in ["/hello", "/api/teachers", "/static/css/app.css", "/nope"] {
             let answers = try [ours, theirs].map { port in
                 try runCommand("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(port)\(path)"]).stdout

@@ -48,6 +48,19 @@ import Testing
         let account = try #require(TimeAccount(target: target, cores: 1, connections: 8))
         #expect(account.sentence.contains("the median request took 42.00ms: 5.20ms in a worker, 36.00ms waiting for one, 300.00us in the front "
                                           + "and 400.00us between the client and the front"), "\(account.sentence)")
+        #expect(!account.sentence.contains("accept queue"), "no samples, no words: \(account.sentence)")
+    }
+
+    /// The pool's accept queue, sampled in each window, joins the pool's clause: the median of the windows' means
+    /// and the most any sample saw.
+    @Test func theSampledAcceptQueueIsSaidWithThePool() throws {
+        var target = Self.target(rps: 190, median: 42_000, poolBusy: 1_976_000, cpuSeconds: 0.1)
+        for (index, (mean, most)) in [(6.8, 7), (7.0, 7), (5.9, 8)].enumerated() {
+            target.repetitions[index].pool?.listenQueue = .init(samples: 10, mean: mean, max: most, backlog: 100)
+        }
+        let account = try #require(TimeAccount(target: target, cores: 1, connections: 8))
+        #expect(account.sentence.hasPrefix("the pool: its 1 slot(s) (workers × threads) were busy 99% of the window, with 6.8 connection(s) "
+                                           + "on average (at most 8) waiting in its accept queue"), "\(account.sentence)")
     }
 
     @Test func busyCoresAreTheBottleneckWhenThePoolHasRoomAndAnIdleStackSaysNoTierSaturated() throws {

@@ -2,7 +2,7 @@
 ///
 /// Owns: CPU pinning and affinity (sched_setaffinity needs _GNU_SOURCE and the CPU_SET macros), a thread's own CPU time, and epoll without glibc's
 /// packed `struct epoll_event`, accept4 and O_TMPFILE (GNU extensions), robust process-shared mutexes,
-/// memfd shared memory, and posix_spawn with inherited descriptors. Must not: hold state or policy; each function forwards to the kernel.
+/// memfd shared memory, posix_spawn with inherited descriptors, and a unix socket's accept queue (sock_diag). Must not: hold state or policy; each function forwards to the kernel.
 #ifndef STACKBENCH_CLINUX_H
 #define STACKBENCH_CLINUX_H
 
@@ -66,5 +66,10 @@ int sb_die_with_parent(int parent);
    it: `..` above it, absolute paths, symlinks pointing outside (openat2 RESOLVE_BENEATH). -1 and errno on error
    (EXDEV for an escape). Non-blocking, so a FIFO or device never holds the caller. */
 int sb_open_beneath(int dirfd, const char *path);
+
+/* The accept queue of the listening unix socket bound to the file with `device` and `inode` (stat's st_dev and
+   st_ino of its path), as `ss -xl` reads it (NETLINK_SOCK_DIAG, UNIX_DIAG_RQLEN): connections waiting to be
+   accepted, and the backlog they may fill. 0, or -1 when no such listening socket exists or netlink fails. */
+int sb_unix_listen_queue(unsigned long long device, unsigned long long inode, unsigned int *queued, unsigned int *backlog);
 
 #endif

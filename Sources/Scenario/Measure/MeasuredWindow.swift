@@ -5,7 +5,7 @@ import LoadEngine
 
 /// One measured window of one target: the load (warm-up, then the window) on the client CPUs, while a sampler on
 /// the same CPUs reads every stack process tree from /proc every 200 ms (CPU time, peak RSS, processes that end
-/// or appear), the pool's stats are read before and after, and the target's events are carried out. A stack
+/// or appear) and the pool's accept queue, the pool's stats are read before and after, and the target's events are carried out. A stack
 /// process that dies unasked stops the load at once and fails the cell. The result carries the window's validity
 /// flags (WindowValidity) and what each event did and cost.
 struct MeasuredWindow {
@@ -45,6 +45,21 @@ struct MeasuredWindow {
         func spent(_ role: StackRole) -> Times { state.value.spent[role] ?? (0, 0) }
     }
 
+    /// Reads the pool's accept queue where the target's requests enter it: the uwsgi socket behind the front, the
+    /// http-socket of pool-direct; nil for a target the pool does not serve.
+    private var poolQueueReader: (@Sendable () -> ListenQueue?)? {
+        switch target.kind {
+        case .proxiedDynamic:
+            let path = stack.layout.uwsgiSocket
+            return { ListenQueue.of(unixPath: path) }
+        case .poolDirect:
+            guard let port = URLComponents(string: baseURL)?.port else { return nil }
+            return { ListenQueue.of(tcpPort: port) }
+        default:
+            return nil
+        }
+    }
+
     func measure() throws -> ScenarioResult.Repetition {
         let run = try makeLoad(plan)
         currentLoad.value = run
@@ -65,7 +80,9 @@ struct MeasuredWindow {
         let events = StackEvents(events: target.events, stack: stack, baseURL: baseURL, harakiriSeconds: harakiriSeconds,
                                  elapsed: { run.elapsedSeconds }, stopped: { [interrupted] in interrupted() || run.isStopRequested })
         events.start()
-        let shared = Locked((known: known, peakRSS: peakRSS, changes: [ScenarioResult.ProcessChange](), died: StackProcess?.none))
+        let shared = Locked((known: known, peakRSS: peakRSS, changes: [ScenarioResult.ProcessChange](), died: StackProcess?.none,
+                             queue: [ListenQueue]()))
+        let readQueue = poolQueueReader
         let samplingDone = Locked(false)
         let sampler = JoinableThread { [stack, plan, label, live] in
             _ = plan.cpus?.pinCurrentThread()
@@ -79,7 +96,9 @@ struct MeasuredWindow {
                     return
                 }
                 let at = run.elapsedSeconds
+                let queue = readQueue?()
                 shared.withLock { state in
+                    if let queue { state.queue.append(queue) }
                     // A process that left the list (stopped by an event) is closed; a new one opened.
                     for (id, entry) in state.known where !current.contains(where: { ObjectIdentifier($0) == id }) {
                         let usage = ProcessSample.usage(of: entry.process.pid)
@@ -124,7 +143,11 @@ struct MeasuredWindow {
             if state.known[ObjectIdentifier(process)] == nil { account.open(process, (0, 0)) }
             account.close(process, (usage.cpuSeconds, usage.runnableSeconds))
         }
-        let pool = poolBefore.flatMap { before in stack.poolStats().map { PoolStats.window(from: before, to: $0) } }
+        var pool = poolBefore.flatMap { before in stack.poolStats().map { PoolStats.window(from: before, to: $0) } }
+        if !state.queue.isEmpty {
+            pool?.listenQueue = .init(samples: state.queue.count, mean: Double(state.queue.reduce(0) { $0 + $1.queued }) / Double(state.queue.count),
+                                      max: state.queue.map(\.queued).max()!, backlog: state.queue.last?.backlog)
+        }
         let requests = Double(max(result.summary.requests, 1))
         let usage = finals.map { process, now in
             let (cpu, runnable) = account.spent(process.role)
