@@ -114,15 +114,18 @@ struct TimeAccount: Equatable {
         let median = Units.formatMicroseconds(medianMicros)
         var split = ""
         let time = { (micros: Double) in Units.formatMicroseconds(max(0, micros)) }
+        // A part worked out from the front's log, which counts whole milliseconds (nginx's and ours): below one it
+        // is said as such, not as a figure it cannot give.
+        let logged = { (micros: Double) in micros < 1000 ? "under 1ms" : time(micros) }
         if let worker = workerMicros, let front = frontMicros, let header = upstreamHeaderMicros, let response = upstreamResponseMicros {
             // The pool's head came `header` after the front connected: the worker's own time, the rest waiting for one.
-            split = "; the median request took \(median): \(time(worker)) in a worker, \(time(header - worker)) waiting for one, "
-                + "\(time(front - response)) in the front and \(time(medianMicros - front)) between the client and the front"
+            split = "; the median request took \(median): \(time(worker)) in a worker, \(logged(header - worker)) waiting for one, "
+                + "\(logged(front - response)) in the front and \(logged(medianMicros - front)) between the client and the front"
         } else if let worker = workerMicros {
             split = "; the median request took \(median): \(time(worker)) in a worker and "
                 + "\(time(medianMicros - worker)) outside one (waiting for a free worker, the front, the network)"
         } else if let front = frontMicros {
-            split = "; the median request took \(median): \(time(front)) in the front and \(time(medianMicros - front)) between the client and the front"
+            split = "; the median request took \(median): \(logged(front)) in the front and \(logged(medianMicros - front)) between the client and the front"
         }
         // How many of the serving threads, on average, were ready to run with no core free: the crowding of more
         // workers than cores, said where it is worth a word (a tenth of a thread or more).
@@ -137,7 +140,8 @@ struct TimeAccount: Equatable {
             let queue = queuedMean.map { ", with \(Units.formatTenths($0)) connection(s) on average (at most \(queuedMax ?? 0)) waiting in its accept queue" } ?? ""
             return "the pool: its \(slotsText) were busy \(percent(poolBusy!)) of the window\(queue)\(split); \(advice)"
         case .cores?:
-            return "the cores: \(coresText!), so more workers or threads cannot help without more cores"
+            let who = workerMicros != nil || slots != nil ? "more workers or threads" : "more server processes or threads"
+            return "the cores: \(coresText!), so \(who) cannot help without more cores"
                 + (poolBusy.map { " (the pool's slots were busy \(percent($0)))" } ?? "") + split
         case .none?:
             let parts = [poolBusy.map { "the pool's slots were busy \(percent($0))" }, coresText].compactMap { $0 }
