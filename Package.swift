@@ -128,5 +128,5 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport", "Compare", "Results",
                                                           .product(name: "Yams", package: "Yams")]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,7 @@ import Foundation
 /// (SSHProcess) and the tests' sshd (AgentHosts): posix_spawn with the signal mask emptied and every signal's handling back to its default (the
 /// runner blocks and catches some), the descriptors its file actions set up, and its wait status kept once reaped,
 /// so that the sampler, an event and the runner may all ask whether it still runs. Stopped by its own pid only.
-public final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: Sendable {
     /// posix_spawn's error number.
     public struct SpawnError: Error {
         public var code: Int32

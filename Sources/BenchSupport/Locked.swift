@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value handed between threads under a lock (a reading taken on one thread, read on another).
-public final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value>: @unchecked Sendable {  // the value is reached only under the lock
     private let lock = NSLock()
     private var stored: Value
 

@@ -7,7 +7,7 @@ import WSGI
 /// The development server: one process, one listening socket, a new thread per accepted connection (Django's
 /// `ThreadingMixIn`; `threading: false` serves one connection at a time), HTTP/1.1 keep-alive, the app behind
 /// `StaticFilesHandler` when static serving is on, and runserver's request log on stderr.
-public final class Runserver: @unchecked Sendable {
+public final class Runserver: Sendable {
     /// What `Runserver` needs.
     public struct Options: Sendable {
         /// Where to listen.

@@ -16,7 +16,7 @@ import Foundation
 import ServerCore
 import StackConfig
 
-public final class FrontServer: @unchecked Sendable {
+public final class FrontServer: @unchecked Sendable {  // immutable after init; each loop is confined to its thread, FrontShared locks itself
     private let shared: FrontShared
     private let loops: [FrontLoop]
     private let threads: [Thread]
@@ -121,7 +121,7 @@ public final class FrontServer: @unchecked Sendable {
 }
 
 /// What the loops share with the server: the config in force (replaced on reload), the stop flag, the limits.
-final class FrontShared: @unchecked Sendable {
+final class FrontShared: @unchecked Sendable {  // current and stopping are read and written under `lock`
     private let lock = NSLock()
     private var current: FrontContext
     private var stopping = false

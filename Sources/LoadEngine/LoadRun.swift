@@ -13,7 +13,7 @@ import CCurl
 import Foundation
 
 /// One load in progress: `start()`, poll `progress` as often as you like, then `wait()` for the result.
-public final class LoadRun {
+public final class LoadRun: @unchecked Sendable {  // start/wait from its maker's thread; progress, stop flag and CPU reading are atomic or locked
     public let plan: LoadPlan
     /// Live counts for a progress display.
     public let progress: ProgressCounters

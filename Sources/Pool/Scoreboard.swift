@@ -6,7 +6,7 @@ import Foundation
 /// in a memfd the master creates and each worker maps from the descriptor it inherits. The master reads it to run
 /// harakiri and the stats server; each worker writes only its own slot. Fields are atomic words, so readers never
 /// take a lock.
-public final class Scoreboard: @unchecked Sendable {
+public final class Scoreboard: @unchecked Sendable {  // shared memory: each field has one writer (master or its worker), stored atomically
     /// Bytes before the first slot: a magic word, the worker count, the thunder lock.
     static let headerSize = 128
     static let lockOffset = 64
@@ -74,7 +74,7 @@ public final class Scoreboard: @unchecked Sendable {
 
 /// A process-shared robust mutex: when its holder dies (a harakiri SIGKILL), the next locker recovers it and
 /// says so, as uWSGI's `[deadlock-detector]` does.
-public struct AcceptLock: @unchecked Sendable {
+public struct AcceptLock: @unchecked Sendable {  // a process-shared robust pthread mutex: the mutex itself serializes
     let memory: UnsafeMutableRawPointer
 
     /// Takes the lock; returns true when it was recovered from a holder that died.

@@ -4,7 +4,7 @@ import ServerCore
 /// uWSGI's stats server: every connection to `stats` gets one JSON document (uWSGI 2.0's shape, per worker: id,
 /// pid, requests, status, avg_rt, rss, harakiri_count, respawn_count, ...) and is closed; no request is read.
 /// RSS is always real (read from /proc), where uWSGI reports 0 without memory-report.
-final class StatsServer: @unchecked Sendable {
+final class StatsServer: Sendable {
     let listener: ListeningSocket
 
     init(address: String, master: Master) throws {
@@ -33,7 +33,7 @@ final class StatsServer: @unchecked Sendable {
 }
 
 /// The stats document, built from the scoreboard and /proc.
-struct StatsSnapshot: @unchecked Sendable {
+struct StatsSnapshot: Sendable {
     let board: Scoreboard
     let config: StackConfigSummary
     let sockets: [(name: String, proto: String)]

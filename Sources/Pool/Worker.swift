@@ -12,9 +12,9 @@ private let workerStopping = ManagedAtomic<Bool>(false)
 /// sockets the master handed down. With thunder-lock one thread of the whole pool waits at a time (the robust lock
 /// in the scoreboard); without it the threads of this worker take turns (uWSGI's local lock when threads > 1).
 /// SIGHUP, or reaching max-requests, stops accepting, lets the requests in progress finish, and exits 0.
-public final class Worker: @unchecked Sendable {
+public final class Worker: Sendable {
     /// A listening socket and what it speaks.
-    public struct Listener: @unchecked Sendable {
+    public struct Listener: Sendable {
         public enum Speaks: String, Sendable { case uwsgi, http }
         public let socket: ListeningSocket
         public let proto: Speaks

@@ -4,7 +4,7 @@ import Foundation
 
 /// One worker's slot in the scoreboard: what uWSGI's stats and harakiri read. Every field is an atomic word; the
 /// current request's text (for the harakiri report) is best-effort.
-public struct WorkerSlot: @unchecked Sendable {
+public struct WorkerSlot: @unchecked Sendable {  // a view of one scoreboard slot: atomic fields, one writer each
     /// The worker states uWSGI's stats report.
     public enum Status: Int, Sendable {
         case idle = 0, busy, reloading, dead

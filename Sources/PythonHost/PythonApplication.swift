@@ -1,4 +1,4 @@
-import CPython
+@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
 import Glibc
 import WSGI
 
@@ -29,7 +29,7 @@ public struct PythonAppSource: Sendable, Equatable {
 
 /// A Python WSGI callable as an `Application`: each request runs on the calling server thread's own thread state,
 /// holding the GIL only while Python runs.
-public final class PythonApplication: Application, @unchecked Sendable {
+public final class PythonApplication: Application, @unchecked Sendable {  // its Python objects are touched only with the GIL held
     private let callable: PyPointer
     private let node: PyPointer
     private let version: PyPointer
@@ -43,7 +43,7 @@ public final class PythonApplication: Application, @unchecked Sendable {
         Py_IncRef(errors)
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
-        let host = String(cString: name).split(separator: ".").first.map(String.init) ?? ""
+        let host = name.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.split(separator: ".").first.map(String.init) ?? ""
         node = Array(host.utf8).withUnsafeBytes { Py.bytes($0)! }
         version = Array("2.0.21-stackbench".utf8).withUnsafeBytes { Py.bytes($0)! }
         wsgiVersion = Py.tuple([PyLong_FromLong(1), PyLong_FromLong(0)])!
@@ -182,7 +182,7 @@ public final class PythonApplication: Application, @unchecked Sendable {
 }
 
 /// The environ's own keys, interned once (a key made from a C string per request costs an allocation and a hash).
-private struct EnvironKeys: @unchecked Sendable {
+private struct EnvironKeys: @unchecked Sendable {  // interned Python strs, never changed, used only with the GIL held
     let urlScheme = PyUnicode_InternFromString("wsgi.url_scheme")!
     let http = PyUnicode_InternFromString("http")!
     let version = PyUnicode_InternFromString("wsgi.version")!

@@ -1,4 +1,4 @@
-import CPython
+@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
 import WSGI
 
 /// One request's WSGI state while the app runs: what `start_response` set (the last call wins, as in uWSGI),

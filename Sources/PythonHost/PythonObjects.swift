@@ -1,4 +1,4 @@
-import CPython
+@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
 
 /// A Python object pointer, as the C API hands it out.
 typealias PyPointer = UnsafeMutablePointer<PyObject>

@@ -8,7 +8,7 @@
 /// the environ, `wsgi.input`, `start_response` with `exc_info`, `write()`, iteration, `close()`, `wsgi.file_wrapper`.
 /// Must not: know sockets, the uwsgi packet or HTTP; it is an `Application` like the apps compiled in.
 /// Mirrors: uWSGI 2.0.21's plugins/python (python_plugin.c, wsgi_handlers.c, wsgi_subhandler.c, pyloader.c).
-import CPython
+@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
 import Glibc
 
 /// The interpreter of this process: started once, its main thread state kept while the GIL is released.
@@ -65,7 +65,8 @@ public enum PythonRuntime {
         let version = String(cString: Py_GetVersion()).split(separator: "\n").joined(separator: " ")
         log("Python version: \(version)")
         var directory = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let workingDirectory = getcwd(&directory, directory.count) != nil ? String(cString: directory) : "."
+        let workingDirectory = getcwd(&directory, directory.count) != nil
+            ? directory.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "."
         try StackbenchModule.install(pythonPath: settings.pythonPath + [workingDirectory])
         log("Python main interpreter initialized at \(String(describing: PyInterpreterState_Main()!))")
         mainState = PyEval_SaveThread()

@@ -1,4 +1,4 @@
-import CPython
+@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
 import Glibc
 import WSGI
 
@@ -27,7 +27,8 @@ final class PythonThread {
         return key
     }()
 
-    private static let capsuleName = strdup("stackbench.thread")
+    /// Written once, then only read (by Python, as the capsule's name): safe to share between threads.
+    nonisolated(unsafe) private static let capsuleName = strdup("stackbench.thread")
 
     /// This thread's place, made on first use. Called without the GIL.
     static var current: PythonThread {

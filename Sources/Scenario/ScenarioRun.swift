@@ -8,7 +8,7 @@ import LoadEngine
 /// thresholds, and the run folder `results/<UTC timestamp>-<name>/` with result.json, report.md, report.html, the scenario, each
 /// cell's generated configs and the stack's logs. Ctrl-C (`interrupt()`) stops the current load and cell at once;
 /// the cells that finished are still written, marked interrupted. The work folder is removed at the end.
-public final class ScenarioRun: @unchecked Sendable {
+public final class ScenarioRun: @unchecked Sendable {  // say and live print (thread-safe); the stop flag and current load are locked
     public let scenario: Scenario
     public let resultsFolder: String
     /// `--repeat N`: every cell is stood up and measured once per round, rounds one after another, so slow drift

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Servers ignore SIGPIPE process-wide (`ConnectedSocket.ignoreBrokenPipes()`), so a peer that went away shows up
 /// as EPIPE from a write, not as a signal.
-public final class ConnectedSocket {
+public final class ConnectedSocket: @unchecked Sendable {  // one thread at a time: the accepting thread hands it over whole
     /// The descriptor.
     public let descriptor: Int32
     /// The peer's address (empty host for unix sockets).

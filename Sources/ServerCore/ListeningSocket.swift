@@ -3,7 +3,7 @@ import CLinux
 import Foundation
 
 /// A bound, listening socket (TCP or unix), blocking, close-on-exec.
-public final class ListeningSocket: @unchecked Sendable {
+public final class ListeningSocket: Sendable {
     /// The descriptor.
     public let descriptor: Int32
     /// The address it was asked to listen on.

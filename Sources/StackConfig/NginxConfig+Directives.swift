@@ -5,14 +5,14 @@ import Foundation
 /// value, where it may stand, how many arguments it takes, and how it sets the scope. Parsing, "not allowed here"
 /// and "unknown directive" all come from this one table.
 extension NginxConfig.Loader {
-    struct ScopeRule {
+    struct ScopeRule: Sendable {
         var contexts: Set<NginxConfig.Context>
         var arguments: ClosedRange<Int> = 1...1
         var block = false
         /// For array directives: empties the inherited value before the block's first one.
-        var reset: ((inout NginxScope) -> Void)?
+        var reset: (@Sendable (inout NginxScope) -> Void)?
         var group: String?
-        var apply: (inout NginxScope, NginxDirective, NginxConfig.Loader) throws -> Void
+        var apply: @Sendable (inout NginxScope, NginxDirective, NginxConfig.Loader) throws -> Void
     }
 
     static let everywhere: Set<NginxConfig.Context> = [.http, .server, .location]
@@ -150,7 +150,7 @@ extension NginxConfig.Loader {
         return NginxOpenFileCache(max: max, inactive: inactive)
     }
 
-    static func flag(_ key: WritableKeyPath<NginxScope, Bool>) -> ScopeRule {
+    static func flag(_ key: WritableKeyPath<NginxScope, Bool> & Sendable) -> ScopeRule {
         ScopeRule(contexts: everywhere) { scope, d, _ in
             switch d.arguments[0].lowercased() {
             case "on": scope[keyPath: key] = true
@@ -160,11 +160,11 @@ extension NginxConfig.Loader {
         }
     }
 
-    static func time(_ key: WritableKeyPath<NginxScope, Int>, contexts: Set<NginxConfig.Context> = everywhere) -> ScopeRule {
+    static func time(_ key: WritableKeyPath<NginxScope, Int> & Sendable, contexts: Set<NginxConfig.Context> = everywhere) -> ScopeRule {
         ScopeRule(contexts: contexts) { scope, d, _ in scope[keyPath: key] = try milliseconds(d, d.arguments[0]) }
     }
 
-    static func size(_ key: WritableKeyPath<NginxScope, Int>, contexts: Set<NginxConfig.Context> = everywhere) -> ScopeRule {
+    static func size(_ key: WritableKeyPath<NginxScope, Int> & Sendable, contexts: Set<NginxConfig.Context> = everywhere) -> ScopeRule {
         ScopeRule(contexts: contexts) { scope, d, _ in scope[keyPath: key] = try bytes(d, d.arguments[0]) }
     }
 

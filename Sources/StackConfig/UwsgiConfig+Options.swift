@@ -3,10 +3,10 @@ import Foundation
 
 extension UwsgiConfig {
     /// How an option's value is read and what it sets; one row per option, aliases included.
-    struct OptionRule {
-        enum Effect {
+    struct OptionRule: Sendable {
+        enum Effect: Sendable {
             /// Sets a field from the value.
-            case apply((inout UwsgiConfig, UwsgiOption) throws -> Void)
+            case apply(@Sendable (inout UwsgiConfig, UwsgiOption) throws -> Void)
             /// Accepted with a one-line warning saying why it does nothing here.
             case warn(String)
             /// Accepted silently (placeholders).

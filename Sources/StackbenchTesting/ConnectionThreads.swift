@@ -3,7 +3,7 @@ import Foundation
 /// A listening socket served by one thread per accepted connection, for the test servers (FixtureHTTPServer,
 /// and the raw peers of the engine tests): blocking sockets, simple enough to trust as a reference.
 /// `shutdown()` stops listening, shuts every open connection down, waits for every thread and closes the listener.
-public final class ConnectionThreads: @unchecked Sendable {
+public final class ConnectionThreads: @unchecked Sendable {  // open and stopping are read and written under `lock`
     private let listener: Int32
     private let lock = NSLock()
     private var open: Set<Int32> = []

@@ -6,7 +6,7 @@ import Foundation
 /// An HTTP/1.1 server whose timing is known: each response leaves a fixed delay after its whole request arrived
 /// (slept with nanosleep, so within ~0.1 ms), optionally the whole server stalls once, bodies are N bytes.
 /// Thread per connection, blocking sockets: simple enough to trust as a reference. Counts what it received.
-public final class FixtureHTTPServer: @unchecked Sendable {
+public final class FixtureHTTPServer: @unchecked Sendable {  // behaviour set before it serves; its counts sit behind its lock
     /// How the server answers.
     public struct Behavior: Sendable {
         /// Delay between receiving a whole request and sending its response, ns.

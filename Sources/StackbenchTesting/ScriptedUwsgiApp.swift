@@ -6,7 +6,7 @@ import UwsgiProtocol
 /// (header, vars, and the body its CONTENT_LENGTH names), recorded, and answered with the raw bytes scripted for
 /// its PATH_INFO (`replies`), as a broken or hostile app behind uwsgi_pass would answer; the connection then closes,
 /// as the uwsgi protocol has it. The same socket serves our front and Debian's nginx alike.
-public final class ScriptedUwsgiApp: @unchecked Sendable {
+public final class ScriptedUwsgiApp: Sendable {
     /// What one request brought: its vars, in packet order, and how many body bytes followed.
     public struct Request: Sendable {
         public var vars: [(name: String, value: String)]

@@ -36,8 +36,10 @@ enum Responses {
         return Self.json(400, json)
     }
 
+    // The three below are immutable values, non-Sendable only because a ResponseBody may hold a ChunkSource, which
+    // these (whole bytes) do not: safe to share.
     /// Django's production 404 page.
-    static let notFound = make(404, html, Array(
+    nonisolated(unsafe) static let notFound = make(404, html, Array(
         "<h1>Not Found</h1><p>The requested resource was not found on this server.</p>".utf8))
 
     /// Django's `HttpResponseNotAllowed`: empty body, `Allow` listing the methods.
@@ -46,8 +48,8 @@ enum Responses {
     }
 
     /// Django's production 400 page (DisallowedHost and friends).
-    static let badRequest = make(400, html, Array("<h1>Bad Request (400)</h1>".utf8))
+    nonisolated(unsafe) static let badRequest = make(400, html, Array("<h1>Bad Request (400)</h1>".utf8))
 
     /// Django's production 500 page.
-    static let serverError = make(500, html, Array("<h1>Server Error (500)</h1>".utf8))
+    nonisolated(unsafe) static let serverError = make(500, html, Array("<h1>Server Error (500)</h1>".utf8))
 }

@@ -4,9 +4,9 @@ import WSGI
 
 /// The URLconf: path → allowed methods → view. GET views also answer HEAD, as Django's do.
 struct TeacherRoutes {
-    struct Route {
+    struct Route: Sendable {
         let allowedMethods: [String]
-        let handler: (TeacherApplication, Request) throws -> Response
+        let handler: @Sendable (TeacherApplication, Request) throws -> Response
 
         func accepts(_ method: String) -> Bool {
             allowedMethods.contains(method) || method == "HEAD" && allowedMethods.contains("GET")

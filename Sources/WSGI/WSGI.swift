@@ -46,7 +46,13 @@ public struct StandardErrorLog: ErrorLog {
     public func write(_ line: String) {
         var text = line
         text.append("\n")
-        text.withCString { pointer in _ = fputs(pointer, stderr) }
+        var bytes = Array(text.utf8)[...]  // one write(2) per line, as stderr is unbuffered
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return }
+            bytes = bytes.dropFirst(written)
+        }
     }
 }
 

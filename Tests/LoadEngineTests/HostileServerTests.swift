@@ -9,7 +9,7 @@ import Testing
 /// was asked for. Margins are generous: the point is that a run ends near its window, not at 60 s.
 @Suite(.serialized) struct HostileServerTests {
     /// After reading a request, writes `prefix` once, then `repeated` until the client goes away.
-    final class EndlessServer: @unchecked Sendable {
+    final class EndlessServer: Sendable {
         let port: Int
         private let connections: ConnectionThreads
 

@@ -6,7 +6,7 @@ import Testing
     static let url = "http://127.0.0.1:8080/"
 
     /// Each row changes one thing in a good plan and names the flag its error must start with.
-    static let badPlans: [(String, (inout LoadPlan) -> Void, String)] = [
+    static let badPlans: [(String, @Sendable (inout LoadPlan) -> Void, String)] = [
         ("no scheme", { $0.requests[0].url = "127.0.0.1:8080/" }, "URL"),
         ("gopher", { $0.requests[0].url = "gopher://127.0.0.1/" }, "URL"),
         ("unreadable CA file", { $0.caCertificatePath = "/nonexistent/ca.pem" }, "--cacert"),

@@ -5,7 +5,7 @@ import StackbenchTesting
 /// A raw HTTP/1.1 peer for the engines' tests: records every request's bytes as received and answers the n-th
 /// request (over all connections) with bytes from a script, then keeps the connection, closes it, or resets it.
 /// Thread per connection (ConnectionThreads), blocking sockets.
-final class ScriptedHTTPServer: @unchecked Sendable {
+final class ScriptedHTTPServer: @unchecked Sendable {  // what it received is read and written under `lock`
     enum After: Sendable { case keep, close, reset }
     struct Reply: Sendable {
         var bytes: [UInt8]

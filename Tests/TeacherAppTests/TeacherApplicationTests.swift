@@ -6,7 +6,7 @@ import Testing
 import WSGI
 
 /// Collects what the app writes to wsgi.errors.
-final class CollectedLog: ErrorLog, @unchecked Sendable {
+final class CollectedLog: ErrorLog, Sendable {
     private let lines = Locked<[String]>([])
     func write(_ line: String) { lines.withLock { $0.append(line) } }
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
@@ -72,10 +72,12 @@ struct Caller {
 
     @Test func processesStartingTogetherSeedOnce() throws {
         let fresh = try TeacherProject()
+        defer { withExtendedLifetime(fresh) {} }
         let failures = Locked<[String]>([])
+        let path = fresh.folder.path
         let threads = (0..<4).map { _ in
             Thread {
-                do { _ = try TeacherApplication(context: AppContext(projectDirectory: fresh.folder.path)) } catch {
+                do { _ = try TeacherApplication(context: AppContext(projectDirectory: path)) } catch {
                     failures.withLock { $0.append("\(error)") }
                 }
             }

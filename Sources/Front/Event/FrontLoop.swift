@@ -7,7 +7,7 @@ import StackConfig
 /// wakes per connection), owns the connections it accepted and their upstream sockets, the access-log buffers,
 /// the clock, and the timers. Nothing in it is touched by another thread except through `FrontServer`'s shared
 /// state (the current config, the stop flag) and its eventfd.
-final class FrontLoop {
+final class FrontLoop: @unchecked Sendable {  // its state is touched by its own thread only; others write to `wakeup`
     enum Owner {
         case none
         case listener(Listener)

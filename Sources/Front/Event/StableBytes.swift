@@ -3,7 +3,7 @@ import ServerCore
 
 /// Bytes at an address that never moves for the owner's lifetime (a server name, a peer address): views of them
 /// can sit in a `RequestFacts` without a closure around every use. Immutable after creation.
-final class StableBytes: @unchecked Sendable {
+final class StableBytes: @unchecked Sendable {  // owns bytes that are never written after creation
     let bytes: UnsafeRawBufferPointer
 
     init<Bytes: Collection>(_ source: Bytes) where Bytes.Element == UInt8 {

@@ -186,7 +186,7 @@ enum StaticFiles {
 /// open (a release folder renamed into place), as nginx, which opens the path per request, serves it at once.
 /// Shared by the loops: the open directory is a reference-counted value, so one replaced while another loop still
 /// opens a file beneath it is closed only after that.
-final class BaseDirectory: @unchecked Sendable {
+final class BaseDirectory: @unchecked Sendable {  // immutable after creation: a directory descriptor and its identity
     /// One opened directory, closed when its last user lets it go.
     final class Opened {
         let descriptor: CInt

@@ -44,7 +44,7 @@ extension LoadPlan {
 /// the cell folder; the results are merged exactly (`RunResult.merge`). The remote command stops when its ssh
 /// session closes (its standard input ends), so a stop request, or this process ending, leaves nothing running
 /// on the hosts. An agent that fails fails the window with its last line of stderr.
-final class AgentLoad: WindowLoad, @unchecked Sendable {
+final class AgentLoad: WindowLoad, @unchecked Sendable {  // sessions are set in start() before another thread reads them; stopped is locked
     let plan: LoadPlan
     private let pool: AgentPool
     private let folder: String

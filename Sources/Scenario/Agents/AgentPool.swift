@@ -9,7 +9,7 @@ import LoadEngine
 /// to learn the address the host reaches this machine at: the stack then listens there (AgentLoad sends the
 /// agents to it). A host that cannot be reached, or whose stackbench is missing or another version, fails the
 /// cell with ssh's own message. Must not: copy anything to the hosts, or leave anything running on them.
-final class AgentPool: @unchecked Sendable {
+final class AgentPool: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Not Foundation's Process: ssh closes every inherited descriptor when it becomes a master connection, which
 /// Foundation takes for the process's end and waits on it there, blocking every other Process of the run.
-final class SSHProcess: @unchecked Sendable {
+final class SSHProcess: Sendable {
     private let child: ChildProcess
     /// The write end of its standard input, while it is open (-1: none, or closed).
     private let input = Locked<Int32>(-1)

@@ -28,7 +28,7 @@ struct MeasuredWindow {
 
     /// CPU seconds and run-queue seconds per role across the window, also for a process replaced meanwhile
     /// (stop-pool).
-    private final class CPUAccount: @unchecked Sendable {
+    private final class CPUAccount: Sendable {
         typealias Times = (cpu: Double, runnable: Double)
         private let state = Locked<(base: [ObjectIdentifier: Times], spent: [StackRole: Times])>(([:], [:]))
 

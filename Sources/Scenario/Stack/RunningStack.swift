@@ -4,7 +4,7 @@ import Results
 
 /// The processes of one cell's stack while it runs: the list the sampler, the events and the runner share (a
 /// stop-pool event swaps the pool for a new process), the pool's stats socket, and the log tails a failure shows.
-final class RunningStack: @unchecked Sendable {
+final class RunningStack: Sendable {
     let layout: StackLayout
     private let list = Locked<[StackProcess]>([])
 

@@ -6,7 +6,7 @@ import LoadEngine
 /// The events of one measured window, each carried out at its time on a thread of its own: signals by pid to the
 /// pool's master, one of its workers or the front; the pool stopped and started again; a request that trips
 /// harakiri. Nothing here waits on the load; the window goes on around them.
-final class StackEvents: @unchecked Sendable {
+final class StackEvents: @unchecked Sendable {  // threads is touched by the caller of start/finish only; records are locked
     let events: [Scenario.Event]
     let stack: RunningStack
     let baseURL: String

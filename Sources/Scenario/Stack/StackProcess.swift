@@ -5,7 +5,7 @@ import Results
 /// One process of a stack the runner started (pool master, front, runserver): spawned pinned to the server
 /// CPUs with its output in a log file, told to die with the runner (PR_SET_PDEATHSIG, so even a runner killed
 /// outright leaves no server behind), sampled from /proc, and stopped by its own pid only.
-final class StackProcess: @unchecked Sendable {
+final class StackProcess: Sendable {
     let role: StackRole
     let pid: pid_t
     let log: String

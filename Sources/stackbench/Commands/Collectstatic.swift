@@ -35,7 +35,7 @@ struct Collectstatic: ParsableCommand {
         _ = try DevServer.Collectstatic(settings: project, options: options).run(
             confirm: { prompt in
                 print(prompt, terminator: "")
-                fflush(stdout)
+                fflush(nil)
                 return readLine() == "yes"
             },
             say: { print($0) })

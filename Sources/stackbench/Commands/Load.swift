@@ -53,7 +53,7 @@ struct Load: ParsableCommand {
         }
         let target = plan.unixSocketPath.map { "\(plan.requests[0].url) via \($0)" } ?? plan.requests[0].url
         // With --json - the JSON is standard output, and everything meant for a person goes to stderr.
-        let say: (String) -> Void = json == "-" ? { FileHandle.standardError.write(Data($0.utf8)) } : { print($0, terminator: ""); fflush(stdout) }
+        let say: (String) -> Void = json == "-" ? { FileHandle.standardError.write(Data($0.utf8)) } : { print($0, terminator: ""); fflush(nil) }
         say("Running \(describeStop(plan.stop)) test @ \(target)\(plan.requests.count > 1 ? " (+\(plan.requests.count - 1) more)" : "")\n")
         let engine = run.plan.engine == plan.engine ? "engine \(plan.engine.rawValue)"
             : "engine curl (the framed engine sends to one origin, without credentials in the URL)"
@@ -66,7 +66,7 @@ struct Load: ParsableCommand {
         say(LoadSummary(result).text)
         if result.summary.responses == 0 {
             // Nothing to measure: a server that never answers is not a server at 0 latency (exit 1, as a failed run).
-            fflush(stdout)
+            fflush(nil)
             FileHandle.standardError.write(Data(("stackbench: no request completed (\(result.summary.unfinished) unfinished, "
                                                  + "\(result.summary.errors) failed\(LoadSummary.firstFailure(result))); "
                                                  + "there is no rate or latency to report\(LoadSummary.tlsHint(result))\n").utf8))

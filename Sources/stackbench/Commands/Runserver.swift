@@ -45,7 +45,7 @@ struct Runserver: ParsableCommand {
             server = try DevServer.Runserver(settings: project, app: app, options: options)
         }
         print(server.banner(), terminator: "")
-        fflush(stdout)
+        fflush(nil)
         // Ctrl-C ends the server at once with status 0, as Django's runserver does; SIGTERM ends it by default.
         signal(SIGINT) { _ in _exit(0) }
         Signals.unblock([SIGINT, SIGTERM])
