@@ -18,8 +18,8 @@ extension ScenarioResult {
     func pair(_ upper: TargetKind, over lower: TargetKind) -> TargetPair? {
         let names = targetNames
         let kinds = Dictionary(okCells.flatMap(\.targets).map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
-        let uppers = names.filter { kinds[$0] == upper.rawValue }
-        let lowers = names.filter { kinds[$0] == lower.rawValue }
+        let uppers = names.filter { kinds[$0] == upper }
+        let lowers = names.filter { kinds[$0] == lower }
         guard let firstUpper = uppers.first, let firstLower = lowers.first else { return nil }
         let paths = Dictionary(uniqueKeysWithValues: (uppers + lowers).map { ($0, requestPaths(of: $0)) })
         // Results that recorded no URLs (written by hand, or by an old version): nothing to say either way.
@@ -46,7 +46,7 @@ extension ScenarioResult {
 
     /// "A dev-server target; sends /admin/login/ /notes/" — what a report says above a target's table.
     func sendsLine(of name: String) -> String {
-        let kind = okCells.lazy.flatMap(\.targets).first { $0.name == name }?.kind ?? "?"
+        let kind = okCells.lazy.flatMap(\.targets).first { $0.name == name }?.kind.rawValue ?? "?"
         return "A \(kind) target; sends " + requestPaths(of: name).joined(separator: " ")
     }
 

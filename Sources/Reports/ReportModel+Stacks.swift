@@ -39,7 +39,7 @@ extension ScenarioResult {
     var stackMemory: [(stack: String, pssKiB: Double)] {
         stackNames.compactMap { stack in
             okCells.lazy.filter { $0.stackName == stack }.compactMap { cell in
-                cell.targets.first { $0.kind == TargetKind.proxiedDynamic.rawValue }?.median?.pss
+                cell.targets.first { $0.kind == .proxiedDynamic }?.median?.pss
             }.first.map { (stack, $0) }
         }
     }

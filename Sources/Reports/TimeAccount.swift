@@ -61,7 +61,7 @@ struct TimeAccount: Equatable {
         slots = windows.compactMap { $0.pool?.slots }.first
         queuedMean = median(windows.compactMap { $0.pool?.listenQueue?.mean })
         queuedMax = windows.compactMap { $0.pool?.listenQueue?.max }.max()
-        let roles = TargetKind(rawValue: target.kind)?.servingRoles ?? []
+        let roles = target.kind.servingRoles
         if let cores, cores > 0, !roles.isEmpty {
             coresBusy = median(windows.compactMap { window in
                 let serving = window.processes.filter { roles.contains($0.role) }

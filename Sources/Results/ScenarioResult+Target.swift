@@ -7,7 +7,7 @@ import LoadEngine
 extension ScenarioResult {
     public struct Target: Codable, Sendable {
         public var name: String
-        public var kind: String
+        public var kind: TargetKind
         public var url: String
         public var repetitions: [Repetition]
         public var median: Summary?
@@ -23,7 +23,7 @@ extension ScenarioResult {
         /// once); `RunFolder.read` puts them back.
         public var windowsIn: String? = nil
 
-        public init(name: String, kind: String, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil,
+        public init(name: String, kind: TargetKind, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil,
                     ignores: [String]? = nil) {
             self.ignores = ignores
             self.name = name
@@ -39,7 +39,7 @@ extension ScenarioResult {
         /// serve this kind of target (front and pool for proxied-dynamic); the others idle meanwhile.
         public func values(_ metric: Metric) -> [Double] {
             if metric == .capacity { return capacities }
-            let roles = TargetKind(rawValue: kind)?.servingRoles ?? []
+            let roles = kind.servingRoles
             if metric == .pss, !repetitions.allSatisfy({ $0.processes.filter { roles.contains($0.role) }.allSatisfy { $0.pssKiB != nil } }) {
                 return []  // written before PSS was measured: not comparable
             }

@@ -5,7 +5,7 @@ import LoadEngine
 // read them: what a target drives, the metrics, and one setting of a matrix cell.
 
 /// What a target drives.
-public enum TargetKind: String, Sendable, CaseIterable {
+public enum TargetKind: String, Codable, Sendable, CaseIterable {
     /// `stackbench runserver`, straight.
     case devServer = "dev-server"
     /// The front serving a file from the alias or root.

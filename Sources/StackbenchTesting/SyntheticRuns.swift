@@ -36,7 +36,7 @@ public enum SyntheticRuns {
             var cell = ScenarioResult.Cell(index: index + 1, label: label, settings: [], status: targets == nil ? .failed : .ok,
                                            failure: targets == nil ? "pool killed by signal 9" : nil, logTail: nil, notes: [], targets: [])
             for (name, values) in targets ?? [] {
-                var target = ScenarioResult.Target(name: name, kind: "proxied-dynamic", url: "http://127.0.0.1:1", repetitions: [], median: nil)
+                var target = ScenarioResult.Target(name: name, kind: .proxiedDynamic, url: "http://127.0.0.1:1", repetitions: [], median: nil)
                 for (repetition, rps) in values.rps.enumerated() {
                     let p99 = values.p99?[repetition] ?? 1000
                     let errors = values.errors?[repetition] ?? 0

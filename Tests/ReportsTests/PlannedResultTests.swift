@@ -27,7 +27,7 @@ import Testing
         for (index, (workers, threads)) in labels.enumerated() {
             result.cells[index].settings = [.init(name: "workers", value: workers, component: .uwsgi), .init(name: "threads", value: threads, component: .uwsgi)]
             result.cells[index].targets[0].ignores = ["workers", "threads"]
-            result.cells[index].targets[0].kind = "dev-server"
+            result.cells[index].targets[0].kind = .devServer
             result.cells[index].targets[1].ignores = []
         }
         return result

@@ -89,8 +89,8 @@ import Testing
         var result = try Self.result([("workers=2", [("dev-server", Values(rps: [1000, 1000, 1000])),
                                                      ("dev-server-static", Values(rps: [2000, 2000, 2000])),
                                                      ("proxied-static", Values(rps: [5000, 5000, 5000]))])])
-        for (index, (kind, url)) in [("dev-server", "http://127.0.0.1:8000/admin/login/"), ("dev-server", "http://127.0.0.1:8000/static/a.css"),
-                                     ("proxied-static", "http://127.0.0.1:8080/static/a.css")].enumerated() {
+        for (index, (kind, url)) in [(TargetKind.devServer, "http://127.0.0.1:8000/admin/login/"), (.devServer, "http://127.0.0.1:8000/static/a.css"),
+                                     (.proxiedStatic, "http://127.0.0.1:8080/static/a.css")].enumerated() {
             result.cells[0].targets[index].kind = kind
             result.cells[0].targets[index].url = url
         }
@@ -126,8 +126,8 @@ import Testing
     @Test func theAnswersGiveEachRatioWithItsUncertaintyAndTheCaveats() throws {
         var result = try Self.result([("workers=4", [("dev-server", Values(rps: [1000, 1100, 900])),
                                                      ("proxied-static", Values(rps: [2600, 2500, 2700], clientBound: [true, false, false]))])])
-        result.cells[0].targets[0].kind = "dev-server"
-        result.cells[0].targets[1].kind = "proxied-static"
+        result.cells[0].targets[0].kind = .devServer
+        result.cells[0].targets[1].kind = .proxiedStatic
         result.cells[0].settings = [.init(name: "workers", value: "4", component: .uwsgi)]
         result.load.serverCPUs = "1"
         let answers = try #require(result.answers)

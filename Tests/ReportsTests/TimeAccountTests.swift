@@ -9,7 +9,7 @@ import Testing
 @Suite struct TimeAccountTests {
     /// A target of `windows` 2 s windows at `rps` with median latency `median` µs; the pool (when `poolBusy` is
     /// given: busy µs per window, with `slots` slots) and the serving processes' CPU seconds per window.
-    static func target(kind: String = "proxied-dynamic", rps: Double, median: Double, poolBusy: Int?, slots: Int = 1,
+    static func target(kind: TargetKind = .proxiedDynamic, rps: Double, median: Double, poolBusy: Int?, slots: Int = 1,
                        cpuSeconds: Double?, windows: Int = 3) -> ScenarioResult.Target {
         var target = ScenarioResult.Target(name: "t", kind: kind, url: "http://127.0.0.1:1", repetitions: [], median: nil)
         for _ in 0..<windows {
@@ -20,7 +20,7 @@ import Testing
                 ScenarioResult.PoolWindow(workers: [.init(id: 1, pid: 9, requests: Int(rps * 2), respawns: 0, harakiris: 0,
                                                           averageResponseMicros: 0, busyMicros: busy, threads: slots)], listenQueueErrors: 0)
             }
-            let processes = cpuSeconds.map { [ScenarioResult.ProcessUsage(role: kind == "dev-server" ? .runserver : .pool, cpuSeconds: $0, cpuMicrosecondsPerRequest: 1, rssKiB: 1, processes: 2)] } ?? []
+            let processes = cpuSeconds.map { [ScenarioResult.ProcessUsage(role: kind == .devServer ? .runserver : .pool, cpuSeconds: $0, cpuMicrosecondsPerRequest: 1, rssKiB: 1, processes: 2)] } ?? []
             target.repetitions.append(.init(load: load, processes: processes, pool: pool, flags: []))
         }
         return target
@@ -74,23 +74,23 @@ import Testing
         #expect(TimeAccount(target: crowded, cores: 1, connections: 8)?.sentence
                     .hasPrefix("the cores: the stack's 1 core(s) were 98% busy, with 1.4 thread(s) on average waiting for one, so") == true)
         // A dev server at the cores: no pool, so the advice does not speak of its workers.
-        let devServer = try #require(TimeAccount(target: Self.target(kind: "dev-server", rps: 1000, median: 8_000, poolBusy: nil, cpuSeconds: 1.98),
+        let devServer = try #require(TimeAccount(target: Self.target(kind: .devServer, rps: 1000, median: 8_000, poolBusy: nil, cpuSeconds: 1.98),
                                                  cores: 1, connections: 8))
         #expect(devServer.sentence.hasPrefix("the cores: the stack's 1 core(s) were 99% busy, so more server processes or threads cannot help"),
                 "\(devServer.sentence)")
-        let stalled = try #require(TimeAccount(target: Self.target(kind: "dev-server", rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1),
+        let stalled = try #require(TimeAccount(target: Self.target(kind: .devServer, rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1),
                                                cores: 1, connections: 8))
         #expect(stalled.bottleneck == TimeAccount.Bottleneck.none)
         #expect(stalled.sentence.hasPrefix("no tier saturated (the stack's 1 core(s) were 5% busy): 8 connection(s) waiting 44.00ms each set the rate"),
                 "\(stalled.sentence)")
-        var flagged = Self.target(kind: "dev-server", rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1)
+        var flagged = Self.target(kind: .devServer, rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1)
         flagged.repetitions[0].flags = [.init(kind: .latencyBound, detail: "floor")]
         flagged.repetitions[1].flags = [.init(kind: .latencyBound, detail: "floor")]
         #expect(TimeAccount(target: flagged, cores: 1, connections: 8)?.sentence.hasSuffix("set the rate, a fixed wait with the server idle (latency-bound)") == true)
     }
 
     @Test func withoutFiguresItSaysItCannotTellAndClientBoundWindowsAreLeftOut() throws {
-        let external = try #require(TimeAccount(target: Self.target(kind: "external", rps: 100, median: 1_000, poolBusy: nil, cpuSeconds: nil),
+        let external = try #require(TimeAccount(target: Self.target(kind: .external, rps: 100, median: 1_000, poolBusy: nil, cpuSeconds: nil),
                                                 cores: 1, connections: 8))
         #expect(external.bottleneck == nil && external.sentence.hasPrefix("cannot tell"))
         var bound = Self.target(rps: 190, median: 42_000, poolBusy: 1_976_000, cpuSeconds: 0.1)

@@ -29,9 +29,9 @@ import Testing
                                                 keepAlive: true, clientCPUs: nil, serverCPUs: nil))
         for workers in [1, 2] {
             let settings = [CellSetting(name: "workers", value: "\(workers)", component: .uwsgi)]
-            let dev = ScenarioResult.Target(name: "dev-server", kind: "dev-server", url: "http://127.0.0.1:1/", repetitions: [repetition(100), repetition(110)],
+            let dev = ScenarioResult.Target(name: "dev-server", kind: .devServer, url: "http://127.0.0.1:1/", repetitions: [repetition(100), repetition(110)],
                                             ignores: ["workers"])
-            let pool = ScenarioResult.Target(name: "proxied-dynamic", kind: "proxied-dynamic", url: "http://127.0.0.1:2/", repetitions: [repetition(Double(workers) * 50)])
+            let pool = ScenarioResult.Target(name: "proxied-dynamic", kind: .proxiedDynamic, url: "http://127.0.0.1:2/", repetitions: [repetition(Double(workers) * 50)])
             result.cells.append(.init(index: workers, label: "workers=\(workers)", settings: settings, status: .ok, notes: [], targets: [dev, pool]))
         }
         return result
@@ -65,13 +65,13 @@ import Testing
 
     @Test func theRequestsOfAMixAreNamedByPathWhateverTheHost() {
         let mix: (Int) -> [(String, Double)] = { port in [("http://127.0.0.1:\(port)/notes/?page=2", 3000), ("http://[::1]:\(port)/admin/login/", 30000)] }
-        let target = ScenarioResult.Target(name: "views", kind: "proxied-dynamic", url: "", repetitions: [Self.repetition(100, mix: mix(8001)), Self.repetition(120, mix: mix(8002))])
+        let target = ScenarioResult.Target(name: "views", kind: .proxiedDynamic, url: "", repetitions: [Self.repetition(100, mix: mix(8001)), Self.repetition(120, mix: mix(8002))])
         #expect(target.mixRequests == ["GET /notes/?page=2", "GET /admin/login/"])
         #expect(target.values(.p99, request: "GET /notes/?page=2") == [3000, 3000])
         #expect(target.values(.rps, request: "GET /admin/login/") == [50, 60])
         #expect(target.values(.cpuPerRequest, request: "GET /notes/?page=2").isEmpty, "CPU is measured per target")
         // A window that recorded another mix, or one request, gives no per-request rows at all.
-        let uneven = ScenarioResult.Target(name: "v", kind: "proxied-dynamic", url: "", repetitions: [Self.repetition(100, mix: mix(1)), Self.repetition(100)])
+        let uneven = ScenarioResult.Target(name: "v", kind: .proxiedDynamic, url: "", repetitions: [Self.repetition(100, mix: mix(1)), Self.repetition(100)])
         #expect(uneven.mixRequests.isEmpty)
         #expect(RequestURL.pathAndQuery("http://h:1") == "/" && RequestURL.pathAndQuery("http://h/a%20b?x=%2F") == "/a%20b?x=%2F")
     }

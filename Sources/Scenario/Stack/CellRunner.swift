@@ -178,7 +178,7 @@ final class CellRunner {
 
     private func measure(_ urls: [String: String]) throws -> [ScenarioResult.Target] {
         var results = scenario.targets.map { target in
-            ScenarioResult.Target(name: target.name, kind: target.kind.rawValue, url: urls[target.name] ?? "", repetitions: [], median: nil)
+            ScenarioResult.Target(name: target.name, kind: target.kind, url: urls[target.name] ?? "", repetitions: [], median: nil)
         }
         for repetition in 1...scenario.load.repetitions {
             for index in targetOrder {

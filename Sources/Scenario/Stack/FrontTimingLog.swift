@@ -52,7 +52,7 @@ enum FrontTimingLog {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
         let all = entries(text)
         guard !all.isEmpty else { return }
-        for index in targets.indices where TargetKind(rawValue: targets[index].kind)?.servingRoles.contains(.front) == true {
+        for index in targets.indices where targets[index].kind.servingRoles.contains(.front) {
             for window in targets[index].repetitions.indices {
                 let load = targets[index].repetitions[window].load
                 guard let start = load.startDate?.timeIntervalSince1970 else { continue }
