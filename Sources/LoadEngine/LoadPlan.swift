@@ -90,45 +90,65 @@ public struct LoadPlan: Sendable {
         self.requests = requests
     }
 
-    /// Checks the plan and throws the first problem, naming the flag a person would change.
+    /// Checks the plan and throws the first problem (LoadPlanError), naming the setting a person would change.
     public func validate() throws {
-        guard !requests.isEmpty else { throw FlagError("URL", "is required") }
+        guard !requests.isEmpty else { throw LoadPlanError(.url, "is required") }
         for request in requests {
             try URLCheck.validate(request.url)
             guard request.weight > 0, request.weight.isFinite else {
-                throw FlagError("weight", "must be > 0, got \(request.weight)")
+                throw LoadPlanError(.weight, "must be > 0, got \(request.weight)")
             }
             guard !request.method.isEmpty, request.method.allSatisfy({ $0.isLetter && $0.isUppercase }) else {
-                throw FlagError("-m/--method", "must be an HTTP method such as GET or POST, got \"\(request.method)\"")
+                throw LoadPlanError(.method, "must be an HTTP method such as GET or POST, got \"\(request.method)\"")
             }
             for header in request.headers {
                 guard let colon = header.firstIndex(of: ":"), colon != header.startIndex,
                       !header.contains("\r"), !header.contains("\n")
-                else { throw FlagError("-H/--header", "must be \"Name: value\", got \"\(header)\"") }
+                else { throw LoadPlanError(.header, "must be \"Name: value\", got \"\(header)\"") }
             }
         }
-        guard connections > 0 else { throw FlagError("-c/--connections", "must be > 0, got \(connections)") }
-        guard threads > 0 else { throw FlagError("-t/--threads", "must be > 0, got \(threads)") }
-        guard threads <= 1024 else { throw FlagError("-t/--threads", "must be at most 1024, got \(threads)") }
+        guard connections > 0 else { throw LoadPlanError(.connections, "must be > 0, got \(connections)") }
+        guard threads > 0 else { throw LoadPlanError(.threads, "must be > 0, got \(threads)") }
+        guard threads <= 1024 else { throw LoadPlanError(.threads, "must be at most 1024, got \(threads)") }
         guard connections >= threads else {
-            throw FlagError("-c/--connections", "must be >= threads (\(threads)), got \(connections)")
+            throw LoadPlanError(.connections, "must be >= threads (\(threads)), got \(connections)")
         }
         switch stop {
-        case .duration(let nanos) where nanos == 0: throw FlagError("-d/--duration", "must be > 0")
-        case .count(let n) where n <= 0: throw FlagError("-n/--requests", "must be > 0, got \(n)")
+        case .duration(let nanos) where nanos == 0: throw LoadPlanError(.duration, "must be > 0")
+        case .count(let n) where n <= 0: throw LoadPlanError(.requests, "must be > 0, got \(n)")
         default: break
         }
         if case .open(let rate) = schedule, !(rate > 0 && rate.isFinite) {
-            throw FlagError("--rate", "must be > 0, got \(rate)")
+            throw LoadPlanError(.rate, "must be > 0, got \(rate)")
         }
-        guard timeoutNanoseconds >= 1_000_000 else { throw FlagError("--timeout", "must be at least 1ms") }
+        guard timeoutNanoseconds >= 1_000_000 else { throw LoadPlanError(.timeout, "must be at least 1ms") }
         if let path = caCertificatePath, !FileManager.default.isReadableFile(atPath: path) {
-            throw FlagError("--cacert", "cannot read \"\(path)\"")
+            throw LoadPlanError(.caCertificate, "cannot read \"\(path)\"")
         }
         if let path = unixSocketPath, path.isEmpty || path.utf8.count > 107 {
-            throw FlagError("--unix-socket", "must be a path of 1 to 107 bytes, got \"\(path)\"")
+            throw LoadPlanError(.unixSocket, "must be a path of 1 to 107 bytes, got \"\(path)\"")
         }
     }
+}
+
+/// What is wrong with a plan: the setting at fault and the problem. The library does not know how a person set it:
+/// `stackbench load` says it as its flag (`-c/--connections must be > 0`), a scenario as its `load:` key.
+public struct LoadPlanError: UserFacingError, Equatable {
+    public enum Setting: String, Sendable {
+        case url = "URL", weight, method, header, connections, threads, duration, requests, rate, timeout
+        case caCertificate = "CA certificate", unixSocket = "unix socket"
+    }
+
+    public let setting: Setting
+    public let problem: String
+
+    public init(_ setting: Setting, _ problem: String) {
+        self.setting = setting
+        self.problem = problem
+    }
+
+    public var exitStatus: ExitStatus { .usage }
+    public var description: String { "\(setting.rawValue) \(problem)" }
 }
 
 extension LoadPlan {
@@ -143,15 +163,15 @@ enum URLCheck {
     static func validate(_ url: String) throws {
         guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased()),
               let host = components.host, !host.isEmpty, !url.contains(where: { $0.isWhitespace })
-        else { throw FlagError("URL", "must be an http:// or https:// URL such as http://127.0.0.1:8080/, got \"\(url)\"") }
+        else { throw LoadPlanError(.url, "must be an http:// or https:// URL such as http://127.0.0.1:8080/, got \"\(url)\"") }
         if let port = components.port, !(1...65535).contains(port) {
-            throw FlagError("URL", "has port \(port), outside 1-65535")
+            throw LoadPlanError(.url, "has port \(port), outside 1-65535")
         }
         let handle = curl_url()
         defer { curl_url_cleanup(handle) }
         let status = curl_url_set(handle, CURLUPART_URL, url, 0)
         guard status == CURLUE_OK else {
-            throw FlagError("URL", "is rejected by libcurl (\(String(cString: curl_url_strerror(status)))): \"\(url)\"")
+            throw LoadPlanError(.url, "is rejected by libcurl (\(String(cString: curl_url_strerror(status)))): \"\(url)\"")
         }
     }
 }

@@ -24,14 +24,14 @@ public final class LoadRun: @unchecked Sendable {  // start/wait from its maker'
     private var threads: [JoinableThread] = []
     private let cpuAtMeasureStart = Locked<CPUUsage?>(nil)
 
-    /// Validates `plan` and prepares its requests; throws a `FlagError` naming the flag at fault.
+    /// Validates `plan` and prepares its requests; throws a `LoadPlanError` naming the setting at fault.
     public init(plan: LoadPlan) throws {
         try plan.validate()
         // One socket per connection, plus the process's own files and an epoll set per thread.
         let limit = FileDescriptorLimit.raiseToHard()
         let needed = plan.connections + plan.threads + 64
         guard needed <= limit else {
-            throw FlagError("-c/--connections", "needs about \(needed) open files, but this process may open at most "
+            throw LoadPlanError(.connections, "needs about \(needed) open files, but this process may open at most "
                             + "\(limit) (ulimit -n)")
         }
         LoadRun.initializeCurlOnce

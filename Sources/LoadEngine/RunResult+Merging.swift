@@ -31,7 +31,7 @@ extension RunResult {
     /// `FileError` naming the part at fault: another schema, unreadable times or histograms, another model or
     /// histogram layout, or a window that does not overlap the others'.
     public static func merge(_ parts: [(source: String, result: RunResult)]) throws -> RunResult {
-        guard let first = parts.first else { throw FlagError("FILE", "at least one result to merge is required") }
+        guard let first = parts.first else { throw FileError(path: "", problem: "no results to merge") }
         var starts: [Date] = []
         var overlap: (from: Date, to: Date)?
         for (index, (source, result)) in parts.enumerated() {

@@ -35,7 +35,7 @@ struct LoadOptions {
         plan.startAt = try command.startAt.map(Self.startTime)
         plan.tag = command.tag
         if let json = command.json { try checkWritable(json) }
-        try plan.validate()
+        try LoadPlanError.namingFlags { try plan.validate() }
         return plan
     }
 
@@ -105,5 +105,32 @@ struct LoadOptions {
             throw FlagError(flag, "must be a duration such as 10s, 500ms or 2m, got \"\(text)\"")
         }
         return nanos
+    }
+}
+
+extension LoadPlanError {
+    /// Runs `body`, saying a plan's error as the flag of `stackbench load` that sets the setting at fault.
+    static func namingFlags<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LoadPlanError { throw FlagError(error.setting.flag, error.problem) }
+    }
+}
+
+extension LoadPlanError.Setting {
+    /// The flag or argument of `stackbench load` that sets it.
+    var flag: String {
+        switch self {
+        case .url: "URL"
+        case .weight: "weight"
+        case .method: "-m/--method"
+        case .header: "-H/--header"
+        case .connections: "-c/--connections"
+        case .threads: "-t/--threads"
+        case .duration: "-d/--duration"
+        case .requests: "-n/--requests"
+        case .rate: "--rate"
+        case .timeout: "--timeout"
+        case .caCertificate: "--cacert"
+        case .unixSocket: "--unix-socket"
+        }
     }
 }

@@ -45,7 +45,7 @@ struct Load: ParsableCommand {
 
     func run() throws {
         let plan = try LoadOptions(self).plan()
-        let run = try LoadRun(plan: plan)
+        let run = try LoadPlanError.namingFlags { try LoadRun(plan: plan) }
         if let problem = ConnectPreflight.problem(plan) {
             // As wrk: nothing to load, said once, before any client starts (exit 1, as a failed run).
             FileHandle.standardError.write(Data("stackbench: \(problem)\n".utf8))
