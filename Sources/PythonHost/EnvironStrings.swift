@@ -1,4 +1,4 @@
-@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
+import CPython
 
 /// The environ's `str` objects one server thread made for its last request, by the variable's position in the
 /// request: nginx sends the same names in the same order every time, and most values repeat (method, protocol,

@@ -1,4 +1,4 @@
-@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
+import CPython
 import Glibc
 import WSGI
 

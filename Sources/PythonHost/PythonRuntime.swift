@@ -8,7 +8,7 @@
 /// the environ, `wsgi.input`, `start_response` with `exc_info`, `write()`, iteration, `close()`, `wsgi.file_wrapper`.
 /// Must not: know sockets, the uwsgi packet or HTTP; it is an `Application` like the apps compiled in.
 /// Mirrors: uWSGI 2.0.21's plugins/python (python_plugin.c, wsgi_handlers.c, wsgi_subhandler.c, pyloader.c).
-@preconcurrency import CPython  // PyExc_* are C globals set once at start-up, then only read
+import CPython
 import Glibc
 
 /// The interpreter of this process: started once, its main thread state kept while the GIL is released.
