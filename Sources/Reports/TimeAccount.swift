@@ -91,6 +91,21 @@ struct TimeAccount: Equatable {
         case clientSide = "client ↔ front"
         case outsideWorker = "outside a worker (not split further)"
         case unsplit = "not split (no figures from the servers)"
+
+        /// How the sentence says a part of this tier; nil for the whole, unsplit.
+        var phrase: String? {
+            switch self {
+            case .worker: "in a worker"
+            case .waitingForWorker: "waiting for one"
+            case .front: "in the front"
+            case .clientSide: "between the client and the front"
+            case .outsideWorker: "outside one (waiting for a free worker, the front, the network)"
+            case .unsplit: nil
+            }
+        }
+
+        /// Worked out from the front's log, which counts whole milliseconds (nginx's and ours).
+        var fromFrontLog: Bool { self == .waitingForWorker || self == .front || self == .clientSide }
     }
 
     /// The median request by tier (µs, none negative), as `sentence` splits it: with the front's log and the pool's
@@ -99,6 +114,7 @@ struct TimeAccount: Equatable {
     var tiers: [(tier: Tier, micros: Double)] {
         let part = { (micros: Double) in max(0, micros) }
         if let worker = workerMicros, let front = frontMicros, let header = upstreamHeaderMicros, let response = upstreamResponseMicros {
+            // The pool's head came `header` after the front connected: the worker's own time, the rest waiting for one.
             return [(.worker, part(worker)), (.waitingForWorker, part(header - worker)), (.front, part(front - response)),
                     (.clientSide, part(medianMicros - front))]
         }
@@ -112,21 +128,14 @@ struct TimeAccount: Equatable {
         // CPU read in clock ticks can come to a little over the window: shown as at most 100%.
         let percent = { (share: Double) in "\(Int((min(share, 1) * 100).rounded()))%" }
         let median = Units.formatMicroseconds(medianMicros)
-        var split = ""
-        let time = { (micros: Double) in Units.formatMicroseconds(max(0, micros)) }
-        // A part worked out from the front's log, which counts whole milliseconds (nginx's and ours): below one it
-        // is said as such, not as a figure it cannot give.
-        let logged = { (micros: Double) in micros < 1000 ? "under 1ms" : time(micros) }
-        if let worker = workerMicros, let front = frontMicros, let header = upstreamHeaderMicros, let response = upstreamResponseMicros {
-            // The pool's head came `header` after the front connected: the worker's own time, the rest waiting for one.
-            split = "; the median request took \(median): \(time(worker)) in a worker, \(logged(header - worker)) waiting for one, "
-                + "\(logged(front - response)) in the front and \(logged(medianMicros - front)) between the client and the front"
-        } else if let worker = workerMicros {
-            split = "; the median request took \(median): \(time(worker)) in a worker and "
-                + "\(time(medianMicros - worker)) outside one (waiting for a free worker, the front, the network)"
-        } else if let front = frontMicros {
-            split = "; the median request took \(median): \(logged(front)) in the front and \(logged(medianMicros - front)) between the client and the front"
+        // The median's parts as `tiers` splits it; a part from the front's log below its resolution is said as
+        // such, not as a figure the log cannot give.
+        let parts = tiers.compactMap { part in
+            part.tier.phrase.map { phrase in
+                (part.tier.fromFrontLog && part.micros < 1000 ? "under 1ms" : Units.formatMicroseconds(part.micros)) + " " + phrase
+            }
         }
+        let split = parts.isEmpty ? "" : "; the median request took \(median): " + parts.dropLast().joined(separator: ", ") + " and " + parts.last!
         // How many of the serving threads, on average, were ready to run with no core free: the crowding of more
         // workers than cores, said where it is worth a word (a tenth of a thread or more).
         let crowding = waitingForCores.flatMap { $0 >= 0.1 ? ", with \(Units.formatTenths($0)) thread(s) on average waiting for one" : nil } ?? ""
