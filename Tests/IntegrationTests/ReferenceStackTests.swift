@@ -10,7 +10,8 @@ struct ReferenceStackTests {
     static let repository = ScenarioRunTests.repository
 
     /// A scenario over the seed's files and the Django project, `matrix` and `targets` as given, a tiny load.
-    static func scenario(in folder: TemporaryFolder, matrix: String, targets: String) throws -> String {
+    static func scenario(in folder: TemporaryFolder, matrix: String, targets: String,
+                         load: String = "{connections: 2, duration: 300ms, warmup: 100ms}") throws -> String {
         let file = folder.file("reference.yml")
         try """
             name: reference
@@ -23,7 +24,7 @@ struct ReferenceStackTests {
             \(matrix)
             targets:
             \(targets)
-            load: {connections: 2, duration: 300ms, warmup: 100ms}
+            load: \(load)
             thresholds:
               - errors == 0
               - non2xx == 0
@@ -70,11 +71,7 @@ struct ReferenceStackTests {
         let folder = try TemporaryFolder()
         let scenario = try Self.scenario(in: folder, matrix: "  stack: [swift, reference]\n  workers: [1]\n  threads: [1]", targets: """
               proxied-dynamic: {requests: ["/sleep?ms=5"], checks: {contains: slept}}
-            """)
-        var text = try String(contentsOfFile: scenario, encoding: .utf8)
-        text = text.replacingOccurrences(of: "load: {connections: 2, duration: 300ms, warmup: 100ms}",
-                                         with: "load: {connections: 8, duration: 2s, warmup: 300ms, client-cpus: \"0\", server-cpus: \"1\"}")
-        try text.write(toFile: scenario, atomically: true, encoding: .utf8)
+            """, load: "{connections: 8, duration: 2s, warmup: 300ms, client-cpus: \"0\", server-cpus: \"1\"}")
         let run = try Self.run(scenario, results: folder.file("results"))
         #expect(run.status == 0, "\(run.output)")
         let cells = run.json["cells"] as? [[String: Any]] ?? []
@@ -92,9 +89,7 @@ struct ReferenceStackTests {
             let queue = try #require((window["pool"] as? [String: Any])?["listenQueue"] as? [String: Any], "\(cell["label"] ?? "")")
             #expect((3...8).contains(queue["mean"] as? Double ?? 0) && (queue["samples"] as? Int ?? 0) >= 5, "\(cell["label"] ?? ""): \(queue)")
         }
-        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.file("results")).first)
-        let report = try String(contentsOfFile: folder.file("results/\(runFolder)/report.md"), encoding: .utf8)
-        let finding = try #require(report.split(separator: "\n").first { $0.contains("Where proxied-dynamic's time went") })
+        let (runFolder, finding) = try Self.proxiedDynamicFinding(in: folder)
         #expect(finding.components(separatedBy: "the pool: its 1 slot(s) (workers × threads) were busy").count == 3, "\(finding)")
         // The split of the median from the front's timing log: a worker's ~5 ms, 25-45 ms waiting for one (8
         // requests in the system, one served at a time), little in the front, on each stack.
@@ -104,6 +99,13 @@ struct ReferenceStackTests {
         #expect(inFront.count == 2 && inFront.allSatisfy { $0 < 3 }, "\(finding)")
         let timing = try String(contentsOfFile: folder.file("results/\(runFolder)/c01/timing.log"), encoding: .utf8)
         #expect(timing.split(separator: "\n").count > 100, "the front's timing log was kept: \(timing.prefix(300))")
+    }
+
+    /// The run folder under `folder`/results and its report's line on where proxied-dynamic's time went.
+    static func proxiedDynamicFinding(in folder: TemporaryFolder) throws -> (runFolder: String, finding: Substring) {
+        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.file("results")).first)
+        let report = try String(contentsOfFile: folder.file("results/\(runFolder)/report.md"), encoding: .utf8)
+        return (runFolder, try #require(report.split(separator: "\n").first { $0.contains("Where proxied-dynamic's time went") }))
     }
 
     /// The finding's milliseconds in a worker, waiting for one and in the front, one of each per configuration.
@@ -124,11 +126,7 @@ struct ReferenceStackTests {
         let folder = try TemporaryFolder()
         let scenario = try Self.scenario(in: folder, matrix: "  stack: [swift, reference]\n  workers: [1]\n  threads: [4]", targets: """
               proxied-dynamic: {requests: ["/sleep?ms=20"], checks: {contains: slept}}
-            """)
-        var text = try String(contentsOfFile: scenario, encoding: .utf8)
-        text = text.replacingOccurrences(of: "load: {connections: 2, duration: 300ms, warmup: 100ms}",
-                                         with: "load: {connections: 2, duration: 1500ms, warmup: 300ms, client-cpus: \"0\", server-cpus: \"1\"}")
-        try text.write(toFile: scenario, atomically: true, encoding: .utf8)
+            """, load: "{connections: 2, duration: 1500ms, warmup: 300ms, client-cpus: \"0\", server-cpus: \"1\"}")
         let run = try Self.run(scenario, results: folder.file("results"))
         #expect(run.status == 0, "\(run.output)")
         for cell in run.json["cells"] as? [[String: Any]] ?? [] {
@@ -136,9 +134,7 @@ struct ReferenceStackTests {
             let queue = try #require((window["pool"] as? [String: Any])?["listenQueue"] as? [String: Any], "\(cell["label"] ?? "")")
             #expect((queue["mean"] as? Double ?? 9) < 0.5, "\(cell["label"] ?? ""): \(queue)")
         }
-        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.file("results")).first)
-        let report = try String(contentsOfFile: folder.file("results/\(runFolder)/report.md"), encoding: .utf8)
-        let finding = try #require(report.split(separator: "\n").first { $0.contains("Where proxied-dynamic's time went") })
+        let (_, finding) = try Self.proxiedDynamicFinding(in: folder)
         #expect(finding.components(separatedBy: "no tier saturated").count == 3, "\(finding)")
         let (inWorker, waiting, inFront) = Self.split(finding)
         #expect(inWorker.count == 2 && inWorker.allSatisfy { (19...30).contains($0) }, "\(finding)")
