@@ -205,7 +205,7 @@ for round in $(seq "$rounds"); do  # rounds outermost: every case and server in 
 done
 PYTHONPATH=scripts/lib python3 - "$work/runs" "$cases" <<'PY'
 import statistics, sys
-from valid_runs import valid_medians
+from valid_runs import runs, valid_medians
 medians, void = valid_medians(sys.argv[1])
 print("\nmedians of the valid runs       req/s    p99_ms  server_cpu_us/req   (void runs)")
 for case in sys.argv[2].split():
@@ -225,13 +225,10 @@ for case in sys.argv[2].split():
         print(f"  {case}: no ratio: a side had no valid run")
 # The timing log's cost, round by round (the two cases ran side by side in each round): timed over log-only CPU per
 # request, of the front alone and of the stack (front + pool); the median over the rounds where both were valid.
-runs = {}
-for fields in (line.split() for line in open(sys.argv[1])):
-    if fields[-1] == "ok":
-        runs[(fields[0], fields[1])] = [float(v) for v in fields[2:-2]]
+valid = {(name, rnd): values for name, rnd, values, ok in runs(sys.argv[1]) if ok}
 for name in ("nginx", "stackbench"):
-    pairs = [(runs[(f"{name}/uwsgi-pass-log", r)], runs[(f"{name}/uwsgi-pass-timed", r)])
-             for (key, r) in runs if key == f"{name}/uwsgi-pass-log" and (f"{name}/uwsgi-pass-timed", r) in runs]
+    pairs = [(valid[(f"{name}/uwsgi-pass-log", r)], valid[(f"{name}/uwsgi-pass-timed", r)])
+             for (key, r) in valid if key == f"{name}/uwsgi-pass-log" and (f"{name}/uwsgi-pass-timed", r) in valid]
     if pairs:
         front = statistics.median(timed[2] / log[2] - 1 for log, timed in pairs)
         stack = statistics.median(timed[3] / log[3] - 1 for log, timed in pairs)
