@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "DevServerTests", dependencies: ["DevServer", "StackConfig", "StackbenchTesting"]),
         .testTarget(name: "FrontTests", dependencies: ["Front", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "LoadEngine", "StackConfig", "StackbenchTesting", "BenchSupport"]),
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "LoadEngine", "BenchSupport", "StackbenchTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Results", "Reports", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport", "Compare", "Results",

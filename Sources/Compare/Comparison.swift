@@ -95,9 +95,11 @@ public struct Comparison: Sendable {
             var failed: [String: String] = [:]
             for cell in run.result.cells {
                 if cell.status != .ok { failed[cell.label] = cell.failure ?? cell.status.rawValue }
-                for target in cell.targets where cell.status == .ok && !target.repetitions.isEmpty {
-                    // Cells sharing a target's configuration carry the same windows: one row for them all.
-                    let key = Key(cell: cell.configurationLabel(of: target), target: target.name)
+                for configuration in cell.configurations.compactMap(run.result.configuration(id:))
+                    where cell.status == .ok && !configuration.target.repetitions.isEmpty {
+                    // Cells sharing a configuration: one row for them all.
+                    let target = configuration.target
+                    let key = Key(cell: configuration.label, target: target.name)
                     guard measured[key] == nil else { continue }
                     for key in [key] + target.mixRequests.map({ Key(cell: key.cell, target: key.target, request: $0) }) {
                         measured[key] = target

@@ -24,8 +24,18 @@ extension RunSet {
                     pooled.cells.append(cell)
                 }
             }
+            for configuration in run.result.configurations {
+                if let existing = pooled.configurations.firstIndex(where: { $0.id == configuration.id }) {
+                    pooled.configurations[existing].target = pooled.configurations[existing].target.appending(configuration.target)
+                } else {
+                    pooled.configurations.append(configuration)
+                }
+            }
             pooled.interrupted = pooled.interrupted || run.result.interrupted
             pooled.finishedAt = run.result.finishedAt
+        }
+        for index in pooled.configurations.indices {
+            pooled.configurations[index].target.median = ScenarioResult.Summary.median(of: pooled.configurations[index].target)
         }
         let labels = Set(runs.map { $0.result.label ?? "" })
         pooled.label = labels.count == 1 ? runs[0].result.label : nil

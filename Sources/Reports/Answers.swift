@@ -29,9 +29,8 @@ extension ScenarioResult {
             // One ratio per distinct pair of configurations: cells sharing both say the same thing once.
             var pairsSeen = Set<String>()
             let ratios = okCells.compactMap { cell -> (Cell, Double)? in
-                guard let ratio = cell.rpsRatio(a, b), let x = cell.targets.first(where: { $0.name == a }),
-                      let y = cell.targets.first(where: { $0.name == b }),
-                      pairsSeen.insert(cell.configurationLabel(of: x) + "\n" + cell.configurationLabel(of: y)).inserted else { return nil }
+                guard let ratio = rpsRatio(a, b, in: cell), let x = configuration(of: a, in: cell), let y = configuration(of: b, in: cell),
+                      pairsSeen.insert(x.id + "\n" + y.id).inserted else { return nil }
                 return (cell, ratio)
             }
             guard let first = ratios.first else { continue }
@@ -39,12 +38,12 @@ extension ScenarioResult {
                 findings.append("\(question): \(void)")
                 continue
             }
-            if ratios.count == 1, let x = first.0.targets.first(where: { $0.name == a }), let y = first.0.targets.first(where: { $0.name == b }) {
+            if ratios.count == 1, let x = target(a, in: first.0), let y = target(b, in: first.0) {
                 // Round by round where both were measured in the same rounds: the interval of the paired ratio.
                 let estimate = RatioEstimate([(y, x)], metric: .rps)
                 let text = estimate.paired && estimate.testable
                     ? "\(Units.formatRatio(estimate.ratio)) [\(Units.formatRatio(estimate.interval.lowerBound)), \(Units.formatRatio(estimate.interval.upperBound))], "
-                        + "95% interval round by round" : first.0.rpsRatioText(a, b)
+                        + "95% interval round by round" : rpsRatioText(a, b, in: first.0)
                 findings.append("\(question): \(text) (\(a) / \(b) req/s)")
             } else {
                 let values = ratios.map(\.1).sorted()
@@ -75,8 +74,8 @@ extension ScenarioResult {
             var seen = Set<String>()
             var count = (bound: 0, total: 0)
             for (cell, _) in ratios {
-                guard let target = cell.targets.first(where: { $0.name == name }),
-                      seen.insert(cell.configurationLabel(of: target)).inserted else { continue }
+                guard let configuration = configuration(of: name, in: cell), seen.insert(configuration.id).inserted else { continue }
+                let target = configuration.target
                 count.total += target.repetitions.count
                 count.bound += target.repetitions.filter { $0.windowFlags.contains { $0.kind == .clientBound } }.count
             }

@@ -52,11 +52,11 @@ struct HTMLReport {
         sections += targets.enumerated().map { targetSection($1, index: $0) }
         sections += [capacityCurves(targets)].compactMap { $0 } + validityAndEvents()
         // Only where stack processes served something (an external target has none of its own).
-        if result.okCells.contains(where: { $0.targets.contains { ($0.median?.cpuPerRequest ?? 0) > 0 } }) {
+        if result.okCells.contains(where: { result.targets(in: $0).contains { ($0.median?.cpuPerRequest ?? 0) > 0 } }) {
             sections.append(Section("Server CPU per request", captions: [
                 "CPU time of the processes serving each path (front and pool for proxied-dynamic) over the measured window, divided by the requests.",
             ], blocks: [.chart(groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request", windows: .cpuPerRequest) { $0.cpuPerRequest })]))
-            if result.okCells.allSatisfy({ $0.targets.allSatisfy { $0.median?.pss != nil } }) {
+            if result.okCells.allSatisfy({ result.targets(in: $0).allSatisfy { $0.median?.pss != nil } }) {
                 sections.append(Section("Server memory", captions: [
                     "PSS of the processes serving each path at the end of the window: pages shared by several processes (the binary, libraries, "
                         + "a pool's forked workers) are divided among them, so the figure adds up as RSS does not.",
@@ -100,7 +100,7 @@ struct HTMLReport {
 
     /// On a log axis when the paths differ by more than 20 times, so that 300 req/s stays visible beside 57k.
     private func throughputChart(_ targets: [String]) -> (svg: String, log: Bool) {
-        let rates = result.okCells.flatMap { $0.targets.compactMap { $0.median?.rps } }.filter { $0 > 0 }
+        let rates = result.okCells.flatMap { result.targets(in: $0).compactMap { $0.median?.rps } }.filter { $0 > 0 }
         let log = (rates.max() ?? 0) > 20 * (rates.min() ?? .infinity)
         return (groupedBars(targets, format: { Units.formatCount($0) }, title: "req/s", scale: log ? .log : .linear, windows: .rps) { $0.rps }, log)
     }
@@ -163,7 +163,7 @@ struct HTMLReport {
     private func capacityCurves(_ targets: [String]) -> Section? {
         var blocks: [Block] = []
         for target in targets {
-            let searched = result.okCells.compactMap { cell in cell.targets.first { $0.name == target }?.searches.map { (cell.label, $0) } }
+            let searched = result.okCells.compactMap { cell in result.target(target, in: cell)?.searches.map { (cell.label, $0) } }
             guard !searched.isEmpty else { continue }
             let series = searched.enumerated().flatMap { index, item in
                 item.1.map { search in
@@ -171,7 +171,7 @@ struct HTMLReport {
                                     points: search.steps.sorted { $0.offered < $1.offered }.map { (x: $0.offered, y: max($0.p99, 1)) })
                 }
             }
-            let limit = result.cells.lazy.compactMap { $0.targets.first { $0.name == target }?.searches?.first }.first
+            let limit = result.configurations.lazy.filter { $0.target.name == target }.compactMap { $0.target.searches?.first }.first
             let markers = searched.flatMap { item in item.1.compactMap { search in search.capacity.map { (x: $0, label: "\(item.0): \(Units.formatCount($0))") } } }
             let limitLine = limit?.latencyLimits["99"].map { [(y: $0, label: "p99 limit")] } ?? []
             blocks += [
@@ -209,7 +209,7 @@ struct HTMLReport {
                  .number("\(row.event.failedRequests)", row.event.failedRequests > 0 ? "bad" : nil), Cell(row.event.detail)])
         }))]
         for cell in result.okCells {
-            for target in cell.targets {
+            for target in result.targets(in: cell) {
                 for (index, repetition) in target.repetitions.enumerated() {
                     guard let events = repetition.events, !events.isEmpty else { continue }
                     blocks += eventCharts(repetition.load.perSecond, markers: events.map { (x: $0.startedAt, label: $0.action) },
@@ -261,7 +261,7 @@ struct HTMLReport {
         guard !pairs.isEmpty else { return nil }
         return Section("Ratios of req/s between paths", blocks: [.table(Table(
             headers: ["settings"] + pairs.map { "\($0) / \($1)" },
-            rows: result.distinctCells.map { label, cell in Row([Cell(label)] + pairs.map { .number(cell.rpsRatioText($0, $1)) }) }))])
+            rows: result.distinctCells.map { label, cell in Row([Cell(label)] + pairs.map { .number(result.rpsRatioText($0, $1, in: cell)) }) }))])
     }
 
     private func targetSection(_ name: String, index: Int) -> Section {

@@ -17,7 +17,7 @@ extension ScenarioResult {
 
     func pair(_ upper: TargetKind, over lower: TargetKind) -> TargetPair? {
         let names = targetNames
-        let kinds = Dictionary(okCells.flatMap(\.targets).map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        let kinds = Dictionary(okCells.flatMap(targets(in:)).map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
         let uppers = names.filter { kinds[$0] == upper }
         let lowers = names.filter { kinds[$0] == lower }
         guard let firstUpper = uppers.first, let firstLower = lowers.first else { return nil }
@@ -38,7 +38,7 @@ extension ScenarioResult {
 
     /// The paths (with queries) a target sends, sorted, as its first measured window recorded them.
     func requestPaths(of name: String) -> [String] {
-        let target = okCells.lazy.flatMap(\.targets).first { $0.name == name && !$0.repetitions.isEmpty }
+        let target = okCells.lazy.flatMap(targets(in:)).first { $0.name == name && !$0.repetitions.isEmpty }
         var urls = (target?.repetitions.first?.load.config.requests.map(\.url) ?? []).filter { !$0.isEmpty }
         if urls.isEmpty, let url = target?.url, !url.isEmpty { urls = [url] }
         return Array(Set(urls.map(RequestURL.pathAndQuery))).sorted()
@@ -46,7 +46,7 @@ extension ScenarioResult {
 
     /// "A dev-server target; sends /admin/login/ /notes/" — what a report says above a target's table.
     func sendsLine(of name: String) -> String {
-        let kind = okCells.lazy.flatMap(\.targets).first { $0.name == name }?.kind.rawValue ?? "?"
+        let kind = okCells.lazy.flatMap(targets(in:)).first { $0.name == name }?.kind.rawValue ?? "?"
         return "A \(kind) target; sends " + requestPaths(of: name).joined(separator: " ")
     }
 

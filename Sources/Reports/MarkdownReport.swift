@@ -62,7 +62,7 @@ struct MarkdownReport {
             lines += ["", "## Ratios of req/s between paths", "", "| settings | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
                       "|---|" + pairs.map { _ in "---:" }.joined(separator: "|") + "|"]
             for (label, cell) in result.distinctCells {
-                lines.append("| \(label) | " + pairs.map { cell.rpsRatioText($0, $1) }.joined(separator: " | ") + " |")
+                lines.append("| \(label) | " + pairs.map { result.rpsRatioText($0, $1, in: cell) }.joined(separator: " | ") + " |")
             }
         }
         lines += poolLines()
@@ -171,7 +171,7 @@ extension MarkdownReport {
 extension MarkdownReport {
     /// Per cell and target searched: the capacity and each step.
     var capacityLines: [String] {
-        let searched = result.okCells.flatMap { cell in cell.targets.compactMap { target in target.searches.map { (cell.label, target.name, $0) } } }
+        let searched = result.okCells.flatMap { cell in result.targets(in: cell).compactMap { target in target.searches.map { (cell.label, target.name, $0) } } }
         guard !searched.isEmpty else { return [] }
         var lines = ["", "## Capacity", "", "The highest arrival rate (open model) whose window met \(searched[0].2.first?.criteria ?? "the limits"); settings above are ranked by it.", "",
                      "| cell | target | capacity req/s | steps (offered → p99, pass/fail) | ended |", "|---|---|---:|---|---|"]

@@ -39,7 +39,7 @@ extension ScenarioResult {
     var stackMemory: [(stack: String, pssKiB: Double)] {
         stackNames.compactMap { stack in
             okCells.lazy.filter { $0.stackName == stack }.compactMap { cell in
-                cell.targets.first { $0.kind == .proxiedDynamic }?.median?.pss
+                targets(in: cell).first { $0.kind == .proxiedDynamic }?.median?.pss
             }.first.map { (stack, $0) }
         }
     }
@@ -50,7 +50,7 @@ extension ScenarioResult {
         return targetNames.map { target in
             var groups: [StackGroup] = []
             for cell in okCells {
-                guard let stack = cell.stackName, let measured = cell.targets.first(where: { $0.name == target }), measured.median != nil else { continue }
+                guard let stack = cell.stackName, let measured = self.target(target, in: cell), measured.median != nil else { continue }
                 let settings = cell.labelWithoutStack(ignoring: measured.ignores ?? [])
                 if let index = groups.firstIndex(where: { $0.settings == settings }) {
                     groups[index].targets[stack] = measured

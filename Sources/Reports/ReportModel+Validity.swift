@@ -43,7 +43,7 @@ extension ScenarioResult {
     /// (cell, target, window number, event) for every event carried out.
     var eventRows: [(cell: String, target: String, window: Int, event: EventRecord)] {
         okCells.flatMap { cell in
-            cell.targets.flatMap { target in
+            targets(in: cell).flatMap { target in
                 target.repetitions.enumerated().flatMap { index, repetition in
                     (repetition.events ?? []).map { (cell.label, target.name, index + 1, $0) }
                 }

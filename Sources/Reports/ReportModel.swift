@@ -48,30 +48,21 @@ extension ScenarioResult {
     var okCells: [Cell] { cells.filter { $0.status == .ok } }
 
     /// The targets, in the scenario's order, as the first cell that finished measured them.
-    var targetNames: [String] { okCells.first?.targets.map(\.name) ?? [] }
+    var targetNames: [String] { okCells.first.map { targets(in: $0).map(\.name) } ?? [] }
 
-    /// One configuration of a target: the cells that share it (they differ only in keys the target ignores) and
-    /// its windows. Without a planned result (older files) every cell is its own configuration.
-    struct Configuration {
-        var label: String
-        var cells: [String]
-        var target: Target
-    }
-
-    /// The configurations of `target` over the finished cells, in cell order.
+    /// The configurations of `target` that a finished cell shares and that have medians, in the order of the first
+    /// finished cell sharing each.
     func configurations(of target: String) -> [Configuration] {
-        var configurations: [Configuration] = []
-        for cell in okCells {
-            guard let measured = cell.targets.first(where: { $0.name == target }), measured.median != nil else { continue }
-            let label = cell.configurationLabel(of: measured)
-            if let index = configurations.firstIndex(where: { $0.label == label }) {
-                configurations[index].cells.append(cell.label)
-            } else {
-                configurations.append(Configuration(label: label, cells: [cell.label], target: measured))
-            }
+        var seen = Set<String>()
+        return okCells.flatMap(\.configurations).compactMap { id in
+            guard seen.insert(id).inserted, let configuration = configuration(id: id),
+                  configuration.target.name == target, configuration.target.median != nil else { return nil }
+            return configuration
         }
-        return configurations
     }
+
+    /// The finished cells that share `configuration`.
+    func okCells(sharing configuration: Configuration) -> [Cell] { cells(sharing: configuration).filter { $0.status == .ok } }
 
     /// (configuration label, medians) of `target`, one row per configuration measured.
     func medians(of target: String) -> [(label: String, median: Summary)] {
@@ -127,7 +118,7 @@ extension ScenarioResult {
     /// The matrix keys no target reads (every target ignores them): cells that differ only in those share every
     /// measurement.
     var keysNoTargetReads: [String] {
-        let ignores = okCells.flatMap(\.targets).map { Set($0.ignores ?? []) }
+        let ignores = okCells.flatMap(targets(in:)).map { Set($0.ignores ?? []) }
         guard let first = ignores.first else { return [] }
         let common = ignores.dropFirst().reduce(first) { $0.intersection($1) }
         return (okCells.first?.settings ?? []).map(\.name).filter(common.contains)
@@ -184,20 +175,19 @@ extension ScenarioResult {
     }
 }
 
-extension ScenarioResult.Cell {
-    /// Median req/s of `a` over that of `b` in this cell.
-    func rpsRatio(_ a: String, _ b: String) -> Double? {
-        guard let x = targets.first(where: { $0.name == a })?.median?.rps,
-              let y = targets.first(where: { $0.name == b })?.median?.rps, y > 0 else { return nil }
+extension ScenarioResult {
+    /// Median req/s of `a` over that of `b` in `cell`.
+    func rpsRatio(_ a: String, _ b: String, in cell: Cell) -> Double? {
+        guard let x = target(a, in: cell)?.median?.rps, let y = target(b, in: cell)?.median?.rps, y > 0 else { return nil }
         return x / y
     }
 
     /// The ratio as text with its uncertainty from the repetitions, as hyperfine gives it: the ratio times the
     /// root of the summed squares of each side's relative standard deviation (`2.56x ± 0.12`); the ratio alone
     /// when either side has a single repetition.
-    func rpsRatioText(_ a: String, _ b: String) -> String {
-        guard let x = targets.first(where: { $0.name == a }), let y = targets.first(where: { $0.name == b }) else { return "-" }
-        return ScenarioResult.rpsRatioText(x, over: y)
+    func rpsRatioText(_ a: String, _ b: String, in cell: Cell) -> String {
+        guard let x = target(a, in: cell), let y = target(b, in: cell) else { return "-" }
+        return Self.rpsRatioText(x, over: y)
     }
 }
 

@@ -4,11 +4,11 @@ import Results
 
 /// Writing a run folder: result.json and the two reports, each atomically, so a folder never holds a half file.
 extension RunFolder {
-    /// result.json (each shared window once), report.md and report.html into `folder`.
+    /// result.json, report.md and report.html into `folder`.
     public static func write(_ result: ScenarioResult, to folder: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try write(try encoder.encode(result.sharingWindowsOnce()), named: "result.json", in: folder)
+        try write(try encoder.encode(result), named: "result.json", in: folder)
         try writeReports(result, to: folder)
     }
 

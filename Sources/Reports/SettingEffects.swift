@@ -32,11 +32,7 @@ extension ScenarioResult {
         var effects: [SettingEffect] = []
         for key in keys where key.values.count > 1 {
             for target in targetNames {
-                let configurations = configurations(of: target).compactMap { configuration -> (settings: [CellSetting], target: Target)? in
-                    guard let cell = okCells.first(where: { $0.label == configuration.cells[0] }) else { return nil }
-                    let ignored = configuration.target.ignores ?? []
-                    return (cell.settings.filter { !ignored.contains($0.name) }, configuration.target)
-                }
+                let configurations = configurations(of: target)
                 guard let first = configurations.first, first.settings.contains(where: { $0.name == key.name }) else { continue }
                 for value in key.values.dropFirst() {
                     let pairs = configurations.filter { $0.settings.contains { $0.name == key.name && $0.value == key.values[0] } }

@@ -1,8 +1,8 @@
 import BenchSupport
 import Foundation
 
-/// A run folder on disk: reading its result.json back, with the schema checked and decoding failures told in
-/// one line. (Writing it, with the reports, is in Reports.)
+/// A run folder on disk: reading its result.json back (`stackbench.run/3`, or `/2` read as `/3`), with the schema
+/// checked and decoding failures told in one line. (Writing it, with the reports, is in Reports.)
 public enum RunFolder {
     /// The largest result.json read (a run of 1000 cells with their windows is a few tens of MB).
     public static let maximumResultBytes = 512 << 20
@@ -17,13 +17,15 @@ public enum RunFolder {
         guard let probe = try? JSONDecoder().decode(SchemaOnly.self, from: data) else {
             throw FileError(path: file, problem: "not JSON (a result.json written by `stackbench run` was expected)")
         }
-        guard probe.schema == ScenarioResult.currentSchema else {
-            throw FileError(path: file, problem: "schema \(probe.schema.map { "\"\($0)\"" } ?? "missing"): this stackbench reads \"\(ScenarioResult.currentSchema)\"")
+        guard let schema = probe.schema, [ScenarioResult.currentSchema, run2Schema].contains(schema) else {
+            throw FileError(path: file, problem: "schema \(probe.schema.map { "\"\($0)\"" } ?? "missing"): this stackbench reads \"\(ScenarioResult.currentSchema)\" "
+                            + "and \"\(run2Schema)\"")
         }
         do {
-            return (try JSONDecoder().decode(ScenarioResult.self, from: data).withSharedWindows(), (file as NSString).deletingLastPathComponent)
+            let result = schema == run2Schema ? try decodeRun2(data) : try JSONDecoder().decode(ScenarioResult.self, from: data)
+            return (result, (file as NSString).deletingLastPathComponent)
         } catch let error as DecodingError {
-            throw FileError(path: file, problem: "not a complete \(ScenarioResult.currentSchema) result: \(describe(error))")
+            throw FileError(path: file, problem: "not a complete \(schema) result: \(describe(error))")
         }
     }
 

@@ -2,7 +2,7 @@ import BenchSupport
 import Foundation
 import LoadEngine
 
-// A target's windows in one cell, the values each metric takes over them, and their medians.
+// A target's windows in one configuration, the values each metric takes over them, and their medians.
 
 extension ScenarioResult {
     public struct Target: Codable, Sendable {
@@ -16,12 +16,9 @@ extension ScenarioResult {
         /// One capacity search per repetition (load.search); each repetition is then the window at capacity.
         public var searches: [SearchResult]? = nil
         /// The matrix keys this target does not read (the dev server ignores the pool's `workers`): every cell that
-        /// differs from this one only in them carries the same windows, measured once per round in one of them
+        /// differs from another only in them shares its configuration, measured once per round in one of them
         /// (each window names its cell). Nil in results written before the run planned by dependency.
         public var ignores: [String]? = nil
-        /// In result.json only: the windows are those of this target in the cell with this label (shared, stored
-        /// once); `RunFolder.read` puts them back.
-        public var windowsIn: String? = nil
 
         public init(name: String, kind: TargetKind, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil,
                     ignores: [String]? = nil) {

@@ -2,12 +2,13 @@ import BenchSupport
 import Foundation
 import LoadEngine
 
-/// What `stackbench run` writes to `result.json` (schema `stackbench.run/2`): the scenario, the machine, the load
-/// settings, and per matrix cell and target every repetition's full load result (histogram and per-second series
-/// included) with the CPU time and memory of each stack process over the measured window. Written atomically, once
-/// at the end (also after Ctrl-C, marked `interrupted`, with the cells that finished).
+/// What `stackbench run` writes to `result.json` (schema `stackbench.run/3`): the scenario, the machine, the load
+/// settings, the matrix cells, and each configuration (a target with the settings it reads) with every window
+/// measured of it: the full load result (histogram and per-second series included) with the CPU time and memory of
+/// each stack process over the window. Written atomically, once at the end (also after Ctrl-C, marked `interrupted`,
+/// with the cells that finished). Files of `stackbench.run/2` are read too (`RunFolder.read`).
 public struct ScenarioResult: Codable, Sendable {
-    public static let currentSchema = "stackbench.run/2"
+    public static let currentSchema = "stackbench.run/3"
 
     public var schema = ScenarioResult.currentSchema
     public var scenario: ScenarioInfo
@@ -18,6 +19,8 @@ public struct ScenarioResult: Codable, Sendable {
     public var interrupted = false
     public var load: LoadInfo
     public var cells: [Cell] = []
+    /// Each target's configurations, in the order they were first measured; cells name the ones they share.
+    public var configurations: [Configuration] = []
     public var thresholds: [ThresholdOutcome] = []
     /// The windows in the order they were measured (round, cell, target, repetition); nil in files written
     /// before it was recorded.
@@ -31,7 +34,7 @@ public struct ScenarioResult: Codable, Sendable {
     /// test when it is a git checkout (`3f2a9c1d7e4b`, `+dirty` with uncommitted changes); nil when neither.
     public var label: String? = nil
 
-    public init(scenario: ScenarioInfo, machine: Machine, stackbench: Build, startedAt: String, finishedAt: String? = nil, load: LoadInfo, cells: [Cell] = [], thresholds: [ThresholdOutcome] = [], order: [OrderEntry]? = [], reproduction: Reproduction? = nil) {
+    public init(scenario: ScenarioInfo, machine: Machine, stackbench: Build, startedAt: String, finishedAt: String? = nil, load: LoadInfo, cells: [Cell] = [], configurations: [Configuration] = [], thresholds: [ThresholdOutcome] = [], order: [OrderEntry]? = [], reproduction: Reproduction? = nil) {
         self.scenario = scenario
         self.machine = machine
         self.stackbench = stackbench
@@ -39,6 +42,7 @@ public struct ScenarioResult: Codable, Sendable {
         self.finishedAt = finishedAt
         self.load = load
         self.cells = cells
+        self.configurations = configurations
         self.thresholds = thresholds
         self.order = order
         self.reproduction = reproduction
@@ -180,11 +184,13 @@ public struct ScenarioResult: Codable, Sendable {
         public var logTail: String?
         /// Rewrites the run made to the user's files, and anything left behind at stop.
         public var notes: [String]
-        public var targets: [Target]
+        /// The ids of the configurations this cell shares, one per target in the scenario's order (none when
+        /// skipped); `ScenarioResult.targets(in:)` gives their targets.
+        public var configurations: [String]
         /// The configs the cell's stack ran from (file name → text).
         public var configs: [String: String]? = nil
 
-        public init(index: Int, label: String, settings: [CellSetting], status: CellStatus, failure: String? = nil, logTail: String? = nil, notes: [String], targets: [Target], configs: [String: String]? = nil) {
+        public init(index: Int, label: String, settings: [CellSetting], status: CellStatus, failure: String? = nil, logTail: String? = nil, notes: [String], configurations: [String] = [], configs: [String: String]? = nil) {
             self.index = index
             self.label = label
             self.settings = settings
@@ -192,7 +198,7 @@ public struct ScenarioResult: Codable, Sendable {
             self.failure = failure
             self.logTail = logTail
             self.notes = notes
-            self.targets = targets
+            self.configurations = configurations
             self.configs = configs
         }
     }
@@ -217,8 +223,8 @@ public struct ScenarioResult: Codable, Sendable {
 }
 
 extension ScenarioResult.Cell {
-    /// This cell with a later round's measurements added: repetitions appended per target; a failed round fails
-    /// the cell (its reason kept, prefixed with the round).
+    /// This cell after a later round of it: a failed round fails the cell (its reason kept, prefixed with the
+    /// round); the notes of both. (The round's windows go to their configurations.)
     public func merging(_ later: ScenarioResult.Cell, round: Int) -> ScenarioResult.Cell {
         var merged = self
         if later.status != .ok {
@@ -227,25 +233,7 @@ extension ScenarioResult.Cell {
             merged.logTail = later.logTail
         }
         merged.notes += later.notes.filter { !notes.contains($0) }
-        for target in later.targets {
-            if let index = merged.targets.firstIndex(where: { $0.name == target.name }) {
-                merged.targets[index] = merged.targets[index].appending(target)
-            } else {
-                merged.targets.append(target)
-            }
-        }
+        merged.configurations += later.configurations.filter { !configurations.contains($0) }
         return merged
-    }
-
-    /// Medians over every repetition of each target, in the scenario's target order.
-    public func withMedians(of targetNames: [String], noiseLimit: Double) -> ScenarioResult.Cell {
-        var cell = self
-        cell.targets = targetNames.compactMap { name in
-            guard var target = self.targets.first(where: { $0.name == name }) else { return nil }
-            target.median = ScenarioResult.Summary.median(of: target)
-            target.noise = Noise.check(of: target.values(.rps), limit: noiseLimit)
-            return target
-        }
-        return cell
     }
 }

@@ -94,8 +94,6 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
                          secondsPerWindow: scenario.load.duration.map { Double($0 + scenario.load.warmup) / 1e9 + 0.3 })
         var visited: [Int: ScenarioResult.Cell] = [:]  // per cell: how its own stack fared (status, failure, notes)
         var stoodUp: Set<Int> = []
-        var windows: [String: ScenarioResult.Target] = [:]  // per target and configuration: every window, in time order
-        func configuration(_ target: Int, _ cell: Int) -> String { "\(target)|\(plan.cells(sharing: target, with: cell).first ?? cell)" }
         rounds: for round in 1...rounds {
             for cell in cells {
                 if stopFlag.value { break rounds }
@@ -103,7 +101,7 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
                     if round == 1 {
                         say("cell \(cell.index)/\(cells.count): \(cell.label): skipped: \(reason)")
                         visited[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .skipped,
-                                                                  failure: reason, logTail: nil, notes: [], targets: [])
+                                                                  failure: reason, logTail: nil, notes: [])
                     }
                     continue
                 }
@@ -113,7 +111,7 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
                 let order = scenario.targets.indices.map { ($0 + round - 1) % scenario.targets.count }.filter(planned.contains)
                 guard !order.isEmpty else {
                     if visited[cell.index] == nil {
-                        visited[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .ok, notes: [], targets: [])
+                        visited[cell.index] = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .ok, notes: [])
                     }
                     continue
                 }
@@ -124,22 +122,23 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
                 let runner = CellRunner(scenario: scenario, cell: cell, layout: layout, executable: executable, currentLoad: currentLoad, agents: agents,
                                         position: "cell \(cell.index)/\(cells.count)" + (rounds > 1 ? " round \(round)" : ""),
                                         targetOrder: order, interrupted: { [stopFlag] in stopFlag.value }, say: say, live: live)
-                var cellResult = runner.run()
+                var (cellResult, measuredTargets) = runner.run()
                 measured = true
                 eta.finished(order.count * scenario.load.repetitions)
                 if stopFlag.value && cellResult.status != .ok { break rounds }  // the interrupted cell is not recorded
                 if cellResult.status != .ok {
                     say("  failed: \(cellResult.failure ?? "")" + (cellResult.logTail.map { "\n" + $0 } ?? ""))
                 }
-                for var target in cellResult.targets {
+                // The windows go to their configuration, whichever cell of those sharing it measured them.
+                for var target in measuredTargets {
                     guard let index = scenario.targets.firstIndex(where: { $0.name == target.name }) else { continue }
                     for repetition in target.repetitions.indices {
                         target.repetitions[repetition].cell = cell.label
                         target.repetitions[repetition].round = round
                     }
-                    windows[configuration(index, cell.index)] = windows[configuration(index, cell.index)].map { $0.appending(target) } ?? target
+                    target.ignores = plan.ignoredKeys[index]
+                    result.append(target, measuredWith: cell.settings, cellLabel: cell.label)
                 }
-                cellResult.targets = []
                 cellResult.configs = Self.configs(in: layout.cell)
                 visited[cell.index] = stoodUp.contains(cell.index) ? visited[cell.index]!.merging(cellResult, round: round) : cellResult
                 stoodUp.insert(cell.index)
@@ -151,20 +150,20 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
                      keeping: visited[cell.index]?.status == .ok ? LogTail.keptBytes : LogTail.keptBytesOfFailure)
             }
         }
-        // Every cell that ran carries the windows of each target's configuration it shares, wherever measured.
+        // Every cell that ran names the configuration of each target it shares, wherever that was measured.
         result.cells = cells.compactMap { visited[$0.index] }.map { cell in
             var cell = cell
             if cell.status != .skipped {
-                cell.targets = scenario.targets.indices.compactMap { index in
-                    guard var target = windows[configuration(index, cell.index)] else { return nil }
-                    target.ignores = plan.ignoredKeys[index]
-                    return target
-                }
+                cell.configurations = scenario.targets.indices.map { index in
+                    let label = ScenarioResult.Configuration.label(ignoring: plan.ignoredKeys[index], inCellWith: cell.settings, labelled: cell.label)
+                    return ScenarioResult.Configuration.id(target: scenario.targets[index].name, label: label)
+                }.filter { result.configuration(id: $0) != nil }
             }
-            return cell.withMedians(of: scenario.targets.map(\.name), noiseLimit: scenario.load.noise)
+            return cell
         }
+        result = result.withMedians(noiseLimit: scenario.load.noise)
         result.interrupted = stopFlag.value
-        result.thresholds = checkThresholds(result.cells)
+        result.thresholds = checkThresholds(result)
         result.finishedAt = ISO8601DateFormatter().string(from: Date())
         do { try writeFiles(result, to: staging) } catch let error as FileError {
             throw FileError(path: error.path, problem: error.problem + "; what was measured is kept in \(staging)", exitStatus: .runFailed)
@@ -269,13 +268,13 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
         }
     }
 
-    private func checkThresholds(_ cells: [ScenarioResult.Cell]) -> [ScenarioResult.ThresholdOutcome] {
+    private func checkThresholds(_ result: ScenarioResult) -> [ScenarioResult.ThresholdOutcome] {
         var outcomes: [ScenarioResult.ThresholdOutcome] = []
         let names = scenario.targets.map(\.name)
-        for cell in cells where cell.status == .ok {
+        for cell in result.cells where cell.status == .ok {
             for threshold in scenario.thresholds {
                 let verdicts = threshold.check(targets: names) { target, metric in
-                    cell.targets.first { $0.name == target }?.median?.value(metric)
+                    result.target(target, in: cell)?.median?.value(metric)
                 }
                 outcomes += verdicts.map {
                     .init(threshold: threshold.text, line: threshold.line, cell: cell.label, target: $0.target, value: $0.value, passed: $0.passed)

@@ -33,8 +33,8 @@ public enum SyntheticRuns {
             load: .init(connections: 4, threads: 1, durationSeconds: 1, count: nil, warmupSeconds: 0, rate: nil, repetitions: 5,
                         keepAlive: true, clientCPUs: nil, serverCPUs: nil))
         for (index, (label, targets)) in cells.enumerated() {
-            var cell = ScenarioResult.Cell(index: index + 1, label: label, settings: [], status: targets == nil ? .failed : .ok,
-                                           failure: targets == nil ? "pool killed by signal 9" : nil, logTail: nil, notes: [], targets: [])
+            result.cells.append(ScenarioResult.Cell(index: index + 1, label: label, settings: [], status: targets == nil ? .failed : .ok,
+                                                    failure: targets == nil ? "pool killed by signal 9" : nil, logTail: nil, notes: []))
             for (name, values) in targets ?? [] {
                 var target = ScenarioResult.Target(name: name, kind: .proxiedDynamic, url: "http://127.0.0.1:1", repetitions: [], median: nil)
                 for (repetition, rps) in values.rps.enumerated() {
@@ -56,9 +56,8 @@ public enum SyntheticRuns {
                                                         ? [.init(kind: .clientBound, detail: "the client's core was 97% busy")] : []))
                 }
                 target.median = ScenarioResult.Summary.median(of: target)
-                cell.targets.append(target)
+                result.share(target, inCell: result.cells.count - 1)
             }
-            result.cells.append(cell)
         }
         let runFolder = folder.file(name)
         try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
@@ -86,5 +85,20 @@ public enum SyntheticRuns {
             clientCPU: .init(userSeconds: 0.1, systemSeconds: 0.1, cores: 1, shareOfCores: 0.2, microsecondsPerRequest: 1, saturated: false),
             perSecond: [], histogram: histogram(p99),
             uncorrectedHistogram: nil, warnings: [])
+    }
+}
+
+extension ScenarioResult {
+    /// Target `target` (its position among the cell's) of cell `cell` (its position in `cells`), to read or change
+    /// in place as tests shape a result; a configuration that other cells share changes for them too.
+    public subscript(cell cell: Int, target target: Int) -> Target {
+        get { configurations[position(cell: cell, target: target)].target }
+        set { configurations[position(cell: cell, target: target)].target = newValue }
+    }
+
+    private func position(cell: Int, target: Int) -> Int {
+        let id = cells[cell].configurations[target]
+        guard let position = configurations.firstIndex(where: { $0.id == id }) else { preconditionFailure("no configuration \(id)") }
+        return position
     }
 }

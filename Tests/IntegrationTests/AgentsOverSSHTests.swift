@@ -52,7 +52,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let result = try Self.result(folder)
         let cells = try #require(result["cells"] as? [[String: Any]])
-        let targets = try #require(cells.first?["targets"] as? [[String: Any]])
+        let targets = ScenarioRunTests.targets(of: cells.first, in: result)
         #expect(targets.count == 2)
         for target in targets {
             let window = try #require((target["repetitions"] as? [[String: Any]])?.first)

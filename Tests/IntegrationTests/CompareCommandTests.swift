@@ -209,7 +209,7 @@ import Testing
         #expect(corrupt.status == 2 && corrupt.stderr.contains("result.json: not JSON"), "\(corrupt.stderr)")
         try "{\"schema\": \"stackbench.run/9\"}".write(toFile: b + "/result.json", atomically: true, encoding: .utf8)
         let future = try compare([a, b])
-        #expect(future.status == 2 && future.stderr.contains("schema \"stackbench.run/9\": this stackbench reads \"stackbench.run/2\""), "\(future.stderr)")
+        #expect(future.status == 2 && future.stderr.contains("schema \"stackbench.run/9\": this stackbench reads \"stackbench.run/3\" and \"stackbench.run/2\""), "\(future.stderr)")
         let missing = try compare([a, folder.file("nope")])
         #expect(missing.status == 2 && missing.stderr.contains("nope: no such file or folder"), "\(missing.stderr)")
         let one = try compare([a])

@@ -50,7 +50,7 @@ import Testing
     static func firstTarget(_ results: String) throws -> [String: Any] {
         let (_, json) = try ScenarioRunTests.onlyRun(in: results)
         let cell = try #require((json["cells"] as? [[String: Any]])?.first)
-        return try #require((cell["targets"] as? [[String: Any]])?.first, "\(cell["failure"] ?? "")")
+        return try #require(ScenarioRunTests.targets(of: cell, in: json).first, "\(cell["failure"] ?? "")")
     }
 
     static func flagKinds(_ target: [String: Any]) -> [String] {
@@ -132,7 +132,7 @@ import Testing
         let (_, json) = try ScenarioRunTests.onlyRun(in: folder.file("results"))
         let cell = try #require((json["cells"] as? [[String: Any]])?.first)
         #expect(cell["status"] as? String == "ok", "\(cell["failure"] ?? "") \(cell["logTail"] ?? "")")
-        let targets = cell["targets"] as? [[String: Any]] ?? []
+        let targets = ScenarioRunTests.targets(of: cell, in: json)
         func events(_ name: String) -> [[String: Any]] {
             let target = targets.first { $0["name"] as? String == name }
             return (target?["repetitions"] as? [[String: Any]])?.first?["events"] as? [[String: Any]] ?? []

@@ -29,16 +29,15 @@ import Testing
         let cells = json["cells"] as? [[String: Any]] ?? []
         try #require(cells.count == 4)
         func target(_ cell: Int, _ name: String) -> [String: Any] {
-            (cells[cell]["targets"] as? [[String: Any]] ?? []).first { $0["name"] as? String == name } ?? [:]
+            ScenarioRunTests.targets(of: cells[cell], in: json).first { $0["name"] as? String == name } ?? [:]
         }
-        // result.json holds a shared window once: the other cells name the cell that holds it.
         func windows(_ cell: Int, _ name: String) -> [String] {
-            if let holder = target(cell, name)["windowsIn"] as? String, let index = cells.firstIndex(where: { $0["label"] as? String == holder }) {
-                return windows(index, name)
-            }
-            return (target(cell, name)["repetitions"] as? [[String: Any]] ?? []).map { "\($0["cell"] ?? "") r\($0["round"] ?? "")" }
+            (target(cell, name)["repetitions"] as? [[String: Any]] ?? []).map { "\($0["cell"] ?? "") r\($0["round"] ?? "")" }
         }
-        #expect((1..<4).allSatisfy { target($0, "dev-server")["windowsIn"] as? String == cells[0]["label"] as? String }, "stored once, in cell 1")
+        // result.json holds a shared configuration once, every cell naming it.
+        let configurations = (json["configurations"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(configurations.filter { $0.hasPrefix("dev-server") } == ["dev-server (every cell)"], "stored once: \(configurations)")
+        #expect(cells.allSatisfy { ($0["configurations"] as? [String])?.contains("dev-server (every cell)") == true })
         #expect(target(0, "dev-server")["ignores"] as? [String] == ["workers", "threads", "keepalive_timeout"])
         #expect(target(0, "pool-direct")["ignores"] as? [String] == ["keepalive_timeout"])
         // One dev-server configuration, measured once per round in a different cell each time; every cell has its windows.

@@ -77,7 +77,7 @@ struct ReferenceStackTests {
         let cells = run.json["cells"] as? [[String: Any]] ?? []
         #expect(cells.count == 2)
         for cell in cells {
-            let target = try #require((cell["targets"] as? [[String: Any]])?.first)
+            let target = try #require(ScenarioRunTests.targets(of: cell, in: run.json).first)
             let window = try #require((target["repetitions"] as? [[String: Any]])?.first)
             let flags = (window["flags"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(!flags.contains("latency-bound"), "\(cell["label"] ?? ""): \(flags)")
@@ -130,7 +130,7 @@ struct ReferenceStackTests {
         let run = try Self.run(scenario, results: folder.file("results"))
         #expect(run.status == 0, "\(run.output)")
         for cell in run.json["cells"] as? [[String: Any]] ?? [] {
-            let window = try #require(((cell["targets"] as? [[String: Any]])?.first?["repetitions"] as? [[String: Any]])?.first)
+            let window = try #require((ScenarioRunTests.targets(of: cell, in: run.json).first?["repetitions"] as? [[String: Any]])?.first)
             let queue = try #require((window["pool"] as? [String: Any])?["listenQueue"] as? [String: Any], "\(cell["label"] ?? "")")
             #expect((queue["mean"] as? Double ?? 9) < 0.5, "\(cell["label"] ?? ""): \(queue)")
         }
@@ -161,7 +161,7 @@ struct ReferenceStackTests {
         #expect(cells.map { $0["label"] as? String } == ["stack=nginx+swift", "stack=swift+uwsgi"])
         for cell in cells {
             #expect(cell["status"] as? String == "ok", "\(cell["label"] ?? ""): \(cell["failure"] ?? "") \(cell["logTail"] ?? "")")
-            #expect((cell["targets"] as? [[String: Any]])?.count == 6)
+            #expect(ScenarioRunTests.targets(of: cell, in: run.json).count == 6)
         }
         #expect(run.stack.filter { kill($0, 0) == 0 }.isEmpty, "left running: \(run.stack.filter { kill($0, 0) == 0 })")
     }

@@ -34,10 +34,10 @@ import Testing
         #expect(runs.count == 1 && runs[0].hasSuffix("-short"))
         let runFolder = folder.file("results/" + (runs.first ?? ""))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runFolder + "/result.json"))) as! [String: Any]
-        #expect(json["schema"] as? String == "stackbench.run/2")
+        #expect(json["schema"] as? String == "stackbench.run/3")
         let cells = json["cells"] as? [[String: Any]] ?? []
         #expect(cells.count == 1 && cells.first?["status"] as? String == "ok", "\(cells.first?["failure"] ?? "")")
-        let targets = cells.first?["targets"] as? [[String: Any]] ?? []
+        let targets = Self.targets(of: cells.first, in: json)
         #expect(targets.map { $0["name"] as? String } == ["dev-server", "proxied-static", "proxied-dynamic"])
         for target in targets {
             let median = target["median"] as? [String: Any]
@@ -160,6 +160,14 @@ import Testing
         let folder = results + "/" + runs[0]
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/result.json"))) as? [String: Any]
         return (folder, try #require(json))
+    }
+
+    /// The targets of `cell` in a result.json, in the scenario's order: those of the configurations it names.
+    static func targets(of cell: [String: Any]?, in json: [String: Any]) -> [[String: Any]] {
+        let configurations = json["configurations"] as? [[String: Any]] ?? []
+        return (cell?["configurations"] as? [String] ?? []).compactMap { id in
+            configurations.first { $0["id"] as? String == id }?["target"] as? [String: Any]
+        }
     }
 
     /// `stackbench run SCENARIO`, noting every process it starts (polled from /proc while it runs), so a test can
@@ -342,7 +350,7 @@ import Testing
         let outcome = run.wait(timeout: 60)
         #expect(outcome.status == 0, "\(outcome.stdout)\n\(outcome.stderr)")
         let (runFolder, json) = try Self.onlyRun(in: folder.file("results"))
-        let target = ((json["cells"] as? [[String: Any]])?.first?["targets"] as? [[String: Any]])?.first
+        let target = Self.targets(of: (json["cells"] as? [[String: Any]])?.first, in: json).first
         let flags = ((target?["repetitions"] as? [[String: Any]])?.first?["flags"] as? [[String: Any]]) ?? []
         #expect(flags.first?["kind"] as? String == "disturbed", "\(flags)")
         let detail = (flags.first?["detail"] as? String) ?? ""

@@ -16,7 +16,7 @@ import Testing
         let noise: [Double] = [0.97, 1.02, 0.99, 1.03, 1.0, 0.98]
         let labels = [("1", "1"), ("1", "4"), ("2", "1"), ("2", "4")]
         let dev = Values(rps: [700, 720, 690, 710, 705], clientBound: [false, true, false, false, false])
-        var result = try ReportModelTests.result(labels.map { workers, threads in
+        let measured = try ReportModelTests.result(labels.map { workers, threads in
             let base = workers == "1" ? 1000.0 : 1900.0
             let shift = threads == "1" ? 1.0 : 1.01
             return ("workers=\(workers) threads=\(threads)", [
@@ -24,11 +24,19 @@ import Testing
                 ("proxied-dynamic", Values(rps: noise.prefix(dynamicRepetitions).map { $0 * base * shift })),
             ])
         })
+        // Filed again as a planned run files them: the cells with their settings, the dev server ignoring both keys.
+        var result = measured
+        result.configurations = []
         for (index, (workers, threads)) in labels.enumerated() {
             result.cells[index].settings = [.init(name: "workers", value: workers, component: .uwsgi), .init(name: "threads", value: threads, component: .uwsgi)]
-            result.cells[index].targets[0].ignores = ["workers", "threads"]
-            result.cells[index].targets[0].kind = .devServer
-            result.cells[index].targets[1].ignores = []
+            result.cells[index].configurations = []
+            var dev = try #require(measured.target("dev-server", in: measured.cells[index]))
+            var dynamic = try #require(measured.target("proxied-dynamic", in: measured.cells[index]))
+            dev.ignores = ["workers", "threads"]
+            dev.kind = .devServer
+            dynamic.ignores = []
+            result.share(dev, inCell: index)
+            result.share(dynamic, inCell: index)
         }
         return result
     }
@@ -36,7 +44,7 @@ import Testing
     @Test func aTargetTheKeysDoNotReachIsOneConfigurationAndNeverRanked() throws {
         let result = try Self.sweep()
         #expect(result.configurations(of: "dev-server").map(\.label) == ["every cell"])
-        #expect(result.configurations(of: "dev-server")[0].cells.count == 4)
+        #expect(result.okCells(sharing: result.configurations(of: "dev-server")[0]).count == 4)
         #expect(result.configurations(of: "proxied-dynamic").count == 4)
         #expect(result.bestSetting(of: "dev-server") == nil, "nothing to choose among one configuration")
         #expect(result.sharingNote(of: "dev-server")?.hasPrefix("Not affected by workers, threads: one configuration") == true)
@@ -73,20 +81,20 @@ import Testing
 }
 
 extension PlannedResultTests {
-    @Test func resultJsonHoldsASharedWindowOnceAndReadingPutsItBack() throws {
+    @Test func resultJsonHoldsASharedWindowOnceAndEveryCellNamesIt() throws {
         let result = try Self.sweep()
         let folder = try TemporaryFolder()
         try RunFolder.write(result, to: folder.path)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.file("result.json")))) as? [String: Any]
+        let configurations = json?["configurations"] as? [[String: Any]] ?? []
+        #expect(configurations.compactMap { $0["id"] as? String }.filter { $0.hasPrefix("dev-server") } == ["dev-server (every cell)"])
+        #expect(configurations.map { (($0["target"] as? [String: Any])?["repetitions"] as? [Any])?.count } == [5, 5, 5, 5, 5])
         let cells = json?["cells"] as? [[String: Any]] ?? []
-        let dev = cells.map { ($0["targets"] as? [[String: Any]] ?? [])[0] }
-        #expect(dev.map { ($0["repetitions"] as? [Any])?.count } == [5, 0, 0, 0])
-        #expect(dev.dropFirst().allSatisfy { $0["windowsIn"] as? String == "workers=1 threads=1" })
+        #expect(cells.allSatisfy { ($0["configurations"] as? [String])?.first == "dev-server (every cell)" })
         let text = try String(contentsOfFile: folder.file("result.json"), encoding: .utf8)
         #expect(!text.contains("\\/"), "slashes unescaped")
         let read = try RunFolder.read(folder.path).result
-        #expect(read.cells.map { $0.targets[0].repetitions.count } == [5, 5, 5, 5])
-        #expect(read.cells.allSatisfy { $0.targets[0].windowsIn == nil })
+        #expect(read.cells.map { read.target("dev-server", in: $0)?.repetitions.count } == [5, 5, 5, 5])
         #expect(MarkdownReport(result: read).text == MarkdownReport(result: result).text)
     }
 }

@@ -70,15 +70,15 @@ import Testing
         #expect(result.validityRows == [.init(cell: "workers=2", target: "proxied-static", window: 1, kind: "client-bound",
                                               detail: "the client's core was 97% busy")])
         #expect(MarkdownReport(result: result).text.contains("| workers=2 | proxied-static | 1 | client-bound | the client's core was 97% busy |"))
-        #expect(result.isFlagged(result.cells[0].targets[0]))
+        #expect(result.isFlagged(result[cell: 0, target: 0]))
     }
 
     @Test func ratiosCarryTheirUncertaintyAndNeverRoundToZero() throws {
         let result = try Self.result([("workers=2", [("dev-server", Values(rps: [1000, 1100, 900])), ("proxied-static", Values(rps: [2600, 2500, 2700]))])])
         // 2600 / 1000 with relative deviations 0.1 and 0.0385: ± 2.6 × 0.1072 = 0.28
-        #expect(result.cells[0].rpsRatioText("proxied-static", "dev-server") == "2.60x ± 0.28")
+        #expect(result.rpsRatioText("proxied-static", "dev-server", in: result.cells[0]) == "2.60x ± 0.28")
         let once = try Self.result([("c", [("dev-server", Values(rps: [10_000])), ("slow", Values(rps: [52]))])])
-        #expect(once.cells[0].rpsRatioText("slow", "dev-server") == "0.0052x", "one repetition: no ±, and not 0.01x")
+        #expect(once.rpsRatioText("slow", "dev-server", in: once.cells[0]) == "0.0052x", "one repetition: no ±, and not 0.01x")
         #expect(Units.formatRatio(0.0052, plusMinus: 0.0004) == "0.0052x ± 0.0004")
         #expect(Units.formatRatio(1.5) == "1.50x")
     }
@@ -91,13 +91,13 @@ import Testing
                                                      ("proxied-static", Values(rps: [5000, 5000, 5000]))])])
         for (index, (kind, url)) in [(TargetKind.devServer, "http://127.0.0.1:8000/admin/login/"), (.devServer, "http://127.0.0.1:8000/static/a.css"),
                                      (.proxiedStatic, "http://127.0.0.1:8080/static/a.css")].enumerated() {
-            result.cells[0].targets[index].kind = kind
-            result.cells[0].targets[index].url = url
+            result[cell: 0, target: index].kind = kind
+            result[cell: 0, target: index].url = url
         }
         let finding = try #require(result.answers?.findings.first)
         #expect(finding.hasPrefix("The front serving static files, over the dev server serving the same files: 2.50x")
                 && finding.hasSuffix("(proxied-static / dev-server-static req/s)"), "\(finding)")
-        result.cells[0].targets.remove(at: 1)
+        result.cells[0].configurations.remove(at: 1)
         let unlike = try #require(result.answers?.findings.first)
         #expect(unlike.hasPrefix("The front serving static files, over the dev server (not like for like: proxied-static sends "
                                  + "/static/a.css; dev-server sends /admin/login/): 5.00x"), "\(unlike)")
@@ -126,8 +126,8 @@ import Testing
     @Test func theAnswersGiveEachRatioWithItsUncertaintyAndTheCaveats() throws {
         var result = try Self.result([("workers=4", [("dev-server", Values(rps: [1000, 1100, 900])),
                                                      ("proxied-static", Values(rps: [2600, 2500, 2700], clientBound: [true, false, false]))])])
-        result.cells[0].targets[0].kind = .devServer
-        result.cells[0].targets[1].kind = .proxiedStatic
+        result[cell: 0, target: 0].kind = .devServer
+        result[cell: 0, target: 1].kind = .proxiedStatic
         result.cells[0].settings = [.init(name: "workers", value: "4", component: .uwsgi)]
         result.load.serverCPUs = "1"
         let answers = try #require(result.answers)
@@ -137,10 +137,10 @@ import Testing
                                      + "server (2.60x as measured, a floor; proxied-static / dev-server req/s)"])
         #expect(answers.caveats.contains { $0.hasPrefix("1 window(s) were client-bound") })
         var unbound = result
-        unbound.cells[0].targets[1].repetitions[0].flags = nil
+        unbound[cell: 0, target: 1].repetitions[0].flags = nil
         #expect(unbound.answers?.findings.filter { !$0.hasPrefix("Where ") } == ["The front serving static files, over the dev server serving the same files: 2.60x ± 0.28 (proxied-static / dev-server req/s)"])
         var ceiling = unbound
-        ceiling.cells[0].targets[0].repetitions[2].flags = [.init(kind: .clientBound, detail: "97%")]
+        ceiling[cell: 0, target: 0].repetitions[2].flags = [.init(kind: .clientBound, detail: "97%")]
         #expect(ceiling.answers?.findings.first?.contains("1 of 3 windows of dev-server") == true)
         #expect(ceiling.answers?.findings.first?.contains("a ceiling") == true)
         #expect(answers.caveats.contains { $0.hasPrefix("more pool workers than the 1 server core(s) in 1 cell(s) (workers=4)") })
@@ -152,8 +152,8 @@ import Testing
 extension ReportModelTests {
     @Test func aTargetThatAnsweredErrorsUnderLoadIsSaidUpFrontWithItsStatusCounts() throws {
         var result = try Self.result([("workers=2", [("dev-server", Values(rps: [900, 1000])), ("proxied-dynamic", Values(rps: [500, 510]))])])
-        result.cells[0].targets[1].repetitions[0].load.statusCodes = ["200": 400, "500": 100]
-        result.cells[0].targets[1].repetitions[1].load.statusCodes = ["500": 10, "502": 2]
+        result[cell: 0, target: 1].repetitions[0].load.statusCodes = ["200": 400, "500": 100]
+        result[cell: 0, target: 1].repetitions[1].load.statusCodes = ["500": 10, "502": 2]
         let caveats = try #require(result.answers).caveats
         #expect(caveats.contains("proxied-dynamic (workers=2) answered non-2xx/3xx under load (500: 110, 502: 2): its req/s counts those answers too; see the status codes in its windows"), "\(caveats)")
         #expect(!caveats.contains { $0.hasPrefix("dev-server answered") })

@@ -115,7 +115,7 @@ import Testing
                 target.repetitions[index].front = .init(requests: 380, requestMillis: 41.6, requestP99Millis: 48, upstreamRequests: 380,
                                                         connectMillis: 0, headerMillis: 41.2, responseMillis: 41.3)
             }
-            result.cells[cell].targets[0].repetitions = target.repetitions
+            result[cell: cell, target: 0].repetitions = target.repetitions
         }
         let chart = try #require(TimeChart.report(result))
         for tier in ["in a worker", "waiting for a worker", "in the front", "client ↔ front", "not split (no figures from the servers)"] {

@@ -40,7 +40,6 @@ import Testing
         #expect(plan.groups[1] == [[1, 3], [2, 4], [5, 7], [6, 8]], "worker_processes is the fastest key: 1 and 3 differ only in workers")
         #expect(plan.ignoredKeys == [["workers", "worker_processes"], ["workers"], [], ["worker_processes"], ["stack", "workers", "worker_processes"]])
         #expect(plan.windowsPerRound(repetitions: 2) == 38)
-        #expect(plan.cells(sharing: 1, with: 4) == [2, 4])
         #expect(scenario.planSummary[0] == "dev-server: 2 configurations (not affected by workers, worker_processes)")
     }
 

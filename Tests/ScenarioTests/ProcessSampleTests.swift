@@ -18,7 +18,7 @@ import Testing
     @Test func resultsWithoutPssAreNotComparedOnIt() throws {
         let folder = try TemporaryFolder()
         let run = try SyntheticRuns.write(in: folder, name: "old", cells: [("workers=2", [("proxied-dynamic", .init(rps: [1000, 1001]))])])
-        let target = try RunFolder.read(run).result.cells[0].targets[0]
+        let target = try RunFolder.read(run).result[cell: 0, target: 0]
         #expect(target.values(.pss).isEmpty && target.median?.pss == nil && target.values(.rss) == [1000, 1000])
     }
 }

@@ -65,11 +65,6 @@ struct ExperimentPlan {
         }
     }
 
-    /// The cells sharing `target`'s configuration with `cell`, `cell` included (empty when `cell` is not planned).
-    func cells(sharing target: Int, with cell: Int) -> [Int] {
-        groups[target].first { $0.contains(cell) } ?? []
-    }
-
     /// How many windows each round measures, for the plan's summary: one per target and configuration, times the
     /// repetitions of each.
     func windowsPerRound(repetitions: Int) -> Int { groups.reduce(0) { $0 + $1.count } * repetitions }

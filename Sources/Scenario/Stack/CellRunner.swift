@@ -49,12 +49,15 @@ final class CellRunner {
         var logTail: String?
     }
 
-    func run() -> ScenarioResult.Cell {
+    /// How the cell's stack fared this round (status, failure, notes), and the windows of the targets it measured,
+    /// in the scenario's order (none when it failed).
+    func run() -> (cell: ScenarioResult.Cell, targets: [ScenarioResult.Target]) {
         var result = ScenarioResult.Cell(index: cell.index, label: cell.label, settings: cell.settings, status: .ok,
-                                         failure: nil, logTail: nil, notes: [], targets: [])
+                                         failure: nil, logTail: nil, notes: [])
+        var targets: [ScenarioResult.Target] = []
         do {
             let urls = try start()
-            result.targets = try measure(urls)
+            targets = try measure(urls)
         } catch let failure as Failure {
             result.status = .failed
             result.failure = failure.reason
@@ -64,9 +67,9 @@ final class CellRunner {
             result.failure = "\(error)"
         }
         stopAll()
-        if result.status == .ok { FrontTimingLog.attach(layout.timingLog, to: &result.targets) }
+        if result.status == .ok { FrontTimingLog.attach(layout.timingLog, to: &targets) }
         result.notes = notes
-        return result
+        return (result, targets)
     }
 
     // MARK: start
