@@ -5,7 +5,7 @@ import Results
 /// The Answers section at the top of both reports: what the run says about the questions stackbench is for — the
 /// front against the dev server, dynamic against static, which settings matter — each with its uncertainty, and
 /// the caveats that change how to read them.
-extension ScenarioResult {
+extension RunAnalysis {
     struct Answers {
         var findings: [String]
         var caveats: [String]

@@ -16,17 +16,19 @@ struct HTMLReport {
     typealias Row = HTMLDocument.Row
     typealias Cell = HTMLDocument.Cell
 
-    let result: ScenarioResult
+    let analysis: RunAnalysis
+
+    init(result: ScenarioResult) { analysis = RunAnalysis(result) }
 
     var text: String { document.html }
 
     var document: HTMLDocument {
-        let targets = result.targetNames
-        var page = HTMLDocument(title: result.scenario.name + " — stackbench", heading: result.scenario.name,
-                                meta: [result.runDescription, result.loadDescription, result.preparationDescription].filter { !$0.isEmpty })
+        let targets = analysis.targetNames
+        var page = HTMLDocument(title: analysis.scenario.name + " — stackbench", heading: analysis.scenario.name,
+                                meta: [analysis.runDescription, analysis.loadDescription, analysis.preparationDescription].filter { !$0.isEmpty })
         var sections: [Section] = []
-        if result.interrupted { sections.append(Section("Interrupted", blocks: [.paragraphs(["Only the cells below finished."], style: "bad")])) }
-        if let answers = result.answers {
+        if analysis.interrupted { sections.append(Section("Interrupted", blocks: [.paragraphs(["Only the cells below finished."], style: "bad")])) }
+        if let answers = analysis.answers {
             var blocks: [Block] = [.list(answers.findings)]
             if !answers.caveats.isEmpty { blocks += [.paragraphs(["Read with care:"], style: "meta"), .list(answers.caveats)] }
             sections.append(Section("Answers", blocks: blocks))
@@ -41,7 +43,7 @@ struct HTMLReport {
             "Median req/s per path and configuration (a path that does not read the swept keys is one bar), the whiskers the range over "
                 + "the repetitions" + (throughput.log ? "; log axis: the paths differ by more than 20 times." : "."),
         ], blocks: [.chart(throughput.svg)]))
-        if let chart = TimeChart.report(result) {
+        if let chart = TimeChart.report(analysis) {
             sections.append(Section("Where the time went", captions: [
                 "The median request of each path and configuration, split by tier: the worker's own time (the pool's running_time over "
                     + "its requests), waiting for a worker and the front's own time (from the front's timing log), the rest between the "
@@ -52,11 +54,11 @@ struct HTMLReport {
         sections += targets.enumerated().map { targetSection($1, index: $0) }
         sections += [capacityCurves(targets)].compactMap { $0 } + validityAndEvents()
         // Only where stack processes served something (an external target has none of its own).
-        if result.okCells.contains(where: { result.targets(in: $0).contains { ($0.median?.cpuPerRequest ?? 0) > 0 } }) {
+        if analysis.okCells.contains(where: { analysis.targets(in: $0).contains { ($0.median?.cpuPerRequest ?? 0) > 0 } }) {
             sections.append(Section("Server CPU per request", captions: [
                 "CPU time of the processes serving each path (front and pool for proxied-dynamic) over the measured window, divided by the requests.",
             ], blocks: [.chart(groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request", windows: .cpuPerRequest) { $0.cpuPerRequest })]))
-            if result.okCells.allSatisfy({ result.targets(in: $0).allSatisfy { $0.median?.pss != nil } }) {
+            if analysis.okCells.allSatisfy({ analysis.targets(in: $0).allSatisfy { $0.median?.pss != nil } }) {
                 sections.append(Section("Server memory", captions: [
                     "PSS of the processes serving each path at the end of the window: pages shared by several processes (the binary, libraries, "
                         + "a pool's forked workers) are divided among them, so the figure adds up as RSS does not.",
@@ -76,17 +78,17 @@ struct HTMLReport {
 
     private func thresholdsAndFailures() -> [Section] {
         var sections: [Section] = []
-        let failed = result.cells.filter { $0.status != .ok }
+        let failed = analysis.cells.filter { $0.status != .ok }
         if !failed.isEmpty {
             sections.append(Section("Failed or skipped cells", blocks: [
                 .list(failed.map { HTMLDocument.Styled("\($0.label) (\($0.status.rawValue)): \($0.failure ?? "")", style: "bad") }),
             ]))
         }
-        if !result.thresholds.isEmpty {
-            let failedOnes = result.thresholds.filter { !$0.passed }
-            sections.append(Section("Thresholds: \(result.thresholds.count - failedOnes.count) of \(result.thresholds.count) passed",
+        if !analysis.thresholds.isEmpty {
+            let failedOnes = analysis.thresholds.filter { !$0.passed }
+            sections.append(Section("Thresholds: \(analysis.thresholds.count - failedOnes.count) of \(analysis.thresholds.count) passed",
                                     blocks: (failedOnes.isEmpty ? [] : [.table(thresholdTable(failedOnes))])
-                                        + [.folded("every threshold in every cell", thresholdTable(result.thresholds))]))
+                                        + [.folded("every threshold in every cell", thresholdTable(analysis.thresholds))]))
         }
         return sections
     }
@@ -100,7 +102,7 @@ struct HTMLReport {
 
     /// On a log axis when the paths differ by more than 20 times, so that 300 req/s stays visible beside 57k.
     private func throughputChart(_ targets: [String]) -> (svg: String, log: Bool) {
-        let rates = result.okCells.flatMap { result.targets(in: $0).compactMap { $0.median?.rps } }.filter { $0 > 0 }
+        let rates = analysis.okCells.flatMap { analysis.targets(in: $0).compactMap { $0.median?.rps } }.filter { $0 > 0 }
         let log = (rates.max() ?? 0) > 20 * (rates.min() ?? .infinity)
         return (groupedBars(targets, format: { Units.formatCount($0) }, title: "req/s", scale: log ? .log : .linear, windows: .rps) { $0.rps }, log)
     }
@@ -111,7 +113,7 @@ struct HTMLReport {
     private func groupedBars(_ targets: [String], format: @escaping (Double) -> String, title: String,
                              scale: SVGChart.Scale = .linear, windows: Metric? = nil, _ metric: (ScenarioResult.Summary) -> Double) -> String {
         let columns = targets.enumerated().flatMap { index, name in
-            let configurations = result.configurations(of: name)
+            let configurations = analysis.configurations(of: name)
             return configurations.map { (series: index, label: configurations.count == 1 && $0.label == "every cell" ? name : $0.label, target: $0.target) }
         }
         let series = targets.indices.map { index in
@@ -132,9 +134,9 @@ struct HTMLReport {
     /// When the matrix sweeps `stack`: a chart of req/s per path, one bar per stack, and the table of medians and
     /// ratios over the reference stack.
     private func sideBySide() -> Section? {
-        let sides = result.sideBySide()
-        guard !sides.isEmpty, let baseline = result.baselineStack else { return nil }
-        let stacks = result.stackNames
+        let sides = analysis.sideBySide()
+        guard !sides.isEmpty, let baseline = analysis.baselineStack else { return nil }
+        let stacks = analysis.stackNames
         let others = stacks.filter { $0 != baseline }
         let rows = sides.flatMap { side in side.groups.map { (target: side.target, group: $0) } }
         let multipleSettings = Set(rows.map(\.group.settings)).count > 1
@@ -149,7 +151,7 @@ struct HTMLReport {
                               } + others.map { .number(row.group.ratioText($0, over: baseline)) })
                           })
         var blocks: [Block] = [.chart(chart), .table(table)]
-        let memory = result.stackMemory
+        let memory = analysis.stackMemory
         if !memory.isEmpty {
             blocks.append(.paragraphs(["Memory of each stack's front and pool together, as PSS (shared pages divided among the processes sharing "
                                            + "them, so the processes add up): " + memory.map { "\($0.stack) \(Units.formatBytes($0.pssKiB * 1024))" }.joined(separator: ", ") + "."],
@@ -163,7 +165,7 @@ struct HTMLReport {
     private func capacityCurves(_ targets: [String]) -> Section? {
         var blocks: [Block] = []
         for target in targets {
-            let searched = result.okCells.compactMap { cell in result.target(target, in: cell)?.searches.map { (cell.label, $0) } }
+            let searched = analysis.okCells.compactMap { cell in analysis.target(target, in: cell)?.searches.map { (cell.label, $0) } }
             guard !searched.isEmpty else { continue }
             let series = searched.enumerated().flatMap { index, item in
                 item.1.map { search in
@@ -171,7 +173,7 @@ struct HTMLReport {
                                     points: search.steps.sorted { $0.offered < $1.offered }.map { (x: $0.offered, y: max($0.p99, 1)) })
                 }
             }
-            let limit = result.configurations.lazy.filter { $0.target.name == target }.compactMap { $0.target.searches?.first }.first
+            let limit = analysis.configurations.lazy.filter { $0.target.name == target }.compactMap { $0.target.searches?.first }.first
             let markers = searched.flatMap { item in item.1.compactMap { search in search.capacity.map { (x: $0, label: "\(item.0): \(Units.formatCount($0))") } } }
             let limitLine = limit?.latencyLimits["99"].map { [(y: $0, label: "p99 limit")] } ?? []
             blocks += [
@@ -194,7 +196,7 @@ struct HTMLReport {
     /// Windows not to trust, and per window with events its per-second req/s, failures and p99 with the events marked.
     private func validityAndEvents() -> [Section] {
         var sections: [Section] = []
-        let validity = result.validityRows
+        let validity = analysis.validityRows
         if !validity.isEmpty {
             sections.append(Section("Windows not to trust", captions: [
                 "Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets; stackbench compare leaves flagged windows out.",
@@ -202,14 +204,14 @@ struct HTMLReport {
                 Row([Cell(row.cell), Cell(row.target), .number(row.window.map(String.init) ?? "all"), Cell(row.kind, style: "bad"), Cell(row.detail)])
             }))]))
         }
-        let rows = result.eventRows
+        let rows = analysis.eventRows
         guard !rows.isEmpty else { return sections }
         var blocks: [Block] = [.table(Table(headers: ["cell", "target", "window", "event", "at", "failed", "what happened"], rows: rows.map { row in
             Row([Cell(row.cell), Cell(row.target), .number("\(row.window)"), Cell(row.event.action), .number(String(format: "%.2f s", row.event.startedAt)),
                  .number("\(row.event.failedRequests)", row.event.failedRequests > 0 ? "bad" : nil), Cell(row.event.detail)])
         }))]
-        for cell in result.okCells {
-            for target in result.targets(in: cell) {
+        for cell in analysis.okCells {
+            for target in analysis.targets(in: cell) {
                 for (index, repetition) in target.repetitions.enumerated() {
                     guard let events = repetition.events, !events.isEmpty else { continue }
                     blocks += eventCharts(repetition.load.perSecond, markers: events.map { (x: $0.startedAt, label: $0.action) },
@@ -244,7 +246,7 @@ struct HTMLReport {
 
     /// What each key does per target (SettingEffects): ratio over the key's first value, interval, `~`.
     private func effectsTable() -> Section? {
-        let effects = result.settingEffects
+        let effects = analysis.settingEffects
         guard !effects.isEmpty else { return nil }
         return Section("What each setting does", captions: [
             "Per key: one value over the key's first, as the geometric mean over the pairs of configurations that differ only in that key, "
@@ -257,22 +259,22 @@ struct HTMLReport {
     }
 
     private func ratiosTable(_ targets: [String]) -> Section? {
-        let pairs = ScenarioResult.pairs(targets)
+        let pairs = RunAnalysis.pairs(targets)
         guard !pairs.isEmpty else { return nil }
         return Section("Ratios of req/s between paths", blocks: [.table(Table(
             headers: ["settings"] + pairs.map { "\($0) / \($1)" },
-            rows: result.distinctCells.map { label, cell in Row([Cell(label)] + pairs.map { .number(result.rpsRatioText($0, $1, in: cell)) }) }))])
+            rows: analysis.distinctCells.map { label, cell in Row([Cell(label)] + pairs.map { .number(analysis.rpsRatioText($0, $1, in: cell)) }) }))])
     }
 
     private func targetSection(_ name: String, index: Int) -> Section {
-        let measured = result.configurations(of: name).map { ($0.label, $0.target) }
-        let best = result.bestCell(of: name)
-        var blocks: [Block] = [.paragraphs([result.sendsLine(of: name)] + [result.sharingNote(of: name)].compactMap { $0 }, style: "meta")]
+        let measured = analysis.configurations(of: name).map { ($0.label, $0.target) }
+        let best = analysis.bestCell(of: name)
+        var blocks: [Block] = [.paragraphs([analysis.sendsLine(of: name)] + [analysis.sharingNote(of: name)].compactMap { $0 }, style: "meta")]
         let rows = measured.compactMap { label, target -> Row? in
             guard let median = target.median else { return nil }
             let clientShare = target.repetitions.map(\.load.clientCPU.shareOfCores).max() ?? 0
             return Row([Cell(label + (label == best ? " (best)" : ""))]
-                       + [Units.formatCount(median.rps) + (result.isFlagged(target) ? " ⚠" : ""), Units.formatMicroseconds(median.p50),
+                       + [Units.formatCount(median.rps) + (analysis.isFlagged(target) ? " ⚠" : ""), Units.formatMicroseconds(median.p50),
                           Units.formatMicroseconds(median.p99), Units.formatMicroseconds(median.p999), Units.formatWhole(median.errors),
                           Units.formatWhole(median.non2xx), String(format: "%.1f", median.cpuPerRequest), median.memoryText].map { Cell.number($0) }
                        + [.number(String(format: "%.0f%%", clientShare * 100), clientShare > 0.9 ? "bad" : nil)],
@@ -280,7 +282,7 @@ struct HTMLReport {
         }
         blocks.append(.table(Table(headers: ["settings", "req/s", "p50", "p99", "p99.9", "errors", "non-2xx/3xx", "server CPU µs/req", "memory (PSS)", "client CPU"],
                                    rows: rows)))
-        if measured.contains(where: { result.isFlagged($0.1) }) { blocks.append(.paragraphs([ScenarioResult.flaggedLegend], style: "meta")) }
+        if measured.contains(where: { analysis.isFlagged($0.1) }) { blocks.append(.paragraphs([RunAnalysis.flaggedLegend], style: "meta")) }
         let legend = SVGChart.legend(measured.enumerated().map { i, item in (item.0, SVGChart.color(i).color, SVGChart.color(i).dashed) })
         blocks += [.heading("Latency by percentile"), .chart(latencyCurves(measured.map(\.1)) + legend)]
         // A per-second series of a window under 3 s is two or three dots: not a chart.

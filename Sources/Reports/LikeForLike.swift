@@ -4,7 +4,7 @@ import Results
 /// Which two targets an Answers ratio divides: of the targets of the two kinds, a pair that sends the same URLs
 /// (a CSS file through the front over the same CSS file from the dev server), else the first of each kind with the
 /// sentence saying what each sends, so a ratio of a static file over a Django page never reads as like for like.
-extension ScenarioResult {
+extension RunAnalysis {
     struct TargetPair {
         var upper: String
         var lower: String

@@ -5,21 +5,23 @@ import Results
 /// report.md: per target, a table over the matrix cells (req/s, latency percentiles, errors, server CPU per
 /// request, memory) with the best cell marked; the ratios between paths per cell; failed cells and thresholds.
 struct MarkdownReport {
-    let result: ScenarioResult
+    let analysis: RunAnalysis
+
+    init(result: ScenarioResult) { analysis = RunAnalysis(result) }
 
     var text: String {
-        var lines = ["# \(result.scenario.name)", "", result.runDescription, result.loadDescription]
-        if !result.preparationDescription.isEmpty { lines.append(result.preparationDescription) }
-        if result.interrupted { lines += ["", "**Interrupted**: only the cells below finished."] }
-        if let answers = result.answers {
+        var lines = ["# \(analysis.scenario.name)", "", analysis.runDescription, analysis.loadDescription]
+        if !analysis.preparationDescription.isEmpty { lines.append(analysis.preparationDescription) }
+        if analysis.interrupted { lines += ["", "**Interrupted**: only the cells below finished."] }
+        if let answers = analysis.answers {
             lines += ["", "## Answers", ""] + answers.findings.map { "- " + $0 }
             if !answers.caveats.isEmpty { lines += ["", "Read with care:", ""] + answers.caveats.map { "- " + $0 } }
         }
-        let targets = result.targetNames
-        if result.okCells.count > 1 {
+        let targets = analysis.targetNames
+        if analysis.okCells.count > 1 {
             lines += ["", "## Best setting per target", ""]
             for target in targets {
-                guard let best = result.bestSetting(of: target) else { continue }
+                guard let best = analysis.bestSetting(of: target) else { continue }
                 let unit = best.median.capacity != nil ? "req/s capacity" : "req/s"
                 let top = best.median.rankingValue
                 let range = "\(Units.formatWhole(best.lowest.value))–\(Units.formatWhole(top)) \(unit) over the cells"
@@ -39,43 +41,43 @@ struct MarkdownReport {
         }
         lines += effectLines
         for target in targets {
-            lines += ["", "## \(target)", "", result.sendsLine(of: target), ""] + (result.sharingNote(of: target).map { [$0, ""] } ?? [])
+            lines += ["", "## \(target)", "", analysis.sendsLine(of: target), ""] + (analysis.sharingNote(of: target).map { [$0, ""] } ?? [])
                 + ["| settings | req/s | p50 | p99 | p99.9 | errors | non-2xx/3xx | server CPU µs/req | memory (PSS) |",
                    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-            let best = result.bestCell(of: target)
-            for configuration in result.configurations(of: target) {
+            let best = analysis.bestCell(of: target)
+            for configuration in analysis.configurations(of: target) {
                 guard let median = configuration.target.median else { continue }
                 let label = configuration.label
-                let flagged = result.isFlagged(configuration.target)
+                let flagged = analysis.isFlagged(configuration.target)
                 lines.append("| \(label)\(label == best ? " **best**" : "") | \(Units.formatWhole(median.rps))\(flagged ? " ⚠" : "") | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
                              + "\(Units.formatWhole(median.errors)) | \(Units.formatWhole(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
                              + "\(median.memoryText) |")
             }
-            if result.configurations(of: target).contains(where: { result.isFlagged($0.target) }) {
-                lines += ["", ScenarioResult.flaggedLegend]
+            if analysis.configurations(of: target).contains(where: { analysis.isFlagged($0.target) }) {
+                lines += ["", RunAnalysis.flaggedLegend]
             }
         }
         lines += sideBySideLines
-        let pairs = ScenarioResult.pairs(targets)
+        let pairs = RunAnalysis.pairs(targets)
         if !pairs.isEmpty {
             lines += ["", "## Ratios of req/s between paths", "", "| settings | " + pairs.map { "\($0) / \($1)" }.joined(separator: " | ") + " |",
                       "|---|" + pairs.map { _ in "---:" }.joined(separator: "|") + "|"]
-            for (label, cell) in result.distinctCells {
-                lines.append("| \(label) | " + pairs.map { result.rpsRatioText($0, $1, in: cell) }.joined(separator: " | ") + " |")
+            for (label, cell) in analysis.distinctCells {
+                lines.append("| \(label) | " + pairs.map { analysis.rpsRatioText($0, $1, in: cell) }.joined(separator: " | ") + " |")
             }
         }
         lines += poolLines()
         lines += capacityLines
         lines += validityAndEventLines
-        let failed = result.cells.filter { $0.status != .ok }
+        let failed = analysis.cells.filter { $0.status != .ok }
         if !failed.isEmpty {
             lines += ["", "## Failed or skipped cells", ""]
             for cell in failed { lines.append("- \(cell.label) (\(cell.status)): \(cell.failure ?? "")") }
         }
-        if !result.thresholds.isEmpty {
+        if !analysis.thresholds.isEmpty {
             lines += ["", "## Thresholds", "", "| threshold | cell | target | value | |", "|---|---|---|---:|---|"]
-            for outcome in result.thresholds {
+            for outcome in analysis.thresholds {
                 lines.append("| `\(outcome.threshold)` | \(outcome.cell) | \(outcome.target) | \(outcome.valueText) | \(outcome.passed ? "pass" : "**FAIL**") |")
             }
         }
@@ -86,8 +88,8 @@ struct MarkdownReport {
     /// the median repetition), and any respawn or harakiri kill during the windows.
     private func poolLines() -> [String] {
         var rows: [String] = []
-        for name in result.targetNames {
-            for configuration in result.configurations(of: name) {
+        for name in analysis.targetNames {
+            for configuration in analysis.configurations(of: name) {
                 let windows = configuration.target.repetitions.compactMap(\.pool)
                 guard let window = windows.first, !window.workers.isEmpty else { continue }
                 let shares = window.workers.map { String($0.requests) }.joined(separator: " / ")
@@ -107,7 +109,7 @@ extension MarkdownReport {
     /// The table a user reads to learn what a key does: per key, value and target, the ratio over the key's
     /// first value with its interval (`~`: not significant).
     var effectLines: [String] {
-        let effects = result.settingEffects
+        let effects = analysis.settingEffects
         guard !effects.isEmpty else { return [] }
         return ["", "## What each setting does", "",
                 "Per key: one value over the key's first, as the geometric mean over the pairs of configurations that differ only in that key, "
@@ -118,9 +120,9 @@ extension MarkdownReport {
     }
 
     var sideBySideLines: [String] {
-        let sides = result.sideBySide()
-        guard !sides.isEmpty, let baseline = result.baselineStack else { return [] }
-        let stacks = result.stackNames
+        let sides = analysis.sideBySide()
+        guard !sides.isEmpty, let baseline = analysis.baselineStack else { return [] }
+        let stacks = analysis.stackNames
         let others = stacks.filter { $0 != baseline }
         var lines = ["", "## Stacks side by side", "",
                      "Median req/s and p99 per stack; the ratios are each stack's req/s over \(baseline)'s.", ""]
@@ -135,7 +137,7 @@ extension MarkdownReport {
                 lines.append("| \(target) | \(group.settings) | " + values.joined(separator: " | ") + " | " + ratios.joined(separator: " | ") + " |")
             }
         }
-        let memory = result.stackMemory
+        let memory = analysis.stackMemory
         if !memory.isEmpty {
             lines += ["", "Memory of each stack's front and pool together, as PSS (shared pages divided among the processes sharing them, "
                       + "so the processes add up): " + memory.map { "\($0.stack) \(Units.formatBytes($0.pssKiB * 1024))" }.joined(separator: ", ") + "."]
@@ -147,13 +149,13 @@ extension MarkdownReport {
 extension MarkdownReport {
     var validityAndEventLines: [String] {
         var lines: [String] = []
-        let validity = result.validityRows
+        let validity = analysis.validityRows
         if !validity.isEmpty {
             lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets (`compare` leaves flagged windows out):", "",
                       "| cell | target | window | flag | why |", "|---|---|---:|---|---|"]
             lines += validity.map { "| \($0.cell) | \($0.target) | \($0.window.map(String.init) ?? "all") | \($0.kind) | \($0.detail) |" }
         }
-        let events = result.eventRows
+        let events = analysis.eventRows
         if !events.isEmpty {
             lines += ["", "## Events under load", "", "| cell | target | window | event | at | failed requests | what happened |", "|---|---|---:|---|---:|---:|---|"]
             for row in events {
@@ -171,7 +173,7 @@ extension MarkdownReport {
 extension MarkdownReport {
     /// Per cell and target searched: the capacity and each step.
     var capacityLines: [String] {
-        let searched = result.okCells.flatMap { cell in result.targets(in: cell).compactMap { target in target.searches.map { (cell.label, target.name, $0) } } }
+        let searched = analysis.okCells.flatMap { cell in analysis.targets(in: cell).compactMap { target in target.searches.map { (cell.label, target.name, $0) } } }
         guard !searched.isEmpty else { return [] }
         var lines = ["", "## Capacity", "", "The highest arrival rate (open model) whose window met \(searched[0].2.first?.criteria ?? "the limits"); settings above are ranked by it.", "",
                      "| cell | target | capacity req/s | steps (offered → p99, pass/fail) | ended |", "|---|---|---:|---|---|"]

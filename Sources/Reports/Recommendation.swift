@@ -7,7 +7,7 @@ import Results
 /// the top (none of them significantly below it, each compared with the top round by round or by rank), the cheapest
 /// of them (fewest workers × threads), and by how much the tie beats the lowest. The effect table and this sentence
 /// then never read as contradicting each other: a significant `workers 1 -> 2` sits beside "workers 2 and 4 tie".
-extension ScenarioResult {
+extension RunAnalysis {
     func recommendation(of target: String) -> String? {
         guard let best = bestSetting(of: target) else { return nil }
         if best.significant {

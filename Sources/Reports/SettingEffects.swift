@@ -7,7 +7,7 @@ import Results
 /// req/s (and p99) with its 95% interval (RatioEstimate: the geometric mean, round by round where the rounds are
 /// recorded) and a mark: significant when the interval leaves out 1 and every side has 4 or more windows; `~`
 /// otherwise. Keys a target does not read have no row for it.
-extension ScenarioResult {
+extension RunAnalysis {
     struct SettingEffect {
         var key: String
         var from: String

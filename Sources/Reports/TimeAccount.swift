@@ -162,7 +162,7 @@ struct TimeAccount: Equatable {
     }
 }
 
-extension ScenarioResult {
+extension RunAnalysis {
     /// The stack's cores: `server-cpus` when pinned, else the machine's.
     var serverCores: Int? {
         if let text = load.serverCPUs, let set = try? CPUSet(parsing: text) { return set.cpus.count }

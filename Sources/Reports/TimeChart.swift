@@ -12,7 +12,7 @@ public enum TimeChart {
 
     /// Each target's configurations as bars (labelled by the path, and by its settings when it has several), with
     /// the key that matches the same bar in another run.
-    static func bars(of result: ScenarioResult) -> [(key: String, bar: Bar)] {
+    static func bars(of result: RunAnalysis) -> [(key: String, bar: Bar)] {
         result.targetNames.flatMap { name -> [(key: String, bar: Bar)] in
             let configurations = result.configurations(of: name)
             return configurations.compactMap { configuration in
@@ -25,14 +25,14 @@ public enum TimeChart {
     }
 
     /// The chart for one run's report; nil when no bar has a split (no server gave figures).
-    public static func report(_ result: ScenarioResult) -> String? {
-        draw(bars(of: result).map(\.bar))
+    static func report(_ analysis: RunAnalysis) -> String? {
+        draw(bars(of: analysis).map(\.bar))
     }
 
     /// The chart for runs compared (`letter` names each: A, B, ...): for each path and configuration, a bar per run
     /// that measured it; nil when no bar has a split.
     public static func comparison(_ runs: [(letter: String, result: ScenarioResult)]) -> String? {
-        let perRun = runs.map { run in (letter: run.letter, bars: bars(of: run.result)) }
+        let perRun = runs.map { run in (letter: run.letter, bars: bars(of: RunAnalysis(run.result))) }
         var keys: [String] = []
         for run in perRun { for (key, _) in run.bars where !keys.contains(key) { keys.append(key) } }
         let paired = keys.flatMap { key in

@@ -16,7 +16,7 @@ import Testing
         let noise: [Double] = [0.97, 1.02, 0.99, 1.03, 1.0, 0.98]
         let labels = [("1", "1"), ("1", "4"), ("2", "1"), ("2", "4")]
         let dev = Values(rps: [700, 720, 690, 710, 705], clientBound: [false, true, false, false, false])
-        let measured = try ReportModelTests.result(labels.map { workers, threads in
+        let measured = try RunAnalysisTests.result(labels.map { workers, threads in
             let base = workers == "1" ? 1000.0 : 1900.0
             let shift = threads == "1" ? 1.0 : 1.01
             return ("workers=\(workers) threads=\(threads)", [
@@ -43,32 +43,32 @@ import Testing
 
     @Test func aTargetTheKeysDoNotReachIsOneConfigurationAndNeverRanked() throws {
         let result = try Self.sweep()
-        #expect(result.configurations(of: "dev-server").map(\.label) == ["every cell"])
-        #expect(result.okCells(sharing: result.configurations(of: "dev-server")[0]).count == 4)
-        #expect(result.configurations(of: "proxied-dynamic").count == 4)
-        #expect(result.bestSetting(of: "dev-server") == nil, "nothing to choose among one configuration")
-        #expect(result.sharingNote(of: "dev-server")?.hasPrefix("Not affected by workers, threads: one configuration") == true)
-        #expect(result.validityRows.filter { $0.target == "dev-server" }.count == 1, "its one client-bound window is listed once, not per cell")
+        #expect(RunAnalysis(result).configurations(of: "dev-server").map(\.label) == ["every cell"])
+        #expect(RunAnalysis(result).okCells(sharing: RunAnalysis(result).configurations(of: "dev-server")[0]).count == 4)
+        #expect(RunAnalysis(result).configurations(of: "proxied-dynamic").count == 4)
+        #expect(RunAnalysis(result).bestSetting(of: "dev-server") == nil, "nothing to choose among one configuration")
+        #expect(RunAnalysis(result).sharingNote(of: "dev-server")?.hasPrefix("Not affected by workers, threads: one configuration") == true)
+        #expect(RunAnalysis(result).validityRows.filter { $0.target == "dev-server" }.count == 1, "its one client-bound window is listed once, not per cell")
         let markdown = MarkdownReport(result: result).text
         let section = markdown.components(separatedBy: "## dev-server\n").last?.components(separatedBy: "\n## ").first ?? ""
         #expect(section.split(separator: "\n").filter { $0.hasPrefix("| every cell |") }.count == 1, "one row in the dev server's table: \(section)")
         #expect(!markdown.contains("Settings for dev-server"))
-        #expect(result.summaryTable.split(separator: "\n").filter { $0.contains("dev-server") }.count == 1)
+        #expect(SummaryTable(result: result).text.split(separator: "\n").filter { $0.contains("dev-server") }.count == 1)
     }
 
     @Test func theEffectOfEachKeyComesWithItsIntervalAndATieIsMarked() throws {
-        let effects = try Self.sweep().settingEffects
+        let effects = try RunAnalysis(Self.sweep()).settingEffects
         #expect(effects.map { "\($0.key) \($0.from)→\($0.to) \($0.target) \($0.pairs)" } == ["workers 1→2 proxied-dynamic 2", "threads 1→4 proxied-dynamic 2"])
         let workers = effects[0].rps, threads = effects[1].rps
         #expect(abs(workers.ratio - 1.9) < 0.02 && workers.interval.lowerBound > 1.7 && workers.interval.upperBound < 2.1)
         #expect(workers.significant && workers.text.hasPrefix("1.90x ["))
         #expect(!threads.significant && threads.interval.contains(1) && threads.text.hasPrefix("~ "), "a 1% shift inside 3% noise is a tie")
-        let answers = try #require(try Self.sweep().answers)
+        let answers = try #require(try RunAnalysis(Self.sweep()).answers)
         #expect(answers.findings.contains { $0.hasPrefix("What the settings do to proxied-dynamic: workers 1 → 2: 1.90x [") && $0.hasSuffix("no significant effect of threads") })
     }
 
     @Test func tooFewWindowsAreNeverSignificant() throws {
-        let effects = try Self.sweep(dynamicRepetitions: 3).settingEffects
+        let effects = try RunAnalysis(Self.sweep(dynamicRepetitions: 3)).settingEffects
         #expect(effects.allSatisfy { !$0.rps.significant && $0.rps.text.hasPrefix("~") }, "3 windows a side: no call, however far apart")
     }
 

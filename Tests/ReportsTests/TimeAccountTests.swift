@@ -108,7 +108,7 @@ import Testing
             ("workers=1", [("proxied-dynamic", Values(rps: [190, 190, 190])), ("dev-server", Values(rps: [180, 180, 180]))]),
             ("workers=2", [("proxied-dynamic", Values(rps: [380, 380, 380]))]),
         ])).result
-        #expect(TimeChart.report(result) == nil, "no server figures: nothing to split")
+        #expect(TimeChart.report(RunAnalysis(result)) == nil, "no server figures: nothing to split")
         for (cell, busy) in [(0, 1_976_000), (1, 1_900_000)] {
             var target = Self.target(rps: 190, median: 42_000, poolBusy: busy, cpuSeconds: 0.1)
             for index in target.repetitions.indices {
@@ -117,7 +117,7 @@ import Testing
             }
             result[cell: cell, target: 0].repetitions = target.repetitions
         }
-        let chart = try #require(TimeChart.report(result))
+        let chart = try #require(TimeChart.report(RunAnalysis(result)))
         for tier in ["in a worker", "waiting for a worker", "in the front", "client ↔ front", "not split (no figures from the servers)"] {
             #expect(chart.contains(">\(tier)</span>"), "legend has \(tier)")
         }

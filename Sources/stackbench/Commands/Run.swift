@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchSupport
 import Foundation
+import Reports
 import Scenario
 import Results
 
@@ -91,7 +92,7 @@ struct Run: ParsableCommand {
         watcher.start()
         let outcome = try runner.run()
         if terminal { progress(clear) }
-        print(outcome.result.summaryTable)
+        print(SummaryTable(result: outcome.result).text)
         print("results: \(outcome.folder)/result.json, reports: \(outcome.folder)/report.md, \(outcome.folder)/report.html")
         if outcome.result.interrupted { Foundation.exit(130) }
         if !outcome.failedThresholds.isEmpty || outcome.failedCells > 0 {

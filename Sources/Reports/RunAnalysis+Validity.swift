@@ -3,7 +3,7 @@ import Foundation
 import Results
 
 /// Validity and events, as both reports list them.
-extension ScenarioResult {
+extension RunAnalysis {
     /// One flagged window, or one noisy target (window nil), as the reports' table lists them.
     struct ValidityRow: Equatable {
         var cell: String

@@ -5,9 +5,9 @@ import Results
 import StackbenchTesting
 import Testing
 
-/// The report model both report.md and report.html are laid out from, on synthetic results: which cells count,
+/// The analysis both report.md and report.html are laid out from, on synthetic results: which cells count,
 /// the best cell, the order of the ratios, stacks side by side, and what is listed as not to trust.
-@Suite struct ReportModelTests {
+@Suite struct RunAnalysisTests {
     typealias Values = SyntheticRuns.TargetValues
 
     static func result(_ cells: [(String, [(String, Values)]?)]) throws -> ScenarioResult {
@@ -21,12 +21,12 @@ import Testing
             ("workers=2", [("dev-server", Values(rps: [1900, 2000, 2100, 1950, 2050]))]),
             ("workers=4", nil),
         ])
-        #expect(result.okCells.map(\.label) == ["workers=1", "workers=2"])
-        #expect(result.targetNames == ["dev-server"])
-        #expect(result.medians(of: "dev-server").map(\.median.rps) == [1000, 2000])
-        let best = try #require(result.bestSetting(of: "dev-server"))
+        #expect(RunAnalysis(result).okCells.map(\.label) == ["workers=1", "workers=2"])
+        #expect(RunAnalysis(result).targetNames == ["dev-server"])
+        #expect(RunAnalysis(result).medians(of: "dev-server").map(\.median.rps) == [1000, 2000])
+        let best = try #require(RunAnalysis(result).bestSetting(of: "dev-server"))
         #expect(best.significant && best.label == "workers=2" && best.runnerUp == "workers=1" && best.pValue < 0.05)
-        #expect(result.bestCell(of: "dev-server") == "workers=2")
+        #expect(RunAnalysis(result).bestCell(of: "dev-server") == "workers=2")
         #expect(MarkdownReport(result: result).text.contains("better than the runner-up (workers=1) at p=0.008"))
     }
 
@@ -35,17 +35,17 @@ import Testing
             ("workers=1", [("dev-server", Values(rps: [1297, 1350, 1250, 1310, 1280]))]),
             ("workers=2", [("dev-server", Values(rps: [1309, 1260, 1340, 1290, 1300]))]),
         ])
-        #expect(tie.bestCell(of: "dev-server") == nil, "1309 against 1297, both noisy: a tie")
+        #expect(RunAnalysis(tie).bestCell(of: "dev-server") == nil, "1309 against 1297, both noisy: a tie")
         #expect(MarkdownReport(result: tie).text.contains("no setting is significantly better among 2"))
         let once = try Self.result([("a", [("dev-server", Values(rps: [1000]))]), ("b", [("dev-server", Values(rps: [1900]))])])
-        #expect(once.bestCell(of: "dev-server") == nil)
+        #expect(RunAnalysis(once).bestCell(of: "dev-server") == nil)
         #expect(MarkdownReport(result: once).text.contains("too few repetitions"))
         #expect(!MarkdownReport(result: once).text.contains("**best**"))
     }
 
     @Test func ratiosDivideEachLaterTargetByEachEarlierOne() {
-        #expect(ScenarioResult.pairs(["dev", "static", "dynamic"]).map { "\($0.0)/\($0.1)" } == ["static/dev", "dynamic/dev", "dynamic/static"])
-        #expect(ScenarioResult.pairs(["only"]).isEmpty)
+        #expect(RunAnalysis.pairs(["dev", "static", "dynamic"]).map { "\($0.0)/\($0.1)" } == ["static/dev", "dynamic/dev", "dynamic/static"])
+        #expect(RunAnalysis.pairs(["only"]).isEmpty)
     }
 
     @Test func stacksSideBySideGroupTheOtherSettings() throws {
@@ -57,8 +57,8 @@ import Testing
             let stack = index == 0 ? "swift" : "reference"
             result.cells[index].settings = [.init(name: "stack", value: stack, component: .stack), .init(name: "workers", value: "2", component: .uwsgi)]
         }
-        #expect(result.stackNames == ["swift", "reference"] && result.baselineStack == "reference")
-        let sides = result.sideBySide()
+        #expect(RunAnalysis(result).stackNames == ["swift", "reference"] && RunAnalysis(result).baselineStack == "reference")
+        let sides = RunAnalysis(result).sideBySide()
         let group = try #require(sides.first?.groups.first)
         #expect(sides.count == 1 && group.settings == "workers=2")
         #expect(group.ratio("swift", over: "reference") == 2)
@@ -67,18 +67,18 @@ import Testing
 
     @Test func flaggedWindowsAreListedNotToTrust() throws {
         let result = try Self.result([("workers=2", [("proxied-static", Values(rps: [60000, 61000], clientBound: [true, false]))])])
-        #expect(result.validityRows == [.init(cell: "workers=2", target: "proxied-static", window: 1, kind: "client-bound",
+        #expect(RunAnalysis(result).validityRows == [.init(cell: "workers=2", target: "proxied-static", window: 1, kind: "client-bound",
                                               detail: "the client's core was 97% busy")])
         #expect(MarkdownReport(result: result).text.contains("| workers=2 | proxied-static | 1 | client-bound | the client's core was 97% busy |"))
-        #expect(result.isFlagged(result[cell: 0, target: 0]))
+        #expect(RunAnalysis(result).isFlagged(result[cell: 0, target: 0]))
     }
 
     @Test func ratiosCarryTheirUncertaintyAndNeverRoundToZero() throws {
         let result = try Self.result([("workers=2", [("dev-server", Values(rps: [1000, 1100, 900])), ("proxied-static", Values(rps: [2600, 2500, 2700]))])])
         // 2600 / 1000 with relative deviations 0.1 and 0.0385: ± 2.6 × 0.1072 = 0.28
-        #expect(result.rpsRatioText("proxied-static", "dev-server", in: result.cells[0]) == "2.60x ± 0.28")
+        #expect(RunAnalysis(result).rpsRatioText("proxied-static", "dev-server", in: result.cells[0]) == "2.60x ± 0.28")
         let once = try Self.result([("c", [("dev-server", Values(rps: [10_000])), ("slow", Values(rps: [52]))])])
-        #expect(once.rpsRatioText("slow", "dev-server", in: once.cells[0]) == "0.0052x", "one repetition: no ±, and not 0.01x")
+        #expect(RunAnalysis(once).rpsRatioText("slow", "dev-server", in: once.cells[0]) == "0.0052x", "one repetition: no ±, and not 0.01x")
         #expect(Units.formatRatio(0.0052, plusMinus: 0.0004) == "0.0052x ± 0.0004")
         #expect(Units.formatRatio(1.5) == "1.50x")
     }
@@ -94,11 +94,11 @@ import Testing
             result[cell: 0, target: index].kind = kind
             result[cell: 0, target: index].url = url
         }
-        let finding = try #require(result.answers?.findings.first)
+        let finding = try #require(RunAnalysis(result).answers?.findings.first)
         #expect(finding.hasPrefix("The front serving static files, over the dev server serving the same files: 2.50x")
                 && finding.hasSuffix("(proxied-static / dev-server-static req/s)"), "\(finding)")
         result.cells[0].configurations.remove(at: 1)
-        let unlike = try #require(result.answers?.findings.first)
+        let unlike = try #require(RunAnalysis(result).answers?.findings.first)
         #expect(unlike.hasPrefix("The front serving static files, over the dev server (not like for like: proxied-static sends "
                                  + "/static/a.css; dev-server sends /admin/login/): 5.00x"), "\(unlike)")
         #expect(MarkdownReport(result: result).text.contains("A dev-server target; sends /admin/login/"))
@@ -112,15 +112,15 @@ import Testing
             ("workers=2", [("proxied-dynamic", Values(rps: [1990, 2000, 2010, 1995, 2005]))]),
             ("workers=4", [("proxied-dynamic", Values(rps: [2000, 2010, 1990, 2015, 1985]))]),
         ])
-        let sentence = try #require(result.recommendation(of: "proxied-dynamic"))
+        let sentence = try #require(RunAnalysis(result).recommendation(of: "proxied-dynamic"))
         #expect(sentence == "Settings for proxied-dynamic: workers=2 and workers=4 tie at the top; both beat the lowest (workers=1) by 2.00x or more; "
                 + "the cheapest of the tie: workers=2", "\(sentence)")
         let clear = try Self.result([
             ("workers=1", [("proxied-dynamic", Values(rps: [990, 1000, 1010, 995, 1005]))]),
             ("workers=2", [("proxied-dynamic", Values(rps: [1990, 2000, 2010, 1995, 2005]))]),
         ])
-        #expect(clear.recommendation(of: "proxied-dynamic")?.hasPrefix("Settings for proxied-dynamic: use workers=2, better than the runner-up (workers=1)") == true)
-        #expect(ScenarioResult.cost("stack=swift workers=3 threads=2") == 6 && ScenarioResult.cost("keepalive_timeout=0") == .max)
+        #expect(RunAnalysis(clear).recommendation(of: "proxied-dynamic")?.hasPrefix("Settings for proxied-dynamic: use workers=2, better than the runner-up (workers=1)") == true)
+        #expect(RunAnalysis.cost("stack=swift workers=3 threads=2") == 6 && RunAnalysis.cost("keepalive_timeout=0") == .max)
     }
 
     @Test func theAnswersGiveEachRatioWithItsUncertaintyAndTheCaveats() throws {
@@ -130,7 +130,7 @@ import Testing
         result[cell: 0, target: 1].kind = .proxiedStatic
         result.cells[0].settings = [.init(name: "workers", value: "4", component: .uwsgi)]
         result.load.serverCPUs = "1"
-        let answers = try #require(result.answers)
+        let answers = try #require(RunAnalysis(result).answers)
         // A window of the static path measured the client: the comparison is void, its ratio only a floor.
         #expect(answers.findings.filter { !$0.hasPrefix("Where ") } == ["The front serving static files, over the dev server serving the same files: void: the client was over 90% busy in "
                                      + "1 of 3 windows of proxied-static, so those windows measured the load generator, not the "
@@ -138,23 +138,23 @@ import Testing
         #expect(answers.caveats.contains { $0.hasPrefix("1 window(s) were client-bound") })
         var unbound = result
         unbound[cell: 0, target: 1].repetitions[0].flags = nil
-        #expect(unbound.answers?.findings.filter { !$0.hasPrefix("Where ") } == ["The front serving static files, over the dev server serving the same files: 2.60x ± 0.28 (proxied-static / dev-server req/s)"])
+        #expect(RunAnalysis(unbound).answers?.findings.filter { !$0.hasPrefix("Where ") } == ["The front serving static files, over the dev server serving the same files: 2.60x ± 0.28 (proxied-static / dev-server req/s)"])
         var ceiling = unbound
         ceiling[cell: 0, target: 0].repetitions[2].flags = [.init(kind: .clientBound, detail: "97%")]
-        #expect(ceiling.answers?.findings.first?.contains("1 of 3 windows of dev-server") == true)
-        #expect(ceiling.answers?.findings.first?.contains("a ceiling") == true)
+        #expect(RunAnalysis(ceiling).answers?.findings.first?.contains("1 of 3 windows of dev-server") == true)
+        #expect(RunAnalysis(ceiling).answers?.findings.first?.contains("a ceiling") == true)
         #expect(answers.caveats.contains { $0.hasPrefix("more pool workers than the 1 server core(s) in 1 cell(s) (workers=4)") })
         let text = MarkdownReport(result: result).text
         #expect(text.range(of: "## Answers")!.lowerBound < text.range(of: "## dev-server")!.lowerBound, "the answers open the report")
     }
 }
 
-extension ReportModelTests {
+extension RunAnalysisTests {
     @Test func aTargetThatAnsweredErrorsUnderLoadIsSaidUpFrontWithItsStatusCounts() throws {
         var result = try Self.result([("workers=2", [("dev-server", Values(rps: [900, 1000])), ("proxied-dynamic", Values(rps: [500, 510]))])])
         result[cell: 0, target: 1].repetitions[0].load.statusCodes = ["200": 400, "500": 100]
         result[cell: 0, target: 1].repetitions[1].load.statusCodes = ["500": 10, "502": 2]
-        let caveats = try #require(result.answers).caveats
+        let caveats = try #require(RunAnalysis(result).answers).caveats
         #expect(caveats.contains("proxied-dynamic (workers=2) answered non-2xx/3xx under load (500: 110, 502: 2): its req/s counts those answers too; see the status codes in its windows"), "\(caveats)")
         #expect(!caveats.contains { $0.hasPrefix("dev-server answered") })
     }

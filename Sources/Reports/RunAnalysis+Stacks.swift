@@ -4,7 +4,7 @@ import Results
 
 /// Stacks side by side, when the matrix sweeps `stack`: per target and per the other settings, each stack's median
 /// and each stack's req/s over the reference stack's (over the first stack's when there is no reference).
-extension ScenarioResult {
+extension RunAnalysis {
     /// The stack names of the finished cells, in cell order; empty when the matrix does not sweep `stack`.
     var stackNames: [String] {
         okCells.compactMap { $0.stackName }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
@@ -30,7 +30,7 @@ extension ScenarioResult {
         /// The ratio with its ± from both sides' repetitions (`1.52x ± 0.08`), `-` where a stack did not measure it.
         func ratioText(_ stack: String, over baseline: String) -> String {
             guard let a = targets[stack], let b = targets[baseline] else { return "-" }
-            return ScenarioResult.rpsRatioText(a, over: b)
+            return RunAnalysis.rpsRatioText(a, over: b)
         }
     }
 

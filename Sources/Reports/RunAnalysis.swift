@@ -2,12 +2,45 @@ import BenchSupport
 import Foundation
 import Results
 
-// The report model: what report.md, report.html and the terminal say the same way, computed once from a result —
-// the run and load descriptions, the finished cells and their medians, the best cell, the pairs of targets and their
-// ratios, stacks side by side, the windows not to trust and the events. The writers only lay it out.
+/// The analysis of one run: what report.md, report.html, the terminal's summary and compare's charts say the same
+/// way, worked out from a result as stored and never written back — the run and load descriptions, the finished
+/// cells and each target's configurations with their medians, the best setting, the ratios between paths, the
+/// effect of each setting, stacks side by side, where the time went, the windows not to trust, the events and the
+/// Answers. The writers only lay it out. (Results holds the data and its invariants; this holds what is read into it.)
+struct RunAnalysis {
+    typealias Cell = ScenarioResult.Cell
+    typealias Configuration = ScenarioResult.Configuration
+    typealias Target = ScenarioResult.Target
+    typealias Summary = ScenarioResult.Summary
+    typealias WindowFlag = ScenarioResult.WindowFlag
+    typealias EventRecord = ScenarioResult.EventRecord
+
+    let result: ScenarioResult
+
+    init(_ result: ScenarioResult) { self.result = result }
+
+    // What it reads of the result, by the result's names.
+    var scenario: ScenarioResult.ScenarioInfo { result.scenario }
+    var machine: ScenarioResult.Machine { result.machine }
+    var stackbench: ScenarioResult.Build { result.stackbench }
+    var label: String? { result.label }
+    var startedAt: String { result.startedAt }
+    var interrupted: Bool { result.interrupted }
+    var load: ScenarioResult.LoadInfo { result.load }
+    var reproduction: ScenarioResult.Reproduction? { result.reproduction }
+    var preparation: [String]? { result.preparation }
+    var thresholds: [ScenarioResult.ThresholdOutcome] { result.thresholds }
+    var cells: [Cell] { result.cells }
+    var configurations: [Configuration] { result.configurations }
+    func configuration(id: String) -> Configuration? { result.configuration(id: id) }
+    func configuration(of name: String, in cell: Cell) -> Configuration? { result.configuration(of: name, in: cell) }
+    func targets(in cell: Cell) -> [Target] { result.targets(in: cell) }
+    func target(_ name: String, in cell: Cell) -> Target? { result.target(name, in: cell) }
+    func cells(sharing configuration: Configuration) -> [Cell] { result.cells(sharing: configuration) }
+}
 
 /// What both reports say the same way.
-extension ScenarioResult {
+extension RunAnalysis {
     var runDescription: String {
         (label.map { "Label: \($0). " } ?? "") + "Run \(startedAt) on \(machine.cpuModel), \(machine.cores) cores, Linux \(machine.kernel); "
             + "stackbench \(stackbench.version)\(stackbench.gitSha.map { " (\($0.prefix(12)))" } ?? "")." + stackDescription
@@ -175,7 +208,7 @@ extension ScenarioResult {
     }
 }
 
-extension ScenarioResult {
+extension RunAnalysis {
     /// Median req/s of `a` over that of `b` in `cell`.
     func rpsRatio(_ a: String, _ b: String, in cell: Cell) -> Double? {
         guard let x = target(a, in: cell)?.median?.rps, let y = target(b, in: cell)?.median?.rps, y > 0 else { return nil }
@@ -191,7 +224,7 @@ extension ScenarioResult {
     }
 }
 
-extension ScenarioResult {
+extension RunAnalysis {
     /// Median req/s of `a` over `b`'s, with hyperfine's ± (the ratio times the root of the summed squares of each
     /// side's relative standard deviation over its repetitions); the ratio alone when a side has one repetition,
     /// `-` when either has no median.
