@@ -24,23 +24,7 @@ extension CurlMultiDriver {
             sb_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
         }
         if let path = plan.caCertificatePath { sb_easy_setopt_ptr(easy, CURLOPT_CAINFO, path) }
-        if wire != nil {
-            // libcurl only makes the connection (and its TLS); requests are written and framed on it here. A
-            // connection ends when the easy handle leaves the multi handle, so a new one is always fresh.
-            sb_easy_setopt_long(easy, CURLOPT_CONNECT_ONLY, 1)
-            sb_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)
-            sb_easy_setopt_ptr(easy, CURLOPT_CURLU, UnsafeRawPointer(templates.templates[0].url))
-            // libcurl 7.88 looks a connect-only connection up by id in its cache on every curl_easy_send and
-            // curl_easy_recv, walking the cache: in the multi handle's, shared by all of the thread's connections,
-            // that cost ~8k instructions per call at 1,000 connections; in a cache of the slot's own, ~1k.
-            let share = curl_share_init()
-            sb_share_setopt_long(share, CURLSHOPT_SHARE, Int(CURL_LOCK_DATA_CONNECT.rawValue))
-            sb_easy_setopt_ptr(easy, CURLOPT_SHARE, UnsafeRawPointer(share))
-            slot.pointee.share = share
-        } else if !plan.keepAlive {
-            sb_easy_setopt_long(easy, CURLOPT_FORBID_REUSE, 1)
-            sb_easy_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)
-        }
+        carrier.configure(slot, in: self)
     }
 
     func configureMulti(_ multi: UnsafeMutableRawPointer) {

@@ -8,9 +8,9 @@ import Foundation
 ///
 /// Owns its C connection slots (one reused easy handle each), its RNG and its `ThreadRecorder`; nothing in it is
 /// shared but the stop flag and the progress counters, which it only stores to. Per request the Swift side
-/// allocates nothing. Two engines (`Engine`): `.curl` removes, records and re-adds a finished easy handle per
-/// request; `.framed` (CurlMultiDriver+Framed.swift) has libcurl connect each slot once (CONNECT_ONLY) and then
-/// sends requests and frames responses on that connection itself.
+/// allocates nothing. How requests travel is its `RequestCarrier`, chosen once from the plan's engine:
+/// `CurlTransfers` (`.curl`) has libcurl carry each request as a transfer; `FramedRequests` (`.framed`) has libcurl
+/// connect each slot once (CONNECT_ONLY) and then sends requests and frames responses on that connection itself.
 ///
 /// `curl_multi_perform` + `curl_multi_poll` was measured against this loop (nginx, 1 KiB, one thread on one core):
 /// the same CPU per request at 8 and 512 connections, ~5% less at 64. This loop is kept because
@@ -71,12 +71,8 @@ final class CurlMultiDriver {
     var nextIntended: UInt64
     private let readyFds = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
     private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
-    /// Framed engine: the requests as bytes (nil: the `.curl` engine), the slot + 1 owning each socket by fd,
-    /// the buffer responses are read into, and when the next timeout check is due.
-    let wire: UnsafeMutableBufferPointer<CurlRequestTemplates.WireRequest>?
-    var socketOwners: [Int32] = []
-    let receiveBuffer: UnsafeMutableRawBufferPointer
-    var nextTimeoutCheck: UInt64 = 0
+    /// How the requests travel: chosen once, from the plan's engine (the framed one when the mix allows it).
+    let carrier: any RequestCarrier
 
     init(index: Int, plan: LoadPlan, templates: CurlRequestTemplates, timeline: Timeline,
          stopFlag: ManagedAtomic<Bool>, progress: ProgressCounters.Thread, expectedSeconds: Int) {
@@ -104,8 +100,11 @@ final class CurlMultiDriver {
             interval = 0
             nextIntended = 0
         }
-        wire = plan.engine == .framed ? templates.wire : nil
-        receiveBuffer = .allocate(byteCount: wire == nil ? 0 : 65536, alignment: 16)
+        if plan.engine == .framed, let wire = templates.wire {
+            carrier = FramedRequests(wire: wire)
+        } else {
+            carrier = CurlTransfers()
+        }
         let multi = curl_multi_init()!
         events = .allocate(capacity: 1)
         events.initialize(to: EventState(registry: EpollRegistry(epoll: epoll_create1(Int32(EPOLL_CLOEXEC))), multi: multi))
@@ -126,7 +125,6 @@ final class CurlMultiDriver {
             if let share = slots[i].share { curl_share_cleanup(share) }
             slots[i].framer.deallocate()
         }
-        receiveBuffer.deallocate()
         curl_multi_cleanup(events.pointee.multi)
         close(events.pointee.registry.epoll)
         events.pointee.registry.deallocate()
@@ -161,18 +159,15 @@ final class CurlMultiDriver {
                 recorder.cpuAtMeasureStart = .currentThread()
             }
             if interval > 0 { issueDue(now: now) }
-            if wire != nil { expireTimeouts(now: now) }
+            let carrierDeadline = carrier.turn(now: now, in: self)
             // Nothing in flight and nothing more to send: a count is done; a window still runs to its end, so that
             // its length is the one asked for (an open model at 0.0001 req/s sends once, then waits).
             if activeCount == 0 && !mayIssue(intended: max(now, nextIntended)), case .count = plan.stop { break }
             let ready = sb_epoll_wait(events.pointee.registry.epoll, readyFds, readyEvents, 64,
-                                      waitNanoseconds(now: now))
+                                      waitNanoseconds(now: now, carrierDeadline: carrierDeadline))
             for i in 0..<Int(max(ready, 0)) {
                 let flags = readyEvents[i]
-                if wire != nil, let owner = socketOwner(readyFds[i]) {
-                    framedEvent(slots + owner, flags: flags)
-                    continue
-                }
+                if carrier.handle(readyFds[i], flags: flags, in: self) { continue }
                 guard events.pointee.registry.claim(readyFds[i]) else { continue }
                 var action: Int32 = 0
                 if flags & UInt32(EPOLLIN.rawValue) != 0 { action |= CURL_CSELECT_IN }
@@ -201,24 +196,13 @@ final class CurlMultiDriver {
     func start(_ index: Int, intended: UInt64, now: UInt64) {
         let slot = slots + index
         let template = templates.templates.count == 1 ? 0 : templates.pick(nextUniform())
-        if wire != nil {
-            slot.pointee.configuredTemplate = template
-        } else if slot.pointee.configuredTemplate != template {
-            templates.configure(slot.pointee.easy, for: template)
-            slot.pointee.configuredTemplate = template
-        }
         slot.pointee.intendedStart = intended
         slot.pointee.actualStart = now
         slot.pointee.bodyBytes = 0
         slot.pointee.active = true
         if intended >= timeline.measureStart { issuedMeasured += 1 }
         activeCount += 1
-        if wire != nil {
-            framedStart(slot)
-        } else {
-            slot.pointee.inMulti = true
-            curl_multi_add_handle(multi, slot.pointee.easy)
-        }
+        carrier.start(slot, template: template, in: self)
     }
 
     /// Open model: sends every request whose intended time has come, while connections are free.
@@ -230,15 +214,15 @@ final class CurlMultiDriver {
         }
     }
 
-    /// How long epoll may sleep: until libcurl's timer, the next intended send, or the window's end; at most
-    /// 100 ms so that a stop request is seen.
+    /// How long epoll may sleep: until libcurl's timer, the next intended send, the carrier's deadline while
+    /// requests are in flight, or the window's end; at most 100 ms so that a stop request is seen.
     @inline(__always)
-    private func waitNanoseconds(now: UInt64) -> Int64 {
+    private func waitNanoseconds(now: UInt64, carrierDeadline: UInt64) -> Int64 {
         var until = min(now + 100_000_000, timeline.end)
         let deadline = events.pointee.timerDeadline
         if deadline != 0 { until = min(until, deadline) }
         if interval > 0 && !freeSlots.isEmpty && mayIssue(intended: nextIntended) { until = min(until, nextIntended) }
-        if wire != nil && activeCount > 0 { until = min(until, nextTimeoutCheck) }
+        if activeCount > 0 { until = min(until, carrierDeadline) }
         return until > now ? Int64(until - now) : 0
     }
 
@@ -251,20 +235,7 @@ final class CurlMultiDriver {
             let code = Int(sb_msg_result(message).rawValue)
             var context: UnsafeMutableRawPointer? = nil
             sb_easy_getinfo_ptr(easy, CURLINFO_PRIVATE, &context)
-            let slot = context!.assumingMemoryBound(to: Slot.self)
-            if wire != nil {
-                connected(slot, code: code)
-                continue
-            }
-            var status = 0
-            var headerBytes = 0
-            if code == 0 {
-                sb_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
-                sb_easy_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes)
-            }
-            curl_multi_remove_handle(multi, easy)
-            slot.pointee.inMulti = false
-            finish(slot, code: code, status: status, bytes: headerBytes + slot.pointee.bodyBytes)
+            carrier.finished(context!.assumingMemoryBound(to: Slot.self), easy: easy, code: code, in: self)
         }
     }
 

@@ -26,7 +26,7 @@ public struct RequestSpec: Sendable, Equatable {
 }
 
 /// How a client thread uses libcurl.
-public enum Engine: String, Sendable, Equatable, CaseIterable {
+public enum Engine: String, Sendable, Equatable, CaseIterable, Codable {
     /// libcurl connects (TLS included) and moves every byte; stackbench writes each HTTP/1.1 request and finds
     /// where its response ends, as wrk does. A mix sent to more than one origin, or with credentials in a URL,
     /// runs as `.curl`.
@@ -34,6 +34,11 @@ public enum Engine: String, Sendable, Equatable, CaseIterable {
     /// libcurl runs each request as a transfer of its own (its request building, header parsing and connection
     /// cache): any mix, at about 1.7-1.9 times the client CPU per request.
     case curl
+}
+
+/// The load model a result names (`closed`, `open`): the kind of `Schedule`, without the rate.
+public enum LoadModel: String, Sendable, Equatable, Codable {
+    case closed, open
 }
 
 /// When a load sends its requests.

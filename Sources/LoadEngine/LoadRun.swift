@@ -1,7 +1,8 @@
 /// LoadEngine: stackbench's libcurl load generator, the part every measurement rests on.
 ///
-/// Owns: client threads (`CurlMultiDriver`, one libcurl multi handle each; libcurl's own transfers, or libcurl's
-/// connections with HTTP/1.1 framed here: `HTTP1RequestBytes`, `HTTP1ResponseFramer`), the closed and open schedules with
+/// Owns: client threads (`CurlMultiDriver`, one libcurl multi handle each; its `RequestCarrier` chosen once: libcurl's
+/// own transfers, `CurlTransfers`, or libcurl's connections with HTTP/1.1 framed here, `FramedRequests` with
+/// `HTTP1RequestBytes` and `HTTP1ResponseFramer`), the closed and open schedules with
 /// their stop conditions, per-thread recording (`ThreadRecorder`, HdrHistogram) merged once into a `RunResult`,
 /// error categories and the client's own CPU use.
 /// Must not: know about stacks, scenarios or servers; format text for people (the CLI and reports do that).

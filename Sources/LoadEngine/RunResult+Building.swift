@@ -63,7 +63,7 @@ extension RunResult {
 
         self.startedAt = RunResult.formatTime(startedAt)
         tag = plan.tag
-        config = Config(plan: plan, model: isOpen ? "open" : "closed", rate: rate)
+        config = Config(plan: plan, model: isOpen ? .open : .closed, rate: rate)
         summary = Summary(requests: requests, responses: responses, errors: errors, non2xx3xx: statuses.non2xx3xx,
                           unfinished: unfinished, elapsedSeconds: elapsedSeconds,
                           responsesPerSecond: responsesPerSecond, bytes: bytes,
@@ -157,7 +157,7 @@ extension RunResult.LatencySummary {
 }
 
 extension RunResult.Config {
-    init(plan: LoadPlan, model: String, rate: Double?) {
+    init(plan: LoadPlan, model: LoadModel, rate: Double?) {
         requests = plan.requests.map {
             RunResult.Request(method: $0.method, url: $0.url, headers: $0.headers, bodyBytes: $0.body?.count ?? 0,
                               weight: $0.weight)
@@ -175,7 +175,7 @@ extension RunResult.Config {
         cpus = plan.cpus?.description
         insecure = plan.verifyPeer ? nil : true
         caCertificate = plan.caCertificatePath
-        engine = plan.engine.rawValue
+        engine = plan.engine
     }
 }
 

@@ -63,8 +63,8 @@ extension RunResult {
                 throw FileError(path: source, problem: "\(negative) is negative: not a load result")
             }
             guard result.config.model == first.result.config.model else {
-                throw FileError(path: source, problem: "is a \(result.config.model)-model load, \(first.source) a "
-                                + "\(first.result.config.model)-model one")
+                throw FileError(path: source, problem: "is a \(result.config.model.rawValue)-model load, \(first.source) a "
+                                + "\(first.result.config.model.rawValue)-model one")
             }
             starts.append(start)
         }

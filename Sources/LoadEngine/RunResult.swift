@@ -72,8 +72,7 @@ public struct RunResult: Codable, Sendable {
         public var unixSocket: String?
         public var connections: Int
         public var threads: Int
-        /// "closed" or "open".
-        public var model: String
+        public var model: LoadModel
         /// Intended arrival rate, open model only.
         public var rate: Double?
         public var durationSeconds: Double?
@@ -87,10 +86,10 @@ public struct RunResult: Codable, Sendable {
         public var insecure: Bool?
         /// https: the PEM file of trusted certificates (`--cacert`).
         public var caCertificate: String?
-        /// The engine that ran the load (`Engine`): "framed" or "curl"; absent in results from before it existed.
-        public var engine: String?
+        /// The engine that ran the load; absent in results from before it existed.
+        public var engine: Engine?
 
-        public init(requests: [Request], unixSocket: String? = nil, connections: Int, threads: Int, model: String, rate: Double? = nil, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, timeoutSeconds: Double, keepAlive: Bool, cpus: String? = nil, insecure: Bool? = nil, caCertificate: String? = nil) {
+        public init(requests: [Request], unixSocket: String? = nil, connections: Int, threads: Int, model: LoadModel, rate: Double? = nil, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, timeoutSeconds: Double, keepAlive: Bool, cpus: String? = nil, insecure: Bool? = nil, caCertificate: String? = nil) {
             self.requests = requests
             self.unixSocket = unixSocket
             self.connections = connections

@@ -154,10 +154,10 @@ public struct ScenarioResult: Codable, Sendable {
         public var rounds: Int?
         /// A capacity search's limits, when the load searched (load.search).
         public var search: String? = nil
-        /// The load generator's engine (load.engine): "framed" or "curl"; nil in results from before it existed.
-        public var engine: String? = nil
+        /// The load generator's engine (load.engine); nil in results from before it existed.
+        public var engine: Engine? = nil
 
-        public init(connections: Int, threads: Int, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, rate: Double? = nil, repetitions: Int, keepAlive: Bool, clientCPUs: String? = nil, serverCPUs: String? = nil, rounds: Int? = nil, search: String? = nil, engine: String? = nil) {
+        public init(connections: Int, threads: Int, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, rate: Double? = nil, repetitions: Int, keepAlive: Bool, clientCPUs: String? = nil, serverCPUs: String? = nil, rounds: Int? = nil, search: String? = nil, engine: Engine? = nil) {
             self.connections = connections
             self.threads = threads
             self.durationSeconds = durationSeconds

@@ -249,7 +249,7 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
                      keepAlive: load.keepAlive, clientCPUs: load.clientCPUs?.description, serverCPUs: load.serverCPUs?.description,
                      rounds: rounds, search: load.search.map { search in
                          "\(search.text), steps of \(Units.formatMicroseconds(Double(search.step) / 1000)) from \(Units.formatCount(search.start)) req/s, to \(Int(search.precision * 100))%"
-                     }, engine: load.engine.rawValue)
+                     }, engine: load.engine)
     }
 
     /// The cell's configs and logs, copied into the run folder (sockets and pidfiles are gone by now); a later

@@ -76,7 +76,7 @@ public enum SyntheticRuns {
                                                percentiles: ["50": p99 / 3, "75": p99 / 2, "90": p99 / 1.5, "99": p99, "99.9": p99 * 1.5, "99.99": p99 * 2])
         return RunResult(
             startedAt: "2026-12-01T00:00:00Z",
-            config: .init(requests: [], unixSocket: nil, connections: 4, threads: 1, model: "closed", rate: nil, durationSeconds: 1,
+            config: .init(requests: [], unixSocket: nil, connections: 4, threads: 1, model: .closed, rate: nil, durationSeconds: 1,
                           count: nil, warmupSeconds: 0, timeoutSeconds: 30, keepAlive: true, cpus: nil),
             summary: .init(requests: requests, responses: requests - errors, errors: errors, non2xx3xx: 0, unfinished: 0, elapsedSeconds: 1,
                            responsesPerSecond: rps, bytes: 0, bytesPerSecond: 0, intended: nil),

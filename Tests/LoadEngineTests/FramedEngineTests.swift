@@ -21,7 +21,7 @@ import Testing
         let server = try ScriptedHTTPServer { _ in ok }
         defer { server.shutdown() }
         let result = try run(engine, request(server.url("/a/b?x=1&y=%20")), count: 1)
-        #expect(result.config.engine == engine.rawValue)
+        #expect(result.config.engine == engine)
         #expect(result.summary.responses == 1)
         return String(decoding: try #require(server.requests.first), as: UTF8.self)
             .replacingOccurrences(of: ":\(server.port)", with: ":PORT")
@@ -137,7 +137,7 @@ import Testing
         plan.connections = 2
         plan.stop = .count(20)
         let result = try LoadRun.run(plan)
-        #expect(result.config.engine == "curl")
+        #expect(result.config.engine == .curl)
         #expect(result.summary.responses == 20)
         #expect(one.requests.count + two.requests.count == 20)
     }
