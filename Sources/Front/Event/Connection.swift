@@ -5,8 +5,9 @@ import ServerCore
 import StackConfig
 
 /// One client connection: reads request heads into its own buffer, admits each request (Admission), answers it
-/// from disk (Connection+Static) or through the upstream (Connection+Upstream), writes the access-log line, and
-/// keeps the connection for the next request or closes it. Its phases and timers are `ConnectionPhase`'s. Its
+/// from disk (Connection+Static) or through the upstream (Connection+Upstream, the body relayed in
+/// Connection+Relay), writes what it answers (Connection+Writing), logs the request and keeps the connection for
+/// the next one or closes it (Connection+Ending). Its phases and timers are `ConnectionPhase`'s. Its
 /// buffers are allocated once, with the connection, and reused for every keep-alive request.
 final class Connection {
     let descriptor: CInt
@@ -21,7 +22,7 @@ final class Connection {
 
     var phase = ConnectionPhase.awaitingHead(idle: false)
     /// Monotonic milliseconds at which the running timer expires (0: none).
-    private(set) var deadline = 0
+    var deadline = 0
 
     var input: ByteArray
     var output: ByteArray
@@ -35,7 +36,7 @@ final class Connection {
     var writeBlocked = false
     /// After the response: the client's unread bytes are drained before closing, so it reads the answer (nginx's
     /// lingering close) instead of losing it to a reset.
-    private var lingerUntil = 0
+    var lingerUntil = 0
 
     // The request being answered.
     var requests = 0
@@ -62,7 +63,7 @@ final class Connection {
     var discardRemaining = 0
     /// The body was read for the upstream and removed from `input` as it was taken.
     var bodyTaken = false
-    private var closedOnce = false
+    var closedOnce = false
 
     let remoteAddress: StableBytes
     let remotePort: StableBytes
@@ -117,7 +118,7 @@ final class Connection {
     }
 
     private(set) var timerKind = ConnectionPhase.TimeoutKind.clientHeader
-    private var noDelaySet = false
+    var noDelaySet = false
 
     /// The running timer expired.
     func timedOut() {
@@ -295,196 +296,5 @@ final class Connection {
         case .proxy(let upstream):
             beginProxy(to: upstream)
         }
-    }
-
-    // MARK: writing
-
-    /// Ends the response head built in `output` with its empty line. An HTTP/0.9 request gets no head at all, as
-    /// nginx answers it: the head is dropped and only the body follows (every head starts on an empty `output`).
-    func endHead() {
-        if !route.addedHeaders.isEmpty { appendAddedHeaders() }
-        output.append("\r\n")
-        if head.simple { output.removeAll() }
-    }
-
-    /// The statuses add_header adds to without `always` (nginx 1.22's list).
-    static let addHeaderStatuses: Set<Int> = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308]
-
-    /// add_header's lines for this answer: for the statuses nginx adds them to (every one with `always`), each
-    /// value's variables filled in; an empty value adds nothing, nor does one holding CR, LF or NUL (a `$uri` with
-    /// `%0D%0A` would otherwise split the head: nginx sends it, the front does not).
-    private func appendAddedHeaders() {
-        let added = Self.addHeaderStatuses.contains(status)
-        let facts = self.facts()
-        for header in route.addedHeaders where added || header.always {
-            let mark = output.count
-            output.append(header.name)
-            let valueStart = output.count
-            header.value.write(facts, clock: loop.clock, into: &output, newline: false)
-            let value = UnsafeRawBufferPointer(start: output.base + valueStart, count: output.count - valueStart)
-            if value.isEmpty || value.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
-                output.count = mark
-                continue
-            }
-            output.append("\r\n")
-        }
-    }
-
-    /// `HTTP/1.1 100 Continue` when the client sent `Expect: 100-continue` and none of its body has come yet, as
-    /// nginx answers it whether it then reads the body (uwsgi_pass) or discards it (a static file): a client that
-    /// waits for it would otherwise wait out its own timeout first.
-    func sendContinueIfExpected() {
-        guard let expect = head.expect, head.value(expect, in: input.bytes).equalsIgnoringCase("100-continue"),
-              input.count == headLength, head.isHTTP11 else { return }
-        let line: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
-        _ = write(descriptor, line.utf8Start, line.utf8CodeUnitCount)
-    }
-
-    /// Writes what `output` holds; false while the client is not taking it (EPOLLOUT resumes).
-    func flush() -> Bool {
-        while outputSent < output.count {
-            let written = write(descriptor, output.base + outputSent, output.count - outputSent)
-            if written > 0 { outputSent += written; continue }
-            if written < 0, errno == EINTR { continue }
-            if written < 0, errno == EAGAIN { block(); return false }
-            fail()
-            return false
-        }
-        bytesSent += outputSent
-        output.removeAll()
-        outputSent = 0
-        return true
-    }
-
-    /// The client's receive window is full: send_timeout runs until EPOLLOUT.
-    func block() {
-        writeBlocked = true
-        setTimer()
-    }
-
-    /// Sends the rest of the file by sendfile; true when it is all sent (or there is none).
-    private func finishFile() -> Bool {
-        guard file >= 0 else { return true }
-        while fileOffset < fileEnd {
-            var offset = off_t(fileOffset)
-            let sent = sendfile(descriptor, file, &offset, fileEnd - fileOffset)
-            if sent > 0 { fileOffset = Int(offset); bytesSent += sent; bodyBytesSent += sent; continue }
-            if sent < 0, errno == EINTR { continue }
-            if sent < 0, errno == EAGAIN { block(); return false }
-            if sent == 0 {  // the file shrank under us: nginx logs it and closes
-                context.errorLog(for: scope).write(.alert, connection: number, "sendfile() reported that the file was truncated at \(fileOffset)")
-            }
-            fail()
-            return false
-        }
-        releaseFile()
-        return true
-    }
-
-    private func releaseFile() {
-        if fileOwner == nil { Foundation.close(file) }
-        fileOwner = nil
-        file = -1
-    }
-
-    /// The response is complete: log it, then keep the connection for the next request or close it.
-    func finishRequest() {
-        logRequest()
-        if let upstream { upstream.close(loop); self.upstream = nil }
-        var consumed = bodyTaken ? headLength : headLength + bodyLength
-        if !bodyTaken, head.declaredLength > 0 {  // a body the answer did not need: skipped, as nginx discards it
-            let buffered = min(head.declaredLength, input.count - headLength)
-            consumed += buffered
-            discardRemaining = head.declaredLength - buffered
-        }
-        if !bodyTaken, head.chunked { keepAlive = false }
-        input.removeFirst(min(consumed, input.count))
-        headLength = 0
-        bodyLength = 0
-        startMilliseconds = input.isEmpty ? 0 : loop.clock.milliseconds
-        if keepAlive {
-            if !noDelaySet, scope.tcpNodelay, case .tcp = listen { setNoDelay() }
-            move(.responseDone(keepAlive: true))
-        } else if !input.isEmpty || inputMayHaveMore || discardRemaining > 0 || (head.chunked && !bodyTaken) {
-            linger()
-        } else {
-            close()
-        }
-    }
-
-    /// nginx's `tcp_nodelay` on entering keep-alive: once per connection, and it sends at once the tail of the
-    /// response that Nagle's algorithm would hold until the client's delayed ACK (40 ms a response at 100 KiB).
-    private func setNoDelay() {
-        var one: Int32 = 1
-        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        noDelaySet = true
-    }
-
-    /// Half-closes and reads whatever the client still sends, for up to 5 s (nginx's lingering_timeout), so the
-    /// answer is not lost to a reset caused by unread data.
-    private func linger() {
-        phase = .closed
-        shutdown(descriptor, Int32(SHUT_WR))
-        input.removeAll()
-        lingerUntil = loop.now + 5000
-        deadline = lingerUntil
-        loop.noteDeadline(deadline)
-        drainLingering()
-    }
-
-    private func drainLingering() {
-        while true {
-            let received = read(descriptor, input.base, input.capacity)
-            if received > 0 { continue }
-            if received < 0, errno == EINTR { continue }
-            if received < 0, errno == EAGAIN { return }
-            lingerUntil = 0
-            close()
-            return
-        }
-    }
-
-    func logRequest() {
-        guard !route.accessLogs.isEmpty else { return }
-        let facts = self.facts()
-        let buffers = loop.accessLogs(context)
-        for target in route.accessLogs { buffers.append(target, facts, clock: loop.clock) }
-    }
-
-    func facts() -> RequestFacts {
-        RequestFacts(input: input.bytes, head: head, path: path.bytes, query: query,
-                     remoteAddress: remoteAddress.bytes, remotePort: remotePort.bytes, serverPort: serverPort.bytes,
-                     serverName: server.nameBytes.bytes, documentRoot: route.documentRoot.bytes, status: status,
-                     bodyBytesSent: bodyBytesSent, bytesSent: bytesSent + outputSent, requestLength: headLength + bodyLength,
-                     decodedBodyLength: upstream.flatMap { $0.chunked?.isDone == true ? $0.body.count : nil },
-                     startMilliseconds: startMilliseconds, connection: number, connectionRequests: requests,
-                     upstream: upstream?.facts)
-    }
-
-    // MARK: ending
-
-    /// A failure on the client socket: the connection is closed without an answer.
-    func fail() {
-        close()
-    }
-
-    /// The client went away before the response was complete: logged as 499, as nginx does.
-    func clientAborted() {
-        guard phase != .closed else { return }
-        if upstream != nil, phase != .relaying { status = 499 }
-        logRequest()
-        close()
-    }
-
-    func close() {
-        guard !closedOnce else { return }
-        closedOnce = true
-        if let upstream { upstream.close(loop); self.upstream = nil }
-        if file >= 0 { releaseFile() }
-        phase = .closed
-        deadline = 0
-        lingerUntil = 0
-        Foundation.close(descriptor)
-        loop.closed(self)
     }
 }
