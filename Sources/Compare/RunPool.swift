@@ -24,13 +24,7 @@ extension RunSet {
                     pooled.cells.append(cell)
                 }
             }
-            for configuration in run.result.configurations {
-                if let existing = pooled.configurations.firstIndex(where: { $0.id == configuration.id }) {
-                    pooled.configurations[existing].target = pooled.configurations[existing].target.appending(configuration.target)
-                } else {
-                    pooled.configurations.append(configuration)
-                }
-            }
+            for configuration in run.result.configurations { pooled.append(configuration) }
             pooled.interrupted = pooled.interrupted || run.result.interrupted
             pooled.finishedAt = run.result.finishedAt
         }

@@ -56,16 +56,19 @@ extension ScenarioResult {
     public func cells(sharing configuration: Configuration) -> [Cell] { cells.filter { $0.configurations.contains(configuration.id) } }
 
     /// Windows of `target` measured in a cell with `settings`, labelled `cellLabel`: appended to their
-    /// configuration, which is made when it is the first. Returns the configuration's id.
-    @discardableResult
-    public mutating func append(_ target: Target, measuredWith settings: [CellSetting], cellLabel: String) -> String {
-        let measured = Configuration(target, inCellWith: settings, labelled: cellLabel)
-        if let index = configurations.firstIndex(where: { $0.id == measured.id }) {
-            configurations[index].target = configurations[index].target.appending(target)
+    /// configuration, which is made when it is the first.
+    public mutating func append(_ target: Target, measuredWith settings: [CellSetting], cellLabel: String) {
+        append(Configuration(target, inCellWith: settings, labelled: cellLabel))
+    }
+
+    /// `configuration`'s windows (and searches) added after those of the configuration with its id, or it added
+    /// when there is none: a run's measurements as they come, and `compare --pool`'s runs one after another.
+    public mutating func append(_ configuration: Configuration) {
+        if let index = configurations.firstIndex(where: { $0.id == configuration.id }) {
+            configurations[index].target = configurations[index].target.appending(configuration.target)
         } else {
-            configurations.append(measured)
+            configurations.append(configuration)
         }
-        return measured.id
     }
 
     /// Cell `position` (an index into `cells`) shares `target`'s configuration: it is named in the cell, and made
