@@ -29,8 +29,18 @@ import Testing
         for events: [Phase.Event] in [[.headProxied], [.headProxied, .upstreamConnected], [.headProxied, .upstreamConnected, .upstreamRequestSent]] {
             #expect(Self.walk(events + [.upstreamFailed]).last == .writing, "\(events)")
         }
-        #expect(Self.walk([.headProxied, .upstreamConnected, .upstreamRequestSent, .upstreamHeadRead, .upstreamFailed]).last == .some(nil),
-                "after the head was relayed the front cannot answer again")
+        #expect(Self.walk([.headProxied, .upstreamConnected, .upstreamRequestSent, .upstreamHeadRead, .upstreamFailed]).last == .writing,
+                "after the head was relayed, what the client has is written out (the connection then closes)")
+    }
+
+    @Test func anIndexThatMapsUpstreamStartsTheRequestOverThere() {
+        #expect(Self.walk([.headAnswered, .internalRedirect, .headProxied]) == [.writing, .awaitingHead(idle: false), .connectingUpstream])
+        #expect(Phase.relaying.next(.internalRedirect) == nil)
+    }
+
+    @Test func theLastChunkStillBeingWrittenEndsInWriting() {
+        #expect(Self.walk([.headProxied, .upstreamConnected, .upstreamRequestSent, .upstreamHeadRead, .upstreamBodyRead, .responseDone(keepAlive: true)])
+                == [.connectingUpstream, .sendingUpstream, .awaitingUpstreamHead, .relaying, .writing, .awaitingHead(idle: true)])
     }
 
     @Test(arguments: [
@@ -44,9 +54,9 @@ import Testing
         #expect(phase.next(event) == nil)
     }
 
-    @Test func anyFailureCloses() {
+    @Test func closingClosesFromAnyPhase() {
         for phase: Phase in [.awaitingHead(idle: true), .readingBody, .relaying, .writing, .sendingUpstream] {
-            #expect(phase.next(.failed) == .closed)
+            #expect(phase.next(.closing) == .closed)
         }
     }
 

@@ -8,21 +8,19 @@ extension Connection {
     func finishRequest() {
         logRequest()
         if let upstream { upstream.close(loop); self.upstream = nil }
-        var consumed = bodyTaken ? headLength : headLength + bodyLength
-        if !bodyTaken, head.declaredLength > 0 {  // a body the answer did not need: skipped, as nginx discards it
-            let buffered = min(head.declaredLength, input.count - headLength)
+        var consumed = request.bodyTaken ? request.headLength : request.headLength + request.bodyLength
+        if !request.bodyTaken, head.declaredLength > 0 {  // a body the answer did not need: skipped, as nginx discards it
+            let buffered = min(head.declaredLength, input.count - request.headLength)
             consumed += buffered
             discardRemaining = head.declaredLength - buffered
         }
-        if !bodyTaken, head.chunked { keepAlive = false }
+        if !request.bodyTaken, head.chunked { request.keepAlive = false }
         input.removeFirst(min(consumed, input.count))
-        headLength = 0
-        bodyLength = 0
         startMilliseconds = input.isEmpty ? 0 : loop.clock.milliseconds
-        if keepAlive {
+        if request.keepAlive {
             if !noDelaySet, scope.tcpNodelay, case .tcp = listen { setNoDelay() }
             move(.responseDone(keepAlive: true))
-        } else if !input.isEmpty || inputMayHaveMore || discardRemaining > 0 || (head.chunked && !bodyTaken) {
+        } else if !input.isEmpty || inputMayHaveMore || discardRemaining > 0 || (head.chunked && !request.bodyTaken) {
             linger()
         } else {
             close()
@@ -40,7 +38,7 @@ extension Connection {
     /// Half-closes and reads whatever the client still sends, for up to 5 s (nginx's lingering_timeout), so the
     /// answer is not lost to a reset caused by unread data.
     func linger() {
-        phase = .closed
+        move(.closing)
         shutdown(descriptor, Int32(SHUT_WR))
         input.removeAll()
         lingerUntil = loop.now + 5000
@@ -62,17 +60,17 @@ extension Connection {
     }
 
     func logRequest() {
-        guard !route.accessLogs.isEmpty else { return }
+        guard !request.route.accessLogs.isEmpty else { return }
         let facts = self.facts()
         let buffers = loop.accessLogs(context)
-        for target in route.accessLogs { buffers.append(target, facts, clock: loop.clock) }
+        for target in request.route.accessLogs { buffers.append(target, facts, clock: loop.clock) }
     }
 
     func facts() -> RequestFacts {
-        RequestFacts(input: input.bytes, head: head, path: path.bytes, query: query,
+        RequestFacts(input: input.bytes, head: head, path: path.bytes, query: request.query,
                      remoteAddress: remoteAddress.bytes, remotePort: remotePort.bytes, serverPort: serverPort.bytes,
-                     serverName: server.nameBytes.bytes, documentRoot: route.documentRoot.bytes, status: status,
-                     bodyBytesSent: bodyBytesSent, bytesSent: bytesSent + outputSent, requestLength: headLength + bodyLength,
+                     serverName: request.server.nameBytes.bytes, documentRoot: request.route.documentRoot.bytes, status: request.status,
+                     bodyBytesSent: request.bodyBytesSent, bytesSent: request.bytesSent + outputSent, requestLength: request.headLength + request.bodyLength,
                      decodedBodyLength: upstream.flatMap { $0.chunked?.isDone == true ? $0.body.count : nil },
                      startMilliseconds: startMilliseconds, connection: number, connectionRequests: requests,
                      upstream: upstream?.facts)
@@ -86,7 +84,7 @@ extension Connection {
     /// The client went away before the response was complete: logged as 499, as nginx does.
     func clientAborted() {
         guard phase != .closed else { return }
-        if upstream != nil, phase != .relaying { status = 499 }
+        if upstream != nil, phase != .relaying { request.status = 499 }
         logRequest()
         close()
     }
@@ -96,8 +94,7 @@ extension Connection {
         closedOnce = true
         if let upstream { upstream.close(loop); self.upstream = nil }
         if file >= 0 { releaseFile() }
-        phase = .closed
-        deadline = 0
+        move(.closing)
         lingerUntil = 0
         Foundation.close(descriptor)
         loop.closed(self)

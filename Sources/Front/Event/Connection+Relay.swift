@@ -36,7 +36,7 @@ extension Connection {
         } else {
             output.append(piece)
         }
-        bodyBytesSent += piece.count
+        request.bodyBytesSent += piece.count
     }
 
     /// Relays while both sides allow: the client takes what was read, the upstream has more.
@@ -51,7 +51,7 @@ extension Connection {
             if count == 0 {
                 exchange.finished = true
                 if let remaining = exchange.remaining, remaining > 0 {
-                    guard flush() else { keepAlive = false; return }
+                    guard flush() else { request.keepAlive = false; return }
                     finishProxy(exchange, complete: false)
                     return
                 }
@@ -72,7 +72,7 @@ extension Connection {
         }
         if exchange.encodeChunks {
             output.append("0\r\n\r\n")
-            guard flush() else { phase = .writing; return }
+            guard flush() else { move(.upstreamBodyRead); return }
         }
         finishRequest()
         upstream = nil

@@ -19,16 +19,16 @@ extension Connection {
                                                 ifMatch: text("if_match"), range: text("range"), ifRange: text("if_range"),
                                                 ifUnmodifiedSince: text("if_unmodified_since"))
         }
-        switch StaticFiles.serve(path.bytes, route: route, method: kind, conditions,
-                                 cache: route.openFileCache(loop: loop.index), now: loop.now) {
+        switch StaticFiles.serve(path.bytes, route: request.route, method: kind, conditions,
+                                 cache: request.route.openFileCache(loop: loop.index), now: loop.now) {
         case .file(let file):
             send(file)
         case .notModified(let file):
             file.release()
-            status = 304
+            request.status = 304
             ResponseHead.begin(304, signature: context.signature, clock: loop.clock, into: &output)
             ResponseHead.header("Last-Modified", loop.clock.lastModified(file.modified), into: &output)
-            ResponseHead.connection(keepAlive: keepAlive, into: &output)
+            ResponseHead.connection(keepAlive: request.keepAlive, into: &output)
             if scope.etag { ResponseHead.etag(modified: file.modified, size: file.size, into: &output) }
             endHead()
         case .addSlash:
@@ -36,17 +36,17 @@ extension Connection {
         case .index(let name):
             guard redirects < 10 else { answerError(500); return }
             path.append(name)
-            route = FrontRoutes.location(in: server.locations, for: path.bytes) ?? server.scope
-            if route.scope.uwsgiPass != nil {  // an index that maps to a proxied location: passed upstream
-                phase = .awaitingHead(idle: false)
-                beginProxy(to: route.scope.uwsgiPass!)
+            request.route = FrontRoutes.location(in: request.server.locations, for: path.bytes) ?? request.server.scope
+            if request.route.scope.uwsgiPass != nil {  // an index that maps to a proxied location: passed upstream
+                move(.internalRedirect)
+                beginProxy(to: request.route.scope.uwsgiPass!)
             } else {
                 serveStatic(redirects: redirects + 1)
             }
         case .error(let code, let log):
             if let log {
                 context.errorLog(for: scope).write(.error, connection: number, log
-                    + ", client: \(remoteAddress.bytes.string), server: \(server.name), request: \"\(UnsafeRawBufferPointer(rebasing: input.bytes[head.line]).string)\"")
+                    + ", client: \(remoteAddress.bytes.string), server: \(request.server.name), request: \"\(UnsafeRawBufferPointer(rebasing: input.bytes[head.line]).string)\"")
             }
             answerError(code)
         case .rangeNotSatisfiable(let size):
@@ -61,24 +61,24 @@ extension Connection {
         if let host = head.host {
             location += head.value(host, in: bytes).prefix { $0 != UInt8(ascii: ":") }
         } else {
-            location += Array(server.name.utf8)
+            location += Array(request.server.name.utf8)
         }
         let port = serverPort.bytes
         if !port.isEmpty, !port.equals("80") { location.append(UInt8(ascii: ":")); location += port }
         location += path.bytes
         location.append(UInt8(ascii: "/"))
-        if let query { location.append(UInt8(ascii: "?")); location += UnsafeRawBufferPointer(rebasing: bytes[head.target])[query] }
+        if let query = request.query { location.append(UInt8(ascii: "?")); location += UnsafeRawBufferPointer(rebasing: bytes[head.target])[query] }
         return location
     }
 
     private func send(_ file: StaticFiles.File) {
         let range = file.range ?? 0..<file.size
-        status = file.range == nil ? 200 : 206
-        ResponseHead.begin(status, signature: context.signature, clock: loop.clock, into: &output)
+        request.status = file.range == nil ? 200 : 206
+        ResponseHead.begin(request.status, signature: context.signature, clock: loop.clock, into: &output)
         ResponseHead.header("Content-Type", file.contentType, into: &output)
         ResponseHead.header("Content-Length", decimal: range.count, into: &output)
         ResponseHead.header("Last-Modified", loop.clock.lastModified(file.modified), into: &output)
-        ResponseHead.connection(keepAlive: keepAlive, into: &output)
+        ResponseHead.connection(keepAlive: request.keepAlive, into: &output)
         if scope.etag { ResponseHead.etag(modified: file.modified, size: file.size, into: &output) }
         if file.range != nil {
             output.append("Content-Range: bytes ")
@@ -92,7 +92,7 @@ extension Connection {
             output.append("Accept-Ranges: bytes\r\n")
         }
         endHead()
-        if isHead || range.isEmpty {
+        if request.isHead || range.isEmpty {
             file.release()
         } else if range.count <= Self.inMemoryFileLimit {
             output.reserve(range.count)
@@ -104,7 +104,7 @@ extension Connection {
                 return
             }
             output.count += range.count
-            bodyBytesSent = range.count
+            request.bodyBytesSent = range.count
         } else {
             self.file = file.descriptor
             fileOwner = file.owner
@@ -116,8 +116,8 @@ extension Connection {
     /// nginx's error answer: its page, Content-Type text/html (with the charset, except on a redirect), and
     /// `Connection: close` for the statuses after which nginx does not keep the connection.
     func answerError(_ code: Int, location: [UInt8]? = nil, contentRange size: Int? = nil) {
-        if [400, 413, 414, 500, 501, 505].contains(code) { keepAlive = false }
-        status = code
+        if [400, 413, 414, 500, 501, 505].contains(code) { request.keepAlive = false }
+        request.status = code
         output.removeAll()
         ResponseHead.begin(code, signature: context.signature, clock: loop.clock, into: &output)
         output.append("Content-Type: text/html")
@@ -126,16 +126,16 @@ extension Connection {
         let page = ErrorPage.body(code, signature: context.signatureText)
         ResponseHead.header("Content-Length", decimal: page.utf8.count, into: &output)
         if let location { ResponseHead.header("Location", location, into: &output) }
-        ResponseHead.connection(keepAlive: keepAlive, into: &output)
+        ResponseHead.connection(keepAlive: request.keepAlive, into: &output)
         if let size {
             output.append("Content-Range: bytes */")
             output.append(decimal: size)
             output.append("\r\n")
         }
         endHead()
-        if !isHead {
+        if !request.isHead {
             output.append(page)
-            bodyBytesSent = page.utf8.count
+            request.bodyBytesSent = page.utf8.count
         }
     }
 }

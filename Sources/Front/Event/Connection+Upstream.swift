@@ -15,10 +15,10 @@ extension Connection {
     static let relayPiece = 16 * 1024
 
     func beginProxy(to upstream: NginxUpstream) {
-        let exchange = UpstreamExchange(upstream: upstream, address: route.upstreamAddress, started: loop.clock.milliseconds,
+        let exchange = UpstreamExchange(upstream: upstream, address: request.route.upstreamAddress, started: loop.clock.milliseconds,
                                         bodyCapacity: head.declaredLength)
         self.upstream = exchange
-        bodyTaken = true
+        request.bodyTaken = true
         guard head.declaredLength > 0 || head.chunked else {
             move(.headProxied)
             connectUpstream()
@@ -33,24 +33,24 @@ extension Connection {
     /// Takes the body bytes buffered so far; true when the phase moved on.
     func stepBody() -> Bool {
         guard let exchange = upstream else { fail(); return false }
-        if input.count == headLength {
+        if input.count == request.headLength {
             if inputMayHaveMore { readInput() }
-            if input.count == headLength {
+            if input.count == request.headLength {
                 if peerClosed { clientAborted() }
                 return false
             }
         }
-        let available = UnsafeRawBufferPointer(rebasing: input.bytes[headLength...])
+        let available = UnsafeRawBufferPointer(rebasing: input.bytes[request.headLength...])
         var used: Int
         if exchange.chunked != nil {
             do { used = try exchange.chunked!.feed(available, into: &exchange.body) } catch {
-                keepAlive = false
+                request.keepAlive = false
                 move(.headAnswered)
                 answerError(400)
                 return true
             }
             if scope.clientMaxBodySize > 0, exchange.body.count > scope.clientMaxBodySize {
-                keepAlive = false
+                request.keepAlive = false
                 move(.headAnswered)
                 answerError(413)
                 return true
@@ -59,8 +59,8 @@ extension Connection {
             used = min(available.count, head.declaredLength - exchange.body.count)
             exchange.body.append(UnsafeRawBufferPointer(rebasing: available[0..<used]))
         }
-        input.remove(headLength..<(headLength + used))
-        bodyLength += used
+        input.remove(request.headLength..<(request.headLength + used))
+        request.bodyLength += used
         setTimer()  // client_body_timeout runs between two reads
         let done = exchange.chunked?.isDone ?? (exchange.body.count == head.declaredLength)
         if done {
@@ -74,7 +74,7 @@ extension Connection {
         guard let exchange = upstream else { return }
         var facts = self.facts()
         facts.head = head
-        guard UwsgiRequestPacket.write(facts, route: route, clock: loop.clock, into: &exchange.out) else {
+        guard UwsgiRequestPacket.write(facts, route: request.route, clock: loop.clock, into: &exchange.out) else {
             context.errorLog(for: scope).write(.alert, connection: number, "uwsgi request is too big: \(exchange.out.count)" + logContext())
             upstream = nil
             move(.upstreamFailed)
@@ -173,17 +173,17 @@ extension Connection {
     private func startRelay(_ upstreamHead: UpstreamHead, _ exchange: UpstreamExchange) {
         exchange.headRead(status: upstreamHead.status, at: loop.clock.milliseconds)
         move(.upstreamHeadRead)
-        status = upstreamHead.status
-        let bodyAllowed = upstreamHead.allowsBody(isHead: isHead)
+        request.status = upstreamHead.status
+        let bodyAllowed = upstreamHead.allowsBody(isHead: request.isHead)
         exchange.dropBody = !bodyAllowed
         exchange.remaining = upstreamHead.contentLength
         if !bodyAllowed, upstreamHead.status == 204 || upstreamHead.status == 304 || upstreamHead.status < 200 { exchange.remaining = 0 }
-        if exchange.remaining == nil, bodyAllowed || isHead {
-            if head.isHTTP11 { exchange.encodeChunks = bodyAllowed } else { keepAlive = false }
+        if exchange.remaining == nil, bodyAllowed || request.isHead {
+            if head.isHTTP11 { exchange.encodeChunks = bodyAllowed } else { request.keepAlive = false }
         }
         output.removeAll()
         let bytes = exchange.received.bytes
-        ResponseHead.beginRaw(status, reason: UnsafeRawBufferPointer(rebasing: bytes[upstreamHead.reason]), signature: context.signature,
+        ResponseHead.beginRaw(request.status, reason: UnsafeRawBufferPointer(rebasing: bytes[upstreamHead.reason]), signature: context.signature,
                               clock: loop.clock, into: &output)
         func copy(_ header: UpstreamHead.Header) {
             output.append(UnsafeRawBufferPointer(rebasing: bytes[header.name]))
@@ -199,7 +199,7 @@ extension Connection {
             for header in upstreamHead.headers where named(header, name) { copy(header) }
         }
         if exchange.encodeChunks { output.append("Transfer-Encoding: chunked\r\n") }
-        ResponseHead.connection(keepAlive: keepAlive, into: &output)
+        ResponseHead.connection(keepAlive: request.keepAlive, into: &output)
         for header in upstreamHead.headers {
             let skip = named(header, "connection") || named(header, "keep-alive") || named(header, "transfer-encoding")
                 || named(header, "server") || named(header, "date") || named(header, "content-type")
@@ -218,20 +218,20 @@ extension Connection {
         let answer = failure.answer(upstream: exchange.upstream)
         context.errorLog(for: scope).write(answer.level, connection: number, answer.message + logContext()
             + ", upstream: \"\(exchange.upstream.logName)\(path.bytes.string)\"" + hostContext())
-        if phase == .relaying {
-            keepAlive = false
-            phase = .writing
+        let relaying = phase == .relaying
+        move(.upstreamFailed)
+        if relaying {
+            request.keepAlive = false
             drive()
             return
         }
-        move(.upstreamFailed)
         answerError(answer.status)
         drive()
     }
 
     /// `, client: ADDR, server: NAME, request: "LINE"` for error-log lines.
     func logContext() -> String {
-        ", client: \(remoteAddress.bytes.string), server: \(server.name), request: \"\(UnsafeRawBufferPointer(rebasing: input.bytes[head.line]).string)\""
+        ", client: \(remoteAddress.bytes.string), server: \(request.server.name), request: \"\(UnsafeRawBufferPointer(rebasing: input.bytes[head.line]).string)\""
     }
 
     private func hostContext() -> String {

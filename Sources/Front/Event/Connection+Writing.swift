@@ -8,7 +8,7 @@ extension Connection {
     /// Ends the response head built in `output` with its empty line. An HTTP/0.9 request gets no head at all, as
     /// nginx answers it: the head is dropped and only the body follows (every head starts on an empty `output`).
     func endHead() {
-        if !route.addedHeaders.isEmpty { appendAddedHeaders() }
+        if !request.route.addedHeaders.isEmpty { appendAddedHeaders() }
         output.append("\r\n")
         if head.simple { output.removeAll() }
     }
@@ -20,9 +20,9 @@ extension Connection {
     /// value's variables filled in; an empty value adds nothing, nor does one holding CR, LF or NUL (a `$uri` with
     /// `%0D%0A` would otherwise split the head: nginx sends it, the front does not).
     func appendAddedHeaders() {
-        let added = Self.addHeaderStatuses.contains(status)
+        let added = Self.addHeaderStatuses.contains(request.status)
         let facts = self.facts()
-        for header in route.addedHeaders where added || header.always {
+        for header in request.route.addedHeaders where added || header.always {
             let mark = output.count
             output.append(header.name)
             let valueStart = output.count
@@ -41,7 +41,7 @@ extension Connection {
     /// waits for it would otherwise wait out its own timeout first.
     func sendContinueIfExpected() {
         guard let expect = head.expect, head.value(expect, in: input.bytes).equalsIgnoringCase("100-continue"),
-              input.count == headLength, head.isHTTP11 else { return }
+              input.count == request.headLength, head.isHTTP11 else { return }
         let line: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
         _ = write(descriptor, line.utf8Start, line.utf8CodeUnitCount)
     }
@@ -56,7 +56,7 @@ extension Connection {
             fail()
             return false
         }
-        bytesSent += outputSent
+        request.bytesSent += outputSent
         output.removeAll()
         outputSent = 0
         return true
@@ -74,7 +74,7 @@ extension Connection {
         while fileOffset < fileEnd {
             var offset = off_t(fileOffset)
             let sent = sendfile(descriptor, file, &offset, fileEnd - fileOffset)
-            if sent > 0 { fileOffset = Int(offset); bytesSent += sent; bodyBytesSent += sent; continue }
+            if sent > 0 { fileOffset = Int(offset); request.bytesSent += sent; request.bodyBytesSent += sent; continue }
             if sent < 0, errno == EINTR { continue }
             if sent < 0, errno == EAGAIN { block(); return false }
             if sent == 0 {  // the file shrank under us: nginx logs it and closes

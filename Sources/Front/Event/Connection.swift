@@ -38,18 +38,10 @@ final class Connection {
     /// lingering close) instead of losing it to a reset.
     var lingerUntil = 0
 
-    // The request being answered.
+    /// Requests begun on this connection (`$connection_requests`, keepalive_requests).
     var requests = 0
-    var headLength = 0
-    var bodyLength = 0
-    var server: FrontRoutes.Server
-    var route: FrontRoutes.Route
-    var query: Range<Int>?
-    var keepAlive = false
-    var isHead = false
-    var status = 0
-    var bodyBytesSent = 0
-    var bytesSent = 0
+    /// The request being answered (or the last one answered, until the next head).
+    var request: RequestState
     var startMilliseconds = 0
     /// A file being sent by sendfile after the head: descriptor, next offset, end.
     var file: CInt = -1
@@ -61,8 +53,6 @@ final class Connection {
 
     /// Body bytes of an answered request still to be skipped before the next head (nginx discards them).
     var discardRemaining = 0
-    /// The body was read for the upstream and removed from `input` as it was taken.
-    var bodyTaken = false
     var closedOnce = false
 
     let remoteAddress: StableBytes
@@ -76,8 +66,7 @@ final class Connection {
         self.listen = listen
         self.number = number
         let defaultServer = context.routes.byListen[listen]!.first!
-        server = defaultServer
-        route = defaultServer.scope
+        request = RequestState(server: defaultServer, route: defaultServer.scope, headLength: 0)
         let scope = defaultServer.scope.scope
         // client_header_buffer_size up to 64 KiB at once; a larger one (nginx takes 8589934592) grows as a head
         // needs it, so a config value never allocates gigabytes per connection.
@@ -98,7 +87,7 @@ final class Connection {
         setTimer()
     }
 
-    var scope: NginxScope { route.scope }
+    var scope: NginxScope { request.route.scope }
 
     // MARK: phases and timers
 
@@ -132,7 +121,7 @@ final class Connection {
         default:
             // nginx logs a body that timed out as 408; a head that never completed, and a send that stalled, it
             // closes without more.
-            if phase == .readingBody { status = 408; logRequest() }
+            if phase == .readingBody { request.status = 408; logRequest() }
             close()
         }
     }
@@ -191,7 +180,7 @@ final class Connection {
     }
 
     var headLimits: RequestHead.Limits {
-        let scope = server.scope.scope
+        let scope = request.server.scope.scope
         return RequestHead.Limits(line: scope.largeClientHeaderBufferSize,
                                   head: CheckedArithmetic.product(scope.largeClientHeaderBufferSize, 4) ?? .max)
     }
@@ -237,13 +226,11 @@ final class Connection {
             return readMore()
         case .refused(let code):
             requests += 1
-            headLength = input.count
             refuseHead(code == 494 ? 400 : code)
             return true
         case .complete(let length):
             requests += 1
-            headLength = length
-            begin()
+            begin(headLength: length)
             return true
         }
     }
@@ -259,11 +246,8 @@ final class Connection {
 
     /// A head that could not be read: the answer closes the connection.
     private func refuseHead(_ code: Int) {
-        status = 0; bodyBytesSent = 0; bytesSent = 0; bodyLength = 0; isHead = false; bodyTaken = false
-        server = context.routes.byListen[listen]!.first!
-        route = server.scope
-        query = nil
-        keepAlive = false
+        let server = context.routes.byListen[listen]!.first!
+        request = RequestState(server: server, route: server.scope, headLength: input.count)
         head.line = head.line.clamped(to: 0..<input.count)
         path.removeAll()
         move(.headAnswered)
@@ -271,20 +255,21 @@ final class Connection {
     }
 
     /// Routes the request just parsed and starts answering it.
-    private func begin() {
+    private func begin(headLength: Int) {
         let bytes = input.bytes
-        status = 0; bodyBytesSent = 0; bytesSent = 0; bodyLength = 0; bodyTaken = false
-        isHead = head.method.count == 4 && UnsafeRawBufferPointer(rebasing: bytes[head.method]).equals("HEAD")
-        server = context.routes.server(on: listen, hostHeader: head.host.map { head.value($0, in: bytes) }) ?? server
-        let normalised = RequestPath.normalise(UnsafeRawBufferPointer(rebasing: bytes[head.target]), into: &path)
+        let server = context.routes.server(on: listen, hostHeader: head.host.map { head.value($0, in: bytes) }) ?? request.server
+        var query: Range<Int>?
         var valid = true
-        switch normalised {
+        switch RequestPath.normalise(UnsafeRawBufferPointer(rebasing: bytes[head.target]), into: &path) {
         case .success(let range): query = range
-        case .failure: valid = false; query = nil; path.removeAll()
+        case .failure: valid = false; path.removeAll()
         }
-        route = valid ? (FrontRoutes.location(in: server.locations, for: path.bytes) ?? server.scope) : server.scope
+        let route = valid ? (FrontRoutes.location(in: server.locations, for: path.bytes) ?? server.scope) : server.scope
         let scope = route.scope
-        keepAlive = head.wantsKeepAlive(bytes) && scope.keepaliveTimeout > 0 && requests < scope.keepaliveRequests
+        request = RequestState(
+            server: server, route: route, query: query, headLength: headLength,
+            keepAlive: head.wantsKeepAlive(bytes) && scope.keepaliveTimeout > 0 && requests < scope.keepaliveRequests,
+            isHead: head.method.count == 4 && UnsafeRawBufferPointer(rebasing: bytes[head.method]).equals("HEAD"))
         switch Admission.decide(head: head, pathIsValid: valid, scope: scope) {
         case .refuse(let code):
             move(.headAnswered)

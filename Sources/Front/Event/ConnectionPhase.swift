@@ -30,17 +30,23 @@ enum ConnectionPhase: Equatable {
         case upstreamConnected
         case upstreamRequestSent
         case upstreamHeadRead
-        /// The upstream failed before a head was relayed: the front answers with an error page.
+        /// An index file maps to a proxied location (nginx's internal redirect): the request starts over there.
+        case internalRedirect
+        /// The upstream failed: before a head was relayed the front answers with an error page; while relaying, what
+        /// the client already has is written out and the connection closes.
         case upstreamFailed
+        /// The upstream's body is all read; the tail of it (the last chunk) is still being written.
+        case upstreamBodyRead
         /// The response is complete: keep the connection, or close it.
         case responseDone(keepAlive: Bool)
-        case failed
+        /// The connection closes: a failure, an abort, or the end of the last response (a lingering close included).
+        case closing
     }
 
     /// The phase after `event`, or nil when the event cannot happen in this phase (a bug: the connection closes).
     func next(_ event: Event) -> ConnectionPhase? {
         switch (self, event) {
-        case (_, .failed): return .closed
+        case (_, .closing): return .closed
         case (.awaitingHead(idle: true), .firstByte): return .awaitingHead(idle: false)
         case (.awaitingHead, .headAnswered): return .writing
         case (.awaitingHead, .headWithBody): return .readingBody
@@ -49,7 +55,9 @@ enum ConnectionPhase: Equatable {
         case (.sendingUpstream, .upstreamRequestSent): return .awaitingUpstreamHead
         case (.awaitingUpstreamHead, .upstreamHeadRead): return .relaying
         case (.readingBody, .headAnswered): return .writing  // refused mid-body (413 on a chunked body)
-        case (.connectingUpstream, .upstreamFailed), (.sendingUpstream, .upstreamFailed), (.awaitingUpstreamHead, .upstreamFailed):
+        case (.writing, .internalRedirect): return .awaitingHead(idle: false)
+        case (.connectingUpstream, .upstreamFailed), (.sendingUpstream, .upstreamFailed), (.awaitingUpstreamHead, .upstreamFailed),
+             (.relaying, .upstreamFailed), (.relaying, .upstreamBodyRead):
             return .writing
         case (.writing, .responseDone(let keep)), (.relaying, .responseDone(let keep)),
              (.connectingUpstream, .responseDone(let keep)), (.sendingUpstream, .responseDone(let keep)),
