@@ -11,4 +11,10 @@ public enum Hex {
         default: return nil
         }
     }
+
+    /// `value` in lower-case hex digits, zero-padded to `width`: `digits(0x1f, width: 4)` is `001f` (JSON's `\u001f`).
+    public static func digits(_ value: UInt32, width: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
 }

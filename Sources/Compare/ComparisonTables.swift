@@ -46,14 +46,14 @@ extension Comparison {
     }
 
     static func describe(_ sample: Sample, _ metric: Metric) -> String {
-        let spread = sample.values.count < 2 ? "" : sample.spread.map { String(format: " ±%.0f%%", $0 * 100) } ?? " ±∞"
+        let spread = sample.values.count < 2 ? "" : sample.spread.map { " ±" + Units.percent($0) } ?? " ±∞"
         return format(sample.median, metric) + spread + " (n=\(sample.values.count)" + (sample.flagged > 0 ? ", \(sample.flagged) flagged left out" : "") + ")"
     }
 
     static func describe(_ delta: Delta) -> String {
-        let change = delta.percent.map { String(format: "%+.2f%%", $0) } ?? String(format: "%+.0f", delta.absolute)
+        let change = delta.percent.map { Units.fixed($0, 2, signed: true) + "%" } ?? Units.fixed(delta.absolute, 0, signed: true)
         if !delta.testable { return change + " (n too small)" }
-        return (delta.significant ? change : "~") + String(format: " (p=%.3f)", delta.pValue)
+        return (delta.significant ? change : "~") + " (\(Units.pValue(delta.pValue)))"
     }
 
     /// For a terminal: the legend, one aligned table per metric, and what only some runs measured.

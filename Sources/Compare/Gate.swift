@@ -149,9 +149,9 @@ extension Comparison {
                         }
                     }
                     guard failed else { continue }
-                    let change = delta.percent.map { String(format: "%+.1f%%", $0) } ?? String(format: "%+.0f", delta.absolute)
+                    let change = delta.percent.map { Units.fixed($0, 1, signed: true) + "%" } ?? Units.fixed(delta.absolute, 0, signed: true)
                     verdict.failures.append("\(row.key.text): \(limit.metric.rawValue) \(Self.format(base.median, limit.metric)) → "
-                                            + "\(Self.format(current.median, limit.metric)) (\(change)\(counted ? "" : String(format: ", p=%.3f", delta.pValue))) "
+                                            + "\(Self.format(current.median, limit.metric)) (\(change)\(counted ? "" : ", " + Units.pValue(delta.pValue))) "
                                             + "in \(runs[delta.run].name) breaks \(limit.text)")
                     verdict.cases[verdict.cases.count - 1].failure = verdict.failures.last
                 }
@@ -174,7 +174,7 @@ extension Comparison {
         case .rps, .capacity: Units.formatCount(value)
         case .p50, .p75, .p90, .p99, .p999: Units.formatMicroseconds(value)
         case .errors, .non2xx: Units.formatWhole(value)
-        case .cpuPerRequest: String(format: "%.1f µs", value)
+        case .cpuPerRequest: Units.formatTenths(value) + " µs"
         case .rss, .pss: Units.formatBytes(value * 1024)
         }
     }
@@ -207,7 +207,7 @@ struct Power {
     }
 
     static func format(_ value: Double, _ limit: GateLimit) -> String {
-        limit.relative ? String(format: "%.1f%%", value) : Comparison.format(value, limit.metric)
+        limit.relative ? Units.formatTenths(value) + "%" : Comparison.format(value, limit.metric)
     }
 
     func description(_ limit: GateLimit, _ countA: Int, _ countB: Int) -> String {

@@ -41,24 +41,23 @@ extension RunResult {
         let saturated = share > 0.9 && elapsedSeconds >= 0.5
         var warnings: [String] = []
         if saturated {
-            warnings.append(String(format: "the client used %.0f%% of its %d core(s): these numbers measure the "
-                                   + "client, not the server (add threads or CPUs)", share * 100, cores))
+            warnings.append("the client used \(Units.percent(share)) of its \(cores) core(s): these numbers measure the "
+                            + "client, not the server (add threads or CPUs)")
         }
         let unfinished = recorders.reduce(0) { $0 + $1.unfinished }
         var intended: Int? = nil
         if let rate {
             intended = requests + unfinished
             if responsesPerSecond < 0.95 * rate {
-                warnings.append(String(format: "achieved %.1f req/s, under 95%% of the intended %.1f req/s: "
-                                       + "the server or the connections (-c) could not keep up", responsesPerSecond, rate))
+                warnings.append("achieved \(Units.formatTenths(responsesPerSecond)) req/s, under 95% of the intended "
+                                + "\(Units.formatTenths(rate)) req/s: the server or the connections (-c) could not keep up")
             }
         }
         if requests > 0 && errors == requests {
             warnings.append("every request failed: no response, so no rate or latency to report (see the error counts)")
         } else if errors > 0 {
-            warnings.append(String(format: "%d of %d requests (%.1f%%) failed without a response; the rate and latency "
-                                   + "count the %d responses only", errors, requests, 100 * Double(errors) / Double(requests),
-                                   responses))
+            warnings.append("\(errors) of \(requests) requests (\(Units.percent(Double(errors) / Double(requests), 1))) failed without "
+                            + "a response; the rate and latency count the \(responses) responses only")
         }
 
         self.startedAt = RunResult.formatTime(startedAt)

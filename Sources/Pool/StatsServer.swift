@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import ServerCore
 
@@ -93,7 +94,7 @@ struct StatsSnapshot: Sendable {
             case "\\": result += "\\\\"
             case "\n": result += "\\n"
             default:
-                if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 { result += "\\u" + Hex.digits(scalar.value, width: 4) } else { result.unicodeScalars.append(scalar) }
             }
         }
         return result + "\""

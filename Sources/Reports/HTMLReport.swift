@@ -57,17 +57,17 @@ struct HTMLReport {
         if analysis.okCells.contains(where: { analysis.targets(in: $0).contains { ($0.median?.cpuPerRequest ?? 0) > 0 } }) {
             sections.append(Section("Server CPU per request", captions: [
                 "CPU time of the processes serving each path (front and pool for proxied-dynamic) over the measured window, divided by the requests.",
-            ], blocks: [.chart(groupedBars(targets, format: { String(format: "%.0f µs", $0) }, title: "server CPU µs / request", windows: .cpuPerRequest) { $0.cpuPerRequest })]))
+            ], blocks: [.chart(groupedBars(targets, format: { Units.formatWhole($0) + " µs" }, title: "server CPU µs / request", windows: .cpuPerRequest) { $0.cpuPerRequest })]))
             if analysis.okCells.allSatisfy({ analysis.targets(in: $0).allSatisfy { $0.median?.pss != nil } }) {
                 sections.append(Section("Server memory", captions: [
                     "PSS of the processes serving each path at the end of the window: pages shared by several processes (the binary, libraries, "
                         + "a pool's forked workers) are divided among them, so the figure adds up as RSS does not.",
-                ], blocks: [.chart(groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "PSS, MiB") { ($0.pss ?? 0) / 1024 })]))
+                ], blocks: [.chart(groupedBars(targets, format: { Units.formatWhole($0) + " MiB" }, title: "PSS, MiB") { ($0.pss ?? 0) / 1024 })]))
             } else {
                 sections.append(Section("Server memory", captions: [
                     "Peak RSS of the processes serving each path, summed over their process trees (this result predates PSS: shared pages are "
                         + "counted once per process).",
-                ], blocks: [.chart(groupedBars(targets, format: { String(format: "%.0f MiB", $0) }, title: "peak RSS, MiB") { $0.rss / 1024 })]))
+                ], blocks: [.chart(groupedBars(targets, format: { Units.formatWhole($0) + " MiB" }, title: "peak RSS, MiB") { $0.rss / 1024 })]))
             }
         }
         page.sections = sections
@@ -207,7 +207,7 @@ struct HTMLReport {
         let rows = analysis.eventRows
         guard !rows.isEmpty else { return sections }
         var blocks: [Block] = [.table(Table(headers: ["cell", "target", "window", "event", "at", "failed", "what happened"], rows: rows.map { row in
-            Row([Cell(row.cell), Cell(row.target), .number("\(row.window)"), Cell(row.event.action), .number(String(format: "%.2f s", row.event.startedAt)),
+            Row([Cell(row.cell), Cell(row.target), .number("\(row.window)"), Cell(row.event.action), .number(Units.fixed(row.event.startedAt, 2) + " s"),
                  .number("\(row.event.failedRequests)", row.event.failedRequests > 0 ? "bad" : nil), Cell(row.event.detail)])
         }))]
         for cell in analysis.okCells {
@@ -276,8 +276,8 @@ struct HTMLReport {
             return Row([Cell(label + (label == best ? " (best)" : ""))]
                        + [Units.formatCount(median.rps) + (analysis.isFlagged(target) ? " ⚠" : ""), Units.formatMicroseconds(median.p50),
                           Units.formatMicroseconds(median.p99), Units.formatMicroseconds(median.p999), Units.formatWhole(median.errors),
-                          Units.formatWhole(median.non2xx), String(format: "%.1f", median.cpuPerRequest), median.memoryText].map { Cell.number($0) }
-                       + [.number(String(format: "%.0f%%", clientShare * 100), clientShare > 0.9 ? "bad" : nil)],
+                          Units.formatWhole(median.non2xx), Units.formatTenths(median.cpuPerRequest), median.memoryText].map { Cell.number($0) }
+                       + [.number(Units.percent(clientShare), clientShare > 0.9 ? "bad" : nil)],
                        style: label == best ? "best" : nil)
         }
         blocks.append(.table(Table(headers: ["settings", "req/s", "p50", "p99", "p99.9", "errors", "non-2xx/3xx", "server CPU µs/req", "memory (PSS)", "client CPU"],

@@ -32,7 +32,7 @@ struct MarkdownReport {
                 } else if best.testable {
                     lines.append("- **\(target)**: no setting is significantly better among \(best.cells) (\(range); "
                                  + "the top two, \(best.label) and \(best.runnerUp), differ "
-                                 + (best.lead.map { "by \($0.text) round by round)" } ?? String(format: "at p=%.2f)", best.pValue)))
+                                 + (best.lead.map { "by \($0.text) round by round)" } ?? "at \(Units.pValue(best.pValue, 2)))"))
                 } else {
                     lines.append("- **\(target)**: no setting can be called better among \(best.cells) (\(range)): "
                                  + "too few repetitions to tell a difference from noise (4 or more per cell are needed)")
@@ -51,7 +51,7 @@ struct MarkdownReport {
                 let flagged = analysis.isFlagged(configuration.target)
                 lines.append("| \(label)\(label == best ? " **best**" : "") | \(Units.formatWhole(median.rps))\(flagged ? " ⚠" : "") | "
                              + "\(Units.formatMicroseconds(median.p50)) | \(Units.formatMicroseconds(median.p99)) | \(Units.formatMicroseconds(median.p999)) | "
-                             + "\(Units.formatWhole(median.errors)) | \(Units.formatWhole(median.non2xx)) | \(String(format: "%.1f", median.cpuPerRequest)) | "
+                             + "\(Units.formatWhole(median.errors)) | \(Units.formatWhole(median.non2xx)) | \(Units.formatTenths(median.cpuPerRequest)) | "
                              + "\(median.memoryText) |")
             }
             if analysis.configurations(of: target).contains(where: { analysis.isFlagged($0.target) }) {
@@ -159,7 +159,7 @@ extension MarkdownReport {
         if !events.isEmpty {
             lines += ["", "## Events under load", "", "| cell | target | window | event | at | failed requests | what happened |", "|---|---|---:|---|---:|---:|---|"]
             for row in events {
-                lines.append("| \(row.cell) | \(row.target) | \(row.window) | \(row.event.action) | \(String(format: "%.2f s", row.event.startedAt)) | "
+                lines.append("| \(row.cell) | \(row.target) | \(row.window) | \(row.event.action) | \(Units.fixed(row.event.startedAt, 2)) s | "
                              + "\(row.event.failedRequests) | \(row.event.detail) |")
             }
             lines.append("")

@@ -27,8 +27,9 @@ extension RunAnalysis {
                 }
                 if let noise = target.noise, noise.noisy {
                     rows.append(.init(cell: configuration.label, target: name, window: nil, kind: "noisy",
-                                      detail: String(format: "the %.0f%% interval of the median req/s (%.0f to %.0f over %d repetitions) spans %.0f%% of it, over the %.0f%% limit; add repetitions",
-                                                     noise.coverage * 100, noise.low, noise.high, noise.repetitions, noise.share * 100, noise.limit * 100)))
+                                      detail: "the \(Units.percent(noise.coverage)) interval of the median req/s (\(Units.formatWhole(noise.low)) to "
+                                          + "\(Units.formatWhole(noise.high)) over \(noise.repetitions) repetitions) spans \(Units.percent(noise.share)) of it, "
+                                          + "over the \(Units.percent(noise.limit)) limit; add repetitions"))
                 }
             }
         }

@@ -195,7 +195,7 @@ extension RunAnalysis {
         /// "by 1.12x [1.05x, 1.20x] round by round" or "at p=0.008".
         var leadText: String {
             lead.map { "by \(Units.formatRatio($0.ratio)) [\(Units.formatRatio($0.interval.lowerBound)), \(Units.formatRatio($0.interval.upperBound))] round by round" }
-                ?? String(format: "at p=%.3f", pValue)
+                ?? "at " + Units.pValue(pValue)
         }
         var cells: Int
         var lowest: (label: String, value: Double)
@@ -243,5 +243,5 @@ extension RunAnalysis {
 }
 
 extension ScenarioResult.ThresholdOutcome {
-    public var valueText: String { value.map { String(format: "%.4g", $0) } ?? "not measured" }
+    public var valueText: String { value.map { Units.significant($0, 4) } ?? "not measured" }
 }

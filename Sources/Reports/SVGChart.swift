@@ -252,5 +252,5 @@ public enum SVGChart {
         }
     }
 
-    static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func f(_ value: Double) -> String { Units.formatTenths(value) }
 }

@@ -146,7 +146,7 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
                     result.order = (result.order ?? []) + order.map { .init(round: round, cell: cell.label, target: scenario.targets[$0].name, repetition: repetition) }
                 }
                 // A cell that failed in any round keeps more of its logs: they hold every round, appended.
-                keep(layout.cell, in: staging + "/" + String(format: "c%02d", cell.index),
+                keep(layout.cell, in: staging + "/" + "c" + Units.zeroPadded(cell.index, 2),
                      keeping: visited[cell.index]?.status == .ok ? LogTail.keptBytes : LogTail.keptBytesOfFailure)
             }
         }
@@ -323,6 +323,6 @@ struct RunETA {
         let perWindow = done > 0 ? Date().timeIntervalSince(started) / Double(done) : secondsPerWindow
         guard let perWindow, windows > done else { return "" }
         let seconds = Int((perWindow * Double(windows - done)).rounded())
-        return " — about " + (seconds >= 60 ? "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" : "\(seconds)s") + " left"
+        return " — about " + (seconds >= 60 ? "\(seconds / 60)m\(Units.zeroPadded(seconds % 60, 2))s" : "\(seconds)s") + " left"
     }
 }

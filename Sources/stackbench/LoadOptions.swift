@@ -52,11 +52,10 @@ struct LoadOptions {
         }
         let ahead = date.timeIntervalSinceNow
         guard ahead >= -1 else {
-            throw FlagError("--start-at", String(format: "is %.1f s in the past (%@; now %@)", -ahead,
-                                                  RunResult.formatTime(date), RunResult.formatTime(Date())))
+            throw FlagError("--start-at", "is \(Units.formatTenths(-ahead)) s in the past (\(RunResult.formatTime(date)); now \(RunResult.formatTime(Date())))")
         }
         guard ahead <= 86_400 else {
-            throw FlagError("--start-at", String(format: "is %.0f s ahead, more than a day (%@)", ahead, RunResult.formatTime(date)))
+            throw FlagError("--start-at", "is \(Units.formatWhole(ahead)) s ahead, more than a day (\(RunResult.formatTime(date)))")
         }
         return date
     }

@@ -37,9 +37,9 @@ struct LoadProgress {
             let rate = Double(requests - lastRequests) / (Double(now - lastTime) / 1e9)
             let elapsed = run.elapsedSeconds
             let wait = run.secondsUntilSending
-            let clock = wait > 0 ? String(format: "starts in %.1fs", wait)
-                : elapsed < 0 ? String(format: "warm-up %.1fs", -elapsed)
-                : total.map { String(format: "%.1fs/%.0fs", elapsed, $0) } ?? String(format: "%.1fs", elapsed)
+            let clock = wait > 0 ? "starts in \(Units.formatTenths(wait))s"
+                : elapsed < 0 ? "warm-up \(Units.formatTenths(-elapsed))s"
+                : Units.formatTenths(elapsed) + "s" + (total.map { "/\(Units.formatWhole($0))s" } ?? "")
             let line = "\(clock)  \(requests) responses  \(Units.formatCount(rate)) req/s  \(run.progress.errors) errors"
             FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[K" + line : line + "\n").utf8))
             (lastRequests, lastTime, nextLine) = (requests, now, nextLine + 1_000_000_000)

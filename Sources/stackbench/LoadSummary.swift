@@ -12,17 +12,15 @@ struct LoadSummary {
     var text: String {
         let s = result.summary
         var lines: [String] = []
-        lines.append(String(format: "  Responses:    %d in %.2fs, %@ req/s, %@/s transfer (%@ total)",
-                            s.responses, s.elapsedSeconds, Units.formatCount(s.responsesPerSecond),
-                            Units.formatBytes(s.bytesPerSecond), Units.formatBytes(Double(s.bytes))) as String)
+        lines.append("  Responses:    \(s.responses) in \(Units.fixed(s.elapsedSeconds, 2))s, \(Units.formatCount(s.responsesPerSecond)) req/s, "
+                     + "\(Units.formatBytes(s.bytesPerSecond))/s transfer (\(Units.formatBytes(Double(s.bytes))) total)")
         let categories = ErrorCategory.allCases.map { "\($0.rawValue) \(result.errors.byCategory[$0.rawValue] ?? 0)" }
         lines.append("  Failed:       \(s.errors) without a response (\(categories.joined(separator: ", ")))")
         for (code, count) in result.errors.byCurlCode.sorted(by: { (Int($0.key) ?? 0) < (Int($1.key) ?? 0) }) {
             lines.append("    curl \(code) \(result.errors.curlMessages[code] ?? ""): \(count)")
         }
         if let intended = s.intended, let rate = result.config.rate {
-            lines.append(String(format: "  Intended:     %d at %.1f req/s, %d not finished in the window", intended, rate,
-                                s.unfinished))
+            lines.append("  Intended:     \(intended) at \(Units.formatTenths(rate)) req/s, \(s.unfinished) not finished in the window")
         } else if s.unfinished > 0 {
             lines.append("  Unfinished:   \(s.unfinished) request(s) still waiting for an answer when the window ended")
         }
@@ -37,11 +35,10 @@ struct LoadSummary {
         if s.non2xx3xx > 0 { lines.append("  Non-2xx or 3xx responses: \(s.non2xx3xx)") }
         if let rows = result.perRequest { lines += perRequestLines(rows) }
         let cpu = result.clientCPU
-        lines.append(String(format: "  Client CPU:   %.2fs user + %.2fs sys, %.0f%% of %d core(s), %.2f us/request",
-                            cpu.userSeconds, cpu.systemSeconds, cpu.shareOfCores * 100, cpu.cores,
-                            cpu.microsecondsPerRequest))
+        lines.append("  Client CPU:   \(Units.fixed(cpu.userSeconds, 2))s user + \(Units.fixed(cpu.systemSeconds, 2))s sys, "
+                     + "\(Units.percent(cpu.shareOfCores)) of \(cpu.cores) core(s), \(Units.fixed(cpu.microsecondsPerRequest, 2)) us/request")
         if let threads = result.perThread, threads.count > 1 {
-            let parts = threads.map { String(format: "%d (%.0f%% CPU)", $0.responses, $0.shareOfCore * 100) }
+            let parts = threads.map { "\($0.responses) (\(Units.percent($0.shareOfCore)) CPU)" }
             lines.append("  Per thread:   " + parts.joined(separator: ", ") + " responses")
         }
         lines += result.warnings.map { "  WARNING: \($0)" }

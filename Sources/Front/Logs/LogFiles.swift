@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import StackConfig
 
@@ -137,21 +138,19 @@ enum LogTime {
 
     static func local(_ seconds: Int) -> String {
         let parts = broken(seconds)
-        return String(format: "%02d/%@/%04d:%02d:%02d:%02d %@", parts.tm_mday, months[Int(parts.tm_mon)], parts.tm_year + 1900,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, offset(parts, separator: ""))
+        return "\(two(parts.tm_mday))/\(months[Int(parts.tm_mon)])/\(Units.zeroPadded(Int(parts.tm_year) + 1900, 4)):"
+            + "\(clock(parts)) \(offset(parts, separator: ""))"
     }
 
     static func iso8601(_ seconds: Int) -> String {
         let parts = broken(seconds)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d%@", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, offset(parts, separator: ":"))
+        return "\(date(parts, separator: "-"))T\(clock(parts))\(offset(parts, separator: ":"))"
     }
 
     /// `2026/11/25 01:09:14`
     static func errorLogStamp(_ seconds: Int) -> String {
         let parts = broken(seconds)
-        return String(format: "%04d/%02d/%02d %02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+        return "\(date(parts, separator: "/")) \(clock(parts))"
     }
 
     private static func broken(_ seconds: Int) -> tm {
@@ -164,6 +163,16 @@ enum LogTime {
     /// `+0000` / `+00:00`
     private static func offset(_ parts: tm, separator: String) -> String {
         let minutes = parts.tm_gmtoff / 60
-        return String(format: "%@%02d%@%02d", minutes < 0 ? "-" : "+", abs(minutes) / 60, separator, abs(minutes) % 60)
+        return (minutes < 0 ? "-" : "+") + two(abs(minutes) / 60) + separator + two(abs(minutes) % 60)
     }
+
+    /// `2026-11-25` with `separator` `-`.
+    private static func date(_ parts: tm, separator: String) -> String {
+        Units.zeroPadded(Int(parts.tm_year) + 1900, 4) + separator + two(parts.tm_mon + 1) + separator + two(parts.tm_mday)
+    }
+
+    /// `01:09:14`
+    private static func clock(_ parts: tm) -> String { "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))" }
+
+    private static func two<Number: BinaryInteger>(_ value: Number) -> String { Units.zeroPadded(Int(value), 2) }
 }

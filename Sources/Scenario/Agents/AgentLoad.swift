@@ -29,7 +29,7 @@ extension LoadPlan {
         var arguments = ["load"] + requests.map(\.url)
         arguments += ["-t", String(threads), "-m", requests[0].method, "--warmup", "\(warmupNanoseconds / 1_000_000)ms",
                       "--timeout", "\(timeoutNanoseconds / 1_000_000)ms",
-                      "--start-at", String(format: "%.3f", startAt.timeIntervalSince1970), "--json", "-"]
+                      "--start-at", Units.fixed(startAt.timeIntervalSince1970, 3), "--json", "-"]
         arguments += requests[0].headers.flatMap { ["-H", $0] }
         if case .duration(let nanos) = stop { arguments += ["-d", "\(nanos / 1_000_000)ms"] }
         if case .open(let rate) = schedule { arguments += ["--rate", String(rate / Double(agents))] }

@@ -53,8 +53,8 @@ struct CapacitySearch {
             let step = judge(window, offered: rate)
             steps.append(step)
             windows[rate] = window
-            say(String(format: "    search: %@ req/s offered, %@ achieved, p99 %@ — %@", Units.formatCount(rate), Units.formatCount(step.achieved),
-                       Units.formatMicroseconds(step.p99), step.passed ? "meets the limits" : step.reason ?? "fails"))
+            say("    search: \(Units.formatCount(rate)) req/s offered, \(Units.formatCount(step.achieved)) achieved, "
+                + "p99 \(Units.formatMicroseconds(step.p99)) — " + (step.passed ? "meets the limits" : step.reason ?? "fails"))
             if step.flags.contains(where: { $0.kind == .clientBound }) {
                 ended = "client-bound at \(Units.formatCount(rate)) req/s: the capacity is above what this load generator could offer"
                 break

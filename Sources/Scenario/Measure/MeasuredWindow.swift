@@ -125,7 +125,7 @@ struct MeasuredWindow {
                 let (progress, time) = (run.progressSoFar, monotonicNanoseconds())
                 let requests = progress.responses
                 let rate = Double(requests - lastRequests) / max(Double(time - lastTime) / 1e9, 0.001)
-                live(String(format: "%@: %.0fs, %@ req/s, %d errors", label, run.elapsedSeconds, Units.formatCount(rate), progress.errors))
+                live("\(label): \(Units.formatWhole(run.elapsedSeconds))s, \(Units.formatCount(rate)) req/s, \(progress.errors) errors")
                 (lastRequests, lastTime) = (requests, time)
             }
         }

@@ -21,27 +21,27 @@ enum WindowValidity {
         var flags: [ScenarioResult.WindowFlag] = []
         let cpu = load.clientCPU
         if let busy = clientCoresBusy, busy > 0.9, load.summary.elapsedSeconds >= 0.5 {
-            flags.append(.init(kind: .clientBound, detail: String(format: "the client's core(s) %@ were %.0f%% busy (the load generator itself used %.0f%%)",
-                                                                  load.config.cpus ?? "", busy * 100, cpu.shareOfCores * 100)
+            flags.append(.init(kind: .clientBound, detail: "the client's core(s) \(load.config.cpus ?? "") were \(Units.percent(busy)) busy "
+                                                                  + "(the load generator itself used \(Units.percent(cpu.shareOfCores)))"
                                + ": the window may have measured the client, not the stack"))
         } else if clientCoresBusy == nil, let agents = load.agents, cpu.saturated {
             // Load agents: each judged on its own share, and the busy ones named.
-            let busy = agents.filter(\.clientCPU.saturated).map { String(format: "%@ at %.0f%% of %d core(s)", $0.name, $0.clientCPU.shareOfCores * 100, $0.clientCPU.cores) }
+            let busy = agents.filter(\.clientCPU.saturated).map { "\($0.name) at \(Units.percent($0.clientCPU.shareOfCores)) of \($0.clientCPU.cores) core(s)" }
             flags.append(.init(kind: .clientBound, detail: "load agent(s) " + busy.joined(separator: ", ")
                                + ": the window measured the clients, not the stack"))
         } else if clientCoresBusy == nil, cpu.saturated {
-            flags.append(.init(kind: .clientBound, detail: String(format: "the load generator used %.0f%% of its %d core(s)", cpu.shareOfCores * 100, cpu.cores)
+            flags.append(.init(kind: .clientBound, detail: "the load generator used \(Units.percent(cpu.shareOfCores)) of its \(cpu.cores) core(s)"
                                + ": the window measured the client, not the stack"))
         }
         if let rate = load.config.rate, rate > 0 {
             let achieved = load.summary.responsesPerSecond
             if achieved < 0.95 * rate {
-                flags.append(.init(kind: .underDelivered, detail: String(format: "%.0f req/s achieved of %.0f intended (%.0f%%)", achieved, rate, achieved / rate * 100)))
+                flags.append(.init(kind: .underDelivered, detail: "\(Units.formatWhole(achieved)) req/s achieved of \(Units.formatWhole(rate)) intended (\(Units.percent(achieved / rate)))"))
             }
         }
         if let flag = latencyBound(load: load, servingCPUSeconds: servingCPUSeconds, pool: pool) { flags.append(flag) }
         if !eventsScheduled {
-            var causes = changes.map { String(format: "%@ pid %d %@ at %.1f s", $0.role.rawValue, $0.pid, $0.change.rawValue, $0.at) }
+            var causes = changes.map { "\($0.role.rawValue) pid \($0.pid) \($0.change.rawValue) at \(Units.formatTenths($0.at)) s" }
             let respawns = pool?.workers.filter { $0.respawns > 0 } ?? []
             if causes.isEmpty && !respawns.isEmpty {
                 causes = respawns.map { "pool worker \($0.id) respawned \($0.respawns) time(s)" }
@@ -63,8 +63,8 @@ enum WindowValidity {
         let share = cpu / load.summary.elapsedSeconds
         let (floor, median) = (load.latency.min, load.latency[.p50])
         guard share < 1.0 / 3, floor >= 10_000, floor >= 0.8 * median else { return nil }
-        return .init(kind: .latencyBound, detail: String(format: "the serving processes used %.0f%% of a core while every request waited at least %@ (p50 %@)",
-                                                         share * 100, Units.formatMicroseconds(floor), Units.formatMicroseconds(median))
+        return .init(kind: .latencyBound, detail: "the serving processes used \(Units.percent(share)) of a core while every request waited at least "
+                                                         + "\(Units.formatMicroseconds(floor)) (p50 \(Units.formatMicroseconds(median)))"
                      + ": req/s here is connections over that wait, not what the server can do — a fixed stall with the server idle, "
                      + "such as a delayed ACK (40 ms); try keepalive: false or more connections")
     }

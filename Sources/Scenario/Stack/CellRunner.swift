@@ -194,7 +194,7 @@ final class CellRunner {
                         var plan = self.plan(for: target, base: base)
                         plan.schedule = .open(requestsPerSecond: rate)
                         plan.stop = .duration(nanoseconds: search.step)
-                        let step = try self.measureOnce(target, plan: plan, base: base, label: label + String(format: " at %.0f req/s", rate))
+                        let step = try self.measureOnce(target, plan: plan, base: base, label: label + " at \(Units.formatWhole(rate)) req/s")
                         if self.interrupted() { throw Failure(reason: "interrupted") }
                         return step
                     }, say: say).run()
@@ -209,8 +209,8 @@ final class CellRunner {
                 results[index].repetitions.append(measured)
                 let summary = measured.load.summary
                 let flags = measured.windowFlags.map(\.kind.rawValue)
-                say(String(format: "  %@ rep %d/%d: %.0f req/s, p99 %@, errors %d", target.name, repetition, scenario.load.repetitions,
-                           summary.responsesPerSecond, Units.formatMicroseconds(measured.load.latency[.p99]), summary.errors)
+                say("  \(target.name) rep \(repetition)/\(scenario.load.repetitions): \(Units.formatWhole(summary.responsesPerSecond)) req/s, "
+                    + "p99 \(Units.formatMicroseconds(measured.load.latency[.p99])), errors \(summary.errors)"
                     + (flags.isEmpty ? "" : " [" + flags.joined(separator: ", ") + "]"))
             }
         }

@@ -97,8 +97,8 @@ final class StackEvents: @unchecked Sendable {  // threads is touched by the cal
         do {
             let restarted = try pool.restarted()
             stack.add(restarted)
-            return String(format: "pool (pid %d) stopped in %.2f s%@; started again at %.1f s (pid %d)", pool.pid, down - start,
-                          graceful ? "" : " (killed after 10 s)", elapsed(), restarted.pid)
+            return "pool (pid \(pool.pid)) stopped in \(Units.fixed(down - start, 2)) s" + (graceful ? "" : " (killed after 10 s)")
+                + "; started again at \(Units.formatTenths(elapsed())) s (pid \(restarted.pid))"
         } catch {
             return "pool (pid \(pool.pid)) stopped; starting it again failed: \(error)"
         }
@@ -113,9 +113,9 @@ final class StackEvents: @unchecked Sendable {  // threads is touched by the cal
         let took = elapsed() - started
         switch outcome {
         case .success(let answer):
-            return String(format: "GET /sleep?ms=%d (harakiri %d s) answered %d after %.1f s", sleep, harakiriSeconds, answer.status, took)
+            return "GET /sleep?ms=\(sleep) (harakiri \(harakiriSeconds) s) answered \(answer.status) after \(Units.formatTenths(took)) s"
         case .failure(let failure):
-            return String(format: "GET /sleep?ms=%d (harakiri %d s) failed after %.1f s: %@", sleep, harakiriSeconds, took, failure.reason)
+            return "GET /sleep?ms=\(sleep) (harakiri \(harakiriSeconds) s) failed after \(Units.formatTenths(took)) s: \(failure.reason)"
         }
     }
 }

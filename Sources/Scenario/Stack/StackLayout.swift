@@ -41,7 +41,7 @@ public struct StackLayout: Sendable {
     /// The cell folder `work/cNN` and the project copy inside `work`.
     public init(work: String, cellIndex: Int, settingsFile: String) {
         self.work = work
-        cell = work + String(format: "/c%02d", cellIndex)
+        cell = work + "/c" + Units.zeroPadded(cellIndex, 2)
         project = work + "/project"
         self.settingsFile = project + "/" + (settingsFile as NSString).lastPathComponent
     }

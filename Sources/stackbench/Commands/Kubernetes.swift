@@ -57,7 +57,7 @@ struct Kubernetes: ParsableCommand {
                 for (target, result) in merged { try ResultFile.write(result, to: outputFolder + "/" + target + ".json") }
             }
             for (target, result) in merged {
-                print("\(target): \(result.agents?.count ?? 1) agents, \(result.startedAt) for " + String(format: "%.2fs", result.summary.elapsedSeconds))
+                print("\(target): \(result.agents?.count ?? 1) agents, \(result.startedAt) for " + Units.fixed(result.summary.elapsedSeconds, 2) + "s")
                 print(LoadSummary(result).text)
             }
         }

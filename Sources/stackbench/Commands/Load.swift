@@ -84,7 +84,7 @@ struct Load: ParsableCommand {
     private func describeSchedule(_ schedule: Schedule) -> String {
         switch schedule {
         case .closed: return "closed model"
-        case .open(let rate): return String(format: "open model at %.1f req/s", rate)
+        case .open(let rate): return "open model at \(Units.formatTenths(rate)) req/s"
         }
     }
 }

@@ -23,12 +23,11 @@ struct Merge: ParsableCommand {
         let say: (String) -> Void = json == "-" ? { FileHandle.standardError.write(Data($0.utf8)) } : { print($0, terminator: "") }
         if let json { try ResultFile.write(merged, to: json) }
         var lines = ["Merged \(merged.agents?.count ?? parts.count) results, \(merged.startedAt) for "
-                     + String(format: "%.2fs", merged.summary.elapsedSeconds)]
+                     + Units.fixed(merged.summary.elapsedSeconds, 2) + "s"]
         for agent in merged.agents ?? [] {
             let cpu = agent.clientCPU
-            lines.append(String(format: "  %@: %d responses, %@ req/s, client CPU %.0f%% of %d core(s)%@", agent.name,
-                                agent.responses, Units.formatCount(agent.responsesPerSecond), cpu.shareOfCores * 100,
-                                cpu.cores, cpu.saturated ? " (client-bound)" : ""))
+            lines.append("  \(agent.name): \(agent.responses) responses, \(Units.formatCount(agent.responsesPerSecond)) req/s, "
+                         + "client CPU \(Units.percent(cpu.shareOfCores)) of \(cpu.cores) core(s)" + (cpu.saturated ? " (client-bound)" : ""))
         }
         say(lines.joined(separator: "\n") + "\n" + LoadSummary(merged).text)
     }

@@ -80,9 +80,9 @@ struct Run: ParsableCommand {
         let clear = terminal ? "\r\u{1B}[K" : ""
         func progress(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
         let runner = ScenarioRun(scenario: scenario, resultsFolder: results, executable: executable, rounds: rounds, quick: quick, keepLogs: keepLogs, label: label, say: { line in
-            progress(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line + "\n")
+            progress(clear + "[\(Units.fixed(Date().timeIntervalSince(started), 1, width: 5))s] " + line + "\n")
         }, live: terminal ? { line in
-            progress(clear + String(format: "[%5.1fs] ", Date().timeIntervalSince(started)) + line)
+            progress(clear + "[\(Units.fixed(Date().timeIntervalSince(started), 1, width: 5))s] " + line)
         } : nil)
         let watcher = Thread {
             _ = Signals.wait(for: stopSignals)
