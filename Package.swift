@@ -100,13 +100,14 @@ let package = Package(
                                                 .product(name: "Yams", package: "Yams")]),
         // stackbench compare and the CI gate: matching runs, significance, formats. Reads results, never the harness.
         .target(name: "Compare", dependencies: ["BenchSupport", "Results", "Reports"]),
+        .target(name: "History", dependencies: ["BenchSupport", "Results", "Reports", "Compare", "LoadEngine"]),
         // Django's runserver and collectstatic.
         .target(name: "DevServer", dependencies: ["ServerCore", "WSGI", "StackConfig", "BenchSupport"]),
         .target(name: "StackbenchTesting", dependencies: ["BenchSupport", "StackConfig", "LoadEngine", "Results", "Reports", "UwsgiProtocol"]),
         .executableTarget(
             name: "stackbench",
             dependencies: [
-                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "PoolLauncher", "PythonHost", "Front", "ServerCore", "CLinux", "Scenario", "Results", "Reports", "Compare",
+                "LoadEngine", "BenchSupport", "StackConfig", "WSGI", "TeacherApp", "DevServer", "Pool", "PoolLauncher", "PythonHost", "Front", "ServerCore", "CLinux", "Scenario", "Results", "Reports", "Compare", "History",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -124,6 +125,7 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "Results", "Reports", "LoadEngine", "StackConfig", "StackbenchTesting", "BenchSupport"]),
         .testTarget(name: "ResultsTests", dependencies: ["Results", "LoadEngine", "BenchSupport", "StackbenchTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Results", "StackbenchTesting", "BenchSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Compare", "Results", "StackbenchTesting"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Results", "Reports", "LoadEngine", "BenchSupport", "StackbenchTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: ["StackbenchTesting", "BenchSupport", "Compare", "Results",
                                                           .product(name: "Yams", package: "Yams")]),

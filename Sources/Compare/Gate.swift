@@ -19,11 +19,15 @@ public struct GateLimit: Sendable, Equatable {
     public var relative: Bool
     public var text: String
 
-    /// Parses the `--fail-on` list; a mistake is a FlagError naming the item.
-    public static func parse(_ spec: String) throws -> [GateLimit] {
+    /// Parses the limit list given to `flag`; a mistake is a FlagError naming the flag and the item.
+    public static func parse(_ spec: String, flag: String = "--fail-on") throws -> [GateLimit] {
         let items = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !items.isEmpty else { throw FlagError("--fail-on", "is empty; write limits such as 'rps:-5%,p99:+10%,errors:+0'") }
-        return try items.map(parseOne)
+        guard !items.isEmpty else { throw FlagError(flag, "is empty; write limits such as 'rps:-5%,p99:+10%,errors:+0'") }
+        do {
+            return try items.map(parseOne)
+        } catch let error as FlagError {
+            throw FlagError(flag, error.problem)
+        }
     }
 
     private static func parseOne(_ item: String) throws -> GateLimit {
@@ -70,6 +74,13 @@ public struct GateCase: Sendable {
     public var failure: String?
     /// Why it could not be judged, when it could not.
     public var skipped: String?
+
+    public init(suite: String, name: String, failure: String? = nil, skipped: String? = nil) {
+        self.suite = suite
+        self.name = name
+        self.failure = failure
+        self.skipped = skipped
+    }
 }
 
 public struct GateVerdict: Sendable {
@@ -92,6 +103,12 @@ public struct GateVerdict: Sendable {
     public enum Unresolved: String, Sendable { case fail, warn }
 
     public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
+
+    public init(failures: [String], problems: [String], checked: Int) {
+        self.failures = failures
+        self.problems = problems
+        self.checked = checked
+    }
 }
 
 extension Comparison {
@@ -169,7 +186,7 @@ extension Comparison {
     }
 
     /// A value in its metric's unit, for people.
-    static func format(_ value: Double, _ metric: Metric) -> String {
+    public static func format(_ value: Double, _ metric: Metric) -> String {
         switch metric {
         case .rps, .capacity: Units.formatCount(value)
         case .p50, .p75, .p90, .p99, .p999: Units.formatMicroseconds(value)
@@ -220,12 +237,15 @@ struct Power {
 extension GateVerdict {
     /// JUnit XML as CI systems read it: one testcase per comparison (class `cell · target`, name `metric in RUN
     /// (limit)`), a failure carrying the numbers, a skip where the repetitions are too few.
-    public var junit: String {
+    public var junit: String { junit(named: "stackbench compare") }
+
+    /// The JUnit XML with `name` as its outer suite's name.
+    public func junit(named name: String) -> String {
         let failed = cases.filter { $0.failure != nil }.count, skipped = cases.filter { $0.skipped != nil }.count
         // The counts and names Jenkins (junit plugin), GitLab (artifacts:reports:junit) and GitHub test reporters
         // read; errors="0" and time="0" because the gate has neither (the load's time is in the runs).
-        func counted(_ name: String) -> XMLWriter.Element {
-            XMLWriter.Element(name, ["name": name == "testsuites" ? "stackbench compare" : "stackbench gate", "tests": "\(cases.count)",
+        func counted(_ element: String) -> XMLWriter.Element {
+            XMLWriter.Element(element, ["name": element == "testsuites" ? name : "stackbench gate", "tests": "\(cases.count)",
                                      "failures": "\(failed)", "errors": "0", "skipped": "\(skipped)", "time": "0"])
         }
         var suite = counted("testsuite")

@@ -33,6 +33,9 @@ public struct ScenarioResult: Codable, Sendable {
     /// What the run measured, in the user's words: `stackbench run --label`, else the commit of the project under
     /// test when it is a git checkout (`3f2a9c1d7e4b`, `+dirty` with uncommitted changes); nil when neither.
     public var label: String? = nil
+    /// When the commit in `label` was made (RFC 3339), when the run found the commit itself in the project's git
+    /// checkout; nil for a label given by hand and in older results. `stackbench history` orders runs by it.
+    public var commitTime: String? = nil
 
     public init(scenario: ScenarioInfo, machine: Machine, stackbench: Build, startedAt: String, finishedAt: String? = nil, load: LoadInfo, cells: [Cell] = [], configurations: [Configuration] = [], thresholds: [ThresholdOutcome] = [], order: [OrderEntry]? = [], reproduction: Reproduction? = nil) {
         self.scenario = scenario

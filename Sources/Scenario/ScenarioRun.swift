@@ -83,6 +83,7 @@ public final class ScenarioRun: @unchecked Sendable {  // say and live print (th
         result.reproduction = reproduction()
         let projectFolder = scenario.stack.django ?? (scenario.stack.project.isEmpty ? nil : (scenario.stack.project as NSString).deletingLastPathComponent)
         result.label = label ?? projectFolder.flatMap(ExternalPrograms.commit(of:))
+        if label == nil { result.commitTime = projectFolder.flatMap(ExternalPrograms.commitTime(of:)) }
         var preparation = ProjectPreparation(scenario: scenario, work: work, executable: executable)
         try preparation.run(django: scenario.stack.swiftServesDjango || scenario.variants.filter { skipped[$0] == nil }.contains { $0.pool == .uwsgi })
         result.preparation = preparation.notes

@@ -24,14 +24,34 @@ public enum SyntheticRuns {
         }
     }
 
+    /// What a run records about itself besides its measurements.
+    public struct RunInfo {
+        public var startedAt: String
+        public var cpuModel: String
+        public var label: String?
+        public var commitTime: String?
+        public var scenario: String
+
+        public init(startedAt: String = "2026-12-01T00:00:00Z", cpuModel: String = "test", label: String? = nil, commitTime: String? = nil,
+                    scenario: String = "synthetic") {
+            self.scenario = scenario
+            self.startedAt = startedAt
+            self.cpuModel = cpuModel
+            self.label = label
+            self.commitTime = commitTime
+        }
+    }
+
     /// `cells`: label → target name → its values; a label mapped to nil is a failed cell.
-    public static func write(in folder: TemporaryFolder, name: String, cells: [(String, [(String, TargetValues)]?)]) throws -> String {
+    public static func write(in folder: TemporaryFolder, name: String, cells: [(String, [(String, TargetValues)]?)], run: RunInfo = RunInfo()) throws -> String {
         var result = ScenarioResult(
-            scenario: .init(name: "synthetic", file: "synthetic.yml", stack: [:]),
-            machine: .init(cpuModel: "test", cores: 2, kernel: "test"), stackbench: .init(version: "0.1.0", gitSha: nil),
-            startedAt: "2026-12-01T00:00:00Z",
+            scenario: .init(name: run.scenario, file: run.scenario + ".yml", stack: [:]),
+            machine: .init(cpuModel: run.cpuModel, cores: 2, kernel: "test"), stackbench: .init(version: "0.1.0", gitSha: nil),
+            startedAt: run.startedAt,
             load: .init(connections: 4, threads: 1, durationSeconds: 1, count: nil, warmupSeconds: 0, rate: nil, repetitions: 5,
                         keepAlive: true, clientCPUs: nil, serverCPUs: nil))
+        result.label = run.label
+        result.commitTime = run.commitTime
         for (index, (label, targets)) in cells.enumerated() {
             result.cells.append(ScenarioResult.Cell(index: index + 1, label: label, settings: [], status: targets == nil ? .failed : .ok,
                                                     failure: targets == nil ? "pool killed by signal 9" : nil, logTail: nil, notes: []))

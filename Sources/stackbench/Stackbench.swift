@@ -11,7 +11,7 @@ struct Stackbench: ParsableCommand {
         commandName: "stackbench",
         abstract: "Stand up nginx + uWSGI style stacks, drive them with libcurl clients, and report.",
         version: StackbenchVersion.text,
-        subcommands: [Run.self, Init.self, Report.self, CompareCommand.self, Load.self, Merge.self, Kubernetes.self, Runserver.self, Collectstatic.self, Uwsgi.self, FrontCommand.self]
+        subcommands: [Run.self, Init.self, Report.self, CompareCommand.self, HistoryCommand.self, Load.self, Merge.self, Kubernetes.self, Runserver.self, Collectstatic.self, Uwsgi.self, FrontCommand.self]
     )
 
     static func main() {

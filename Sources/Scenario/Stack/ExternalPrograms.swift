@@ -58,6 +58,14 @@ enum ExternalPrograms {
         return head.output + (status.map { $0.status == 0 && !$0.output.isEmpty } == true ? "+dirty" : "")
     }
 
+    /// When the commit checked out in `folder` was made (RFC 3339, `2026-12-04T15:44:49+01:00`): where
+    /// `stackbench history` places the run; nil when the folder is not in a checkout or git is missing.
+    static func commitTime(of folder: String) -> String? {
+        guard let time = run(["/usr/bin/git", "-C", folder, "log", "-1", "--format=%cI", "HEAD"]), time.status == 0,
+              !time.output.isEmpty, !time.output.contains(" ") else { return nil }
+        return time.output
+    }
+
     /// Runs `command` to its end: its exit status and what it printed (stdout and stderr), trimmed; nil when it
     /// cannot start.
     private static func run(_ command: [String]) -> (status: Int32, output: String)? {

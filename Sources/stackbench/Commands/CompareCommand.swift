@@ -44,7 +44,7 @@ struct CompareCommand: ParsableCommand {
         }
         guard alpha > 0, alpha < 0.5 else { throw FlagError("--alpha", "must be between 0 and 0.5, got \(alpha)") }
         let shown = try metrics.map(Self.metricList) ?? Comparison.defaultMetrics
-        let limits = try failOn.map(GateLimit.parse)
+        let limits = try failOn.map { try GateLimit.parse($0) }
         guard let unresolvedMode = GateVerdict.Unresolved(rawValue: unresolved) else {
             throw FlagError("--unresolved", "must be fail or warn, got \"\(unresolved)\"")
         }
@@ -78,25 +78,10 @@ struct CompareCommand: ParsableCommand {
         case "html": Data(comparison.html(gate: verdict).utf8)
         default: Data(comparison.text.utf8)
         }
-        if let output {
-            if let problem = FileSystem.writeAtomically(document, to: output) { throw FileError(path: output, problem: problem) }
-        } else {
-            FileHandle.standardOutput.write(document)
-        }
+        try GateOutput.write(document, to: output)
         guard let verdict else { return }
-        if let junit, let problem = FileSystem.writeAtomically(Data(verdict.verdict.junit.utf8), to: junit) {
-            throw FileError(path: junit, problem: problem)
-        }
-        if github { FileHandle.standardOutput.write(Data(verdict.verdict.githubAnnotations.utf8)) }
-        for line in verdict.verdict.ignored { FileHandle.standardError.write(Data("gate: ignored: \(line)\n".utf8)) }
-        for failure in verdict.verdict.failures { FileHandle.standardError.write(Data("gate: FAIL: \(failure)\n".utf8)) }
-        for problem in verdict.verdict.problems { FileHandle.standardError.write(Data("gate: cannot judge: \(problem)\n".utf8)) }
-        for warning in verdict.verdict.unresolved { FileHandle.standardError.write(Data("gate: unresolved: \(warning)\n".utf8)) }
-        for line in verdict.verdict.sensitivity { FileHandle.standardError.write(Data("gate: sensitivity: \(line)\n".utf8)) }
-        if verdict.verdict.exitStatus == 0 {
-            FileHandle.standardError.write(Data("gate: passed: \(verdict.verdict.checked) comparison(s) within \(failOn ?? "")\n".utf8))
-        }
-        if verdict.verdict.exitStatus != 0 { throw ExitCode(verdict.verdict.exitStatus) }
+        try GateOutput.report(verdict.verdict, junit: junit, junitName: "stackbench compare", github: github,
+                              passed: "\(verdict.verdict.checked) comparison(s) within \(failOn ?? "")")
     }
 
     /// The runs under `path`; with --pool, one run made of them all.
