@@ -120,20 +120,22 @@ public struct History: Sendable {
     /// The history of `loaded` (as `RunSet.load` reads them) for `metrics`.
     public init(_ loaded: [LoadedRun], metrics: [Metric] = History.defaultMetrics, options: ChangePointOptions = .init()) {
         self.options = options
-        let runs = loaded.map { run -> (Run, ScenarioResult, Date) in
+        // Runs of one commit (measured again, or with uncommitted changes) keep the order they were measured in.
+        let runs = loaded.map { run -> (Run, ScenarioResult, Date, Date) in
             let commitTime = run.result.commitTime.flatMap(RunResult.parseTime)
-            let time = commitTime ?? RunResult.parseTime(run.result.startedAt) ?? .distantPast
+            let started = RunResult.parseTime(run.result.startedAt) ?? .distantPast
+            let time = commitTime ?? started
             let entry = Run(name: run.name, folder: run.folder, scenario: run.result.scenario.name, commit: run.result.label,
                             time: commitTime != nil ? run.result.commitTime! : run.result.startedAt, timeIsCommit: commitTime != nil,
                             testbed: Testbed(run.result))
-            return (entry, run.result, time)
-        }.enumerated().sorted { ($0.element.2, $0.offset) < ($1.element.2, $1.offset) }.map(\.element)
+            return (entry, run.result, time, started)
+        }.enumerated().sorted { ($0.element.2, $0.element.3, $0.offset) < ($1.element.2, $1.element.3, $1.offset) }.map(\.element)
         self.runs = runs.map(\.0)
 
         struct Key: Hashable { var scenario: String, testbed: Testbed, configuration: String, target: String }
         var order: [Key] = []
         var measured: [Key: [(run: Int, target: ScenarioResult.Target)]] = [:]
-        for (index, (run, result, _)) in runs.enumerated() {
+        for (index, (run, result, _, _)) in runs.enumerated() {
             var seen = Set<Key>()
             for cell in result.cells where cell.status == .ok {
                 for configuration in cell.configurations.compactMap(result.configuration(id:)) where !configuration.target.repetitions.isEmpty {

@@ -63,6 +63,19 @@ import Testing
         #expect(history.runs.map(\.timeIsCommit) == [true, true, false])
     }
 
+    /// Runs of one commit (measured again, or dirty) keep the order they were measured in, however they are named.
+    @Test func runsOfOneCommitKeepTheirStartOrder() throws {
+        let folder = try TemporaryFolder()
+        var paths: [String] = []
+        for index in 0..<3 {
+            paths.append(try SyntheticRuns.write(in: folder, name: "run\(index)", cells: [("workers=2", [("proxied-dynamic", Values(rps: Self.steady))])],
+                                                 run: .init(startedAt: "2026-12-01T0\(index):00:00Z", label: "abc+dirty\(index)",
+                                                            commitTime: "2026-11-01T10:00:00Z")))
+        }
+        let history = History(try RunSet.load(paths.reversed()), metrics: [.rps])
+        #expect(history.runs.map(\.commit) == ["abc+dirty0", "abc+dirty1", "abc+dirty2"])
+    }
+
     @Test func flaggedWindowsAreLeftOut() throws {
         let history = try Self.history([Self.steady, Self.steady, Self.steady], flagged: [1])
         let series = try Self.rpsSeries(history)
