@@ -246,8 +246,8 @@ final class CurlMultiDriver {
         slot.pointee.active = false
         activeCount -= 1
         let measured = slot.pointee.intendedStart >= timeline.measureStart
-        if measured && now > timeline.end {
-            recorder.unfinished += 1
+        if (measured || interval == 0) && now > timeline.end {
+            countUnfinished(since: slot.pointee.intendedStart, closed: timeline.end)
         } else if measured {
             recorder.record(correctedMicros: (now &- slot.pointee.intendedStart) / 1000,
                             uncorrectedMicros: (now &- slot.pointee.actualStart) / 1000,
@@ -264,11 +264,12 @@ final class CurlMultiDriver {
         }
     }
 
-    /// Counts requests of the window still in flight, and in the open model those due but never sent — counted,
-    /// not stepped through (at --rate 1e18 a second holds 10^9 of them).
+    /// Counts requests of the window still in flight — in the closed model also one sent in the warm-up, which held
+    /// its connection through the window — and in the open model those due but never sent: counted, not stepped
+    /// through (at --rate 1e18 a second holds 10^9 of them).
     private func recordUnfinished(at now: UInt64) {
-        for i in 0..<slotCount where slots[i].active && slots[i].intendedStart >= timeline.measureStart {
-            recorder.unfinished += 1
+        for i in 0..<slotCount where slots[i].active && (slots[i].intendedStart >= timeline.measureStart || interval == 0) {
+            countUnfinished(since: slots[i].intendedStart, closed: now)
         }
         guard interval > 0, timeline.end > 0 else { return }
         let last = min(now, timeline.end - 1)  // the last intended time a request could have been due at
@@ -282,7 +283,14 @@ final class CurlMultiDriver {
         let due = Int(clamping: (last - first) / interval + 1)
         let counted = min(due, share == .max ? due : max(0, share - issuedMeasured))
         recorder.unfinished += counted
+        if counted > 0, last > first { recorder.oldestUnfinishedMicros = max(recorder.oldestUnfinishedMicros, (last - first) / 1000) }
         issuedMeasured += counted
+    }
+
+    /// Counts one request of the window unanswered when it closed (at `closed`), due at `intended`.
+    private func countUnfinished(since intended: UInt64, closed: UInt64) {
+        recorder.unfinished += 1
+        if closed > intended { recorder.oldestUnfinishedMicros = max(recorder.oldestUnfinishedMicros, (closed - intended) / 1000) }
     }
 
     /// xorshift64*, uniform in 0..<1.

@@ -45,6 +45,7 @@ extension RunResult {
                             + "client, not the server (add threads or CPUs)")
         }
         let unfinished = recorders.reduce(0) { $0 + $1.unfinished }
+        let oldestUnfinished = recorders.map(\.oldestUnfinishedMicros).max() ?? 0
         var intended: Int? = nil
         if let rate {
             intended = requests + unfinished
@@ -66,7 +67,8 @@ extension RunResult {
         summary = Summary(requests: requests, responses: responses, errors: errors, non2xx3xx: statuses.non2xx3xx,
                           unfinished: unfinished, elapsedSeconds: elapsedSeconds,
                           responsesPerSecond: responsesPerSecond, bytes: bytes,
-                          bytesPerSecond: Double(bytes) / max(elapsedSeconds, 1e-9), intended: intended)
+                          bytesPerSecond: Double(bytes) / max(elapsedSeconds, 1e-9), intended: intended,
+                          oldestUnfinishedSeconds: unfinished > 0 ? Double(oldestUnfinished) / 1e6 : nil)
         latency = LatencySummary(corrected)
         uncorrectedLatency = isOpen ? LatencySummary(uncorrected) : nil
         statusCodes = statuses.codes

@@ -110,7 +110,8 @@ extension RunResult {
                                  unfinished: try sum { $0.summary.unfinished },
                                  elapsedSeconds: latestEnd.timeIntervalSince(earliest),
                                  responsesPerSecond: sum { $0.summary.responsesPerSecond }, bytes: try sum { $0.summary.bytes },
-                                 bytesPerSecond: sum { $0.summary.bytesPerSecond }, intended: intended)
+                                 bytesPerSecond: sum { $0.summary.bytesPerSecond }, intended: intended,
+                                 oldestUnfinishedSeconds: results.compactMap(\.summary.oldestUnfinishedSeconds).max())
         merged.histogram = histogram.encoded
         merged.latency = LatencySummary(histogram.decoded)
         merged.uncorrectedHistogram = uncorrected?.encoded

@@ -133,7 +133,8 @@ public struct RunResult: Codable, Sendable {
         public var errors: Int
         /// Responses with a status outside 200-399.
         public var non2xx3xx: Int
-        /// Requests in flight (or, in the open model, due but not sent) when the window closed.
+        /// Requests in flight when the window closed (in the closed model also one sent in the warm-up, which held its
+        /// connection through the window; in the open model also those due but not sent).
         public var unfinished: Int
         public var elapsedSeconds: Double
         /// Responses per second of the window (failed requests are not throughput).
@@ -143,8 +144,13 @@ public struct RunResult: Codable, Sendable {
         public var bytesPerSecond: Double
         /// Open model: requests the schedule intended to send inside the window.
         public var intended: Int?
+        /// How long the oldest unfinished request had waited when the window closed (since it was due), seconds;
+        /// nil with none unfinished (and in results written before it was recorded). The latency percentiles
+        /// count only answered requests: one far older than the p99 is a request they leave out.
+        public var oldestUnfinishedSeconds: Double?
 
-        public init(requests: Int, responses: Int, errors: Int, non2xx3xx: Int, unfinished: Int, elapsedSeconds: Double, responsesPerSecond: Double, bytes: Int, bytesPerSecond: Double, intended: Int? = nil) {
+        public init(requests: Int, responses: Int, errors: Int, non2xx3xx: Int, unfinished: Int, elapsedSeconds: Double, responsesPerSecond: Double, bytes: Int, bytesPerSecond: Double, intended: Int? = nil,
+                    oldestUnfinishedSeconds: Double? = nil) {
             self.requests = requests
             self.responses = responses
             self.errors = errors
@@ -155,6 +161,7 @@ public struct RunResult: Codable, Sendable {
             self.bytes = bytes
             self.bytesPerSecond = bytesPerSecond
             self.intended = intended
+            self.oldestUnfinishedSeconds = oldestUnfinishedSeconds
         }
     }
 

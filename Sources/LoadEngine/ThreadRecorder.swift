@@ -29,6 +29,8 @@ final class ThreadRecorder {
     var bytes = 0
     /// Requests in flight or never sent when the measured window closed.
     var unfinished = 0
+    /// How long the oldest of them had waited when the window closed (since it was due), µs.
+    var oldestUnfinishedMicros: UInt64 = 0
     /// Completion time of the last recorded request, monotonic ns.
     var lastCompletion: UInt64 = 0
     var seconds: [SecondBucket] = []

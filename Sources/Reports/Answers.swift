@@ -105,6 +105,11 @@ extension RunAnalysis {
             caveats.append("\(latencyBound) window(s) were latency-bound: every request waited on the same floor with the server mostly "
                            + "idle, so their req/s measures the wait")
         }
+        let stalled = flags.filter { $0.kind == WindowFlag.Kind.stalledRequests.rawValue }.count
+        if stalled > 0 {
+            caveats.append("\(stalled) window(s) had stalled requests: some went unanswered far past the p99, which counts answers only, "
+                           + "so their latency reads better than it was and their req/s is lower for a reason the percentiles do not show")
+        }
         // A target that answered errors under load: the status counts up front, since its req/s counts them too.
         for name in targetNames {
             for configuration in configurations(of: name) {

@@ -15,6 +15,9 @@ struct TimeAccount: Equatable {
     enum Bottleneck: Equatable {
         /// The pool's slots were busy 90% of the window or more: requests queued for a worker.
         case pool
+        /// The serving processes used 90% or more of the stack's cores, two thirds of it or more the front's: the
+        /// requests queued in the front's sockets until it got to them.
+        case front
         /// The serving processes used 90% or more of the stack's cores.
         case cores
         /// Neither: the client's connections set the pace (a fixed wait, or too few connections to fill the stack).
@@ -35,6 +38,8 @@ struct TimeAccount: Equatable {
     var cores: Int?
     /// Threads of the serving processes runnable but waiting for a core, on average over the window; nil when unknown.
     var waitingForCores: Double?
+    /// The front's share of the serving processes' CPU over the window (0...1); nil without a front or figures.
+    var frontShareOfCPU: Double?
     var connections: Int
     /// From the front's timing log (medians, µs): its `$request_time`, and of the requests it passed to the pool
     /// the time to the pool's answer head and to the answer's end; nil without a front or its log.
@@ -43,10 +48,12 @@ struct TimeAccount: Equatable {
     var upstreamResponseMicros: Double?
     /// Most of the windows were flagged latency-bound: a fixed wait with the server idle.
     var stalled = false
+    /// The front's connects to the pool that took a second or more, over all the windows; nil with none.
+    var slowConnects: Int?
 
     var bottleneck: Bottleneck? {
         if let poolBusy, poolBusy >= 0.9 { return .pool }
-        if let coresBusy, coresBusy >= 0.9 { return .cores }
+        if let coresBusy, coresBusy >= 0.9 { return (frontShareOfCPU ?? 0) >= 2.0 / 3 ? .front : .cores }
         return coresBusy == nil && poolBusy == nil ? nil : Bottleneck.none
     }
 
@@ -69,6 +76,13 @@ struct TimeAccount: Equatable {
                 return serving.reduce(0) { $0 + $1.cpuSeconds } / max(window.load.summary.elapsedSeconds, 0.001) / Double(cores)
             })
         }
+        if roles.contains(.front) {
+            frontShareOfCPU = median(windows.compactMap { window in
+                let serving = window.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.cpuSeconds }
+                guard serving > 0, let front = window.processes.first(where: { $0.role == .front }) else { return nil }
+                return front.cpuSeconds / serving
+            })
+        }
         waitingForCores = median(windows.compactMap { window in
             let serving = window.processes.filter { roles.contains($0.role) }
             let waits = serving.compactMap(\.runnableSeconds)
@@ -80,6 +94,8 @@ struct TimeAccount: Equatable {
         upstreamResponseMicros = median(windows.compactMap { $0.front?.responseMillis.map { $0 * 1000 } })
         self.cores = cores
         self.connections = connections
+        let slow = windows.compactMap { $0.front?.slowConnects }.reduce(0, +)
+        slowConnects = slow > 0 ? slow : nil
         stalled = 2 * windows.filter { $0.windowFlags.contains { $0.kind == .latencyBound } }.count > windows.count
     }
 
@@ -89,6 +105,7 @@ struct TimeAccount: Equatable {
         case waitingForWorker = "waiting for a worker"
         case front = "in the front"
         case clientSide = "client ↔ front"
+        case waitingForFront = "waiting for the front"
         case outsideWorker = "outside a worker (not split further)"
         case unsplit = "not split (no figures from the servers)"
 
@@ -99,32 +116,43 @@ struct TimeAccount: Equatable {
             case .waitingForWorker: "waiting for one"
             case .front: "in the front"
             case .clientSide: "between the client and the front"
+            case .waitingForFront: "waiting for the front to read it (queued in its socket) and on the network"
             case .outsideWorker: "outside one (waiting for a free worker, the front, the network)"
             case .unsplit: nil
             }
         }
 
         /// Worked out from the front's log, which counts whole milliseconds (nginx's and ours).
-        var fromFrontLog: Bool { self == .waitingForWorker || self == .front || self == .clientSide }
+        var fromFrontLog: Bool { self == .waitingForWorker || self == .front || self == .clientSide || self == .waitingForFront }
     }
 
     /// The median request by tier (µs, none negative), as `sentence` splits it: with the front's log and the pool's
     /// figures into four parts, with one of them into two, else whole and not split. The parts add up to the median
     /// but for the answer's streaming after its head (nginx's response less header time), which no part holds.
+    /// The time before the front's log starts (its first byte read) is the client's side; when the front held
+    /// the cores, it is the front's queue.
     var tiers: [(tier: Tier, micros: Double)] {
         let part = { (micros: Double) in max(0, micros) }
+        let beforeFront: Tier = bottleneck == .front ? .waitingForFront : .clientSide
         if let worker = workerMicros, let front = frontMicros, let header = upstreamHeaderMicros, let response = upstreamResponseMicros {
             // The pool's head came `header` after the front connected: the worker's own time, the rest waiting for one.
             return [(.worker, part(worker)), (.waitingForWorker, part(header - worker)), (.front, part(front - response)),
-                    (.clientSide, part(medianMicros - front))]
+                    (beforeFront, part(medianMicros - front))]
         }
         if let worker = workerMicros { return [(.worker, part(worker)), (.outsideWorker, part(medianMicros - worker))] }
-        if let front = frontMicros { return [(.front, part(front)), (.clientSide, part(medianMicros - front))] }
+        if let front = frontMicros { return [(.front, part(front)), (beforeFront, part(medianMicros - front))] }
         return [(.unsplit, part(medianMicros))]
     }
 
-    /// One clause: the tier that held the time, its figures and what would change it; or that none saturated.
+    /// One clause: the tier that held the time, its figures and what would change it, or that none saturated;
+    /// then the front's slow connects to the pool, where there were any.
     var sentence: String {
+        guard let slowConnects else { return verdict }
+        return verdict + "; \(slowConnects) of the front's connects to the pool took a second or more — the kernel sends a SYN again "
+            + "a second after the pool's socket dropped it, its accept queue full: a larger `listen` lets connections wait in the queue instead"
+    }
+
+    private var verdict: String {
         // CPU read in clock ticks can come to a little over the window: shown as at most 100%.
         let percent = { (share: Double) in "\(Int((min(share, 1) * 100).rounded()))%" }
         let median = Units.formatMicroseconds(medianMicros)
@@ -148,6 +176,9 @@ struct TimeAccount: Equatable {
                 : "more workers or threads would serve more at once" + (coresText.map { " (\($0))" } ?? "")
             let queue = queuedMean.map { ", with \(Units.formatTenths($0)) connection(s) on average (at most \(queuedMax ?? 0)) waiting in its accept queue" } ?? ""
             return "the pool: its \(slotsText) were busy \(percent(poolBusy!)) of the window\(queue)\(split); \(advice)"
+        case .front?:
+            return "the front: \(coresText!), \(percent(frontShareOfCPU!)) of it the front's own, so requests queued in its socket until it "
+                + "read them; more front workers (worker_processes) need more cores" + split
         case .cores?:
             let who = workerMicros != nil || slots != nil ? "more workers or threads" : "more server processes or threads"
             return "the cores: \(coresText!), so \(who) cannot help without more cores"

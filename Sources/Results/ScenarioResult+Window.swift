@@ -51,9 +51,12 @@ extension ScenarioResult {
         public var connectMillis: Double?
         public var headerMillis: Double?
         public var responseMillis: Double?
+        /// The connects to the pool that took a second or more: over loopback, a SYN sent again a second after
+        /// the pool's socket dropped it (its accept queue full); nil with none.
+        public var slowConnects: Int?
 
         public init(requests: Int, requestMillis: Double, requestP99Millis: Double, upstreamRequests: Int,
-                    connectMillis: Double?, headerMillis: Double?, responseMillis: Double?) {
+                    connectMillis: Double?, headerMillis: Double?, responseMillis: Double?, slowConnects: Int? = nil) {
             self.requests = requests
             self.requestMillis = requestMillis
             self.requestP99Millis = requestP99Millis
@@ -61,6 +64,7 @@ extension ScenarioResult {
             self.connectMillis = connectMillis
             self.headerMillis = headerMillis
             self.responseMillis = responseMillis
+            self.slowConnects = slowConnects
         }
     }
 

@@ -1,7 +1,8 @@
 import BenchSupport
 import Foundation
 
-/// What a result records about the trust a window deserves: its flags (client-bound, under-delivered, disturbed, latency-bound;
+/// What a result records about the trust a window deserves: its flags (client-bound, under-delivered, disturbed, latency-bound,
+/// stalled-requests;
 /// decided by the harness's WindowValidity while it measures), the processes that changed during it, and across
 /// repetitions the noise check of the median req/s (the distribution-free 95% interval from order statistics of
 /// the binomial), which both the run and `compare` compute.
@@ -12,6 +13,9 @@ extension ScenarioResult {
             /// The serving processes mostly idle while every request waited on a fixed floor (a delayed-ACK stall,
             /// a sleep in the app): the window measured the wait, not what the server can do.
             case latencyBound = "latency-bound"
+            /// A request still unanswered when the window closed, far older than the answered ones' p99: the
+            /// percentiles, which count only answers, leave the slowest requests out.
+            case stalledRequests = "stalled-requests"
         }
 
         public var kind: Kind

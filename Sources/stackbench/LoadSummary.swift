@@ -22,7 +22,8 @@ struct LoadSummary {
         if let intended = s.intended, let rate = result.config.rate {
             lines.append("  Intended:     \(intended) at \(Units.formatTenths(rate)) req/s, \(s.unfinished) not finished in the window")
         } else if s.unfinished > 0 {
-            lines.append("  Unfinished:   \(s.unfinished) request(s) still waiting for an answer when the window ended")
+            lines.append("  Unfinished:   \(s.unfinished) request(s) still waiting for an answer when the window ended"
+                         + (s.oldestUnfinishedSeconds.map { ", the oldest for \(Units.formatMicroseconds($0 * 1e6))" } ?? ""))
         }
         if s.responses == 0 {
             lines.append("  Latency:      none (no response completed)")

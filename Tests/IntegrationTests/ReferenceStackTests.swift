@@ -11,15 +11,16 @@ struct ReferenceStackTests {
 
     /// A scenario over the seed's files and the Django project, `matrix` and `targets` as given, a tiny load.
     static func scenario(in folder: TemporaryFolder, matrix: String, targets: String,
-                         load: String = "{connections: 2, duration: 300ms, warmup: 100ms}") throws -> String {
+                         load: String = "{connections: 2, duration: 300ms, warmup: 100ms}",
+                         uwsgi: String = "\(repository)/scenarios/teacher/uwsgi.ini", nginx: String = "\(repository)/scenarios/teacher/nginx.conf") throws -> String {
         let file = folder.file("reference.yml")
         try """
             name: reference
             stack:
               project: \(repository)/scenarios/teacher/settings.yml
               django: \(repository)/scenarios/reference/teacher-django
-              uwsgi: \(repository)/scenarios/teacher/uwsgi.ini
-              nginx: \(repository)/scenarios/teacher/nginx.conf
+              uwsgi: \(uwsgi)
+              nginx: \(nginx)
             matrix:
             \(matrix)
             targets:
@@ -140,6 +141,63 @@ struct ReferenceStackTests {
         #expect(inWorker.count == 2 && inWorker.allSatisfy { (19...30).contains($0) }, "\(finding)")
         #expect(waiting.count == 2 && waiting.allSatisfy { $0 < 4 }, "\(finding)")
         #expect(inFront.count == 2 && inFront.allSatisfy { $0 < 3 }, "\(finding)")
+    }
+
+    /// The seed's files with the pool on TCP and a backlog of one (`socket = 127.0.0.1:8001`, `listen = 1`), one
+    /// worker and thread, 8 connections to a view that sleeps 5 ms: once the backlog is full the kernel drops
+    /// the front's SYN and its connect is retried a second later, so on both stacks the front logs connects of a
+    /// second or more, the Answers count them and say why, and the connections stuck on them leave requests
+    /// unanswered far past the p99 — the window is flagged stalled-requests, not passed off as a fast pool.
+    @Test func aFullListenBacklogOverTCPShowsAsSlowConnectsAndStalledRequestsOnBothStacks() throws {
+        let folder = try TemporaryFolder()
+        let seedIni = try String(contentsOfFile: "\(Self.repository)/scenarios/teacher/uwsgi.ini", encoding: .utf8)
+        let ini = seedIni.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("socket") ? "socket=127.0.0.1:8001" : String($0) }.joined(separator: "\n") + "\nlisten=1\n"
+        try ini.write(toFile: folder.file("uwsgi.ini"), atomically: true, encoding: .utf8)
+        let seedConf = try String(contentsOfFile: "\(Self.repository)/scenarios/teacher/nginx.conf", encoding: .utf8)
+        let conf = seedConf.replacingOccurrences(of: #"uwsgi_pass [^;]+;"#, with: "uwsgi_pass 127.0.0.1:8001;", options: .regularExpression)
+        #expect(conf != seedConf)
+        try conf.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
+        let scenario = try Self.scenario(in: folder, matrix: "  stack: [swift, reference]\n  workers: [1]\n  threads: [1]", targets: """
+              proxied-dynamic: {requests: ["/sleep?ms=5"], checks: {contains: slept}}
+            """, load: "{connections: 8, duration: 4s, warmup: 300ms, client-cpus: \"0\", server-cpus: \"1\"}",
+            uwsgi: folder.file("uwsgi.ini"), nginx: folder.file("nginx.conf"))
+        let run = try Self.run(scenario, results: folder.file("results"))
+        let cells = run.json["cells"] as? [[String: Any]] ?? []
+        #expect(cells.count == 2 && cells.allSatisfy { $0["status"] as? String == "ok" }, "\(run.output)")
+        for cell in cells {
+            let label = cell["label"] as? String ?? ""
+            let window = try #require((ScenarioRunTests.targets(of: cell, in: run.json).first?["repetitions"] as? [[String: Any]])?.first)
+            let flags = (window["flags"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            #expect(flags.contains("stalled-requests"), "\(label): \(flags)")
+            let slow = (window["front"] as? [String: Any])?["slowConnects"] as? Int ?? 0
+            #expect(slow >= 1, "\(label): the front logged no connect of a second or more: \(window["front"] ?? "")")
+            let oldest = ((window["load"] as? [String: Any])?["summary"] as? [String: Any])?["oldestUnfinishedSeconds"] as? Double ?? 0
+            #expect(oldest > 1, "\(label): oldest unanswered \(oldest) s")
+        }
+        let (runFolder, finding) = try Self.proxiedDynamicFinding(in: folder)
+        #expect(finding.components(separatedBy: "of the front's connects to the pool took a second or more").count == 3, "\(finding)")
+        for cellFolder in ["c01", "c02"] {
+            let written = try String(contentsOfFile: folder.file("results/\(runFolder)/\(cellFolder)/nginx.conf"), encoding: .utf8)
+            #expect(written.contains("uwsgi_pass 127.0.0.1:") && !written.contains("uwsgi.sock"), "\(cellFolder): the hop stays on TCP")
+        }
+    }
+
+    /// A saturated front: the static path alone on the stack's one core, 32 connections. On our front and on
+    /// Debian's nginx the core is busy and nearly all of it the front's, so the Answers name the front, and the
+    /// median's time before the front's log starts is its queue ("waiting for the front"), not the client's side.
+    @Test func aSaturatedFrontIsNamedAndHoldsTheWaitOnBothStacks() throws {
+        let folder = try TemporaryFolder()
+        let scenario = try Self.scenario(in: folder, matrix: "  stack: [swift, reference]", targets: """
+              proxied-static: {requests: [/static/css/app.css], checks: {min-size: 100}}
+            """, load: "{connections: 32, duration: 2s, warmup: 300ms, client-cpus: \"0\", server-cpus: \"1\"}")
+        let run = try Self.run(scenario, results: folder.file("results"))
+        #expect(run.status == 0, "\(run.output)")
+        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.file("results")).first)
+        let report = try String(contentsOfFile: folder.file("results/\(runFolder)/report.md"), encoding: .utf8)
+        let finding = try #require(report.split(separator: "\n").first { $0.contains("Where proxied-static's time went") }, "\(report)")
+        #expect(finding.components(separatedBy: "of it the front's own, so requests queued in its socket").count == 3, "\(finding)")
+        #expect(finding.components(separatedBy: " waiting for the front to read it").count == 3, "\(finding)")
     }
 
     @Test func eachMixServesTheTeacherEndpoints() throws {

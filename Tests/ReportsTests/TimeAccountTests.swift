@@ -52,6 +52,24 @@ import Testing
         #expect(!account.sentence.contains("accept queue"), "no samples, no words: \(account.sentence)")
     }
 
+    /// The front's connects to the pool of a second or more, counted over the windows, close the clause with
+    /// their cause and the setting that changes it; none, no words.
+    @Test func slowConnectsToThePoolAreCountedAndExplained() throws {
+        var target = Self.target(rps: 190, median: 15_000, poolBusy: 1_976_000, cpuSeconds: 0.1)
+        for index in target.repetitions.indices {
+            target.repetitions[index].front = .init(requests: 380, requestMillis: 15, requestP99Millis: 16, upstreamRequests: 380,
+                                                    connectMillis: 0, headerMillis: 15, responseMillis: 15, slowConnects: index == 0 ? nil : 3)
+        }
+        let account = try #require(TimeAccount(target: target, cores: 1, connections: 8))
+        #expect(account.slowConnects == 6)
+        #expect(account.sentence.hasSuffix("; 6 of the front's connects to the pool took a second or more — the kernel sends a SYN again a second "
+                                           + "after the pool's socket dropped it, its accept queue full: a larger `listen` lets connections wait in the queue instead"),
+                "\(account.sentence)")
+        target.repetitions[1].front?.slowConnects = nil
+        target.repetitions[2].front?.slowConnects = nil
+        #expect(try #require(TimeAccount(target: target, cores: 1, connections: 8)).sentence.contains("connects") == false)
+    }
+
     /// The pool's accept queue, sampled in each window, joins the pool's clause: the median of the windows' means
     /// and the most any sample saw.
     @Test func theSampledAcceptQueueIsSaidWithThePool() throws {
@@ -87,6 +105,31 @@ import Testing
         flagged.repetitions[0].flags = [.init(kind: .latencyBound, detail: "floor")]
         flagged.repetitions[1].flags = [.init(kind: .latencyBound, detail: "floor")]
         #expect(TimeAccount(target: flagged, cores: 1, connections: 8)?.sentence.hasSuffix("set the rate, a fixed wait with the server idle (latency-bound)") == true)
+    }
+
+    /// The cores busy and two thirds or more of their time the front's: the front is the bottleneck, and the time
+    /// before its log starts (its first byte read) is the wait for it, not the client's side. With the pool
+    /// holding most of the CPU, it stays the cores.
+    @Test func aFrontHoldingTheCoresIsTheBottleneckAndTheWaitBeforeItsLogIsItsQueue() throws {
+        var target = Self.target(kind: .proxiedStatic, rps: 78_000, median: 387, poolBusy: nil, cpuSeconds: 1.98)
+        for index in target.repetitions.indices {
+            target.repetitions[index].processes = [.init(role: .front, cpuSeconds: 1.98, cpuMicrosecondsPerRequest: 12, rssKiB: 1, processes: 1)]
+            target.repetitions[index].front = .init(requests: 156_000, requestMillis: 0, requestP99Millis: 0, upstreamRequests: 0,
+                                                    connectMillis: nil, headerMillis: nil, responseMillis: nil)
+        }
+        let account = try #require(TimeAccount(target: target, cores: 1, connections: 32))
+        #expect(account.bottleneck == .front)
+        #expect(account.tiers.map(\.tier) == [.front, .waitingForFront] && account.tiers[1].micros == 387)
+        #expect(account.sentence.hasPrefix("the front: the stack's 1 core(s) were 99% busy, 100% of it the front's own, so requests queued in its "
+                                           + "socket until it read them; more front workers (worker_processes) need more cores"), "\(account.sentence)")
+        #expect(account.sentence.hasSuffix("under 1ms in the front and under 1ms waiting for the front to read it (queued in its socket) and on the network"),
+                "\(account.sentence)")
+        var dynamic = Self.target(rps: 2000, median: 4_000, poolBusy: 2_400_000, slots: 2, cpuSeconds: 1.3)
+        for index in dynamic.repetitions.indices {
+            dynamic.repetitions[index].processes.append(.init(role: .front, cpuSeconds: 0.65, cpuMicrosecondsPerRequest: 160, rssKiB: 1, processes: 1))
+        }
+        let pool = try #require(TimeAccount(target: dynamic, cores: 1, connections: 8))
+        #expect(pool.bottleneck == .cores && abs((pool.frontShareOfCPU ?? 0) - 1.0 / 3) < 0.01, "\(pool.sentence)")
     }
 
     @Test func withoutFiguresItSaysItCannotTellAndClientBoundWindowsAreLeftOut() throws {

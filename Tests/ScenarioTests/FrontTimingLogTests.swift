@@ -26,6 +26,24 @@ import Testing
         #expect(window.requests == 4 && window.upstreamRequests == 3)
         #expect(window.requestMillis == 42 && window.headerMillis == 41 && window.responseMillis == 41 && window.connectMillis == 0)
         #expect(FrontTimingLog.window(entries, start: 1764797010, seconds: 2) == nil)
+        #expect(window.slowConnects == nil)
+    }
+
+    /// Connects to the pool of a second or more (a SYN sent again) are counted over the requests in flight during
+    /// the window — also one the client gave up on at its end, logged just after it with no answer head — and
+    /// not those under a second, or of requests that began after the window.
+    @Test func connectsOfASecondOrMoreAreCounted() throws {
+        let entries = FrontTimingLog.entries("""
+            1764797000.100 1.016 1.010 1.015 1.016
+            1764797000.200 0.006 0.000 0.005 0.006
+            1764797000.300 3.021 3.013 3.020 3.021
+            1764797000.400 0.990 0.985 0.989 0.990
+            1764797002.004 2.300 1.006 - -
+            1764797004.500 1.200 1.100 1.199 1.200
+            """)
+        let window = try #require(FrontTimingLog.window(entries, start: 1764797000.0, seconds: 2))
+        #expect(window.slowConnects == 3)
+        #expect(window.requests == 4, "the medians keep the requests that ended in the window")
     }
 
     @Test func theRewrittenConfigTimesEveryLoggedBlockAndLeavesAccessLogOffAlone() throws {

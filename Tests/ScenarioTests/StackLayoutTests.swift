@@ -45,3 +45,34 @@ import Testing
         #expect(text.contains(layout.uwsgiSocket), "uwsgi_pass goes to the cell's pool")
     }
 }
+
+/// A pool the user's ini binds to TCP stays on TCP: its first socket moves to 127.0.0.1 and the port the run
+/// picked, and nginx's uwsgi_pass follows it there.
+@Suite struct StackLayoutTCPUpstreamTests {
+    @Test func aTCPSocketInTheIniKeepsTheHopOnTCP() throws {
+        let folder = try TemporaryFolder()
+        let ini = folder.file("u.ini")
+        try "[uwsgi]\nchdir = /opt/project/teacher/\nsocket = :8001\nlisten = 5\n".write(toFile: ini, atomically: true, encoding: .utf8)
+        let site = folder.file("site.conf")
+        try "server {\n  listen 80;\n  location / { include uwsgi_params; uwsgi_pass 127.0.0.1:8001; }\n}\n"
+            .write(toFile: site, atomically: true, encoding: .utf8)
+        #expect(try StackLayout.bindsTCP(ini))
+        var layout = StackLayout(work: folder.path, cellIndex: 1, settingsFile: folder.file("settings.yml"))
+        layout.upstreamPort = 18001
+        let notes = try layout.writeUwsgiIni(from: ini, settings: [], httpPort: nil)
+        let lines = try String(contentsOfFile: layout.uwsgiIni, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.contains("socket = 127.0.0.1:18001") && lines.contains("listen = 5"), "\(lines)")
+        #expect(notes.contains { $0.hasSuffix("u.ini:3: socket :8001 → 127.0.0.1:18001 (TCP as the ini has it, on a free port)") }, "\(notes)")
+        try layout.writeNginxConf(from: site, originalProject: "/opt/project/teacher", settings: [], port: 18080)
+        let text = try String(contentsOfFile: layout.nginxConf, encoding: .utf8)
+        #expect(text.contains("uwsgi_pass 127.0.0.1:18001;") && !text.contains("uwsgi.sock"), "\(text)")
+    }
+
+    @Test func aUnixSocketOrNoneStaysOnTheCellsUnixSocket() throws {
+        let folder = try TemporaryFolder()
+        for (name, text) in [("unix.ini", "[uwsgi]\nsocket = /opt/project/script/uwsgi.sock\n"), ("none.ini", "[uwsgi]\nhttp-socket = :8000\n")] {
+            try text.write(toFile: folder.file(name), atomically: true, encoding: .utf8)
+            #expect(try !StackLayout.bindsTCP(folder.file(name)), "\(name)")
+        }
+    }
+}

@@ -29,6 +29,25 @@ import Testing
         #expect(flag.detail.contains("4% of a core") && flag.detail.contains("40.20ms"), "\(flag.detail)")
     }
 
+    /// A request left unanswered far past the p99 when the window closed is a stall the percentiles hide; the
+    /// connections' own requests in flight at the close (younger than the p99's tenfold, or 100 ms) are not.
+    @Test func aRequestUnansweredFarPastTheP99IsAStalledWindow() throws {
+        var load = Self.window(rps: 194, floor: 5_000, median: 15_000)
+        load.summary.unfinished = 3
+        load.summary.oldestUnfinishedSeconds = 3.3
+        let flag = try #require(WindowValidity.stalledRequests(load: load))
+        #expect(flag.kind == .stalledRequests && flag.detail.hasPrefix("3 request(s) still unanswered") && flag.detail.contains("3.30s"), "\(flag.detail)")
+        #expect(Self.kinds(load, cpu: 0.3).contains(.stalledRequests))
+        load.summary.oldestUnfinishedSeconds = 0.09
+        #expect(WindowValidity.stalledRequests(load: load) == nil, "under 100 ms")
+        load.latency.percentiles["99"] = 200_000
+        load.summary.oldestUnfinishedSeconds = 1.5
+        #expect(WindowValidity.stalledRequests(load: load) == nil, "under ten times a 200 ms p99")
+        load.summary.unfinished = 0
+        load.summary.oldestUnfinishedSeconds = nil
+        #expect(WindowValidity.stalledRequests(load: load) == nil)
+    }
+
     /// Load agents: the window is client-bound when any agent was, and the flag names the busy ones.
     @Test func aBusyLoadAgentMakesTheWindowClientBoundAndIsNamed() throws {
         func agent(_ source: String, share: Double) -> RunResult {

@@ -50,6 +50,7 @@ struct MeasuredWindow {
     private var poolQueueReader: (@Sendable () -> ListenQueue?)? {
         switch target.kind {
         case .proxiedDynamic:
+            if let port = stack.layout.upstreamPort { return { ListenQueue.of(tcpPort: port) } }
             let path = stack.layout.uwsgiSocket
             return { ListenQueue.of(unixPath: path) }
         case .poolDirect:

@@ -7,7 +7,8 @@ import LoadEngine
 /// - client-bound: the load generator's cores were over 90% busy, so the window measured the client;
 /// - under-delivered: in the open model the achieved rate fell under 95% of the intended one;
 /// - disturbed: a stack process ended or a new one started during the window (a crash, a respawned worker, a
-///   restart) when the scenario scheduled no event that would explain it.
+///   restart) when the scenario scheduled no event that would explain it;
+/// - latency-bound and stalled-requests: below.
 /// (Across repetitions, the noise check is Results' `Noise`.)
 enum WindowValidity {
     /// The flags of one window. `eventsScheduled`: the scenario asked for something to happen in this window, so
@@ -40,6 +41,7 @@ enum WindowValidity {
             }
         }
         if let flag = latencyBound(load: load, servingCPUSeconds: servingCPUSeconds, pool: pool) { flags.append(flag) }
+        if let flag = stalledRequests(load: load) { flags.append(flag) }
         if !eventsScheduled {
             var causes = changes.map { "\($0.role.rawValue) pid \($0.pid) \($0.change.rawValue) at \(Units.formatTenths($0.at)) s" }
             let respawns = pool?.workers.filter { $0.respawns > 0 } ?? []
@@ -67,6 +69,20 @@ enum WindowValidity {
                                                          + "\(Units.formatMicroseconds(floor)) (p50 \(Units.formatMicroseconds(median)))"
                      + ": req/s here is connections over that wait, not what the server can do — a fixed stall with the server idle, "
                      + "such as a delayed ACK (40 ms); try keepalive: false or more connections")
+    }
+
+    /// stalled-requests: a request of the window was still unanswered when it closed, after waiting 10 times the
+    /// answered ones' p99 and at least 100 ms. The percentiles count answers only, so they leave the slowest
+    /// requests out, and in the closed model a connection stuck on one asks nothing more, so req/s falls with
+    /// no latency to show for it. A connect retried a second after the server's full backlog dropped its SYN is
+    /// the case this names (uWSGI's `listen` over TCP).
+    static func stalledRequests(load: RunResult) -> ScenarioResult.WindowFlag? {
+        guard load.summary.unfinished > 0, let oldest = load.summary.oldestUnfinishedSeconds else { return nil }
+        let p99 = load.summary.responses > 0 ? load.latency[.p99] : 0
+        guard oldest * 1e6 >= max(10 * p99, 100_000) else { return nil }
+        return .init(kind: .stalledRequests, detail: "\(load.summary.unfinished) request(s) still unanswered when the window closed, the oldest after "
+                                                          + "\(Units.formatMicroseconds(oldest * 1e6)) (the answered ones' p99: \(Units.formatMicroseconds(p99)))"
+                     + ": the percentiles count answers only and leave these out, and a connection waiting on one asked nothing more")
     }
 }
 

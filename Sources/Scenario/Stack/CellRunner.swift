@@ -98,12 +98,18 @@ final class CellRunner {
         try FileManager.default.createDirectory(atPath: layout.cell, withIntermediateDirectories: true)
         if needsPool {
             let httpPort = kinds.contains(.poolDirect) ? try freePort() : nil
+            if try StackLayout.bindsTCP(scenario.stack.uwsgiIni) {
+                layout.upstreamPort = try freePort()
+                stack.layout = layout
+            }
             notes += try layout.writeUwsgiIni(from: scenario.stack.uwsgiIni, settings: cell.settings(for: .uwsgi), httpPort: httpPort,
                                               pool: variant.pool, servesDjango: servesDjango)
             let command = variant.pool == .uwsgi ? [ExternalPrograms.uwsgi, "--ini", layout.uwsgiIni] : [executable, "uwsgi", "--ini", layout.uwsgiIni]
             let pool = try StackProcess(role: .pool, arguments: command, cpus: cpus, log: layout.cell + "/pool-console.log", directory: layout.cell)
             stack.add(pool)
-            try waitFor(pool, logs: [layout.uwsgiLog, pool.log]) { Self.accepts(unixPath: layout.uwsgiSocket) }
+            try waitFor(pool, logs: [layout.uwsgiLog, pool.log]) {
+                layout.upstreamPort.map { Self.accepts(port: $0) } ?? Self.accepts(unixPath: layout.uwsgiSocket)
+            }
             if let httpPort { bases[.poolDirect] = "http://\(host):\(httpPort)" }
         }
         if needsFront {

@@ -31,10 +31,13 @@ enum FrontTimingLog {
         }
     }
 
-    /// The window from `start` for `seconds`, from `entries`; nil when no request of it was logged.
+    /// The window from `start` for `seconds`, from `entries`: the requests that ended in it; nil when none was
+    /// logged. Slow connects are counted over every request in flight during the window, also one that ended
+    /// after it (the client gave up on it at the window's end): the requests stuck on a retried SYN are those.
     static func window(_ entries: [Entry], start: Double, seconds: Double) -> ScenarioResult.FrontWindow? {
         let inside = entries.filter { $0.end >= start && $0.end <= start + seconds }
         guard !inside.isEmpty else { return nil }
+        let slowConnects = entries.filter { $0.end >= start && $0.end - $0.request < start + seconds && ($0.connect ?? 0) >= 1 }.count
         func millis(_ values: [Double], at quantile: Double) -> Double? {
             guard !values.isEmpty else { return nil }
             let sorted = values.sorted()
@@ -44,7 +47,7 @@ enum FrontTimingLog {
         return .init(requests: inside.count, requestMillis: millis(inside.map(\.request), at: 0.5) ?? 0,
                      requestP99Millis: millis(inside.map(\.request), at: 0.99) ?? 0, upstreamRequests: upstream.count,
                      connectMillis: millis(upstream.compactMap(\.connect), at: 0.5), headerMillis: millis(upstream.compactMap(\.header), at: 0.5),
-                     responseMillis: millis(upstream.compactMap(\.response), at: 0.5))
+                     responseMillis: millis(upstream.compactMap(\.response), at: 0.5), slowConnects: slowConnects > 0 ? slowConnects : nil)
     }
 
     /// Gives every window of `targets` served through the front its part of the log at `path`.

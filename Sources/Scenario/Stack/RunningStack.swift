@@ -5,11 +5,17 @@ import Results
 /// The processes of one cell's stack while it runs: the list the sampler, the events and the runner share (a
 /// stop-pool event swaps the pool for a new process), the pool's stats socket, and the log tails a failure shows.
 final class RunningStack: Sendable {
-    let layout: StackLayout
     private let list = Locked<[StackProcess]>([])
+    private let currentLayout: Locked<StackLayout>
 
     init(layout: StackLayout) {
-        self.layout = layout
+        currentLayout = Locked(layout)
+    }
+
+    /// The cell's layout as the runner last settled it (where the stack listens is decided as it starts).
+    var layout: StackLayout {
+        get { currentLayout.value }
+        set { currentLayout.value = newValue }
     }
 
     var processes: [StackProcess] { list.value }

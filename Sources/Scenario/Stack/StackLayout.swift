@@ -8,13 +8,15 @@ import StackConfig
 /// into `work/project`; each cell gets `work/cNN/` with its sockets, pidfiles, logs and generated configs. The work
 /// folder sits under /tmp so that socket paths stay within the 107-byte limit of sun_path.
 ///
-/// uwsgi.ini: chdir → the project copy; the first socket → `cNN/uwsgi.sock` (other sockets dropped); pidfile,
+/// uwsgi.ini: chdir → the project copy; the first socket → `cNN/uwsgi.sock`, or, when it is a TCP address
+/// (`127.0.0.1:8001`, `:8001`), 127.0.0.1 and a free port, so the front↔pool hop keeps the transport the user
+/// chose (other sockets dropped); pidfile,
 /// logto → the cell folder; daemonize → logto (the run supervises the master itself); stats → `cNN/stats.sock`;
 /// uid/gid kept only when running as root; http-socket only for a pool-direct target; the cell's settings replace
 /// the same options (aliases included). nginx.conf: a bare `server {}` block (the seed's) is wrapped in the
 /// main/events/http levels nginx needs, with `log_format main`; listen → 127.0.0.1 (or where the agents reach this
 /// machine) and a free port; access_log,
-/// error_log, pid → the cell folder (and beside every access_log, the run's timing log: FrontTimingLog); uwsgi_pass → the cell's socket; root/alias under the ini's chdir → the
+/// error_log, pid → the cell folder (and beside every access_log, the run's timing log: FrontTimingLog); uwsgi_pass → where the pool listens; root/alias under the ini's chdir → the
 /// project copy; the cell's directives replace the same ones wherever they stand.
 public struct StackLayout: Sendable {
     public let work: String
@@ -35,6 +37,12 @@ public struct StackLayout: Sendable {
     /// The run's own log of the front's times per request (FrontTimingLog), beside the user's access_log.
     public var timingLog: String { cell + "/timing.log" }
     public var runserverLog: String { cell + "/runserver.log" }
+    /// The port of 127.0.0.1 the pool's uwsgi socket binds when the user's ini binds a TCP address; nil: the unix
+    /// socket `uwsgiSocket`. Set (to a free port) before the configs are written.
+    public var upstreamPort: Int?
+    /// The pool's uwsgi socket as the ini and nginx's uwsgi_pass name it.
+    var upstreamForIni: String { upstreamPort.map { "127.0.0.1:\($0)" } ?? uwsgiSocket }
+    var upstreamForNginx: String { upstreamPort.map { "127.0.0.1:\($0)" } ?? "unix:" + uwsgiSocket }
     /// The address every listening process of the stack binds: 127.0.0.1, or where the load agents reach it.
     public var listenHost = "127.0.0.1"
 
@@ -101,7 +109,12 @@ public struct StackLayout: Sendable {
         var hasSocketOption = false
         for option in options {
             let name = UwsgiConfig.canonicalName(of: option.key)
-            if name == "socket" { hasSocketOption = true }
+            if name == "socket", !hasSocketOption {
+                hasSocketOption = true
+                if let upstreamPort, Self.isTCP(option.value) {
+                    notes.append("\(option.file):\(option.line): socket \(option.value) → 127.0.0.1:\(upstreamPort) (TCP as the ini has it, on a free port)")
+                }
+            }
             if moved.contains(name) || swept.contains(name) { continue }
             if name == "uid" || name == "gid", getuid() != 0 {
                 notes.append("\(option.file):\(option.line): \(option.key) left out: dropping privileges needs root")
@@ -110,7 +123,7 @@ public struct StackLayout: Sendable {
             lines.append("\(option.key) = \(option.value)")
         }
         if !hasSocketOption { notes.append("\(original): no socket option; the run adds one for the front") }
-        lines += ["chdir = \(pool == .uwsgi || servesDjango ? django : project)", "socket = \(uwsgiSocket)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
+        lines += ["chdir = \(pool == .uwsgi || servesDjango ? django : project)", "socket = \(upstreamForIni)", "pidfile = \(uwsgiPidfile)", "logto = \(uwsgiLog)",
                   "stats = \(statsSocket)"]
         if let httpPort { lines.append("http-socket = \(listenHost):\(httpPort)") }
         lines += settings.map { "\($0.name) = \($0.value)" }
@@ -118,6 +131,15 @@ public struct StackLayout: Sendable {
         try write(lines.joined(separator: "\n") + "\n", to: uwsgiIni)
         return notes
     }
+
+    /// Whether the first `socket` of `ini` is a TCP address: uWSGI's rule, a value with `:` is TCP, anything
+    /// else a unix path.
+    public static func bindsTCP(_ ini: String) throws -> Bool {
+        let options = try UwsgiIniReader.read(ini, environment: ProcessInfo.processInfo.environment) { _ in }
+        return options.first { UwsgiConfig.canonicalName(of: $0.key) == "socket" }.map { isTCP($0.value) } ?? false
+    }
+
+    static func isTCP(_ socket: String) -> Bool { socket.contains(":") }
 
     /// The project folder the ini names (`chdir`), whose paths the nginx config maps into the copy.
     public static func originalProjectFolder(of ini: String) -> String? {
@@ -223,7 +245,7 @@ public struct StackLayout: Sendable {
             case "error_log":
                 directive.arguments[0] = frontErrorLog
             case "uwsgi_pass":
-                directive.arguments = ["unix:" + uwsgiSocket]
+                directive.arguments = [upstreamForNginx]
             case "root", "alias":
                 if let originalProject, let first = directive.arguments.first, first.hasPrefix(originalProject + "/") || first == originalProject {
                     directive.arguments[0] = appProject + first.dropFirst(originalProject.count)
