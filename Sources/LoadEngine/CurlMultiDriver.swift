@@ -25,6 +25,8 @@ final class CurlMultiDriver {
         var configuredTemplate = -1
         var intendedStart: UInt64 = 0
         var actualStart: UInt64 = 0
+        /// When the response's first byte arrived (monotonic ns), 0 before it.
+        var firstByteAt: UInt64 = 0
         var bodyBytes = 0
         /// A request is in progress on this slot.
         var active = false
@@ -198,6 +200,7 @@ final class CurlMultiDriver {
         let template = templates.templates.count == 1 ? 0 : templates.pick(nextUniform())
         slot.pointee.intendedStart = intended
         slot.pointee.actualStart = now
+        slot.pointee.firstByteAt = 0
         slot.pointee.bodyBytes = 0
         slot.pointee.active = true
         if intended >= timeline.measureStart { issuedMeasured += 1 }
@@ -254,6 +257,9 @@ final class CurlMultiDriver {
                             status: status, curlCode: code, bytes: bytes,
                             second: timeline.second(of: now), completedAt: now,
                             template: slot.pointee.configuredTemplate)
+            if code == 0 && slot.pointee.firstByteAt > slot.pointee.actualStart {
+                recorder.recordFirstByte(micros: (slot.pointee.firstByteAt - slot.pointee.actualStart) / 1000)
+            }
             progress.responses.store(recorder.responses, ordering: .relaxed)
             progress.errors.store(recorder.errors, ordering: .relaxed)
         }

@@ -1,3 +1,4 @@
+import BenchSupport
 import CCurl
 import CLinux
 import Foundation
@@ -174,6 +175,7 @@ final class FramedRequests: RequestCarrier {
                 }
                 return
             }
+            if slot.pointee.firstByteAt == 0 { slot.pointee.firstByteAt = monotonicNanoseconds() }
             let bytes = receiveBuffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let (outcome, used) = slot.pointee.framer.consume(bytes, count: count)
             switch outcome {

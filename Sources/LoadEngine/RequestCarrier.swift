@@ -50,6 +50,9 @@ final class CurlTransfers: RequestCarrier {
         if code == 0 {
             sb_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
             sb_easy_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes)
+            var firstByte: curl_off_t = 0  // µs from the transfer's start
+            sb_easy_getinfo_off(easy, CURLINFO_STARTTRANSFER_TIME_T, &firstByte)
+            if firstByte > 0 { slot.pointee.firstByteAt = slot.pointee.actualStart + UInt64(firstByte) * 1000 }
         }
         curl_multi_remove_handle(driver.multi, easy)
         slot.pointee.inMulti = false

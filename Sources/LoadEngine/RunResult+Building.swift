@@ -10,9 +10,11 @@ extension RunResult {
          startedAt: Date) {
         var corrected = recorders[0].corrected
         var uncorrected = recorders[0].uncorrected
+        var firstByte = recorders[0].firstByte
         for recorder in recorders.dropFirst() {
             corrected.add(recorder.corrected)
             uncorrected.add(recorder.uncorrected)
+            firstByte.add(recorder.firstByte)
         }
         let responses = recorders.reduce(0) { $0 + $1.responses }
         let errors = recorders.reduce(0) { $0 + $1.errors }
@@ -71,6 +73,7 @@ extension RunResult {
                           oldestUnfinishedSeconds: unfinished > 0 ? Double(oldestUnfinished) / 1e6 : nil)
         latency = LatencySummary(corrected)
         uncorrectedLatency = isOpen ? LatencySummary(uncorrected) : nil
+        firstByteLatency = firstByte.totalCount > 0 ? LatencySummary(firstByte) : nil
         statusCodes = statuses.codes
         statusClasses = statuses.classes
         self.errors = ErrorCounts(byCategory: byCategory, byCurlCode: byCurlCode, curlMessages: curlMessages)

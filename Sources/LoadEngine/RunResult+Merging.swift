@@ -116,6 +116,7 @@ extension RunResult {
         merged.latency = LatencySummary(histogram.decoded)
         merged.uncorrectedHistogram = uncorrected?.encoded
         merged.uncorrectedLatency = uncorrected.map { LatencySummary($0.decoded) }
+        merged.firstByteLatency = nil
         merged.statusCodes = try summed(\.statusCodes)
         merged.statusClasses = try summed(\.statusClasses)
         merged.errors = ErrorCounts(byCategory: try summed(\.errors.byCategory),

@@ -19,6 +19,10 @@ public struct RunResult: Codable, Sendable {
     public var latency: LatencySummary
     /// From the actual send time; present in the open model only.
     public var uncorrectedLatency: LatencySummary?
+    /// To the response's first byte from the request's actual send, answered requests only (the rest of the
+    /// latency is the answer's transfer); nil in results of load agents merged (percentiles do not merge) and in
+    /// results written before it was recorded.
+    public var firstByteLatency: LatencySummary?
     /// Responses by status code ("200") and by class ("2xx").
     public var statusCodes: [String: Int]
     public var statusClasses: [String: Int]
@@ -44,6 +48,7 @@ public struct RunResult: Codable, Sendable {
              perThread, agents, warnings
         case latency = "latencyMicroseconds"
         case uncorrectedLatency = "uncorrectedLatencyMicroseconds"
+        case firstByteLatency = "firstByteMicroseconds"
         case histogram = "latencyHistogramMicroseconds"
         case uncorrectedHistogram = "uncorrectedLatencyHistogramMicroseconds"
     }

@@ -19,6 +19,9 @@ final class ThreadRecorder {
     /// Latency from the actual send time, µs.
     var uncorrected = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highestLatencyMicros,
                                         numberOfSignificantValueDigits: .three)
+    /// Time to the response's first byte from the request's send, µs (oha's and k6's split of a request).
+    var firstByte = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: highestLatencyMicros,
+                                      numberOfSignificantValueDigits: .three)
     /// Responses by status code; slot 0 holds codes outside 1..<600.
     var statusCounts = [Int](repeating: 0, count: statusSlots)
     /// Failures by libcurl code; the last slot holds codes beyond it.
@@ -71,6 +74,10 @@ final class ThreadRecorder {
     /// Records one ended request of template `template`. `curlCode` is 0 for a response, whose `status` and latency
     /// then count; otherwise only the failure does.
     @inline(__always)
+    func recordFirstByte(micros: UInt64) {
+        _ = firstByte.record(min(max(micros, 1), Self.highestLatencyMicros))
+    }
+
     func record(correctedMicros: UInt64, uncorrectedMicros: UInt64, status: Int, curlCode: Int, bytes: Int,
                 second: Int, completedAt: UInt64, template: Int) {
         self.bytes += bytes

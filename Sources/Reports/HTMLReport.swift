@@ -199,7 +199,7 @@ struct HTMLReport {
         let validity = analysis.validityRows
         if !validity.isEmpty {
             sections.append(Section("Windows not to trust", captions: [
-                "Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets; stackbench compare leaves flagged windows out.",
+                "Client-bound, under-delivered, disturbed, latency-bound or stalled-requests windows, and noisy targets; stackbench compare leaves flagged windows out.",
             ], blocks: [.table(Table(headers: ["cell", "target", "window", "flag", "why"], rows: validity.map { row in
                 Row([Cell(row.cell), Cell(row.target), .number(row.window.map(String.init) ?? "all"), Cell(row.kind, style: "bad"), Cell(row.detail)])
             }))]))

@@ -151,7 +151,7 @@ extension MarkdownReport {
         var lines: [String] = []
         let validity = analysis.validityRows
         if !validity.isEmpty {
-            lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered, disturbed or latency-bound windows, and noisy targets (`compare` leaves flagged windows out):", "",
+            lines += ["", "## Windows not to trust", "", "Client-bound, under-delivered, disturbed, latency-bound or stalled-requests windows, and noisy targets (`compare` leaves flagged windows out):", "",
                       "| cell | target | window | flag | why |", "|---|---|---:|---|---|"]
             lines += validity.map { "| \($0.cell) | \($0.target) | \($0.window.map(String.init) ?? "all") | \($0.kind) | \($0.detail) |" }
         }

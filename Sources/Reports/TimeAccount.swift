@@ -48,6 +48,8 @@ struct TimeAccount: Equatable {
     var upstreamResponseMicros: Double?
     /// Most of the windows were flagged latency-bound: a fixed wait with the server idle.
     var stalled = false
+    /// The client's median time to the answer's first byte (µs); nil in results from before it was recorded.
+    var firstByteMicros: Double?
     /// The front's connects to the pool that took a second or more, over all the windows; nil with none.
     var slowConnects: Int?
 
@@ -94,6 +96,7 @@ struct TimeAccount: Equatable {
         upstreamResponseMicros = median(windows.compactMap { $0.front?.responseMillis.map { $0 * 1000 } })
         self.cores = cores
         self.connections = connections
+        firstByteMicros = median(windows.compactMap { $0.load.firstByteLatency?[.p50] })
         let slow = windows.compactMap { $0.front?.slowConnects }.reduce(0, +)
         slowConnects = slow > 0 ? slow : nil
         stalled = 2 * windows.filter { $0.windowFlags.contains { $0.kind == .latencyBound } }.count > windows.count
@@ -107,6 +110,8 @@ struct TimeAccount: Equatable {
         case clientSide = "client ↔ front"
         case waitingForFront = "waiting for the front"
         case outsideWorker = "outside a worker (not split further)"
+        case toFirstByte = "to the answer's first byte"
+        case afterFirstByte = "first byte to last"
         case unsplit = "not split (no figures from the servers)"
 
         /// How the sentence says a part of this tier; nil for the whole, unsplit.
@@ -118,6 +123,8 @@ struct TimeAccount: Equatable {
             case .clientSide: "between the client and the front"
             case .waitingForFront: "waiting for the front to read it (queued in its socket) and on the network"
             case .outsideWorker: "outside one (waiting for a free worker, the front, the network)"
+            case .toFirstByte: "to the answer's first byte (the server's work and any wait for it)"
+            case .afterFirstByte: "from its first byte to its last"
             case .unsplit: nil
             }
         }
@@ -127,7 +134,8 @@ struct TimeAccount: Equatable {
     }
 
     /// The median request by tier (µs, none negative), as `sentence` splits it: with the front's log and the pool's
-    /// figures into four parts, with one of them into two, else whole and not split. The parts add up to the median
+    /// figures into four parts, with one of them into two, with neither (a dev server) at the answer's first byte as
+    /// the client saw it, else whole and not split. The parts add up to the median
     /// but for the answer's streaming after its head (nginx's response less header time), which no part holds.
     /// The time before the front's log starts (its first byte read) is the client's side; when the front held
     /// the cores, it is the front's queue.
@@ -141,6 +149,8 @@ struct TimeAccount: Equatable {
         }
         if let worker = workerMicros { return [(.worker, part(worker)), (.outsideWorker, part(medianMicros - worker))] }
         if let front = frontMicros { return [(.front, part(front)), (beforeFront, part(medianMicros - front))] }
+        // No figures from the servers (a dev server): the client's own split at the answer's first byte.
+        if let firstByte = firstByteMicros { return [(.toFirstByte, part(firstByte)), (.afterFirstByte, part(medianMicros - firstByte))] }
         return [(.unsplit, part(medianMicros))]
     }
 
@@ -150,6 +160,14 @@ struct TimeAccount: Equatable {
         guard let slowConnects else { return verdict }
         return verdict + "; \(slowConnects) of the front's connects to the pool took a second or more — the kernel sends a SYN again "
             + "a second after the pool's socket dropped it, its accept queue full: a larger `listen` lets connections wait in the queue instead"
+    }
+
+    /// Where a latency-bound window's wait fell, when the client's split shows it inside the answer: most of the
+    /// median after its first byte.
+    private var stallInsideTheAnswer: String {
+        guard let firstByte = firstByteMicros, medianMicros - firstByte >= 0.8 * medianMicros else { return "" }
+        return " — the wait came after the answer's first byte: as when a server writes the head and the body apart and the second "
+            + "write waits for the client's delayed ACK (Nagle's algorithm)"
     }
 
     private var verdict: String {
@@ -186,7 +204,7 @@ struct TimeAccount: Equatable {
         case .none?:
             let parts = [poolBusy.map { "the pool's slots were busy \(percent($0))" }, coresText].compactMap { $0 }
             return "no tier saturated (\(parts.joined(separator: ", "))): \(connections) connection(s) waiting \(median) each set the rate"
-                + (stalled ? ", a fixed wait with the server idle (latency-bound)" : "") + split
+                + (stalled ? ", a fixed wait with the server idle (latency-bound)" : "") + split + (stalled ? stallInsideTheAnswer : "")
         case nil:
             return "cannot tell: neither the pool's figures nor the stack's cores are known (an external target)"
         }

@@ -31,6 +31,10 @@ struct LoadSummary {
             let corrected = result.uncorrectedLatency == nil ? "Latency" : "Latency (corrected)"
             lines += latencyLines(corrected, result.latency)
             if let uncorrected = result.uncorrectedLatency { lines += latencyLines("Latency (uncorrected)", uncorrected) }
+            if let firstByte = result.firstByteLatency {
+                lines.append("  First byte:   p50 \(Units.formatMicroseconds(firstByte[.p50])), p99 \(Units.formatMicroseconds(firstByte[.p99])) "
+                             + "(from the send to the response's first byte; the rest of the latency is its transfer)")
+            }
         }
         lines.append("  Status codes: " + describe(result.statusCodes))
         if s.non2xx3xx > 0 { lines.append("  Non-2xx or 3xx responses: \(s.non2xx3xx)") }

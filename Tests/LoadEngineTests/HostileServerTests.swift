@@ -64,6 +64,29 @@ import Testing
         }
     }
 
+    /// A server that writes the answer's head at once and its body 50 ms later: both engines put the first byte
+    /// at the head and the latency at the body, so the client's split shows where the wait was.
+    @Test func theFirstByteIsTimedApartFromTheLast() throws {
+        let (listener, bound) = try Sockets.listen(.tcp(host: "127.0.0.1", port: 0), backlog: 64)
+        let connections = ConnectionThreads(listener: listener)
+        defer { connections.shutdown() }
+        connections.start { socket in
+            var request = [UInt8](repeating: 0, count: 65_536)
+            while read(socket, &request, request.count) > 0 {
+                let head = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n".utf8), body = Array("ok".utf8)
+                guard send(socket, head, head.count, Int32(MSG_NOSIGNAL)) == head.count else { return }
+                usleep(50_000)
+                guard send(socket, body, body.count, Int32(MSG_NOSIGNAL)) == body.count else { return }
+            }
+        }
+        for engine in [Engine.framed, .curl] {
+            let (result, _) = try Self.run(engine, "http://127.0.0.1:\(bound!)/", seconds: 0.6)
+            let firstByte = try #require(result.firstByteLatency, "\(engine)")
+            #expect(result.summary.responses >= 4 && firstByte[.p50] < 20_000 && result.latency[.p50] >= 49_000,
+                    "\(engine): first byte \(firstByte[.p50]) µs, last \(result.latency[.p50]) µs")
+        }
+    }
+
     /// A request the server never answers is counted unfinished with how long it had waited when the window
     /// closed, on both engines — also one sent in the warm-up, which held its connection through the whole window:
     /// the percentiles cannot show it, so the result says it.

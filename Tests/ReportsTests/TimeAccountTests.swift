@@ -132,6 +132,25 @@ import Testing
         #expect(pool.bottleneck == .cores && abs((pool.frontShareOfCPU ?? 0) - 1.0 / 3) < 0.01, "\(pool.sentence)")
     }
 
+    /// A dev server gives no figures of its own: the client's first byte splits its median, and a latency-bound
+    /// window whose wait came after the first byte says so (Django's runserver: 1.6 ms to the head, 44 ms in all).
+    @Test func aDevServersMedianSplitsAtTheFirstByteAndAStallAfterItIsSaid() throws {
+        var target = Self.target(kind: .devServer, rps: 180, median: 44_000, poolBusy: nil, cpuSeconds: 0.1)
+        for index in target.repetitions.indices {
+            target.repetitions[index].load.firstByteLatency = target.repetitions[index].load.latency
+            target.repetitions[index].load.firstByteLatency?.percentiles["50"] = 1_600
+            target.repetitions[index].flags = [.init(kind: .latencyBound, detail: "floor")]
+        }
+        let account = try #require(TimeAccount(target: target, cores: 1, connections: 8))
+        #expect(account.tiers.map(\.tier) == [.toFirstByte, .afterFirstByte] && account.tiers[1].micros == 42_400)
+        #expect(account.sentence.hasSuffix("the median request took 44.00ms: 1.60ms to the answer's first byte (the server's work and any wait for it) "
+                                           + "and 42.40ms from its first byte to its last — the wait came after the answer's first byte: as when a server "
+                                           + "writes the head and the body apart and the second write waits for the client's delayed ACK (Nagle's algorithm)"),
+                "\(account.sentence)")
+        for index in target.repetitions.indices { target.repetitions[index].load.firstByteLatency?.percentiles["50"] = 43_000 }
+        #expect(try #require(TimeAccount(target: target, cores: 1, connections: 8)).sentence.contains("Nagle") == false)
+    }
+
     @Test func withoutFiguresItSaysItCannotTellAndClientBoundWindowsAreLeftOut() throws {
         let external = try #require(TimeAccount(target: Self.target(kind: .external, rps: 100, median: 1_000, poolBusy: nil, cpuSeconds: nil),
                                                 cores: 1, connections: 8))
