@@ -115,29 +115,9 @@ struct CIWorkflowTests {
         let remote = try Self.makeRemote(in: folder, scenario: try Self.scenario(of: job["env"]), change: change)
         let workspace = folder.file("workspace")
         try Self.checkout(remote, into: workspace)
-        for name in ["home", "runner-temp"] { try FileManager.default.createDirectory(atPath: folder.file(name), withIntermediateDirectories: true) }
-        _ = FileManager.default.createFile(atPath: folder.file("github-path"), contents: nil)
-        _ = FileManager.default.createFile(atPath: folder.file("step-summary.md"), contents: nil)
         var environment = Self.baseEnvironment(home: folder.file("home")).merging(Self.stringValues(job["env"])) { $1 }
-        environment.merge(Self.stackbenchUnderTest) { $1 }
-        environment.merge(["RUNNER_TEMP": folder.file("runner-temp"), "GITHUB_PATH": folder.file("github-path"),
-                           "GITHUB_STEP_SUMMARY": folder.file("step-summary.md"), "GITHUB_BASE_REF": "main",
-                           "GITHUB_WORKSPACE": workspace, "GITHUB_ACTIONS": "true", "CI": "true"]) { $1 }
-        let steps = try #require(job["steps"] as? [[String: Any]])
-        var outcomes: [String: (status: Int32, stdout: String, stderr: String)] = [:]
-        for step in steps {
-            guard let script = step["run"] as? String else { continue }  // `uses:` steps are the runner's
-            // GITHUB_PATH lines are prepended to PATH for the steps after the one that wrote them.
-            let added = (try String(contentsOfFile: folder.file("github-path"), encoding: .utf8)).split(separator: "\n").reversed()
-            var stepEnvironment = environment
-            stepEnvironment["PATH"] = (added.map(String.init) + [environment["PATH"]!]).joined(separator: ":")
-            let name = step["name"] as? String ?? script
-            let outcome = try Self.bash(script, in: workspace, environment: stepEnvironment)
-            outcomes[name] = outcome
-            if name != "Gate" {
-                try #require(outcome.status == 0, "step \(name) exited \(outcome.status): \(outcome.stdout.suffix(2000))\n\(outcome.stderr.suffix(3000))")
-            }
-        }
+        environment["GITHUB_BASE_REF"] = "main"
+        let outcomes = try Self.runSteps(of: job, in: workspace, runner: folder, environment: environment, mayFail: "Gate")
         let gate = try #require(outcomes["Gate"])
         let summary = try String(contentsOfFile: folder.file("step-summary.md"), encoding: .utf8)
         let results = folder.file("runner-temp/results")
@@ -154,6 +134,37 @@ struct CIWorkflowTests {
             #expect(summary.contains("## Gate: failed") && summary.contains("- **FAIL** defaults · view-notes: "), "\(summary)")
             try Self.expectJUnit(results + "/gate.xml", failedTarget: "defaults · view-notes")
         }
+    }
+
+    typealias Outcome = (status: Int32, stdout: String, stderr: String)
+
+    /// Runs the `run:` steps of a GitHub job in `workspace` as the runner does, with `runner`'s files for the
+    /// runner's own (home, runner-temp, github-path, step-summary.md); every step but `mayFail` must succeed.
+    static func runSteps(of job: [String: Any], in workspace: String, runner: TemporaryFolder, environment: [String: String],
+                         mayFail: String) throws -> [String: Outcome] {
+        for name in ["home", "runner-temp"] { try FileManager.default.createDirectory(atPath: runner.file(name), withIntermediateDirectories: true) }
+        for name in ["github-path", "step-summary.md"] where !FileManager.default.fileExists(atPath: runner.file(name)) {
+            _ = FileManager.default.createFile(atPath: runner.file(name), contents: nil)
+        }
+        var environment = environment.merging(Self.stackbenchUnderTest) { $1 }
+        environment.merge(["RUNNER_TEMP": runner.file("runner-temp"), "GITHUB_PATH": runner.file("github-path"),
+                           "GITHUB_STEP_SUMMARY": runner.file("step-summary.md"),
+                           "GITHUB_WORKSPACE": workspace, "GITHUB_ACTIONS": "true", "CI": "true"]) { $1 }
+        var outcomes: [String: Outcome] = [:]
+        for step in try #require(job["steps"] as? [[String: Any]]) {
+            guard let script = step["run"] as? String else { continue }  // `uses:` steps are the runner's
+            // GITHUB_PATH lines are prepended to PATH for the steps after the one that wrote them.
+            let added = (try String(contentsOfFile: runner.file("github-path"), encoding: .utf8)).split(separator: "\n").reversed()
+            var stepEnvironment = environment
+            stepEnvironment["PATH"] = (added.map(String.init) + [environment["PATH"]!]).joined(separator: ":")
+            let name = step["name"] as? String ?? script
+            let outcome = try Self.bash(script, in: workspace, environment: stepEnvironment)
+            outcomes[name] = outcome
+            if name != mayFail {
+                try #require(outcome.status == 0, "step \(name) exited \(outcome.status): \(outcome.stdout.suffix(2000))\n\(outcome.stderr.suffix(3000))")
+            }
+        }
+        return outcomes
     }
 
     @Test(.serialized, arguments: Change.allCases) func theGitLabJobGates(_ change: Change) throws {

@@ -145,9 +145,11 @@ struct ReferenceStackTests {
 
     /// The seed's files with the pool on TCP and a backlog of one (`socket = 127.0.0.1:8001`, `listen = 1`), one
     /// worker and thread, 8 connections to a view that sleeps 5 ms: once the backlog is full the kernel drops
-    /// the front's SYN and its connect is retried a second later, so on both stacks the front logs connects of a
-    /// second or more, the Answers count them and say why, and the connections stuck on them leave requests
-    /// unanswered far past the p99 — the window is flagged stalled-requests, not passed off as a fast pool.
+    /// the front's SYN and its connect is retried a second later (then 3 s): on both stacks the connections stuck
+    /// on it leave requests unanswered far past the p99 — the window is flagged stalled-requests, not passed off
+    /// as a fast pool — and the Answers count the front's connects of a second or more and say why. Those are
+    /// logged only for a connect that completed: one still retrying when the client gives up at the window's end
+    /// is logged without a connect time (nginx and ours), so a cell may count none; the two together always do.
     @Test func aFullListenBacklogOverTCPShowsAsSlowConnectsAndStalledRequestsOnBothStacks() throws {
         let folder = try TemporaryFolder()
         let seedIni = try String(contentsOfFile: "\(Self.repository)/scenarios/teacher/uwsgi.ini", encoding: .utf8)
@@ -165,18 +167,22 @@ struct ReferenceStackTests {
         let run = try Self.run(scenario, results: folder.file("results"))
         let cells = run.json["cells"] as? [[String: Any]] ?? []
         #expect(cells.count == 2 && cells.allSatisfy { $0["status"] as? String == "ok" }, "\(run.output)")
+        var slowConnects = 0
         for cell in cells {
             let label = cell["label"] as? String ?? ""
             let window = try #require((ScenarioRunTests.targets(of: cell, in: run.json).first?["repetitions"] as? [[String: Any]])?.first)
             let flags = (window["flags"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(flags.contains("stalled-requests"), "\(label): \(flags)")
-            let slow = (window["front"] as? [String: Any])?["slowConnects"] as? Int ?? 0
-            #expect(slow >= 1, "\(label): the front logged no connect of a second or more: \(window["front"] ?? "")")
+            slowConnects += (window["front"] as? [String: Any])?["slowConnects"] as? Int ?? 0
             let oldest = ((window["load"] as? [String: Any])?["summary"] as? [String: Any])?["oldestUnfinishedSeconds"] as? Double ?? 0
             #expect(oldest > 1, "\(label): oldest unanswered \(oldest) s")
         }
         let (runFolder, finding) = try Self.proxiedDynamicFinding(in: folder)
-        #expect(finding.components(separatedBy: "of the front's connects to the pool took a second or more").count == 3, "\(finding)")
+        #expect(slowConnects >= 1, "no connect of a second or more logged on either stack")
+        #expect(finding.components(separatedBy: "of the front's connects to the pool took a second or more").count - 1 == cells.filter { cell in
+            let window = (ScenarioRunTests.targets(of: cell, in: run.json).first?["repetitions"] as? [[String: Any]])?.first
+            return ((window?["front"] as? [String: Any])?["slowConnects"] as? Int ?? 0) > 0
+        }.count, "a clause for each cell that logged slow connects: \(finding)")
         for cellFolder in ["c01", "c02"] {
             let written = try String(contentsOfFile: folder.file("results/\(runFolder)/\(cellFolder)/nginx.conf"), encoding: .utf8)
             #expect(written.contains("uwsgi_pass 127.0.0.1:") && !written.contains("uwsgi.sock"), "\(cellFolder): the hop stays on TCP")
