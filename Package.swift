@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import CompilerPluginSupport
 import PackageDescription
 
 let package = Package(
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         // libcurl from Debian (libcurl4-openssl-dev), with typed wrappers for its variadic calls.
@@ -35,7 +37,15 @@ let package = Package(
         ),
         // Linux calls Swift cannot reach directly: CPU pinning, epoll without the packed struct.
         .target(name: "CLinux"),
-        .target(name: "BenchSupport", dependencies: ["CLinux"]),
+        // `@PublicInit`: the public memberwise initialisers of the small stored types other modules build.
+        .macro(
+            name: "MemberwiseMacros",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]
+        ),
+        .target(name: "BenchSupport", dependencies: ["CLinux", "MemberwiseMacros"]),
         .target(
             name: "LoadEngine",
             dependencies: [
@@ -112,6 +122,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"]),
+        .testTarget(name: "MemberwiseMacrosTests", dependencies: [
+            "MemberwiseMacros", .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+            .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+        ]),
         .testTarget(name: "LoadEngineTests", dependencies: ["LoadEngine", "StackbenchTesting"]),
         .testTarget(name: "StackConfigTests", dependencies: ["StackConfig", "StackbenchTesting"]),
         .testTarget(name: "WSGITests", dependencies: ["WSGI"]),

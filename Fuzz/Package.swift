@@ -4,8 +4,9 @@
 // server's response as the load engine frames it, a static request with its Range and If-* headers, an upstream's
 // whole answer relayed by a running front, merge's counts and histograms, and a result.json as report reads it.
 // Not part of the main build or the tests:
-// scripts/fuzz.sh builds this package with `-Xswiftc -sanitize=fuzzer -Xswiftc -enable-testing` (coverage in every
-// module; @testable for the front's internal parsers) and runs each target for a bounded time.
+// scripts/fuzz.sh builds this package with `-sanitize=fuzzer -enable-testing` from a toolset (coverage in every
+// module; @testable for the front's internal parsers; not in the macro plugin, built for the host) and runs each
+// target for a bounded time.
 import PackageDescription
 
 let readers = ["FuzzNginxConf", "FuzzUwsgiIni", "FuzzScenario", "FuzzRequestHead", "FuzzUwsgiPacket", "FuzzUpstreamHead", "FuzzChunkedBody",

@@ -2,6 +2,7 @@ import CLinux
 import Foundation
 
 /// User and system CPU time of this process, from getrusage(RUSAGE_SELF).
+@PublicInit
 public struct CPUUsage: Sendable, Equatable {
     /// User CPU time, microseconds.
     public var userMicroseconds: UInt64
@@ -10,12 +11,6 @@ public struct CPUUsage: Sendable, Equatable {
 
     /// User plus system, microseconds.
     public var totalMicroseconds: UInt64 { userMicroseconds + systemMicroseconds }
-
-    /// Creates a usage value from explicit times.
-    public init(userMicroseconds: UInt64, systemMicroseconds: UInt64) {
-        self.userMicroseconds = userMicroseconds
-        self.systemMicroseconds = systemMicroseconds
-    }
 
     /// The whole process's CPU use so far (all threads).
     public static func currentProcess() -> CPUUsage {

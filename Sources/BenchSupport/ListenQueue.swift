@@ -7,15 +7,11 @@ import Foundation
 /// Owns: finding the socket (a unix socket by the file it is bound to, through sock_diag; a TCP socket by its port,
 /// through /proc/net/tcp and tcp6, whose rx_queue of a LISTEN socket is that queue) and reading the two numbers.
 /// Works for any server's socket — ours or Debian's uWSGI, which itself reports `listen_queue` 0 for a unix socket.
+@PublicInit
 public struct ListenQueue: Equatable, Sendable {
     public var queued: Int
     /// nil for a TCP socket: /proc/net/tcp does not show it.
     public var backlog: Int?
-
-    public init(queued: Int, backlog: Int?) {
-        self.queued = queued
-        self.backlog = backlog
-    }
 
     /// The queue of the unix socket bound to `path`; nil when nothing listens there.
     public static func of(unixPath path: String) -> ListenQueue? {

@@ -138,17 +138,12 @@ public enum Sockets {
 
 /// A socket could not be set up or used; the message reads like the real servers' (`That port is already in
 /// use.` is runserver's wording and is left to it).
+@PublicInit(.firstUnlabeled)
 public struct SocketError: Error, CustomStringConvertible {
     /// The failed call, e.g. `bind`.
     public let call: String
-    /// errno after the call.
-    public let code: Int32
-
-    /// Captures errno for `call`.
-    public init(_ call: String, code: Int32 = errno) {
-        self.call = call
-        self.code = code
-    }
+    /// errno after the call (by default errno when the error is made).
+    public var code: Int32 = errno
 
     public var description: String { "\(call): \(String(cString: strerror(code)))" }
 }

@@ -19,36 +19,26 @@ public protocol UserFacingError: Error, CustomStringConvertible {
 }
 
 /// A usage error about one command-line flag, printed as `--rate must be > 0, got -5`.
+@PublicInit(.unlabeled)
 public struct FlagError: UserFacingError {
     /// The flag as the user typed it, e.g. `--rate` or `-c`.
     public let flag: String
     /// What is wrong, e.g. `must be > 0, got -5`.
     public let problem: String
 
-    /// Creates an error about `flag`.
-    public init(_ flag: String, _ problem: String) {
-        self.flag = flag
-        self.problem = problem
-    }
-
     public var exitStatus: ExitStatus { .usage }
     public var description: String { "\(flag) \(problem)" }
 }
 
 /// An error about a file the user named: it could not be read or written.
+@PublicInit
 public struct FileError: UserFacingError {
     /// The path as given.
     public let path: String
     /// What went wrong, e.g. `cannot read: No such file or directory`.
     public let problem: String
-    public let exitStatus: ExitStatus
-
-    /// Creates an error about `path`; usage errors by default.
-    public init(path: String, problem: String, exitStatus: ExitStatus = .usage) {
-        self.path = path
-        self.problem = problem
-        self.exitStatus = exitStatus
-    }
+    /// A usage error unless said otherwise.
+    public var exitStatus: ExitStatus = .usage
 
     public var description: String { "\(path): \(problem)" }
 }

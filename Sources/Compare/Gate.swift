@@ -67,6 +67,7 @@ public struct GateLimit: Sendable, Equatable {
 }
 
 /// One comparison as a CI test case: `cell · target` (its class), `metric in RUN` (its name), and its outcome.
+@PublicInit
 public struct GateCase: Sendable {
     public var suite: String
     public var name: String
@@ -74,15 +75,9 @@ public struct GateCase: Sendable {
     public var failure: String?
     /// Why it could not be judged, when it could not.
     public var skipped: String?
-
-    public init(suite: String, name: String, failure: String? = nil, skipped: String? = nil) {
-        self.suite = suite
-        self.name = name
-        self.failure = failure
-        self.skipped = skipped
-    }
 }
 
+@PublicInit
 public struct GateVerdict: Sendable {
     /// One line per limit broken: where, by how much, and the p-value.
     public var failures: [String]
@@ -103,12 +98,6 @@ public struct GateVerdict: Sendable {
     public enum Unresolved: String, Sendable { case fail, warn }
 
     public var exitStatus: Int32 { !failures.isEmpty ? 1 : !problems.isEmpty ? 2 : 0 }
-
-    public init(failures: [String], problems: [String], checked: Int) {
-        self.failures = failures
-        self.problems = problems
-        self.checked = checked
-    }
 }
 
 extension Comparison {

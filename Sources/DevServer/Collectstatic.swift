@@ -7,6 +7,7 @@ import StackConfig
 /// kind is left as it is ("unmodified"); `clear` deletes every file under STATIC_ROOT first; `link` makes absolute
 /// symlinks instead of copies; `dryRun` only says what it would do. Copies are new files (mode 0644, mtime now),
 /// written to a temporary name and renamed into place, so an interrupted run leaves no half-written file.
+@PublicInit
 public struct Collectstatic {
     /// The flags, as Django names them.
     public struct Options: Sendable {
@@ -35,12 +36,6 @@ public struct Collectstatic {
 
     let settings: ProjectSettings
     let options: Options
-
-    /// A run over `settings` with `options`.
-    public init(settings: ProjectSettings, options: Options) {
-        self.settings = settings
-        self.options = options
-    }
 
     /// Collects. `confirm` is asked the prompt text when interactive and STATIC_ROOT holds files, and answers
     /// whether to go on; `say` receives each line meant for stdout.

@@ -9,6 +9,7 @@ import WSGI
 /// `StaticFilesHandler` when static serving is on, and runserver's request log on stderr.
 public final class Runserver: Sendable {
     /// What `Runserver` needs.
+    @PublicInit
     public struct Options: Sendable {
         /// Where to listen.
         public var address: ListenAddress
@@ -16,13 +17,6 @@ public final class Runserver: Sendable {
         public var threading = true
         /// Serve STATIC_URL from STATICFILES_DIRS (DEBUG or `--insecure`, and not `--nostatic`).
         public var serveStatic: Bool
-
-        /// Creates options.
-        public init(address: ListenAddress, threading: Bool = true, serveStatic: Bool) {
-            self.address = address
-            self.threading = threading
-            self.serveStatic = serveStatic
-        }
     }
 
     /// The `Server` header and SERVER_SOFTWARE.

@@ -1,9 +1,11 @@
+import BenchSupport
 import Foundation
 import StackConfig
 
 /// Django's FileSystemFinder over STATICFILES_DIRS: finds one static path (first directory wins) for runserver,
 /// and lists every collectable file for collectstatic. Lookups are lexical, like Django's `safe_join`: a path that
 /// normalises to outside its directory is refused; symlinks inside a directory are followed, as Django follows them.
+@PublicInit
 public struct StaticFinders: Sendable {
     /// What a lookup found.
     public enum Lookup: Equatable {
@@ -25,12 +27,8 @@ public struct StaticFinders: Sendable {
         public let destination: String
     }
 
+    /// Searched in order.
     let directories: [ProjectSettings.StaticFilesDirectory]
-
-    /// Finders over `directories`, searched in order.
-    public init(directories: [ProjectSettings.StaticFilesDirectory]) {
-        self.directories = directories
-    }
 
     /// Looks up `path` (relative to STATIC_URL, already percent-decoded).
     public func find(_ path: String) -> Lookup {

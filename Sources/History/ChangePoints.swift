@@ -13,18 +13,13 @@ import Foundation
 /// weighs every repetition; the t test compares the runs' means (each over all its repetitions), because the
 /// repetitions of one run share that run's machine and moment: counted as independent points they would call the
 /// ordinary difference between two runs a change. With one value per run, as Otava's points are, the two agree.
+@PublicInit
 public struct ChangePointOptions: Sendable, Equatable {
     /// Runs per sliding window (Otava's window is 50 points; here it counts runs, each of several repetitions).
     public var window = 30
     public var maxPValue = 0.001
     /// The smallest relative change of the mean kept: max(|after/before - 1|, |before/after - 1|).
     public var minMagnitude = 0.05
-
-    public init(window: Int = 30, maxPValue: Double = 0.001, minMagnitude: Double = 0.05) {
-        self.window = window
-        self.maxPValue = maxPValue
-        self.minMagnitude = minMagnitude
-    }
 
     /// The p-value of the first pass, as Otava relaxes it.
     var firstPassPValue: Double {

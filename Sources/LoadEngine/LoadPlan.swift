@@ -2,27 +2,20 @@ import BenchSupport
 import CCurl
 import Foundation
 
-/// One kind of request in a load: what `-m`, `-H` and `--body` describe, with a weight in a mix.
+/// One kind of request in a load: what `-m`, `-H` and `--body` describe, with a weight in a mix; GET without
+/// headers or body by default.
+@PublicInit
 public struct RequestSpec: Sendable, Equatable {
     /// Absolute `http://` or `https://` URL. With a unix socket, its host only fills the Host header.
     public var url: String
     /// HTTP method, upper case.
-    public var method: String
+    public var method: String = "GET"
     /// Header lines as `Name: value`.
-    public var headers: [String]
+    public var headers: [String] = []
     /// Request body; nil sends none.
     public var body: [UInt8]?
     /// Relative share of this request in a mix (> 0).
-    public var weight: Double
-
-    /// Creates a request; GET without headers or body by default.
-    public init(url: String, method: String = "GET", headers: [String] = [], body: [UInt8]? = nil, weight: Double = 1) {
-        self.url = url
-        self.method = method
-        self.headers = headers
-        self.body = body
-        self.weight = weight
-    }
+    public var weight: Double = 1
 }
 
 /// How a client thread uses libcurl.
@@ -58,7 +51,9 @@ public enum StopCondition: Sendable, Equatable {
     case count(Int)
 }
 
-/// Everything the engine needs to run one load: targets, shape, stop condition and client placement.
+/// Everything the engine needs to run one load: targets, shape, stop condition and client placement; wrk-like
+/// defaults (50 connections, 1 thread, 10 s, closed model).
+@PublicInit
 public struct LoadPlan: Sendable {
     /// The requests, picked by weight for every send.
     public var requests: [RequestSpec]
@@ -86,14 +81,9 @@ public struct LoadPlan: Sendable {
     /// CPUs the client threads are pinned to; nil leaves them where the scheduler puts them.
     public var cpus: CPUSet?
     /// https: verify the server's certificate and name (false is curl's `--insecure`).
-    public var verifyPeer = true
+    public var verifyPeer: Bool = true
     /// https: trust the certificates in this PEM file instead of the system's (curl's `--cacert`).
     public var caCertificatePath: String?
-
-    /// Creates a plan for `requests` with wrk-like defaults (50 connections, 1 thread, 10 s, closed model).
-    public init(requests: [RequestSpec]) {
-        self.requests = requests
-    }
 
     /// Checks the plan and throws the first problem (LoadPlanError), naming the setting a person would change.
     public func validate() throws {
@@ -138,6 +128,7 @@ public struct LoadPlan: Sendable {
 
 /// What is wrong with a plan: the setting at fault and the problem. The library does not know how a person set it:
 /// `stackbench load` says it as its flag (`-c/--connections must be > 0`), a scenario as its `load:` key.
+@PublicInit(.unlabeled)
 public struct LoadPlanError: UserFacingError, Equatable {
     public enum Setting: String, Sendable {
         case url = "URL", weight, method, header, connections, threads, duration, requests, rate, timeout
@@ -146,11 +137,6 @@ public struct LoadPlanError: UserFacingError, Equatable {
 
     public let setting: Setting
     public let problem: String
-
-    public init(_ setting: Setting, _ problem: String) {
-        self.setting = setting
-        self.problem = problem
-    }
 
     public var exitStatus: ExitStatus { .usage }
     public var description: String { "\(setting.rawValue) \(problem)" }

@@ -1,14 +1,16 @@
+import BenchSupport
 import Foundation
 
 /// The result of one load, as written by `stackbench load --json` (schema documented in docs/load-json.md).
 /// Latencies are microseconds, and say so in their JSON keys; rates are per second of the measured window.
 /// Throughput and latency count completed responses only: a failed connect is counted, by kind, beside them.
+@PublicInit
 public struct RunResult: Codable, Sendable {
     /// Schema name and version; bumped on any incompatible change.
     /// /2: latency, rates and the per-second series from responses only; units in the keys; `perRequest`.
     public static let currentSchema = "stackbench.load/2"
 
-    public var schema = RunResult.currentSchema
+    public var schema: String = RunResult.currentSchema
     /// When the measured window began (ISO 8601, UTC, to the millisecond).
     public var startedAt: String
     /// `--tag`: a name for this load (an agent's host), as given.
@@ -53,25 +55,8 @@ public struct RunResult: Codable, Sendable {
         case uncorrectedHistogram = "uncorrectedLatencyHistogramMicroseconds"
     }
 
-    public init(startedAt: String, config: Config, summary: Summary, latency: LatencySummary, uncorrectedLatency: LatencySummary? = nil, statusCodes: [String: Int], statusClasses: [String: Int], errors: ErrorCounts, clientCPU: ClientCPU, perSecond: [SecondSample], histogram: EncodedHistogram, uncorrectedHistogram: EncodedHistogram? = nil, perRequest: [RequestBreakdown]? = nil, perThread: [ThreadBalance]? = nil, warnings: [String]) {
-        self.startedAt = startedAt
-        self.config = config
-        self.summary = summary
-        self.latency = latency
-        self.uncorrectedLatency = uncorrectedLatency
-        self.statusCodes = statusCodes
-        self.statusClasses = statusClasses
-        self.errors = errors
-        self.clientCPU = clientCPU
-        self.perSecond = perSecond
-        self.histogram = histogram
-        self.uncorrectedHistogram = uncorrectedHistogram
-        self.perRequest = perRequest
-        self.perThread = perThread
-        self.warnings = warnings
-    }
-
     /// The load as it was asked for.
+    @PublicInit
     public struct Config: Codable, Sendable {
         public var requests: [Request]
         public var unixSocket: String?
@@ -93,42 +78,19 @@ public struct RunResult: Codable, Sendable {
         public var caCertificate: String?
         /// The engine that ran the load; absent in results from before it existed.
         public var engine: Engine?
-
-        public init(requests: [Request], unixSocket: String? = nil, connections: Int, threads: Int, model: LoadModel, rate: Double? = nil, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, timeoutSeconds: Double, keepAlive: Bool, cpus: String? = nil, insecure: Bool? = nil, caCertificate: String? = nil) {
-            self.requests = requests
-            self.unixSocket = unixSocket
-            self.connections = connections
-            self.threads = threads
-            self.model = model
-            self.rate = rate
-            self.durationSeconds = durationSeconds
-            self.count = count
-            self.warmupSeconds = warmupSeconds
-            self.timeoutSeconds = timeoutSeconds
-            self.keepAlive = keepAlive
-            self.cpus = cpus
-            self.insecure = insecure
-            self.caCertificate = caCertificate
-        }
     }
 
     /// A request of the mix, without its body (only its size).
+    @PublicInit
     public struct Request: Codable, Sendable {
         public var method: String
         public var url: String
         public var headers: [String]
         public var bodyBytes: Int
         public var weight: Double
-
-        public init(method: String, url: String, headers: [String], bodyBytes: Int, weight: Double) {
-            self.method = method
-            self.url = url
-            self.headers = headers
-            self.bodyBytes = bodyBytes
-            self.weight = weight
-        }
     }
 
+    @PublicInit
     public struct Summary: Codable, Sendable {
         /// Requests that ended inside the measured window: `responses` + `errors`.
         public var requests: Int
@@ -153,24 +115,10 @@ public struct RunResult: Codable, Sendable {
         /// nil with none unfinished (and in results written before it was recorded). The latency percentiles
         /// count only answered requests: one far older than the p99 is a request they leave out.
         public var oldestUnfinishedSeconds: Double?
-
-        public init(requests: Int, responses: Int, errors: Int, non2xx3xx: Int, unfinished: Int, elapsedSeconds: Double, responsesPerSecond: Double, bytes: Int, bytesPerSecond: Double, intended: Int? = nil,
-                    oldestUnfinishedSeconds: Double? = nil) {
-            self.requests = requests
-            self.responses = responses
-            self.errors = errors
-            self.non2xx3xx = non2xx3xx
-            self.unfinished = unfinished
-            self.elapsedSeconds = elapsedSeconds
-            self.responsesPerSecond = responsesPerSecond
-            self.bytes = bytes
-            self.bytesPerSecond = bytesPerSecond
-            self.intended = intended
-            self.oldestUnfinishedSeconds = oldestUnfinishedSeconds
-        }
     }
 
     /// Latency of the responses, µs (all zeros when there was none).
+    @PublicInit
     public struct LatencySummary: Codable, Sendable {
         public var min: Double
         public var mean: Double
@@ -178,16 +126,9 @@ public struct RunResult: Codable, Sendable {
         public var max: Double
         /// Keys "50", "75", "90", "99", "99.9", "99.99".
         public var percentiles: [String: Double]
-
-        public init(min: Double, mean: Double, stdev: Double, max: Double, percentiles: [String: Double]) {
-            self.min = min
-            self.mean = mean
-            self.stdev = stdev
-            self.max = max
-            self.percentiles = percentiles
-        }
     }
 
+    @PublicInit
     public struct ErrorCounts: Codable, Sendable {
         /// Keys are `ErrorCategory` raw values: connect, tls, timeout, read, other.
         public var byCategory: [String: Int]
@@ -195,15 +136,10 @@ public struct RunResult: Codable, Sendable {
         public var byCurlCode: [String: Int]
         /// libcurl's text for each code seen.
         public var curlMessages: [String: String]
-
-        public init(byCategory: [String: Int], byCurlCode: [String: Int], curlMessages: [String: String]) {
-            self.byCategory = byCategory
-            self.byCurlCode = byCurlCode
-            self.curlMessages = curlMessages
-        }
     }
 
     /// One client thread's part of the load.
+    @PublicInit
     public struct ThreadBalance: Codable, Sendable, Equatable {
         public var connections: Int
         public var responses: Int
@@ -211,16 +147,9 @@ public struct RunResult: Codable, Sendable {
         /// The thread's own CPU time (user + system) over the measured window, and its share of one core.
         public var cpuSeconds: Double
         public var shareOfCore: Double
-
-        public init(connections: Int, responses: Int, errors: Int, cpuSeconds: Double, shareOfCore: Double) {
-            self.connections = connections
-            self.responses = responses
-            self.errors = errors
-            self.cpuSeconds = cpuSeconds
-            self.shareOfCore = shareOfCore
-        }
     }
 
+    @PublicInit
     public struct ClientCPU: Codable, Sendable {
         public var userSeconds: Double
         public var systemSeconds: Double
@@ -232,18 +161,10 @@ public struct RunResult: Codable, Sendable {
         public var microsecondsPerRequest: Double
         /// More than 90% busy over a window of at least 0.5 s: the numbers measure the client, not the server.
         public var saturated: Bool
-
-        public init(userSeconds: Double, systemSeconds: Double, cores: Int, shareOfCores: Double, microsecondsPerRequest: Double, saturated: Bool) {
-            self.userSeconds = userSeconds
-            self.systemSeconds = systemSeconds
-            self.cores = cores
-            self.shareOfCores = shareOfCores
-            self.microsecondsPerRequest = microsecondsPerRequest
-            self.saturated = saturated
-        }
     }
 
     /// One second of the window, by completion time; p50 and p99 of its responses, µs.
+    @PublicInit
     public struct SecondSample: Codable, Sendable {
         public var second: Int
         public var responses: Int
@@ -258,18 +179,10 @@ public struct RunResult: Codable, Sendable {
             case p50 = "p50Microseconds"
             case p99 = "p99Microseconds"
         }
-
-        public init(second: Int, responses: Int, errors: Int, non2xx3xx: Int, p50: Double, p99: Double) {
-            self.second = second
-            self.responses = responses
-            self.errors = errors
-            self.non2xx3xx = non2xx3xx
-            self.p50 = p50
-            self.p99 = p99
-        }
     }
 
     /// One request of a mix: its responses, failures and latency, apart from the others'.
+    @PublicInit
     public struct RequestBreakdown: Codable, Sendable {
         public var method: String
         public var url: String
@@ -285,18 +198,6 @@ public struct RunResult: Codable, Sendable {
         enum CodingKeys: String, CodingKey {
             case method, url, responses, errors, non2xx3xx, responsesPerSecond, statusCodes
             case latency = "latencyMicroseconds"
-        }
-
-        public init(method: String, url: String, responses: Int, errors: Int, non2xx3xx: Int, responsesPerSecond: Double,
-                    statusCodes: [String: Int], latency: LatencySummary) {
-            self.method = method
-            self.url = url
-            self.responses = responses
-            self.errors = errors
-            self.non2xx3xx = non2xx3xx
-            self.responsesPerSecond = responsesPerSecond
-            self.statusCodes = statusCodes
-            self.latency = latency
         }
     }
 }

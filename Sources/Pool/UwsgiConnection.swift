@@ -1,3 +1,4 @@
+import BenchSupport
 import Atomics
 import Foundation
 import ServerCore
@@ -5,6 +6,7 @@ import UwsgiProtocol
 import WSGI
 
 /// What a worker thread needs to serve uwsgi-protocol connections.
+@PublicInit
 public struct UwsgiServeOptions: Sendable {
     /// The largest vars block accepted (`buffer-size`).
     public var bufferSize: Int
@@ -22,19 +24,6 @@ public struct UwsgiServeOptions: Sendable {
     public var errors: ErrorLog
     /// Told when a request's packet has been read and when it is over (the scoreboard, for harakiri and stats).
     public var observer: RequestObserver?
-
-    /// Creates options.
-    public init(bufferSize: Int, postBuffering: Int, socketTimeout: Int, requestLogging: Bool, multithread: Bool,
-                multiprocess: Bool, log: @escaping @Sendable (String) -> Void, errors: ErrorLog) {
-        self.bufferSize = bufferSize
-        self.postBuffering = postBuffering
-        self.socketTimeout = socketTimeout
-        self.requestLogging = requestLogging
-        self.multithread = multithread
-        self.multiprocess = multiprocess
-        self.log = log
-        self.errors = errors
-    }
 }
 
 /// Watches requests from the moment their head is read until they are closed (uWSGI's harakiri window).

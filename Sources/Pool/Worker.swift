@@ -1,3 +1,4 @@
+import BenchSupport
 import Atomics
 import Foundation
 import ServerCore
@@ -14,16 +15,11 @@ private let workerStopping = ManagedAtomic<Bool>(false)
 /// SIGHUP, or reaching max-requests, stops accepting, lets the requests in progress finish, and exits 0.
 public final class Worker: Sendable {
     /// A listening socket and what it speaks.
+    @PublicInit
     public struct Listener: Sendable {
         public enum Speaks: String, Sendable { case uwsgi, http }
         public let socket: ListeningSocket
         public let proto: Speaks
-
-        /// Pairs an inherited socket with its protocol.
-        public init(socket: ListeningSocket, proto: Speaks) {
-            self.socket = socket
-            self.proto = proto
-        }
     }
 
     let id: Int

@@ -1,3 +1,4 @@
+import BenchSupport
 import CPython
 import Glibc
 import WSGI
@@ -215,13 +216,10 @@ public enum PythonAppFailed: Error, CustomStringConvertible {
 }
 
 /// uWSGI after an import failure ("full dynamic mode"): every request is a 500, with uWSGI's log line.
+@PublicInit
 public struct MissingPythonApp: Application {
+    /// The server's log.
     let log: @Sendable (String) -> Void
-
-    /// Creates the stand-in; `log` is the server's log.
-    public init(log: @escaping @Sendable (String) -> Void) {
-        self.log = log
-    }
 
     public func handle(_ request: Request) throws -> Response {
         log("--- no python application found, check your startup logs for errors ---")

@@ -8,23 +8,19 @@
 /// the environ, `wsgi.input`, `start_response` with `exc_info`, `write()`, iteration, `close()`, `wsgi.file_wrapper`.
 /// Must not: know sockets, the uwsgi packet or HTTP; it is an `Application` like the apps compiled in.
 /// Mirrors: uWSGI 2.0.21's plugins/python (python_plugin.c, wsgi_handlers.c, wsgi_subhandler.c, pyloader.c).
+import BenchSupport
 import CPython
 import Glibc
 
 /// The interpreter of this process: started once, its main thread state kept while the GIL is released.
 public enum PythonRuntime {
     /// Where Python finds its home and the app's modules.
+    @PublicInit
     public struct Settings: Sendable, Equatable {
         /// uWSGI's `home`/`virtualenv`/`venv`: a PEP 405 venv (a folder with `pyvenv.cfg`) or a Python home.
         public var home: String?
         /// uWSGI's `pythonpath` entries, first on `sys.path` in this order, before the working directory.
         public var pythonPath: [String]
-
-        /// Creates settings.
-        public init(home: String? = nil, pythonPath: [String] = []) {
-            self.home = home
-            self.pythonPath = pythonPath
-        }
     }
 
     /// The main thread's state while the GIL is released (nil before start and while the main thread holds it).

@@ -23,6 +23,7 @@ public struct HTMLDocument: Sendable {
         self.metaList = metaList
     }
 
+    @PublicInit(.firstUnlabeled)
     public struct Section: Sendable {
         public var title: String
         /// A word after the title in its colour: "Gate: failed".
@@ -30,25 +31,13 @@ public struct HTMLDocument: Sendable {
         public var anchor: String? = nil
         public var captions: [String] = []
         public var blocks: [Block] = []
-
-        public init(_ title: String, mark: Styled? = nil, anchor: String? = nil, captions: [String] = [], blocks: [Block] = []) {
-            self.title = title
-            self.mark = mark
-            self.anchor = anchor
-            self.captions = captions
-            self.blocks = blocks
-        }
     }
 
     /// Text with its class: `meta` (small grey), `bad`, `good`, `same`; nil for none.
+    @PublicInit(.firstUnlabeled)
     public struct Styled: Sendable {
         public var text: String
         public var style: String?
-
-        public init(_ text: String, style: String? = nil) {
-            self.text = text
-            self.style = style
-        }
     }
 
     /// One piece of a section: whichever of its parts is set.
@@ -74,14 +63,10 @@ public struct HTMLDocument: Sendable {
         public static func list(_ items: [Styled]) -> Block { Block(list: Items(items: items)) }
     }
 
+    @PublicInit
     public struct Table: Sendable {
         public var headers: [String]
         public var rows: [Row]
-
-        public init(headers: [String], rows: [Row]) {
-            self.headers = headers
-            self.rows = rows
-        }
     }
 
     public struct Row: Sendable {

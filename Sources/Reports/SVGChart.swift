@@ -9,33 +9,21 @@ import Results
 public enum SVGChart {
     public enum Scale: Sendable { case linear, log }
 
+    @PublicInit
     public struct Axis {
         public var title: String
         public var scale: Scale = .linear
         public var format: (Double) -> String
         /// Fixed ticks (in data units); computed from the data when nil.
         public var ticks: [Double]? = nil
-
-        public init(title: String, scale: Scale = .linear, format: @escaping (Double) -> String, ticks: [Double]? = nil) {
-            self.title = title
-            self.scale = scale
-            self.format = format
-            self.ticks = ticks
-        }
     }
 
+    @PublicInit
     public struct Series {
         public var name: String
         public var color: String
         public var dashed = false
         public var points: [(x: Double, y: Double)]
-
-        public init(name: String, color: String, dashed: Bool = false, points: [(x: Double, y: Double)]) {
-            self.name = name
-            self.color = color
-            self.dashed = dashed
-            self.points = points
-        }
     }
 
     /// Distinct colours (Tableau 10); past ten, series repeat a colour with a dashed line.

@@ -1,7 +1,9 @@
+import BenchSupport
 import Foundation
 
 extension ScenarioResult {
     /// What an event did during a window, and what it cost.
+    @PublicInit
     public struct EventRecord: Codable, Sendable, Equatable {
         public var action: String
         /// Scheduled, seconds into the window.
@@ -13,14 +15,6 @@ extension ScenarioResult {
         /// Failed requests (transport errors and non-2xx/3xx answers) from this event's second until the next
         /// event or the window's end, less the failure rate of the seconds before the first event.
         public var failedRequests: Int
-
-        public init(action: String, at: Double, startedAt: Double, detail: String, failedRequests: Int) {
-            self.action = action
-            self.at = at
-            self.startedAt = startedAt
-            self.detail = detail
-            self.failedRequests = failedRequests
-        }
     }
 }
 

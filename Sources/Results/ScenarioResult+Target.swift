@@ -5,6 +5,7 @@ import LoadEngine
 // A target's windows in one configuration, the values each metric takes over them, and their medians.
 
 extension ScenarioResult {
+    @PublicInit
     public struct Target: Codable, Sendable {
         public var name: String
         public var kind: TargetKind
@@ -19,18 +20,6 @@ extension ScenarioResult {
         /// differs from another only in them shares its configuration, measured once per round in one of them
         /// (each window names its cell). Nil in results written before the run planned by dependency.
         public var ignores: [String]? = nil
-
-        public init(name: String, kind: TargetKind, url: String, repetitions: [Repetition], median: Summary? = nil, noise: NoiseCheck? = nil, searches: [SearchResult]? = nil,
-                    ignores: [String]? = nil) {
-            self.ignores = ignores
-            self.name = name
-            self.kind = kind
-            self.url = url
-            self.repetitions = repetitions
-            self.median = median
-            self.noise = noise
-            self.searches = searches
-        }
 
         /// `metric` in each repetition, in order. Server CPU per request and memory count only the processes that
         /// serve this kind of target (front and pool for proxied-dynamic); the others idle meanwhile.
@@ -93,6 +82,7 @@ extension ScenarioResult {
     }
 
     /// Medians over the repetitions; latencies in microseconds.
+    @PublicInit
     public struct Summary: Codable, Sendable {
         public var rps: Double
         public var p50: Double
@@ -110,21 +100,6 @@ extension ScenarioResult {
         public var pss: Double? = nil
         /// Median capacity found by the searches, req/s (nil without a search).
         public var capacity: Double? = nil
-
-        public init(rps: Double, p50: Double, p75: Double, p90: Double, p99: Double, p999: Double, errors: Double, non2xx: Double, cpuPerRequest: Double, rss: Double, pss: Double? = nil, capacity: Double? = nil) {
-            self.pss = pss
-            self.rps = rps
-            self.p50 = p50
-            self.p75 = p75
-            self.p90 = p90
-            self.p99 = p99
-            self.p999 = p999
-            self.errors = errors
-            self.non2xx = non2xx
-            self.cpuPerRequest = cpuPerRequest
-            self.rss = rss
-            self.capacity = capacity
-        }
 
         /// What settings are ranked by: the capacity when a search ran, else req/s.
         public var rankingValue: Double { capacity ?? rps }

@@ -5,6 +5,7 @@ import LoadEngine
 // One measured window: the load's result, and what each stack process, the pool and the front did meanwhile.
 
 extension ScenarioResult {
+    @PublicInit
     public struct Repetition: Codable, Sendable {
         public var load: RunResult
         /// Per stack process (pool = master and workers together), over the measured window.
@@ -24,20 +25,11 @@ extension ScenarioResult {
         /// The cell whose stack served this window, and the round (1-based); nil in older results.
         public var cell: String? = nil
         public var round: Int? = nil
-
-        public init(load: RunResult, processes: [ProcessUsage], pool: PoolWindow? = nil, clientCoresBusy: Double? = nil, flags: [WindowFlag]? = nil, processChanges: [ProcessChange]? = nil, events: [EventRecord]? = nil) {
-            self.load = load
-            self.processes = processes
-            self.pool = pool
-            self.clientCoresBusy = clientCoresBusy
-            self.flags = flags
-            self.processChanges = processChanges
-            self.events = events
-        }
     }
 
     /// The front's own account of one window's requests, from the timing log the run adds beside the user's
     /// access_log (nginx's `$request_time` and `$upstream_*_time`, millisecond resolution): medians, ms.
+    @PublicInit
     public struct FrontWindow: Codable, Sendable, Equatable {
         /// Requests the front finished in the window.
         public var requests: Int
@@ -54,22 +46,12 @@ extension ScenarioResult {
         /// The connects to the pool that took a second or more: over loopback, a SYN sent again a second after
         /// the pool's socket dropped it (its accept queue full); nil with none.
         public var slowConnects: Int?
-
-        public init(requests: Int, requestMillis: Double, requestP99Millis: Double, upstreamRequests: Int,
-                    connectMillis: Double?, headerMillis: Double?, responseMillis: Double?, slowConnects: Int? = nil) {
-            self.requests = requests
-            self.requestMillis = requestMillis
-            self.requestP99Millis = requestP99Millis
-            self.upstreamRequests = upstreamRequests
-            self.connectMillis = connectMillis
-            self.headerMillis = headerMillis
-            self.responseMillis = responseMillis
-            self.slowConnects = slowConnects
-        }
     }
 
     /// The pool's own counters over one measured window, per worker.
+    @PublicInit
     public struct PoolWindow: Codable, Sendable {
+        @PublicInit
         public struct Worker: Codable, Sendable {
             public var id: Int
             public var pid: Int
@@ -83,46 +65,22 @@ extension ScenarioResult {
             public var busyMicros: Int? = nil
             /// Its threads (uWSGI's `cores`), each able to hold one request; nil in older results.
             public var threads: Int? = nil
-
-            public init(id: Int, pid: Int, requests: Int, respawns: Int, harakiris: Int, averageResponseMicros: Int,
-                        busyMicros: Int? = nil, threads: Int? = nil) {
-                self.id = id
-                self.pid = pid
-                self.requests = requests
-                self.respawns = respawns
-                self.harakiris = harakiris
-                self.averageResponseMicros = averageResponseMicros
-                self.busyMicros = busyMicros
-                self.threads = threads
-            }
         }
 
         /// The accept queue of the socket the window's requests entered the pool through, sampled every 200 ms
         /// (as `ss -l` reads it): connections no worker had accepted yet. nil in older results or when unreadable.
+        @PublicInit
         public struct ListenQueueSamples: Codable, Sendable, Equatable {
             public var samples: Int
             public var mean: Double
             public var max: Int
             /// The most the queue can hold (the socket's `listen`); nil for a TCP socket, where /proc does not say.
             public var backlog: Int?
-
-            public init(samples: Int, mean: Double, max: Int, backlog: Int?) {
-                self.samples = samples
-                self.mean = mean
-                self.max = max
-                self.backlog = backlog
-            }
         }
 
         public var workers: [Worker]
         public var listenQueueErrors: Int
         public var listenQueue: ListenQueueSamples?
-
-        public init(workers: [Worker], listenQueueErrors: Int, listenQueue: ListenQueueSamples? = nil) {
-            self.workers = workers
-            self.listenQueueErrors = listenQueueErrors
-            self.listenQueue = listenQueue
-        }
 
         /// Request slots: workers times threads; nil when the stats did not say (older results).
         public var slots: Int? {
@@ -152,6 +110,7 @@ extension ScenarioResult {
         }
     }
 
+    @PublicInit
     public struct ProcessUsage: Codable, Sendable {
         public var role: StackRole
         public var cpuSeconds: Double
@@ -169,17 +128,5 @@ extension ScenarioResult {
         /// Seconds its threads spent runnable but waiting for a core over the window, summed over the threads (from
         /// /proc/PID/task/TID/schedstat); nil in older results.
         public var runnableSeconds: Double? = nil
-
-        public init(role: StackRole, cpuSeconds: Double, cpuMicrosecondsPerRequest: Double, rssKiB: Int, pssKiB: Int? = nil,
-                    ussKiB: Int? = nil, processes: Int, runnableSeconds: Double? = nil) {
-            self.runnableSeconds = runnableSeconds
-            self.pssKiB = pssKiB
-            self.ussKiB = ussKiB
-            self.role = role
-            self.cpuSeconds = cpuSeconds
-            self.cpuMicrosecondsPerRequest = cpuMicrosecondsPerRequest
-            self.rssKiB = rssKiB
-            self.processes = processes
-        }
     }
 }

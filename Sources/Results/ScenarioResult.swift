@@ -7,16 +7,17 @@ import LoadEngine
 /// measured of it: the full load result (histogram and per-second series included) with the CPU time and memory of
 /// each stack process over the window. Written atomically, once at the end (also after Ctrl-C, marked `interrupted`,
 /// with the cells that finished). Files of `stackbench.run/2` are read too (`RunFolder.read`).
+@PublicInit
 public struct ScenarioResult: Codable, Sendable {
     public static let currentSchema = "stackbench.run/3"
 
-    public var schema = ScenarioResult.currentSchema
+    public var schema: String = ScenarioResult.currentSchema
     public var scenario: ScenarioInfo
     public var machine: Machine
     public var stackbench: Build
     public var startedAt: String
     public var finishedAt: String?
-    public var interrupted = false
+    public var interrupted: Bool = false
     public var load: LoadInfo
     public var cells: [Cell] = []
     /// Each target's configurations, in the order they were first measured; cells name the ones they share.
@@ -37,20 +38,7 @@ public struct ScenarioResult: Codable, Sendable {
     /// checkout; nil for a label given by hand and in older results. `stackbench history` orders runs by it.
     public var commitTime: String? = nil
 
-    public init(scenario: ScenarioInfo, machine: Machine, stackbench: Build, startedAt: String, finishedAt: String? = nil, load: LoadInfo, cells: [Cell] = [], configurations: [Configuration] = [], thresholds: [ThresholdOutcome] = [], order: [OrderEntry]? = [], reproduction: Reproduction? = nil) {
-        self.scenario = scenario
-        self.machine = machine
-        self.stackbench = stackbench
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.load = load
-        self.cells = cells
-        self.configurations = configurations
-        self.thresholds = thresholds
-        self.order = order
-        self.reproduction = reproduction
-    }
-
+    @PublicInit
     public struct Reproduction: Codable, Sendable {
         /// The scenario as written, and the folder its relative paths resolve against.
         public var scenarioText: String
@@ -65,58 +53,30 @@ public struct ScenarioResult: Codable, Sendable {
         public var randomness: String
         /// Versions of the programs besides stackbench that served (nginx, uWSGI, Python and Django).
         public var programs: [String: String]
-
-        public init(scenarioText: String, scenarioFolder: String, stackFiles: [String: String], quick: Bool, rounds: Int, command: String, randomness: String, programs: [String: String]) {
-            self.scenarioText = scenarioText
-            self.scenarioFolder = scenarioFolder
-            self.stackFiles = stackFiles
-            self.quick = quick
-            self.rounds = rounds
-            self.command = command
-            self.randomness = randomness
-            self.programs = programs
-        }
     }
 
+    @PublicInit
     public struct OrderEntry: Codable, Sendable, Equatable {
         public var round: Int
         public var cell: String
         public var target: String
         public var repetition: Int
-
-        public init(round: Int, cell: String, target: String, repetition: Int) {
-            self.round = round
-            self.cell = cell
-            self.target = target
-            self.repetition = repetition
-        }
     }
 
+    @PublicInit
     public struct ScenarioInfo: Codable, Sendable {
         public var name: String
         public var file: String
         public var stack: [String: String]
-
-        public init(name: String, file: String, stack: [String: String]) {
-            self.name = name
-            self.file = file
-            self.stack = stack
-        }
     }
 
+    @PublicInit
     public struct Machine: Codable, Sendable {
         public var cpuModel: String
         public var cores: Int
         public var kernel: String
         /// MemTotal of /proc/meminfo.
         public var memoryKiB: Int? = nil
-
-        public init(cpuModel: String, cores: Int, kernel: String, memoryKiB: Int? = nil) {
-            self.cpuModel = cpuModel
-            self.cores = cores
-            self.kernel = kernel
-            self.memoryKiB = memoryKiB
-        }
 
         public static func current() -> Machine {
             let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
@@ -132,16 +92,13 @@ public struct ScenarioResult: Codable, Sendable {
         }
     }
 
+    @PublicInit
     public struct Build: Codable, Sendable {
         public var version: String
         public var gitSha: String?
-
-        public init(version: String, gitSha: String? = nil) {
-            self.version = version
-            self.gitSha = gitSha
-        }
     }
 
+    @PublicInit
     public struct LoadInfo: Codable, Sendable {
         public var connections: Int
         public var threads: Int
@@ -159,24 +116,9 @@ public struct ScenarioResult: Codable, Sendable {
         public var search: String? = nil
         /// The load generator's engine (load.engine); nil in results from before it existed.
         public var engine: Engine? = nil
-
-        public init(connections: Int, threads: Int, durationSeconds: Double? = nil, count: Int? = nil, warmupSeconds: Double, rate: Double? = nil, repetitions: Int, keepAlive: Bool, clientCPUs: String? = nil, serverCPUs: String? = nil, rounds: Int? = nil, search: String? = nil, engine: Engine? = nil) {
-            self.connections = connections
-            self.threads = threads
-            self.durationSeconds = durationSeconds
-            self.count = count
-            self.warmupSeconds = warmupSeconds
-            self.rate = rate
-            self.repetitions = repetitions
-            self.keepAlive = keepAlive
-            self.clientCPUs = clientCPUs
-            self.serverCPUs = serverCPUs
-            self.rounds = rounds
-            self.search = search
-            self.engine = engine
-        }
     }
 
+    @PublicInit
     public struct Cell: Codable, Sendable {
         public var index: Int
         public var label: String
@@ -189,23 +131,12 @@ public struct ScenarioResult: Codable, Sendable {
         public var notes: [String]
         /// The ids of the configurations this cell shares, one per target in the scenario's order (none when
         /// skipped); `ScenarioResult.targets(in:)` gives their targets.
-        public var configurations: [String]
+        public var configurations: [String] = []
         /// The configs the cell's stack ran from (file name → text).
         public var configs: [String: String]? = nil
-
-        public init(index: Int, label: String, settings: [CellSetting], status: CellStatus, failure: String? = nil, logTail: String? = nil, notes: [String], configurations: [String] = [], configs: [String: String]? = nil) {
-            self.index = index
-            self.label = label
-            self.settings = settings
-            self.status = status
-            self.failure = failure
-            self.logTail = logTail
-            self.notes = notes
-            self.configurations = configurations
-            self.configs = configs
-        }
     }
 
+    @PublicInit
     public struct ThresholdOutcome: Codable, Sendable {
         public var threshold: String
         public var line: Int?
@@ -213,15 +144,6 @@ public struct ScenarioResult: Codable, Sendable {
         public var target: String
         public var value: Double?
         public var passed: Bool
-
-        public init(threshold: String, line: Int? = nil, cell: String, target: String, value: Double? = nil, passed: Bool) {
-            self.threshold = threshold
-            self.line = line
-            self.cell = cell
-            self.target = target
-            self.value = value
-            self.passed = passed
-        }
     }
 }
 

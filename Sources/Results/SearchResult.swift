@@ -1,7 +1,9 @@
+import BenchSupport
 import Foundation
 
 extension ScenarioResult {
     /// A capacity search of one target in one cell (one per repetition).
+    @PublicInit
     public struct SearchResult: Codable, Sendable {
         public var criteria: String
         /// The latency limits, µs, by percentile key ("99").
@@ -13,14 +15,7 @@ extension ScenarioResult {
         /// Why the search ended.
         public var ended: String
 
-        public init(criteria: String, latencyLimits: [String: Double], capacity: Double? = nil, steps: [Step], ended: String) {
-            self.criteria = criteria
-            self.latencyLimits = latencyLimits
-            self.capacity = capacity
-            self.steps = steps
-            self.ended = ended
-        }
-
+        @PublicInit
         public struct Step: Codable, Sendable {
             public var offered: Double
             public var achieved: Double
@@ -32,18 +27,6 @@ extension ScenarioResult {
             /// What broke the limits, or why the window does not count.
             public var reason: String?
             public var flags: [WindowFlag]
-
-            public init(offered: Double, achieved: Double, p50: Double, p99: Double, p999: Double, failed: Int, passed: Bool, reason: String? = nil, flags: [WindowFlag]) {
-                self.offered = offered
-                self.achieved = achieved
-                self.p50 = p50
-                self.p99 = p99
-                self.p999 = p999
-                self.failed = failed
-                self.passed = passed
-                self.reason = reason
-                self.flags = flags
-            }
         }
     }
 }

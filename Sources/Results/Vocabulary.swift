@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import LoadEngine
 
@@ -69,16 +70,11 @@ public enum Metric: String, Sendable, CaseIterable {
 }
 
 /// One key of a matrix cell and its value, and whose file it changes.
+@PublicInit
 public struct CellSetting: Sendable, Equatable, Codable {
     public var name: String
     public var value: String
     public var component: Component
-
-    public init(name: String, value: String, component: Component) {
-        self.name = name
-        self.value = value
-        self.component = component
-    }
 
     public enum Component: String, Sendable, Codable {
         /// The `stack` key: which front and pool (StackVariant).

@@ -7,6 +7,7 @@ import Foundation
 /// repetitions the noise check of the median req/s (the distribution-free 95% interval from order statistics of
 /// the binomial), which both the run and `compare` compute.
 extension ScenarioResult {
+    @PublicInit
     public struct WindowFlag: Codable, Sendable, Equatable {
         public enum Kind: String, Codable, Sendable, CaseIterable {
             case clientBound = "client-bound", underDelivered = "under-delivered", disturbed
@@ -20,14 +21,10 @@ extension ScenarioResult {
 
         public var kind: Kind
         public var detail: String
-
-        public init(kind: Kind, detail: String) {
-            self.kind = kind
-            self.detail = detail
-        }
     }
 
     /// A process of the stack that ended or appeared during a window, seconds into it.
+    @PublicInit
     public struct ProcessChange: Codable, Sendable, Equatable {
         public var role: StackRole
         public var pid: Int32
@@ -38,15 +35,9 @@ extension ScenarioResult {
             case ended, started
             public var description: String { rawValue }
         }
-
-        public init(role: StackRole, pid: Int32, change: Kind, at: Double) {
-            self.role = role
-            self.pid = pid
-            self.change = change
-            self.at = at
-        }
     }
 
+    @PublicInit
     public struct NoiseCheck: Codable, Sendable, Equatable {
         public var repetitions: Int
         /// The interval of the median req/s.
@@ -58,16 +49,6 @@ extension ScenarioResult {
         public var share: Double
         public var limit: Double
         public var noisy: Bool
-
-        public init(repetitions: Int, low: Double, high: Double, coverage: Double, share: Double, limit: Double, noisy: Bool) {
-            self.repetitions = repetitions
-            self.low = low
-            self.high = high
-            self.coverage = coverage
-            self.share = share
-            self.limit = limit
-            self.noisy = noisy
-        }
     }
 }
 

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Servers ignore SIGPIPE process-wide (`ConnectedSocket.ignoreBrokenPipes()`), so a peer that went away shows up
 /// as EPIPE from a write, not as a signal.
+@PublicInit
 public final class ConnectedSocket: @unchecked Sendable {  // one thread at a time: the accepting thread hands it over whole
-    /// The descriptor.
+    /// The descriptor, owned: closed with the socket.
     public let descriptor: Int32
     /// The peer's address (empty host for unix sockets).
     public let peer: PeerAddress
@@ -14,12 +15,6 @@ public final class ConnectedSocket: @unchecked Sendable {  // one thread at a ti
     /// A receive timeout not yet given to the kernel: set at the first read that would wait (see `read`).
     private var pendingReceiveTimeout: Int?
     private static let maximumVectors = 1024  // IOV_MAX on Linux
-
-    /// Takes ownership of `descriptor`.
-    public init(descriptor: Int32, peer: PeerAddress) {
-        self.descriptor = descriptor
-        self.peer = peer
-    }
 
     deinit { close() }
 

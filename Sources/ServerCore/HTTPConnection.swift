@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import WSGI
 
@@ -21,6 +22,7 @@ public struct ExchangeRecord: Sendable {
 }
 
 /// How a server runs its connections.
+@PublicInit
 public struct HTTPConnectionOptions: Sendable {
     /// Whose environ to build.
     public var style: HTTPEnviron.Style
@@ -40,23 +42,7 @@ public struct HTTPConnectionOptions: Sendable {
     /// Where the app's `wsgi.errors` lines and the server's own error lines go.
     public var errors: ErrorLog
     /// The largest request head accepted (uWSGI's buffer-size on an http-socket); beyond it 431, logged.
-    public var maximumHeadBytes = ConnectionReader.maximumHeadBytes
-
-    /// Creates options.
-    public init(style: HTTPEnviron.Style, identity: HTTPEnviron.ServerIdentity, serverHeader: String?,
-                keepAlive: Bool, multithread: Bool, multiprocess: Bool,
-                answerToAppError: (@Sendable (Error) -> Response)?, log: @escaping @Sendable (ExchangeRecord) -> Void,
-                errors: ErrorLog) {
-        self.style = style
-        self.identity = identity
-        self.serverHeader = serverHeader
-        self.keepAlive = keepAlive
-        self.multithread = multithread
-        self.multiprocess = multiprocess
-        self.answerToAppError = answerToAppError
-        self.log = log
-        self.errors = errors
-    }
+    public var maximumHeadBytes: Int = ConnectionReader.maximumHeadBytes
 }
 
 /// Serves one connection: request after request until either side closes.

@@ -1,3 +1,4 @@
+import BenchSupport
 import WSGI
 
 /// Turns an HTTP request head into the WSGI environ, the way the server being mirrored builds it.
@@ -13,6 +14,7 @@ public enum HTTPEnviron {
     }
 
     /// The server's side of the connection.
+    @PublicInit
     public struct ServerIdentity: Sendable {
         /// SERVER_NAME.
         public let name: String
@@ -20,13 +22,6 @@ public enum HTTPEnviron {
         public let port: String
         /// SERVER_SOFTWARE, or nil to leave it out.
         public let software: String?
-
-        /// Creates an identity.
-        public init(name: String, port: String, software: String?) {
-            self.name = name
-            self.port = port
-            self.software = software
-        }
     }
 
     /// The environ for `head`, received from `peer`.

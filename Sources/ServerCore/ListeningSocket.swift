@@ -68,17 +68,12 @@ public final class ListeningSocket: Sendable {
 }
 
 /// A socket address as text: host and port for IP, empty for unix sockets.
+@PublicInit
 public struct PeerAddress: Sendable, Equatable {
     /// `127.0.0.1`, `::1`, or empty for a unix socket peer.
     public let host: String
     /// The port, 0 for unix sockets.
     public let port: Int
-
-    /// An address from its parts.
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
 
     /// The address of an accepted peer or a bound socket, as `accept` or `getsockname` filled it in.
     public init(_ storage: sockaddr_storage) {

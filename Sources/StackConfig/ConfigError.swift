@@ -1,6 +1,7 @@
 import BenchSupport
 
 /// A configuration error: the file, the line, the key and what is wrong; a usage error (exit 2).
+@PublicInit
 public struct ConfigError: UserFacingError, Equatable {
     /// The file as the user named it.
     public let file: String
@@ -10,14 +11,6 @@ public struct ConfigError: UserFacingError, Equatable {
     public let key: String?
     /// What is wrong.
     public let problem: String
-
-    /// Creates an error.
-    public init(file: String, line: Int?, key: String?, problem: String) {
-        self.file = file
-        self.line = line
-        self.key = key
-        self.problem = problem
-    }
 
     public var exitStatus: ExitStatus { .usage }
 

@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// An nginx.conf turned into the front's settings: the subset of shared/spec/nginx-subset.md §2 that stackbench's
 /// front implements, with nginx 1.22's defaults. Inheritance is resolved here: every server and location carries
 /// its effective `NginxScope` (outer values unless redefined; array directives replaced as a whole, §1).
@@ -31,6 +33,7 @@ public struct NginxServer: Sendable {
 }
 
 /// A `listen` address.
+@PublicInit
 public struct NginxListen: Sendable, Equatable, Hashable {
     public enum Address: Sendable, Equatable, Hashable {
         case tcp(host: String, port: Int)
@@ -38,11 +41,6 @@ public struct NginxListen: Sendable, Equatable, Hashable {
     }
     public var address: Address
     public var defaultServer: Bool
-
-    public init(address: Address, defaultServer: Bool) {
-        self.address = address
-        self.defaultServer = defaultServer
-    }
 }
 
 /// A `location`: how it matches, its URI, its effective settings, nested locations.
@@ -77,6 +75,7 @@ public enum NginxUpstream: Sendable, Equatable {
 }
 
 /// An `error_log` target and level.
+@PublicInit
 public struct NginxErrorLog: Sendable, Equatable {
     public enum Level: Int, Sendable, Comparable, CaseIterable {
         case debug, info, notice, warn, error, crit, alert, emerg
@@ -86,14 +85,10 @@ public struct NginxErrorLog: Sendable, Equatable {
     /// The path resolved against the prefix, `stderr`, or nil for /dev/null.
     public var path: String?
     public var level: Level
-
-    public init(path: String?, level: Level) {
-        self.path = path
-        self.level = level
-    }
 }
 
 /// An `access_log` target: the path and the format.
+@PublicInit
 public struct NginxAccessLog: Sendable {
     public var path: String
     public var format: NginxLogFormat
@@ -101,13 +96,6 @@ public struct NginxAccessLog: Sendable {
     public var buffer: Int?
     /// `flush=TIME` (milliseconds): the longest a buffered line waits; nil = until the buffer fills.
     public var flush: Int?
-
-    public init(path: String, format: NginxLogFormat, buffer: Int? = nil, flush: Int? = nil) {
-        self.path = path
-        self.format = format
-        self.buffer = buffer
-        self.flush = flush
-    }
 }
 
 /// A `uwsgi_param`: the name, its value template, and whether an empty value is left out (`if_not_empty`).
@@ -126,14 +114,11 @@ public struct NginxUwsgiParam: Sendable {
 }
 
 /// `open_file_cache max=N inactive=TIME`.
+@PublicInit
 public struct NginxOpenFileCache: Sendable, Equatable {
     public var max: Int
     /// Milliseconds without use after which an entry is dropped.
-    public var inactive = 60_000
-    public init(max: Int, inactive: Int = 60_000) {
-        self.max = max
-        self.inactive = inactive
-    }
+    public var inactive: Int = 60_000
 }
 
 /// The settings that inherit from http to server to location, effective at one place.

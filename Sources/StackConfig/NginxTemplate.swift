@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// A value with nginx variables (`$remote_addr`, `${uri}`), split once at load time into literal text and variable
 /// names so that a request only looks values up. The variables stackbench's front knows are listed here; another
 /// name is refused as nginx refuses it (`unknown "foo" variable`).
@@ -49,17 +51,12 @@ public struct NginxTemplate: Sendable, Equatable {
 }
 
 /// A `log_format`: its name, how values are escaped, and the template (the strings concatenated).
+@PublicInit
 public struct NginxLogFormat: Sendable, Equatable {
     public enum Escape: String, Sendable { case `default`, json, none }
     public var name: String
     public var escape: Escape
     public var template: NginxTemplate
-
-    public init(name: String, escape: Escape, template: NginxTemplate) {
-        self.name = name
-        self.escape = escape
-        self.template = template
-    }
 
     /// nginx's built-in `combined`.
     public static let combined = NginxLogFormat(

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// A project's settings: the analogue of the Django settings.py the seed excerpts, read from YAML.
@@ -6,17 +7,12 @@ import Foundation
 /// what uWSGI's `chdir` points at). Defaults are Django's global ones unless stated.
 public struct ProjectSettings: Sendable, Equatable {
     /// One STATICFILES_DIRS entry: a source directory, optionally served under `prefix/`.
+    @PublicInit
     public struct StaticFilesDirectory: Sendable, Equatable {
         /// The URL prefix inside STATIC_URL (Django's `(prefix, path)` form), or nil.
         public let prefix: String?
         /// The absolute directory.
         public let path: String
-
-        /// Creates an entry.
-        public init(prefix: String?, path: String) {
-            self.prefix = prefix
-            self.path = path
-        }
     }
 
     /// The settings file, absolute.

@@ -1,19 +1,17 @@
+import BenchSupport
 import Foundation
 
 /// A listening socket served by one thread per accepted connection, for the test servers (FixtureHTTPServer,
 /// and the raw peers of the engine tests): blocking sockets, simple enough to trust as a reference.
 /// `shutdown()` stops listening, shuts every open connection down, waits for every thread and closes the listener.
+@PublicInit
 public final class ConnectionThreads: @unchecked Sendable {  // open and stopping are read and written under `lock`
+    /// A listening socket, taken over; nothing is accepted before `start`.
     private let listener: Int32
     private let lock = NSLock()
     private var open: Set<Int32> = []
     private var stopping = false
     private let threads = DispatchGroup()
-
-    /// Takes over `listener` (a listening socket); nothing is accepted before `start`.
-    public init(listener: Int32) {
-        self.listener = listener
-    }
 
     /// Accepts connections and runs `serve` for each on a thread of its own; the socket is closed after it.
     public func start(_ serve: @escaping @Sendable (Int32) -> Void) {

@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import LoadEngine
 import Reports
@@ -6,6 +7,7 @@ import Results
 /// Run folders written as `stackbench run` writes them, with chosen req/s and p99 per repetition, so a test
 /// decides exactly what `compare` sees.
 public enum SyntheticRuns {
+    @PublicInit
     public struct TargetValues {
         public var rps: [Double]
         public var p99: [Double]?
@@ -13,33 +15,17 @@ public enum SyntheticRuns {
         /// Windows flagged client-bound.
         public var clientBound: [Bool]?
         /// A mix: per path (sent with GET), its p99 in each repetition; the target's figures stay as given.
-        public var mix: [(path: String, p99: [Double])]
-
-        public init(rps: [Double], p99: [Double]? = nil, errors: [Int]? = nil, clientBound: [Bool]? = nil, mix: [(path: String, p99: [Double])] = []) {
-            self.rps = rps
-            self.p99 = p99
-            self.errors = errors
-            self.clientBound = clientBound
-            self.mix = mix
-        }
+        public var mix: [(path: String, p99: [Double])] = []
     }
 
     /// What a run records about itself besides its measurements.
+    @PublicInit
     public struct RunInfo {
-        public var startedAt: String
-        public var cpuModel: String
+        public var startedAt = "2026-12-01T00:00:00Z"
+        public var cpuModel = "test"
         public var label: String?
         public var commitTime: String?
-        public var scenario: String
-
-        public init(startedAt: String = "2026-12-01T00:00:00Z", cpuModel: String = "test", label: String? = nil, commitTime: String? = nil,
-                    scenario: String = "synthetic") {
-            self.scenario = scenario
-            self.startedAt = startedAt
-            self.cpuModel = cpuModel
-            self.label = label
-            self.commitTime = commitTime
-        }
+        public var scenario = "synthetic"
     }
 
     /// `cells`: label → target name → its values; a label mapped to nil is a failed cell.

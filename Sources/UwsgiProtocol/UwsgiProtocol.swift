@@ -1,3 +1,5 @@
+import BenchSupport
+
 /// UwsgiProtocol: the uwsgi wire format nginx's `uwsgi_pass` speaks, shared by the front (which writes packets)
 /// and the pool (which reads them).
 ///
@@ -8,22 +10,16 @@
 /// Mirrors: uWSGI 2.0 `proto/uwsgi.c` and nginx 1.22 `ngx_http_uwsgi_module.c`; see shared/spec/uwsgi-protocol.md.
 
 /// The fixed header in front of every uwsgi packet.
+@PublicInit
 public struct UwsgiHeader: Equatable, Sendable {
     /// 0 for a WSGI request.
-    public var modifier1: UInt8
+    public var modifier1: UInt8 = 0
     /// The length of the vars block (not the body).
     public var datasize: Int
-    public var modifier2: UInt8
+    public var modifier2: UInt8 = 0
 
     /// The header's size on the wire.
     public static let size = 4
-
-    /// Creates a header.
-    public init(modifier1: UInt8 = 0, datasize: Int, modifier2: UInt8 = 0) {
-        self.modifier1 = modifier1
-        self.datasize = datasize
-        self.modifier2 = modifier2
-    }
 
     /// Reads the first four bytes of `bytes` (which must hold at least four).
     public init(_ bytes: UnsafeRawBufferPointer) {

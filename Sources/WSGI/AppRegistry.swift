@@ -1,21 +1,15 @@
 import BenchSupport
 
 /// What an app is given when a server loads it: the project it runs in, as uWSGI's `chdir` names it.
+@PublicInit
 public struct AppContext: Sendable {
     /// The project directory (uWSGI's `chdir`, Django's BASE_DIR).
     public let projectDirectory: String
     /// An explicit settings file (STACKBENCH_SETTINGS, the analogue of DJANGO_SETTINGS_MODULE), or nil for the
     /// project's `settings.yml`.
-    public let settingsPath: String?
+    public var settingsPath: String?
     /// Where the app logs errors.
-    public let errors: ErrorLog
-
-    /// Creates a context.
-    public init(projectDirectory: String, settingsPath: String? = nil, errors: ErrorLog = StandardErrorLog()) {
-        self.projectDirectory = projectDirectory
-        self.settingsPath = settingsPath
-        self.errors = errors
-    }
+    public var errors: ErrorLog = StandardErrorLog()
 
     /// The settings file the app should read.
     public var resolvedSettingsPath: String {
@@ -26,23 +20,17 @@ public struct AppContext: Sendable {
 
 /// The apps compiled into the binary, found by the name a uWSGI ini (`module = teacher.wsgi:application`) or a
 /// Django setting (`WSGI_APPLICATION = teacher.wsgi.application`) gives them.
+@PublicInit(.unlabeled)
 public struct AppRegistry: Sendable {
     /// One app.
+    @PublicInit
     public struct Entry: Sendable {
         /// The module, e.g. `teacher.wsgi`.
         public let module: String
-        /// The callable in it, e.g. `application`.
-        public let callable: String
+        /// The callable in it, `application` unless named.
+        public var callable = "application"
         /// Loads the app (opens its database, reads its templates); may fail with a user-facing error.
         public let load: @Sendable (AppContext) throws -> Application
-
-        /// Creates an entry.
-        public init(module: String, callable: String = "application",
-                    load: @escaping @Sendable (AppContext) throws -> Application) {
-            self.module = module
-            self.callable = callable
-            self.load = load
-        }
 
         /// The name in uWSGI's form, `module:callable`.
         public var name: String { "\(module):\(callable)" }
@@ -50,11 +38,6 @@ public struct AppRegistry: Sendable {
 
     /// The apps, in the order they are listed to users.
     public let entries: [Entry]
-
-    /// Creates a registry.
-    public init(_ entries: [Entry]) {
-        self.entries = entries
-    }
 
     /// The entry `reference` names. Accepted forms, as uWSGI and Django accept them: `teacher.wsgi:application`,
     /// `teacher.wsgi` (the callable defaults to `application`, uWSGI's default), `teacher.wsgi.application`.

@@ -14,15 +14,10 @@ import Glibc
 public struct Environ: Sendable {
     /// One variable. (A struct, not a tuple: arrays of tuples cost a runtime metadata lookup per use across
     /// modules, measured at several percent of a worker's CPU.)
+    @PublicInit
     public struct Variable: Sendable, Equatable {
         public var name: String
         public var value: String
-
-        /// Creates a variable.
-        public init(name: String, value: String) {
-            self.name = name
-            self.value = value
-        }
     }
 
     /// Where one variable's name and value are in `storage`.

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import BenchSupport
 import Glibc
 #else
 import Darwin
@@ -62,6 +63,7 @@ public protocol ChunkSource: AnyObject {
 }
 
 /// A region of an open file; owns the descriptor and closes it when released.
+@PublicInit
 public final class FileRegion {
     /// The open file.
     public let descriptor: Int32
@@ -69,13 +71,6 @@ public final class FileRegion {
     public let offset: Int
     /// How many bytes it spans.
     public let count: Int
-
-    /// Takes ownership of `descriptor`.
-    public init(descriptor: Int32, offset: Int, count: Int) {
-        self.descriptor = descriptor
-        self.offset = offset
-        self.count = count
-    }
 
     deinit { close(descriptor) }
 }

@@ -16,6 +16,7 @@ public protocol Application: Sendable {
 }
 
 /// One request as the app sees it.
+@PublicInit
 public struct Request {
     /// The CGI/WSGI variables, in the order the server delivered them.
     public var environ: Environ
@@ -23,13 +24,6 @@ public struct Request {
     public let input: BodyInput
     /// Where the app writes error lines (`wsgi.errors`): the server's log.
     public let errors: ErrorLog
-
-    /// Creates a request.
-    public init(environ: Environ, input: BodyInput, errors: ErrorLog) {
-        self.environ = environ
-        self.input = input
-        self.errors = errors
-    }
 }
 
 /// A sink for the app's error lines (`wsgi.errors`); servers route it into their own log.
@@ -57,6 +51,7 @@ public struct StandardErrorLog: ErrorLog {
 }
 
 #if canImport(Glibc)
+import BenchSupport
 import Glibc
 #else
 import Darwin

@@ -51,5 +51,5 @@ fuzz { bytes in
     }
     guard FileManager.default.createFile(atPath: file, contents: data), let (result, _) = try? RunFolder.read(file) else { return }
     try? RunFolder.writeReports(result, to: scratchFolder)  // report.md and report.html, as `stackbench report` writes them
-    _ = result.summaryTable
+    _ = SummaryTable(result: result).text
 }

@@ -7,19 +7,13 @@ import Foundation
 /// know (collectstatic will put it under STATIC_ROOT), whether the admin is installed (its login page is a
 /// dynamic URL that answers 200 without a database row), and the first URL pattern without parameters. The text is
 /// commented and checked by loading it as `stackbench run` would before it is written.
+@PublicInit
 public struct ScenarioTemplate {
     public var django: String
     public var uwsgiIni: String
     public var nginxConf: String
     /// `init --ci`: a gate, not a sweep (ScenarioTemplate+CI.swift).
-    public var ci: Bool
-
-    public init(django: String, uwsgiIni: String, nginxConf: String, ci: Bool = false) {
-        self.django = django
-        self.uwsgiIni = uwsgiIni
-        self.nginxConf = nginxConf
-        self.ci = ci
-    }
+    public var ci: Bool = false
 
     /// What Django says about the project.
     struct Facts {

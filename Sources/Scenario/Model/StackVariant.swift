@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 import Results
 
@@ -7,6 +8,7 @@ import Results
 /// the app and the dev server too: a Swift pool serves the Swift teacher app and `stackbench runserver` is its dev
 /// server; uWSGI serves the Django project and `manage.py runserver` is its dev server. Named in a scenario as
 /// `stack: {kind: reference}` or `stack: {front: nginx, pool: swift}`, or swept as the matrix key `stack`.
+@PublicInit
 public struct StackVariant: Sendable, Equatable, Hashable {
     public enum Front: String, Sendable, CaseIterable { case swift, nginx }
     public enum Pool: String, Sendable, CaseIterable { case swift, uwsgi }
@@ -27,11 +29,6 @@ public struct StackVariant: Sendable, Equatable, Hashable {
             guard parts.count == 2, let front = Front(rawValue: parts[0]), let pool = Pool(rawValue: parts[1]) else { return nil }
             self.init(front: front, pool: pool)
         }
-    }
-
-    public init(front: Front, pool: Pool) {
-        self.front = front
-        self.pool = pool
     }
 
     public var name: String {
