@@ -9,8 +9,9 @@ import SwiftSyntaxMacros
 /// Owns: reading the type's stored properties in declaration order and writing `public init(name: Type, ...)` that
 /// assigns each, as the synthesised one does: a `var` with an initial value is a parameter with that default, an
 /// optional `var` without one defaults to nil, a `let` with a value is not a parameter, a function type is
-/// `@escaping`; and a private property with a value (an optional `var`: nil) is left to it. `@PublicInit(.unlabeled)` leaves the labels out
-/// (`init(_ flag: String, _ problem: String)`), `.firstUnlabeled` the first one's (`Styled("text", style: "bad")`).
+/// `@escaping`; and a private property with a value (an optional `var`: nil) is left to it.
+/// `@PublicInit(.unlabeled)` leaves the labels out (`init(_ flag: String, _ problem: String)`), `.firstUnlabeled`
+/// the first one's (`Styled("text", style: "bad")`).
 /// Must not: guess a type — a stored property whose type is neither written nor a literal's (`= false`, `= 0`,
 /// `= "GET"`) is an error at the property.
 public struct PublicInitMacro: MemberMacro {
@@ -19,10 +20,11 @@ public struct PublicInitMacro: MemberMacro {
         guard declaration.is(StructDeclSyntax.self) || declaration.is(ClassDeclSyntax.self) else {
             throw DiagnosticsError(diagnostics: [Diagnostic(node: node, message: Problem("@PublicInit applies to a struct or a class"))])
         }
-        let labels = node.arguments?.trimmedDescription ?? ""
+        // The PublicInitLabels case named in the attribute, `.named` when none is.
+        let labels = node.arguments?.as(LabeledExprListSyntax.self)?.first?.expression.as(MemberAccessExprSyntax.self)?.declName.baseName.text
         let properties = try storedProperties(of: declaration)
         let parameters = properties.enumerated().map { index, property in
-            let unlabeled = labels.contains(".unlabeled") || (labels.contains(".firstUnlabeled") && index == 0)
+            let unlabeled = labels == "unlabeled" || (labels == "firstUnlabeled" && index == 0)
             return (unlabeled ? "_ " : "") + "\(property.name): \(property.escaping ? "@escaping " : "")\(property.type)"
                 + (property.defaultValue.map { " = \($0)" } ?? "")
         }
@@ -54,8 +56,9 @@ public struct PublicInitMacro: MemberMacro {
                     throw DiagnosticsError(diagnostics: [Diagnostic(node: binding, message: Problem("@PublicInit reads one name per binding"))])
                 }
                 if (isLet || isPrivate) && binding.initializer != nil { continue }
-                // `var low, high: Double`: the type is written on the last binding of the list.
-                guard let type = bindings[index...].lazy.compactMap(\.typeAnnotation).first?.type ?? binding.initializer.flatMap({ literalType(of: $0.value) }) else {
+                // Its own type, else its literal's; `var low, high: Double`: without either, the next written one's.
+                let written = binding.typeAnnotation?.type ?? binding.initializer.flatMap { literalType(of: $0.value) }
+                guard let type = written ?? (binding.initializer == nil ? bindings[index...].lazy.compactMap(\.typeAnnotation).first?.type : nil) else {
                     throw DiagnosticsError(diagnostics: [Diagnostic(node: binding, message: Problem("@PublicInit needs the type of `\(name)` written"))])
                 }
                 var defaultValue = binding.initializer?.value.trimmedDescription

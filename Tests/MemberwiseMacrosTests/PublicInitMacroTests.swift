@@ -26,6 +26,7 @@ import Testing
                 public var log: @Sendable (String) -> Void
                 public var onError: ((Error) -> Void)?
                 public var low, high: Double
+                public var tag = "x", size: Int
                 private var state = 0
                 private var pending: Int?
                 public var count: Int { 1 }
@@ -35,7 +36,7 @@ import Testing
             public struct Plan {
             \(members)
 
-                public init(url: String, method: String = "GET", weight: Double = 1, body: [UInt8]? = nil, id: Int, log: @escaping @Sendable (String) -> Void, onError: ((Error) -> Void)? = nil, low: Double, high: Double, observed: Int) {
+                public init(url: String, method: String = "GET", weight: Double = 1, body: [UInt8]? = nil, id: Int, log: @escaping @Sendable (String) -> Void, onError: ((Error) -> Void)? = nil, low: Double, high: Double, tag: String = "x", size: Int, observed: Int) {
                     self.url = url
                     self.method = method
                     self.weight = weight
@@ -45,6 +46,8 @@ import Testing
                     self.onError = onError
                     self.low = low
                     self.high = high
+                    self.tag = tag
+                    self.size = size
                     self.observed = observed
                 }
             }
