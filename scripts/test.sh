@@ -18,8 +18,14 @@ if [[ -z $total ]]; then
 fi
 if (( failed > 0 )); then
     # Repeated at the end, where a CI log that keeps only its tail still shows them.
+    # Each issue with the comment swift-testing prints under it ("↳ …" and its indented lines), cut short; not the
+    # test's doc comment it prints under "failed after".
     echo "failures:"
-    grep -E "^✘ Test .* (recorded an issue|failed after)" "$log" | grep -v "^✘ Test run with" | head -40
+    awk '/^✘ Test run with/ { next }
+         /^✘ Test .* recorded an issue/ { print; comment = 1; lines = 0; next }
+         /^✘ Test .* failed after/ { print; comment = 0; next }
+         comment && (/^↳ / || /^  /) { if (++lines <= 12) print substr($0, 1, 2000); next }
+         { comment = 0 }' "$log" | head -80
 fi
 echo "tests: $((total - failed)) passed, $failed failed"
 exit "$status"
