@@ -71,17 +71,21 @@ struct TimeAccount: Equatable {
         queuedMean = median(windows.compactMap { $0.pool?.listenQueue?.mean })
         queuedMax = windows.compactMap { $0.pool?.listenQueue?.max }.max()
         let roles = target.kind.servingRoles
+        /// The CPU seconds of the processes serving the target in a window; nil when none was measured (unknown,
+        /// not idle).
+        func servingCPU(_ window: ScenarioResult.Repetition) -> Double? {
+            let serving = window.processes.filter { roles.contains($0.role) }
+            return serving.isEmpty ? nil : serving.reduce(0) { $0 + $1.cpuSeconds }
+        }
         if let cores, cores > 0, !roles.isEmpty {
             coresBusy = median(windows.compactMap { window in
-                let serving = window.processes.filter { roles.contains($0.role) }
-                guard !serving.isEmpty else { return nil }  // not measured: unknown, not idle
-                return serving.reduce(0) { $0 + $1.cpuSeconds } / max(window.load.summary.elapsedSeconds, 0.001) / Double(cores)
+                servingCPU(window).map { $0 / max(window.load.summary.elapsedSeconds, 0.001) / Double(cores) }
             })
         }
         if roles.contains(.front) {
             frontShareOfCPU = median(windows.compactMap { window in
-                let serving = window.processes.filter { roles.contains($0.role) }.reduce(0) { $0 + $1.cpuSeconds }
-                guard serving > 0, let front = window.processes.first(where: { $0.role == .front }) else { return nil }
+                guard let serving = servingCPU(window), serving > 0,
+                      let front = window.processes.first(where: { $0.role == .front }) else { return nil }
                 return front.cpuSeconds / serving
             })
         }
@@ -175,10 +179,13 @@ struct TimeAccount: Equatable {
         let percent = { (share: Double) in "\(Int((min(share, 1) * 100).rounded()))%" }
         let median = Units.formatMicroseconds(medianMicros)
         // The median's parts as `tiers` splits it; a part from the front's log below its resolution is said as
-        // such, not as a figure the log cannot give.
+        // such, not as a figure the log cannot give, and an answer whose last byte came with its first (one read,
+        // the same histogram bucket) has nothing measurable after it.
         let parts = tiers.compactMap { part in
             part.tier.phrase.map { phrase in
-                (part.tier.fromFrontLog && part.micros < 1000 ? "under 1ms" : Units.formatMicroseconds(part.micros)) + " " + phrase
+                let figure = part.tier.fromFrontLog && part.micros < 1000 ? "under 1ms"
+                    : part.tier == .afterFirstByte && part.micros < 1 ? "nothing measurable" : Units.formatMicroseconds(part.micros)
+                return figure + " " + phrase
             }
         }
         let split = parts.isEmpty ? "" : "; the median request took \(median): " + parts.dropLast().joined(separator: ", ") + " and " + parts.last!

@@ -149,6 +149,10 @@ import Testing
                 "\(account.sentence)")
         for index in target.repetitions.indices { target.repetitions[index].load.firstByteLatency?.percentiles["50"] = 43_000 }
         #expect(try #require(TimeAccount(target: target, cores: 1, connections: 8)).sentence.contains("Nagle") == false)
+        // The answer's last byte in its first read: nothing after it to speak of, not "0.00us".
+        for index in target.repetitions.indices { target.repetitions[index].load.firstByteLatency?.percentiles["50"] = 44_000 }
+        let whole = try #require(TimeAccount(target: target, cores: 1, connections: 8)).sentence
+        #expect(whole.hasSuffix("(the server's work and any wait for it) and nothing measurable from its first byte to its last"), "\(whole)")
     }
 
     @Test func withoutFiguresItSaysItCannotTellAndClientBoundWindowsAreLeftOut() throws {
