@@ -94,18 +94,19 @@ extension RunAnalysis {
     /// server's cores.
     private var caveats: [String] {
         var caveats: [String] = []
-        let flags = validityRows
-        let clientBound = flags.filter { $0.kind == WindowFlag.Kind.clientBound.rawValue }.count
+        let rows = validityRows
+        let flagged = { (kind: ScenarioResult.WindowFlag.Kind) in rows.filter { $0.kind == kind.rawValue }.count }
+        let clientBound = flagged(.clientBound)
         if clientBound > 0 {
             caveats.append("\(clientBound) window(s) were client-bound: their req/s is what the load generator could ask for, a floor "
                            + "for the server, and every ratio built on them is too")
         }
-        let latencyBound = flags.filter { $0.kind == WindowFlag.Kind.latencyBound.rawValue }.count
+        let latencyBound = flagged(.latencyBound)
         if latencyBound > 0 {
             caveats.append("\(latencyBound) window(s) were latency-bound: every request waited on the same floor with the server mostly "
                            + "idle, so their req/s measures the wait")
         }
-        let stalled = flags.filter { $0.kind == WindowFlag.Kind.stalledRequests.rawValue }.count
+        let stalled = flagged(.stalledRequests)
         if stalled > 0 {
             caveats.append("\(stalled) window(s) had stalled requests: some went unanswered far past the p99, which counts answers only, "
                            + "so their latency reads better than it was and their req/s is lower for a reason the percentiles do not show")

@@ -42,7 +42,7 @@ extension RunAnalysis {
     }
 
     /// (cell, target, window number, event) for every event carried out.
-    var eventRows: [(cell: String, target: String, window: Int, event: EventRecord)] {
+    var eventRows: [(cell: String, target: String, window: Int, event: ScenarioResult.EventRecord)] {
         okCells.flatMap { cell in
             targets(in: cell).flatMap { target in
                 target.repetitions.enumerated().flatMap { index, repetition in

@@ -12,8 +12,6 @@ struct RunAnalysis {
     typealias Configuration = ScenarioResult.Configuration
     typealias Target = ScenarioResult.Target
     typealias Summary = ScenarioResult.Summary
-    typealias WindowFlag = ScenarioResult.WindowFlag
-    typealias EventRecord = ScenarioResult.EventRecord
 
     let result: ScenarioResult
 

@@ -9,18 +9,6 @@ struct Teacher: Equatable {
     let email: String
     let years: Int64
 
-    init(id: Int64, name: String, subject: String, email: String, years: Int64) {
-        self.id = id
-        self.name = name
-        self.subject = subject
-        self.email = email
-        self.years = years
-    }
-
-    init(row: Row) {
-        self.init(id: row["id"], name: row["name"], subject: row["subject"], email: row["email"], years: row["years"])
-    }
-
     /// Writes the teacher as a JSON object, keys sorted as `json.dumps(sort_keys=True)` does.
     func write(to json: inout JSONText) {
         json.object(["email", "id", "name", "subject", "years"]) { json, key in
@@ -37,6 +25,13 @@ struct Teacher: Equatable {
     /// The values the template shows.
     var templateValues: [String: Any] {
         ["id": id, "name": name, "subject": subject, "email": email, "years": years]
+    }
+}
+
+extension Teacher {
+    /// From a row of the teachers table (in an extension, so the memberwise initialiser stays).
+    init(row: Row) {
+        self.init(id: row["id"], name: row["name"], subject: row["subject"], email: row["email"], years: row["years"])
     }
 }
 

@@ -9,13 +9,10 @@ import Results
 /// requests, and whether one was respawned or killed by harakiri meanwhile. The same document comes from
 /// `stackbench uwsgi` and from uWSGI itself, so it is read leniently (JSONSerialization, unknown keys ignored).
 struct PoolStats: Sendable {
+    /// One worker's counters, named as uWSGI's stats JSON names them (`respawn_count`, `avg_rt`, …).
     struct Worker: Sendable {
-        var id: Int
-        var pid: Int
-        var requests: Int
-        var respawnCount: Int
-        var harakiriCount: Int
-        var exceptions: Int
+        var id, pid: Int
+        var requests, respawnCount, harakiriCount, exceptions: Int
         var averageResponseMicros: Int
         /// uWSGI's running_time: µs spent on requests since the worker (re)started, over all its threads.
         var runningMicros: Int

@@ -23,28 +23,33 @@ public struct StackLayout: Sendable {
     public let cell: String
     public let project: String
     public let settingsFile: String
-    /// The copy of the Django project (reference pool and dev server), when the run has one.
-    public var django: String { work + "/django" }
+    /// The address every listening process of the stack binds: 127.0.0.1, or where the load agents reach it.
+    public var listenHost = "127.0.0.1"
+
+    // The pool's files, and where its uwsgi socket listens.
     public var uwsgiIni: String { cell + "/uwsgi.ini" }
-    public var nginxConf: String { cell + "/nginx.conf" }
     public var uwsgiSocket: String { cell + "/uwsgi.sock" }
     public var uwsgiPidfile: String { cell + "/uwsgi.pid" }
     public var uwsgiLog: String { cell + "/uwsgi.log" }
     public var statsSocket: String { cell + "/stats.sock" }
-    public var frontPidfile: String { cell + "/front.pid" }
-    public var frontErrorLog: String { cell + "/front-error.log" }
-    public var accessLog: String { cell + "/access.log" }
-    /// The run's own log of the front's times per request (FrontTimingLog), beside the user's access_log.
-    public var timingLog: String { cell + "/timing.log" }
-    public var runserverLog: String { cell + "/runserver.log" }
     /// The port of 127.0.0.1 the pool's uwsgi socket binds when the user's ini binds a TCP address; nil: the unix
     /// socket `uwsgiSocket`. Set (to a free port) before the configs are written.
     public var upstreamPort: Int?
     /// The pool's uwsgi socket as the ini and nginx's uwsgi_pass name it.
     var upstreamForIni: String { upstreamPort.map { "127.0.0.1:\($0)" } ?? uwsgiSocket }
     var upstreamForNginx: String { upstreamPort.map { "127.0.0.1:\($0)" } ?? "unix:" + uwsgiSocket }
-    /// The address every listening process of the stack binds: 127.0.0.1, or where the load agents reach it.
-    public var listenHost = "127.0.0.1"
+
+    // The front's.
+    public var nginxConf: String { cell + "/nginx.conf" }
+    public var frontPidfile: String { cell + "/front.pid" }
+    public var frontErrorLog: String { cell + "/front-error.log" }
+    public var accessLog: String { cell + "/access.log" }
+    /// The run's own log of the front's times per request (FrontTimingLog), beside the user's access_log.
+    public var timingLog: String { cell + "/timing.log" }
+
+    // The dev server's; and the copy of the Django project (reference pool and dev server), when the run has one.
+    public var runserverLog: String { cell + "/runserver.log" }
+    public var django: String { work + "/django" }
 
     /// The cell folder `work/cNN` and the project copy inside `work`.
     public init(work: String, cellIndex: Int, settingsFile: String) {
