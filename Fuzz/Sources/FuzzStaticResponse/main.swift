@@ -33,9 +33,9 @@ fuzz { bytes in
         let server = prepared.routes.byListen.values.first!.first!
         let route = FrontRoutes.location(in: server.locations, for: path.bytes) ?? server.scope
         func text(_ name: StaticString) -> String? { head.first(name, in: buffer).map(\.string) }
-        let conditions = StaticFiles.Conditions(ifNoneMatch: text("if_none_match"), ifModifiedSince: text("if_modified_since"),
-                                                ifMatch: text("if_match"), range: text("range"), ifRange: text("if_range"),
-                                                ifUnmodifiedSince: text("if_unmodified_since"))
+        let conditions = StaticFiles.Conditions(ifMatch: text("if_match"), ifNoneMatch: text("if_none_match"),
+                                                ifModifiedSince: text("if_modified_since"), ifUnmodifiedSince: text("if_unmodified_since"),
+                                                range: text("range"), ifRange: text("if_range"))
         let method = UnsafeRawBufferPointer(rebasing: buffer[head.method])
         let kind: StaticFiles.Method = method.equals("GET") ? .get : method.equals("HEAD") ? .head : method.equals("POST") ? .post : .other
         switch StaticFiles.serve(path.bytes, route: route, method: kind, conditions, cache: nil, now: 0) {

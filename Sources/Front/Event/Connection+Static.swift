@@ -15,9 +15,9 @@ extension Connection {
         var conditions = StaticFiles.Conditions()
         if head.conditional {
             func text(_ name: StaticString) -> String? { head.first(name, in: bytes).map(\.string) }
-            conditions = StaticFiles.Conditions(ifNoneMatch: text("if_none_match"), ifModifiedSince: text("if_modified_since"),
-                                                ifMatch: text("if_match"), range: text("range"), ifRange: text("if_range"),
-                                                ifUnmodifiedSince: text("if_unmodified_since"))
+            conditions = StaticFiles.Conditions(ifMatch: text("if_match"), ifNoneMatch: text("if_none_match"),
+                                                ifModifiedSince: text("if_modified_since"), ifUnmodifiedSince: text("if_unmodified_since"),
+                                                range: text("range"), ifRange: text("if_range"))
         }
         switch StaticFiles.serve(path.bytes, route: request.route, method: kind, conditions,
                                  cache: request.route.openFileCache(loop: loop.index), now: loop.now) {

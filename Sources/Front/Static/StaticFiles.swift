@@ -40,15 +40,14 @@ enum StaticFiles {
 
     enum Method { case get, head, post, other }
 
-    /// The request's conditional and range headers, read only when present.
+    /// The request's conditional and range headers, read only when present: the entity-tag validators, the date
+    /// validators, and the byte range with the If-Range that guards it (RFC 9110 §13.1, §14.2).
     struct Conditions {
-        var ifNoneMatch: String?
-        var ifModifiedSince: String?
-        var ifMatch: String?
-        var range: String?
-        var ifRange: String?
-        var ifUnmodifiedSince: String?
-        var isEmpty: Bool { ifNoneMatch == nil && ifModifiedSince == nil && ifMatch == nil && range == nil && ifUnmodifiedSince == nil }
+        var ifMatch: String?, ifNoneMatch: String?
+        var ifModifiedSince: String?, ifUnmodifiedSince: String?
+        var range: String?, ifRange: String?
+        /// If-Range alone asks nothing: it only guards a Range.
+        var isEmpty: Bool { ifMatch == nil && ifNoneMatch == nil && ifModifiedSince == nil && ifUnmodifiedSince == nil && range == nil }
     }
 
     /// `cache`: the location's open_file_cache in the calling loop (nil when off); `now` in monotonic milliseconds.
